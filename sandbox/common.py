@@ -1,0 +1,228 @@
+"""What both HTTP sandboxes share: a threaded server, request counters, fault injection, a request log.
+
+Each sandbox is a WSGI app wrapped by ``SandboxMiddleware``. Faults and counters are switchable at run time,
+in-process (``middleware.faults``) or over HTTP under ``/_sandbox/`` so tests that run the real scripts as
+subprocesses can steer a server they did not start.
+
+Control endpoints (JSON):
+  GET  /_sandbox/counters          {"total": n, "by_endpoint": {"GET /v6/folders/{id}": n, ...}}
+  POST /_sandbox/counters/reset
+  GET  /_sandbox/faults            the current rules
+  POST /_sandbox/faults            {"rules": [rule, ...], "seed": 1}   (replaces the rules)
+  GET  /_sandbox/log               recorded requests (when recording is on)
+  POST /_sandbox/log               {"enabled": true|false}  (and clears the log)
+
+A fault rule: {"method": "GET", "path": "regex", "probability": 1.0, "count": null,
+               "status": 503, "retry_after": 1, "latency_ms": 0, "drop": false, "truncate": false}
+``count`` bounds how many requests the rule hits (null = unlimited); ``path`` is a regex searched in the path.
+"""
+import json
+import random
+import re
+import socket
+import threading
+import time
+
+from werkzeug.serving import make_server
+
+_ID_SEGMENT = re.compile(r"/(?:\d+|[0-9a-f]{32,40}|[0-9a-fA-F-]{36})(?=/|$)")
+
+
+def endpoint_key(method, path):
+    """Counter key: method plus the path with ids replaced by {id}."""
+    return "{} {}".format(method, _ID_SEGMENT.sub("/{id}", path))
+
+
+class FaultRule(object):
+    def __init__(self, spec):
+        self.method = spec.get("method")
+        self.path = re.compile(spec["path"]) if spec.get("path") else None
+        self.probability = float(spec.get("probability", 1.0))
+        self.count = spec.get("count")
+        self.status = spec.get("status")
+        self.retry_after = spec.get("retry_after")
+        self.latency_ms = int(spec.get("latency_ms", 0) or 0)
+        self.drop = bool(spec.get("drop"))
+        self.truncate = bool(spec.get("truncate"))
+        self.hits = 0
+        self.spec = dict(spec)
+
+    def matches(self, method, path, rng):
+        if self.method and self.method.upper() != method.upper():
+            return False
+        if self.path and not self.path.search(path):
+            return False
+        if self.count is not None and self.hits >= int(self.count):
+            return False
+        if self.probability < 1.0 and rng.random() >= self.probability:
+            return False
+        self.hits += 1
+        return True
+
+
+class SandboxMiddleware(object):
+    """Counts, records and perturbs requests before they reach the sandbox's own app.
+
+    ``error_body(status, message)`` returns (content_type, bytes) in the emulated service's error shape.
+    """
+
+    def __init__(self, app, error_body):
+        self.app = app
+        self.error_body = error_body
+        self.lock = threading.Lock()
+        self.counters = {}
+        self.total = 0
+        self.rules = []
+        self.rng = random.Random(1)
+        self.recording = False
+        self.records = []
+        self.on_request = []  # callables(method, path, total) run after counting; used by crash tests
+
+    # -- in-process control -------------------------------------------------
+    def set_faults(self, rules, seed=1):
+        with self.lock:
+            self.rules = [FaultRule(r) for r in rules]
+            self.rng = random.Random(seed)
+
+    def reset_counters(self):
+        with self.lock:
+            self.counters = {}
+            self.total = 0
+
+    def snapshot(self):
+        with self.lock:
+            return {"total": self.total, "by_endpoint": dict(self.counters)}
+
+    # -- WSGI ---------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_sandbox/"):
+            return self._control(environ, start_response, method, path)
+        with self.lock:
+            key = endpoint_key(method, path)
+            self.counters[key] = self.counters.get(key, 0) + 1
+            self.total += 1
+            total = self.total
+            rule = None
+            for r in self.rules:
+                if r.matches(method, path, self.rng):
+                    rule = r
+                    break
+            if self.recording:
+                self.records.append({"method": method, "path": path, "query": environ.get("QUERY_STRING", ""),
+                                     "time": time.time(), "fault": rule.spec if rule else None})
+        for hook in list(self.on_request):
+            hook(method, path, total)
+        if rule is not None:
+            if rule.latency_ms:
+                time.sleep(rule.latency_ms / 1000.0)
+            if rule.drop:
+                _drop_connection(environ)
+                return []
+            if rule.status:
+                ctype, body = self.error_body(int(rule.status), "sandbox fault injection")
+                headers = [("Content-Type", ctype), ("Content-Length", str(len(body)))]
+                if rule.retry_after is not None:
+                    headers.append(("Retry-After", str(rule.retry_after)))
+                start_response("{} Injected".format(int(rule.status)), headers)
+                return [body]
+            if rule.truncate:
+                return self._truncated(environ, start_response)
+        return self.app(environ, start_response)
+
+    def _truncated(self, environ, start_response):
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.app(environ, capture))
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(captured["status"], headers)
+
+        def gen():
+            yield body[:len(body) // 2]
+            _drop_connection(environ)
+
+        return gen()
+
+    def _control(self, environ, start_response, method, path):
+        payload = None
+        if method == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            payload = json.loads(raw.decode("utf-8")) if raw else {}
+        if path == "/_sandbox/counters" and method == "GET":
+            result = self.snapshot()
+        elif path == "/_sandbox/counters/reset" and method == "POST":
+            self.reset_counters()
+            result = {"ok": True}
+        elif path == "/_sandbox/faults" and method == "GET":
+            with self.lock:
+                result = {"rules": [dict(r.spec, hits=r.hits) for r in self.rules]}
+        elif path == "/_sandbox/faults" and method == "POST":
+            self.set_faults(payload.get("rules", []), payload.get("seed", 1))
+            result = {"ok": True}
+        elif path == "/_sandbox/log" and method == "GET":
+            with self.lock:
+                result = {"records": list(self.records)}
+        elif path == "/_sandbox/log" and method == "POST":
+            with self.lock:
+                self.recording = bool(payload.get("enabled", True))
+                self.records = []
+            result = {"ok": True}
+        else:
+            extra = getattr(self.app, "control", None)
+            result = extra(method, path, payload) if extra else None
+            if result is None:
+                start_response("404 Not Found", [("Content-Type", "application/json")])
+                return [b'{"error": "unknown sandbox control endpoint"}']
+        body = json.dumps(result).encode("utf-8")
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def _drop_connection(environ):
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        raise ConnectionAbortedError("sandbox dropped the connection")
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class ServerThread(object):
+    """Runs a WSGI app on a threaded werkzeug server in a background thread (loopback only)."""
+
+    def __init__(self, app, host="127.0.0.1", port=0, ssl_context=None):
+        self.server = make_server(host, port, app, threaded=True, ssl_context=ssl_context)
+        self.server.daemon_threads = True
+        self.host = host
+        self.port = self.server.server_port
+        self.scheme = "https" if ssl_context is not None else "http"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="sandbox-{}".format(self.port))
+        self.thread.daemon = True
+
+    @property
+    def url(self):
+        host = "localhost" if self.scheme == "https" else self.host
+        return "{}://{}:{}".format(self.scheme, host, self.port)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

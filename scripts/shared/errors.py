@@ -1,0 +1,66 @@
+"""Exceptions that carry an operator-facing explanation: what failed, why, and what to do."""
+
+
+class SuiteError(Exception):
+    """Base of every error the suite raises on purpose; ``exit_code`` is what a script exits with."""
+
+    exit_code = 1
+
+    def __init__(self, message, fix=None):
+        super(SuiteError, self).__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def __str__(self):
+        if self.fix:
+            return "{} (fix: {})".format(self.message, self.fix)
+        return self.message
+
+
+class ConfigError(SuiteError):
+    """Configuration is unusable; ``problems`` lists every (file, key, reason, fix) found at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        lines = ["Configuration has {} problem(s):".format(len(self.problems))]
+        for p in self.problems:
+            lines.append("  - {}".format(p))
+        super(ConfigError, self).__init__("\n".join(lines))
+
+
+class ServiceError(SuiteError):
+    """An external service (DAM, Box, SMTP, webhook) refused or failed a call.
+
+    ``retryable`` tells the caller whether a later attempt may succeed (429, 5xx, network).
+    The message never contains credentials: only method, path (no query string), status and the
+    server's own message and request id.
+    """
+
+    def __init__(self, service, message, status=None, method=None, path=None, request_id=None,
+                 retryable=False, fix=None, code=None):
+        self.service = service
+        self.status = status
+        self.method = method
+        self.path = path
+        self.request_id = request_id
+        self.retryable = retryable
+        self.code = code
+        parts = [service]
+        if method and path:
+            parts.append("{} {}".format(method, path))
+        if status is not None:
+            parts.append("HTTP {}".format(status))
+        text = "{}: {}".format(" ".join(parts), message)
+        if request_id:
+            text += " (request id {})".format(request_id)
+        super(ServiceError, self).__init__(text, fix=fix)
+
+
+class LeaseLostError(SuiteError):
+    """This run no longer owns the campaign (its lease expired and another run took it over)."""
+
+
+class InputError(SuiteError):
+    """A file or value from outside cannot be taken as it is; the message says how to fix it."""
