@@ -1,0 +1,126 @@
+"""Logging for every script: rotating file per workflow + console, run/campaign/TID on each line, secrets redacted.
+
+The context (run id, campaign, tracking id) lives in a thread-local so worker threads can set their own asset's TID;
+``log_context(...)`` sets it for a block. A redacting formatter masks every configured secret value and the usual
+credential shapes (Bearer tokens, password=..., private keys) in the final text, tracebacks included.
+"""
+import contextlib
+import logging
+import logging.handlers
+import os
+import re
+import sys
+import threading
+import uuid
+
+_context = threading.local()
+_RUN_ID = [None]
+
+FORMAT = "%(asctime)s %(levelname)-7s [run=%(run_id)s campaign=%(campaign)s tid=%(tid)s] %(name)s: %(message)s"
+
+_PATTERNS = [
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1[REDACTED]"),
+    (re.compile(r"(?i)((?:access_token|refresh_token|client_secret|password|passwd|secret|api_key|token)"
+                r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"), r"\1[REDACTED]"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+     "[REDACTED PRIVATE KEY]"),
+    (re.compile(r"(?i)(authorization:\s*)\S+(\s+\S+)?"), r"\1[REDACTED]"),
+]
+
+
+def new_run_id():
+    return uuid.uuid4().hex[:12]
+
+
+def set_run_id(run_id):
+    _RUN_ID[0] = run_id
+
+
+def get_run_id():
+    return _RUN_ID[0]
+
+
+def current_context():
+    return {"campaign": getattr(_context, "campaign", None), "tid": getattr(_context, "tid", None)}
+
+
+@contextlib.contextmanager
+def log_context(campaign=None, tid=None):
+    """Tag log lines of this thread with a campaign and/or tracking id for the duration of the block."""
+    old = current_context()
+    if campaign is not None:
+        _context.campaign = campaign
+    if tid is not None:
+        _context.tid = tid
+    try:
+        yield
+    finally:
+        _context.campaign, _context.tid = old["campaign"], old["tid"]
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record):
+        record.run_id = _RUN_ID[0] or "-"
+        record.campaign = getattr(_context, "campaign", None) or "-"
+        record.tid = getattr(_context, "tid", None) or "-"
+        return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats, then masks secrets in the whole text (message, arguments and traceback)."""
+
+    def __init__(self, fmt, secrets=()):
+        super(RedactingFormatter, self).__init__(fmt)
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record):
+        return redact(super(RedactingFormatter, self).format(record), self.secrets)
+
+
+def redact(text, secrets=()):
+    for secret in secrets:
+        text = text.replace(secret, "[REDACTED]")
+    for pattern, repl in _PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=None, secrets=None):
+    """Configure the root logger for one script: ``logs/<log_name>.log`` (10 MB x 28) and the console.
+
+    Returns the run id stamped on every line. Safe to call again (handlers are replaced, not added twice).
+    """
+    config = config or {}
+    log_cfg = config.get("logging") or {}
+    root_dir = config.get("project_root") or os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    log_dir = log_dir or log_cfg.get("dir") or os.path.join(root_dir, "logs")
+    if not os.path.isabs(log_dir):
+        log_dir = os.path.join(root_dir, log_dir)
+    if not os.path.isdir(log_dir):
+        os.makedirs(log_dir)
+    if secrets is None:
+        secrets = config.get("secrets") or ()
+    if _RUN_ID[0] is None:
+        set_run_id(new_run_id())
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_dam_suite", False):
+            root.removeHandler(handler)
+            handler.close()
+    formatter = RedactingFormatter(FORMAT, secrets)
+    file_handler = logging.handlers.RotatingFileHandler(
+        os.path.join(log_dir, "{}.log".format(log_name)), maxBytes=int(log_cfg.get("max_bytes", 10485760)),
+        backupCount=int(log_cfg.get("backup_count", 28)), encoding="utf-8")
+    file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO))
+    for handler in (file_handler, console):
+        handler.setFormatter(formatter)
+        handler.addFilter(ContextFilter())
+        handler._dam_suite = True
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for noisy in ("urllib3", "boxsdk", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+    return _RUN_ID[0]

@@ -1,0 +1,171 @@
+"""Tracking database against a real PostgreSQL: schema, tracking ids, natural keys, leases and fencing."""
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+from scripts.shared.database import TRACKING_ALPHABET, Database, generate_tracking_id
+from scripts.shared.errors import LeaseLostError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def rows(db, sql, params=()):
+    with db.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def test_schema_tables_columns_constraints_indexes(database):
+    tables = {r["table_name"] for r in rows(database, "SELECT table_name FROM information_schema.tables "
+                                                      "WHERE table_schema = 'public'")}
+    assert {"master_assets", "derivative_assets", "asset_events", "workflow_state", "notifications",
+            "schema_migrations", "transfer_items"} <= tables
+    cols = rows(database, "SELECT column_name, data_type FROM information_schema.columns "
+                          "WHERE table_name = 'master_assets'")
+    assert len(cols) == 35
+    assert {"tracking_id", "opentext_id", "original_filename", "local_campaign_id", "global_master_campaign_id",
+            "full_metadata"} <= {c["column_name"] for c in cols}
+    assert {c["column_name"]: c["data_type"] for c in cols}["full_metadata"] == "jsonb"
+    indexes = {r["indexname"]: r["indexdef"] for r in rows(database, "SELECT indexname, indexdef FROM pg_indexes "
+                                                                      "WHERE schemaname = 'public'")}
+    assert "idx_master_assets_tracking_id" in indexes and "idx_master_assets_opentext_local" in indexes
+    assert "USING gin (full_metadata)" in indexes["idx_master_assets_full_metadata"]
+    assert "(occurred_at)" in indexes["idx_asset_events_occurred_at"]
+    uniques = {r["conname"] for r in rows(database, "SELECT conname FROM pg_constraint WHERE contype = 'u'")}
+    assert {"master_assets_tracking_id_key", "master_assets_opentext_local_key",
+            "derivative_assets_box_file_sha1_key", "notifications_dedupe_key"} <= uniques
+
+
+def test_init_sql_runs_twice_with_psql_and_keeps_rows(db_config):
+    env = dict(os.environ, PGPASSWORD=str(db_config["password"]))
+    base = ["psql", "-h", db_config["host"], "-p", str(db_config["port"]), "-U", db_config["user"],
+            "-d", db_config["name"], "-v", "ON_ERROR_STOP=1", "-q"]
+    subprocess.run(base + ["-f", "database/init.sql"], cwd=ROOT, env=env, check=True)
+    subprocess.run(base + ["-c", "INSERT INTO master_assets (tracking_id, opentext_id, local_campaign_id, workflow)"
+                                 " VALUES ('K7Q2XM', 'a1', 'LC-1', 'a1_a2')"], env=env, check=True)
+    subprocess.run(base + ["-f", "database/init.sql"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run(base + ["-Atc", "SELECT tracking_id FROM master_assets"], env=env, check=True,
+                         stdout=subprocess.PIPE, universal_newlines=True).stdout.split()
+    assert out == ["K7Q2XM"]
+    db = Database(db_config)
+    db.migrate()  # the suite's own runner on top of a psql-initialised database is a no-op
+    assert [r["tracking_id"] for r in rows(db, "SELECT tracking_id FROM master_assets")] == ["K7Q2XM"]
+    db.close()
+
+
+def test_tracking_id_alphabet():
+    assert len(TRACKING_ALPHABET) == 32 and not set("ILOU") & set(TRACKING_ALPHABET)
+    drawn = {generate_tracking_id() for _ in range(2000)}
+    assert all(len(t) == 6 and set(t) <= set(TRACKING_ALPHABET) for t in drawn)
+    assert len(drawn) > 1990
+
+
+def test_ten_thousand_ids_from_eight_threads_are_unique(database):
+    errors = []
+
+    def worker(n):
+        try:
+            for i in range(1250):
+                database.find_or_create_tracking_id("asset-{}-{}".format(n, i), "LC-2026-0001", workflow="a1_a2")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    result = rows(database, "SELECT count(*) AS n, count(DISTINCT tracking_id) AS d FROM master_assets")[0]
+    assert result["n"] == 10000 and result["d"] == 10000
+
+
+def test_find_or_create_three_cases(database):
+    first = database.find_or_create_tracking_id("otmm-1", "LC-1", original_filename="a.jpg", workflow="a1_a2")
+    assert first["source"] == "new"
+    again = database.find_or_create_tracking_id("otmm-1", "LC-1")
+    assert again == {"tracking_id": first["tracking_id"], "source": "master"}
+    with database.cursor() as cur:
+        cur.execute("INSERT INTO derivative_assets (tracking_id, box_file_id, sha1, box_file_name, dam_asset_id) "
+                    "VALUES (%s, 'box-9', %s, 'x.jpg', 'otmm-final-7')", (first["tracking_id"], "a" * 40))
+    rework = database.find_or_create_tracking_id("otmm-final-7", "LC-1")
+    assert rework == {"tracking_id": first["tracking_id"], "source": "derivative"}
+    other = database.find_or_create_tracking_id("otmm-1", "LC-2")
+    assert other["source"] == "new" and other["tracking_id"] != first["tracking_id"]
+
+
+def test_store_master_asset_upserts_on_natural_key(database):
+    tid = database.find_or_create_tracking_id("otmm-5", "LC-1", workflow="a1_a2")["tracking_id"]
+    database.store_master_asset(tracking_id=tid, opentext_id="otmm-5", local_campaign_id="LC-1",
+                                asset_data={"long": "x" * 20000}, box_file_id="111", box_url="https://b/111",
+                                upload_folder_id="99", global_master_campaign_id="GM-1", workflow="a1_a2")
+    database.store_master_asset(tracking_id=tid, opentext_id="otmm-5", local_campaign_id="LC-1",
+                                box_file_id="111", workflow="a1_a2")
+    got = rows(database, "SELECT * FROM master_assets WHERE opentext_id = 'otmm-5'")
+    assert len(got) == 1 and got[0]["box_url"] == "https://b/111" and len(got[0]["full_metadata"]["long"]) == 20000
+    assert database.check_all_campaign_assets_uploaded("LC-1")
+    database.find_or_create_tracking_id("otmm-6", "LC-1", workflow="a1_a2")
+    assert not database.check_all_campaign_assets_uploaded("LC-1")
+
+
+def test_two_connections_race_for_five_campaigns(db_config):
+    candidates = [{"campaign_id": "LC-{}".format(i), "folder_id": str(i), "name": "C{}".format(i)} for i in range(5)]
+    dbs = [Database(db_config, lease_seconds=60).connect() for _ in range(2)]
+    claimed, lock = [], threading.Lock()
+
+    def worker(db, n):
+        while True:
+            lease, reason = db.claim_campaign("a1_a2", candidates, "run-{}".format(n))
+            if lease is None:
+                return
+            with lock:
+                claimed.append(lease.campaign_id)
+            time.sleep(0.01)
+
+    threads = [threading.Thread(target=worker, args=(db, n)) for n, db in enumerate(dbs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(c["campaign_id"] for c in candidates)
+    lease, reason = dbs[0].claim_campaign("a1_a2", candidates, "run-x")
+    assert lease is None and reason == "leased"
+    for db in dbs:
+        db.close()
+
+
+def test_expired_lease_is_taken_over_and_stale_token_refused(database):
+    cands = [{"campaign_id": "LC-9", "folder_id": "9", "name": "Nine"}]
+    first, _ = database.claim_campaign("a1_a2", cands, "run-1")
+    assert first is not None
+    second, reason = database.claim_campaign("a1_a2", cands, "run-2")
+    assert second is None and reason == "leased"
+    with database.cursor() as cur:
+        cur.execute("UPDATE workflow_state SET lease_expires_at = now() - interval '1 second'")
+    second, reason = database.claim_campaign("a1_a2", cands, "run-2")
+    assert second is not None and second.claim_token > first.claim_token
+    with pytest.raises(LeaseLostError):
+        database.renew_lease(first)
+    with pytest.raises(LeaseLostError):
+        database.store_master_asset(tracking_id="K7Q2XM", opentext_id="o", local_campaign_id="LC-9",
+                                    workflow="a1_a2", lease=first)
+    assert rows(database, "SELECT count(*) AS n FROM master_assets")[0]["n"] == 0
+    database.renew_lease(second)
+    row = database.finish_campaign(second, "failed", error="DAM down")
+    assert row["attempts"] == 1 and row["lease_owner"] is None and row["last_error"] == "DAM down"
+    lease, reason = database.claim_campaign("a1_a2", cands, "run-3")
+    assert lease is None and reason == "backoff"
+    lease, reason = database.claim_campaign("a1_a2", cands, "run-3", force=True)
+    assert lease is not None
+
+
+def test_notification_dedupe_store(database):
+    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
+    database.notification_record("LC-1", "a1_to_a2_complete", "h1", "email", "failed", error="smtp down")
+    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
+    database.notification_record("LC-1", "a1_to_a2_complete", "h1", "email", "sent")
+    assert not database.notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
+    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h2", "email")
