@@ -1,0 +1,49 @@
+# Two commands set everything up on a fresh machine:  make demo  (whole lifecycle in the sandbox)  and  make test.
+PYTHON ?= python3
+VENV := .venv
+PY36 ?= $(HOME)/.pyenv/versions/3.6.15/bin/python3.6
+VENV36 := .venv36
+PYTEST_ARGS ?=
+
+.PHONY: venv venv36 pg-binaries test test-py36 lint demo sandbox reliability bench preview clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# PostgreSQL server binaries for the embedded database (tests, demo); installed from Debian's packages if missing.
+pg-binaries:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { echo "Installing PostgreSQL server binaries (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || \
+	    { echo "PostgreSQL binaries missing and apt-get failed: install postgresql, or set TEST_DB_HOST"; exit 1; }; }
+
+test: venv pg-binaries
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+$(VENV36)/.installed: requirements.txt
+	@test -x $(PY36) || { echo "Python 3.6 not found at $(PY36) (set PY36=...)"; exit 1; }
+	$(PY36) -m venv $(VENV36)
+	$(VENV36)/bin/pip install -q pip==21.3.1
+	$(VENV36)/bin/pip install -q -r requirements.txt "pytest>=7,<7.1" "responses>=0.17,<0.18"
+	touch $@
+
+venv36: $(VENV36)/.installed
+
+# Runtime code on CPython 3.6: unit tests run under 3.6; end-to-end tests run the real scripts under 3.6
+# (PRODUCT_PYTHON) while the harness (sandbox servers, embedded PostgreSQL) stays on the main Python.
+test-py36: venv venv36 pg-binaries
+	$(VENV36)/bin/python -m pytest -q -p no:cacheprovider tests/unit
+	PRODUCT_PYTHON=$(abspath $(VENV36))/bin/python $(VENV)/bin/pytest -q tests/e2e
+
+lint: venv
+	$(VENV)/bin/ruff check scripts sandbox tests
+	$(VENV)/bin/vermin -q --no-tips --violations --target=3.6- --exclude-regex '(sandbox|tests|bench)' scripts
+	@echo "lint: ruff and vermin (Python 3.6 target) clean"
+
+clean:
+	rm -rf $(VENV) $(VENV36) var temp .pytest_cache
