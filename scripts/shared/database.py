@@ -329,8 +329,9 @@ class Database(object):
     def finish_campaign(self, lease, outcome, error=None, total=0, done=0, failed=0):
         """Release the lease with the tick's outcome.
 
-        ``completed``: status moved, attempts reset. ``failed``/``partial``: attempts + 1 and an exponential
-        back-off so other campaigns move meanwhile. ``no_assets``: waits one back-off base before the next look.
+        ``completed``: status moved, attempts reset. ``released``: nothing failed, more work later (no back-off).
+        ``finishing``/``notify_pending``: assets all done, the status change or the success email is still owed.
+        ``failed``/``partial``: attempts + 1 and an exponential back-off so other campaigns move meanwhile. ``no_assets``: waits one back-off base before the next look.
         Returns the updated row (attempts tells the caller when to raise an alert).
         """
         with self._fenced_cursor(lease) as cur:
@@ -348,6 +349,15 @@ class Database(object):
                     "finished_at = now(), assets_total = 0, assets_done = 0, assets_failed = 0, updated_at = now() "
                     "WHERE workflow = %s AND campaign_id = %s RETURNING *",
                     (self.backoff_base, lease.workflow, lease.campaign_id))
+            elif outcome in ("released", "finishing", "notify_pending"):
+                # work left for a later tick without counting a failure: no back-off
+                cur.execute(
+                    "UPDATE workflow_state SET state = %s, last_error = %s, next_attempt_at = NULL, "
+                    "lease_owner = NULL, lease_expires_at = NULL, finished_at = now(), assets_total = %s, "
+                    "assets_done = %s, assets_failed = %s, updated_at = now() "
+                    "WHERE workflow = %s AND campaign_id = %s RETURNING *",
+                    ("idle" if outcome == "released" else outcome, error, total, done, failed, lease.workflow,
+                     lease.campaign_id))
             else:
                 cur.execute(
                     "UPDATE workflow_state SET state = %s, attempts = attempts + 1, last_error = %s, "

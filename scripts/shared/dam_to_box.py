@@ -1,0 +1,463 @@
+"""The engine of the three DAM -> Box workflows (A1->A2, A5->A6, B1->B2), each declared as a WorkflowSpec.
+
+One tick: claim one eligible campaign, list its source assets, move each through pending -> downloaded -> uploaded
+-> done (rows in transfer_items), and only when every asset is done change the DAM status and send the success
+email. Every external write has a natural key checked before it is repeated (Box file name + SHA-1, DAM status read
+first, notifications keyed by content), so a crash at any instant followed by the next tick ends in the same state
+as an uninterrupted run.
+"""
+import concurrent.futures
+import logging
+import os
+import threading
+
+from . import item_store
+from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
+from .errors import LeaseLostError, SuiteError
+from .logging_setup import log_context
+from .progress import Progress
+from .reporting import campaign_context, message_context, send, send_run_error, webhook
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class WorkflowSpec(object):
+    """What distinguishes one DAM -> Box workflow from another; the engine does the rest."""
+
+    def __init__(self, workflow, label, log_name, status_from, status_to, campaign_type, source_folder, box_root,
+                 folder_prefix, template_complete, template_partial, template_empty, webhook, only_not_approved,
+                 registers_masters):
+        self.workflow = workflow                  # key in the database and Box roots, e.g. "a1_a2"
+        self.label = label                        # "A1→A2"
+        self.log_name = log_name                  # logs/<log_name>.log
+        self.status_from = status_from
+        self.status_to = status_to
+        self.campaign_type = campaign_type        # "Local comm" / "Global comm"
+        self.source_folder = source_folder        # key of dam.folders: "master_assets" / "final_assets"
+        self.box_root = box_root                  # key of box.roots
+        self.folder_prefix = folder_prefix        # "MASTERS_" for B1->B2
+        self.template_complete = template_complete
+        self.template_partial = template_partial
+        self.template_empty = template_empty
+        self.webhook = webhook
+        self.only_not_approved = only_not_approved
+        self.registers_masters = registers_masters  # A1->A2 and B1->B2 deliver masters; A5->A6 re-sends finals
+
+
+def run_workflow(spec, config, args):
+    """One cron tick of ``spec``; returns the exit code."""
+    rt = Runtime(config, args, spec.workflow)
+    try:
+        rt.start()
+        if not rt.dry_run:
+            rt.notifier.ping_health("start")
+        code = _tick(spec, rt)
+        if not rt.dry_run:
+            rt.notifier.ping_health("success" if code in (EXIT_OK, EXIT_BUSY) else "fail")
+        return code
+    except LeaseLostError:
+        raise
+    except SuiteError as exc:
+        log.error("%s run stopped before it could process assets: %s", spec.label, exc)
+        if not rt.dry_run:
+            send_run_error(rt, spec.label, exc)
+            rt.notifier.ping_health("fail")
+        return EXIT_FAILED
+    finally:
+        rt.close()
+
+
+def _tick(spec, rt):
+    _resume_unfinished(spec, rt)
+    candidates = _candidates(spec, rt)
+    if candidates is None:
+        return EXIT_FAILED
+    if not candidates:
+        log.info("No %s campaigns found", spec.status_from)
+        return EXIT_OK
+    if rt.dry_run:
+        return _dry_run(spec, rt, candidates)
+    lease, reason = rt.db.claim_campaign(spec.workflow, candidates, rt.run_id, force=bool(rt.args.campaign))
+    if lease is None:
+        if reason == "leased":
+            log.info("Every eligible %s campaign is being handled by another run; nothing to do here",
+                     spec.status_from)
+            return EXIT_BUSY
+        log.info("%d %s campaign(s) found, all waiting for their retry time; nothing to do now",
+                 len(candidates), spec.status_from)
+        return EXIT_OK
+    campaign = next(c for c in candidates if c["campaign_id"] == lease.campaign_id)
+    with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):
+        try:
+            return _process_campaign(spec, rt, lease, campaign)
+        except LeaseLostError as exc:
+            log.error("%s", exc)
+            return EXIT_FAILED
+        except SuiteError as exc:
+            log.error("Campaign %s failed: %s", campaign["campaign_id"], exc)
+            rt.db.record_event(spec.workflow, "campaign_failed", str(exc), campaign_id=campaign["campaign_id"],
+                               level="error")
+            row = rt.db.finish_campaign(lease, "failed", error=str(exc))
+            _alert(spec, rt, campaign, exc, row, first=True)
+            return EXIT_FAILED
+
+
+def _candidates(spec, rt):
+    """Campaigns in the source status (all, oldest first), or the one named by --campaign."""
+    if rt.args.campaign:
+        campaign = rt.dam.find_campaign(rt.args.campaign)
+        if campaign is None:
+            log.error("Campaign %s not found in the DAM (give its number, e.g. LC-2026-0042, or its folder id)",
+                      rt.args.campaign)
+            return None
+        if campaign.get("status") != spec.status_from:
+            log.info("Campaign %s is in status %s, not %s: nothing to do", campaign["campaign_id"],
+                     campaign.get("status"), spec.status_from)
+            return []
+        if spec.campaign_type and campaign.get("type") != spec.campaign_type:
+            log.info("Campaign %s is of type %r; %s takes only %r campaigns", campaign["campaign_id"],
+                     campaign.get("type"), spec.label, spec.campaign_type)
+            return []
+        found = [campaign]
+    else:
+        found = rt.dam.find_campaigns(spec.status_from, campaign_type=spec.campaign_type)
+    for c in found:
+        if not c.get("campaign_id"):
+            log.warning("Campaign folder %s has no campaign number; using its folder id", c.get("folder_id"))
+            c["campaign_id"] = str(c.get("folder_id"))
+    return found
+
+
+def _resume_unfinished(spec, rt):
+    """Finish campaigns whose assets were all delivered but whose status change or success email did not complete."""
+    def finish(lease, row):
+        campaign = rt.dam.get_campaign(row["folder_id"])
+        campaign["campaign_id"] = row["campaign_id"]
+        _complete(spec, rt, lease, campaign)
+    rt.resume_unfinished(finish)
+
+
+def _source_assets(spec, rt, campaign):
+    folder_name = rt.config["dam"]["folders"][spec.source_folder]
+    source_id = rt.dam.find_subfolder(campaign["folder_id"], folder_name)
+    if source_id is None:
+        raise SuiteError("campaign {} has no '{}' folder in the DAM".format(campaign["campaign_id"], folder_name),
+                         fix="create the '{}' folder in the campaign, or set dam.folders.{} in config.yaml to the "
+                             "name your DAM uses".format(folder_name, spec.source_folder))
+    assets = []
+    for asset in rt.dam.iter_assets(source_id, recursive=True):
+        if spec.only_not_approved:
+            if not rt.mapper.is_not_approved(asset["metadata"]):
+                continue
+            log.info("Asset %s (%s) is NOT APPROVED: sending it back to the agency for rework", asset["name"],
+                     asset["asset_id"])
+        assets.append(asset)
+    return source_id, assets
+
+
+def _box_campaign_folder_name(spec, campaign):
+    return "{}{} - {}".format(spec.folder_prefix, campaign["campaign_id"], campaign.get("name") or "").strip(" -")
+
+
+def _dry_run(spec, rt, candidates):
+    campaign = candidates[0]
+    with log_context(campaign=campaign["campaign_id"]):
+        _, assets = _source_assets(spec, rt, campaign)
+        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) eligible", campaign["campaign_id"],
+                 campaign.get("name"), len(candidates), spec.status_from)
+        if not assets:
+            log.info("DRY RUN: no assets: would send %s once and leave the status at %s", spec.template_empty,
+                     spec.status_from)
+            return EXIT_OK
+        folder = _box_campaign_folder_name(spec, campaign)
+        with rt.db.cursor() as cur:
+            cur.execute("SELECT opentext_id, state, tracking_id FROM transfer_items WHERE workflow = %s AND "
+                        "campaign_id = %s", (spec.workflow, campaign["campaign_id"]))
+            known = {r["opentext_id"]: r for r in cur.fetchall()}
+        for asset in assets:
+            row = known.get(asset["asset_id"]) or {}
+            if row.get("state") == "done":
+                log.info("DRY RUN: %s already delivered as %s", asset["name"], row.get("tracking_id"))
+                continue
+            path = "/".join([folder] + list(asset["folder_path"]))
+            log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset["name"], asset.get("size"),
+                     spec.box_root, path, row.get("tracking_id") or "<new TID>", asset["name"])
+        log.info("DRY RUN: when all %d assets succeed, would set the DAM status %s -> %s and send %s%s",
+                 len(assets), spec.status_from, spec.status_to, spec.template_complete,
+                 " and the webhook" if spec.webhook else "")
+    return EXIT_OK
+
+
+def _process_campaign(spec, rt, lease, campaign):
+    number = campaign["campaign_id"]
+    log.info("%s: processing campaign %s (%s)", spec.label, number, campaign.get("name"))
+    _, assets = _source_assets(spec, rt, campaign)
+    if not assets:
+        what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
+        log.info("Campaign %s has %s in '%s'; status stays %s", number, what,
+                 rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
+        context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
+                                  next_steps=_empty_next_steps(spec, rt))
+        send(rt, spec.template_empty, campaign, context, raw_campaign=campaign)
+        rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=number)
+        rt.db.finish_campaign(lease, "no_assets")
+        return EXIT_OK
+
+    items = item_store.ensure_transfer_items(rt.db, lease, spec.workflow, number, assets)
+    if spec.only_not_approved:
+        for asset in assets:  # the rejection as it reads now, for the email (kept if the tick resumes later)
+            rejection = [{"label": r["label"], "value": r["value"]}
+                         for r in rt.mapper.rejection_details(asset["metadata"])]
+            rt.db.record_event(spec.workflow, "asset_rejection_seen", "NOT APPROVED", campaign_id=number,
+                               opentext_id=asset["asset_id"], details={"rejection": rejection})
+    box_root = rt.config["box"]["roots"][spec.box_root]
+    campaign_folder = rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)])
+    folders = _FolderCache(rt, campaign_folder)
+    todo = [a for a in assets if items[a["asset_id"]]["state"] != "done"]
+    log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", number, len(assets),
+             len(assets) - len(todo), len(todo))
+    progress = Progress(len(todo), number)
+    concurrency = max(1, int(rt.config["transfer"].get("concurrency", 1)))
+    failures = {}
+    if todo:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+            futures = {pool.submit(_transfer_asset, spec, rt, lease, campaign, a, items[a["asset_id"]], folders): a
+                       for a in todo}
+            for future in concurrent.futures.as_completed(futures):
+                asset = futures[future]
+                failure = future.result()
+                if failure:
+                    failures[asset["asset_id"]] = failure
+                progress.step(asset["name"])
+    rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
+    current = [rows[a["asset_id"]] for a in assets]
+    if all(r["state"] == "done" for r in current):
+        return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder)
+    return _partial(spec, rt, lease, campaign, current, failures, campaign_folder)
+
+
+class _FolderCache(object):
+    """Box folder ids of the mirrored DAM subfolders, created once per path even with parallel workers."""
+
+    def __init__(self, rt, root_id):
+        self.rt = rt
+        self.ids = {(): root_id}
+        self.lock = threading.Lock()
+
+    def get(self, parts):
+        key = tuple(parts)
+        with self.lock:
+            if key not in self.ids:
+                self.ids[key] = self.rt.box.ensure_folder_path(self.ids[()], list(parts))
+            return self.ids[key]
+
+
+def _strip_tid_prefix(name, tid):
+    """A file that already carries its TID (A5 rework of a localised file) is not prefixed twice."""
+    if tid and name.upper().startswith(tid + "_"):
+        return name[len(tid) + 1:]
+    return name
+
+
+def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
+    """Move one asset; return None on success or a failure dict (reason and fix) for the report."""
+    number = campaign["campaign_id"]
+    tid = item.get("tracking_id")
+    try:
+        if not tid:
+            tid = _tracking_id(spec, rt, campaign, asset)
+            item = item_store.update_transfer_item(rt.db, lease, item["id"], tracking_id=tid)
+        with log_context(campaign=number, tid=tid):
+            if not item.get("box_file_id"):
+                item = _download_and_upload(spec, rt, lease, asset, item, tid, folders)
+            if spec.registers_masters:
+                rt.db.store_master_asset(
+                    tracking_id=tid, opentext_id=asset["asset_id"], local_campaign_id=number,
+                    box_file_id=item["box_file_id"], box_url=item["box_url"], upload_folder_id=item["box_folder_id"],
+                    workflow=spec.workflow, box_folder_id=item["box_folder_id"], box_file_name=item["box_file_name"],
+                    sha1=item["sha1"], file_size=item["file_size"], asset_state="delivered", lease=lease)
+            else:
+                with rt.db.fenced(lease) as cur:
+                    cur.execute("UPDATE master_assets SET rework_count = rework_count + 1, last_rework_at = now(), "
+                                "updated_at = now() WHERE tracking_id = %s", (tid,))
+            item_store.update_transfer_item(rt.db, lease, item["id"], state="done", last_error=None)
+            rt.db.record_event(spec.workflow, "asset_delivered", "{} -> Box {} ({})".format(
+                asset["name"], item["box_file_name"], item["box_outcome"]), campaign_id=number, tracking_id=tid,
+                opentext_id=asset["asset_id"], box_file_id=item["box_file_id"])
+            log.info("Delivered %s to Box as %s (%s)", asset["name"], item["box_file_name"], item["box_outcome"])
+            return None
+    except LeaseLostError:
+        raise
+    except Exception as exc:  # one asset's failure is reported and retried, never fatal to the others
+        reason = exc.message if isinstance(exc, SuiteError) else "{}: {}".format(type(exc).__name__, exc)
+        fix = getattr(exc, "fix", None) or "the next run retries this asset automatically"
+        with log_context(campaign=number, tid=tid):
+            if isinstance(exc, SuiteError):
+                log.error("Asset %s failed: %s", asset["name"], exc)
+            else:
+                log.exception("Asset %s failed unexpectedly", asset["name"])
+        try:
+            item_store.update_transfer_item(rt.db, lease, item["id"], state="failed", last_error=reason)
+            rt.db.record_event(spec.workflow, "asset_failed", reason, campaign_id=number, tracking_id=tid,
+                               opentext_id=asset["asset_id"], level="error", details={"fix": fix})
+        except LeaseLostError:
+            raise
+        return {"tracking_id": tid, "filename": asset["name"], "reason": reason, "fix": fix}
+
+
+def _tracking_id(spec, rt, campaign, asset):
+    fields = rt.config["fields"]["special_fields"]
+    return rt.db.find_or_create_tracking_id(
+        asset["asset_id"], campaign["campaign_id"], original_filename=asset["name"], workflow=spec.workflow,
+        metadata_tracking_id=asset["metadata"].get(fields["tracking_id"]),
+        global_master_campaign_id=campaign.get("global_master_campaign_id"), campaign_name=campaign.get("name"),
+        campaign_folder_id=campaign.get("folder_id"), dam_folder_path="/".join(asset["folder_path"]),
+        mime_type=asset.get("mime_type"), file_size=asset.get("size"),
+        mvp_metadata=rt.mapper.extract_mvp(asset["metadata"]), full_metadata=asset.get("raw") or {},
+    )["tracking_id"]
+
+
+def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
+    limit = int(rt.config["transfer"].get("max_file_bytes") or 0)
+    if limit and asset.get("size") and asset["size"] > limit:
+        raise SuiteError("{} is {} bytes, over the {} byte limit".format(asset["name"], asset["size"], limit),
+                         fix="raise MAX_FILE_BYTES in .env if files this large are expected")
+    folder_id = folders.get(asset["folder_path"])
+    download = rt.dam.download_asset(asset["asset_id"], rt.temp_dir(), name="{}-{}".format(tid, asset["asset_id"]),
+                                     expected_size=asset.get("size"))
+    try:
+        item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=download["sha1"],
+                                        file_size=download["size"])
+        result = rt.box.upload_with_tracking_id(download["path"], folder_id, tid,
+                                                _strip_tid_prefix(asset["name"], tid), sha1=download["sha1"])
+    finally:
+        if os.path.exists(download["path"]):
+            os.remove(download["path"])
+    return item_store.update_transfer_item(
+        rt.db, lease, item["id"], state="uploaded", box_folder_id=folder_id, box_file_id=result["file_id"],
+        box_file_name=result["name"], box_url=result["url"], box_outcome=result["outcome"])
+
+
+def _asset_entries(rows, include_rejection=None):
+    entries = []
+    for r in sorted(rows, key=lambda r: (r["folder_path"], r["original_filename"])):
+        entries.append({"tracking_id": r["tracking_id"], "filename": r["box_file_name"] or r["original_filename"],
+                        "folder_path": r["folder_path"], "size": r["file_size"], "url": r["box_url"],
+                        "outcome": r["box_outcome"] or r["state"],
+                        "rejection": include_rejection(r) if include_rejection else []})
+    return entries
+
+
+def _complete(spec, rt, lease, campaign, box_folder_id=None):
+    """All assets delivered: move the DAM status (read first), then notify; resumable at every step."""
+    number = campaign["campaign_id"]
+    with rt.db.fenced(lease) as cur:
+        cur.execute("UPDATE workflow_state SET state = 'finishing', updated_at = now() WHERE workflow = %s AND "
+                    "campaign_id = %s", (spec.workflow, number))
+    outcome = rt.dam.set_campaign_status(campaign["folder_id"], spec.status_from, spec.status_to)
+    if outcome == "changed":
+        rt.db.record_event(spec.workflow, "status_changed", "{} -> {}".format(spec.status_from, spec.status_to),
+                           campaign_id=number)
+    log.info("Campaign %s status %s -> %s (%s)", number, spec.status_from, spec.status_to, outcome)
+    rows = item_store.transfer_items(rt.db, spec.workflow, number)
+    if box_folder_id is None:
+        box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
+    assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
+    context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
+                              assets=assets, next_steps=_done_next_steps(spec))
+    mail = send(rt, spec.template_complete, campaign, context, raw_campaign=campaign)
+    hook = "disabled"
+    if spec.webhook:
+        hook = webhook(rt, "{}.completed".format(spec.workflow), number, {
+            "workflow": spec.workflow, "campaign_id": number, "campaign_name": campaign.get("name"),
+            "status_before": spec.status_from, "status_after": spec.status_to,
+            "assets": [{"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
+                       for a in assets]})
+    if mail == "failed" or hook == "failed":
+        rt.db.finish_campaign(lease, "notify_pending", error="notification failed; retried next run",
+                              total=len(rows), done=len(rows))
+        log.warning("Campaign %s is complete but a notification failed; the next run sends it", number)
+        return EXIT_OK
+    rt.db.finish_campaign(lease, "completed", total=len(rows), done=len(rows))
+    log.info("Campaign %s complete: %d asset(s) in Box", number, len(rows))
+    return EXIT_OK
+
+
+def _rejection_fields(rt):
+    """Rejection details for the A5 email, read from the asset's metadata kept at registration time."""
+    def lookup(row):
+        with rt.db.cursor() as cur:
+            cur.execute("SELECT full_metadata, mvp_metadata FROM master_assets WHERE tracking_id = %s",
+                        (row["tracking_id"],))
+            hit = cur.fetchone()
+            cur.execute("SELECT details FROM asset_events WHERE event_type = 'asset_rejection_seen' AND "
+                        "opentext_id = %s ORDER BY id DESC LIMIT 1", (row["opentext_id"],))
+            seen = cur.fetchone()
+        if seen and seen["details"].get("rejection") is not None:
+            return seen["details"]["rejection"]
+        if hit:
+            return [{"label": r["label"], "value": r["value"]}
+                    for r in rt.mapper.rejection_details(hit["mvp_metadata"] or {})]
+        return []
+    return lookup
+
+
+def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
+    number = campaign["campaign_id"]
+    done = [r for r in rows if r["state"] == "done"]
+    failed = [failures.get(r["opentext_id"]) or {"tracking_id": r["tracking_id"], "filename": r["original_filename"],
+                                                  "reason": r["last_error"] or "not delivered",
+                                                  "fix": "the next run retries this asset automatically"}
+              for r in rows if r["state"] != "done"]
+    context = message_context(
+        spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
+        assets=_asset_entries(done), failures=failed,
+        next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
+                   "already in Box.".format(spec.status_from, len(failed)))
+    send(rt, spec.template_partial, campaign, context, raw_campaign=campaign)
+    row = rt.db.finish_campaign(lease, "partial", error="{} of {} assets failed".format(len(failed), len(rows)),
+                                total=len(rows), done=len(done), failed=len(failed))
+    log.warning("Campaign %s partial: %d of %d asset(s) failed; status stays %s; retry after %s", number,
+                len(failed), len(rows), spec.status_from, row.get("next_attempt_at"))
+    _alert(spec, rt, campaign, SuiteError("{} of {} assets keep failing: {}".format(
+        len(failed), len(rows), "; ".join(f["reason"] for f in failed[:3]))), row)
+    return EXIT_FAILED
+
+
+def _alert(spec, rt, campaign, exc, row, first=False):
+    """Raise the run_error alert once a campaign has failed alert_after_failures times in a row (or at once for a
+    campaign-level failure such as a missing source folder)."""
+    limit = int(rt.config["transfer"].get("alert_after_failures", 5))
+    if first or row.get("attempts", 0) >= limit:
+        if send_run_error(rt, spec.label, exc, campaign=campaign_context(campaign, spec.status_from,
+                                                                         spec.status_from),
+                          attempts=row.get("attempts")) == "sent":
+            rt.db.mark_alerted(spec.workflow, campaign["campaign_id"])
+
+
+def _empty_next_steps(spec, rt):
+    folder = rt.config["dam"]["folders"][spec.source_folder]
+    if spec.only_not_approved:
+        return ("No asset in '{}' has ECOMMERCE STATUS = NOT APPROVED, so nothing goes back to the agency. The "
+                "status stays {}; move the campaign on in the DAM if that is expected.".format(folder,
+                                                                                                spec.status_from))
+    return ("The '{}' folder is empty. Add the assets in the DAM; the next run picks them up. The status stays "
+            "{}.".format(folder, spec.status_from))
+
+
+def _done_next_steps(spec):
+    if spec.workflow == "a1_a2":
+        return ("The agency localises each file and uploads it to the A2→A3 inbox named "
+                "<TID>_<language>_<description>.<ext>; each is imported into the DAM automatically.")
+    if spec.workflow == "a5_a6":
+        return ("The agency reworks each rejected file and uploads it again with the same tracking ID, named "
+                "<TID>_<language>_<description>.<ext>.")
+    return "The global masters are in Box for the local markets to use."
+
+
+def main(spec, doc, argv=None):
+    """Command-line entry of a DAM -> Box workflow script."""
+    from .cli import build_parser, run_main
+    parser = build_parser(doc.strip().splitlines()[0])
+    return run_main(spec.log_name, parser, lambda config, args: run_workflow(spec, config, args), argv)

@@ -1,0 +1,298 @@
+"""A2->A3: take the localised files agencies put in the Box ``a2_a3`` inbox back into the DAM.
+
+Each file is named ``<TID>_<LANG>_<DESCRIPTION>.<ext>`` (V2). Per file: claimed -> downloaded -> imported ->
+cleaned (rows in derivative_assets). The DAM import is keyed by TRACKING_ID + Box file id in the asset's metadata and
+looked up before any import, and the Box file is deleted only after the import is confirmed. A file that cannot be
+taken is never deleted: it is moved to ``_Needs attention`` and reported once with the reason and the rename to make.
+When every master of a local campaign has a localised asset, the campaign moves A2 -> A3.
+"""
+import logging
+import os
+
+from . import item_store
+from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
+from .errors import InputError, LeaseLostError, ServiceError, SuiteError
+from .logging_setup import log_context
+from .reporting import campaign_context, message_context, send, send_run_error
+from .runtime import Runtime
+from .v2_names import parse_v2_name
+
+log = logging.getLogger(__name__)
+
+WORKFLOW = "a2_a3"
+LABEL = "A2→A3"
+LOG_NAME = "a2_to_a3"
+INBOX = {"campaign_id": "A2→A3 inbox", "name": "Files that need attention", "type": "", "folder_id": None}
+
+
+def run(config, args):
+    rt = Runtime(config, args, WORKFLOW)
+    try:
+        rt.start()
+        if not rt.dry_run:
+            rt.notifier.ping_health("start")
+        code = _tick(rt)
+        if not rt.dry_run:
+            rt.notifier.ping_health("success" if code in (EXIT_OK, EXIT_BUSY) else "fail")
+        return code
+    except LeaseLostError:
+        raise
+    except SuiteError as exc:
+        log.error("%s run stopped before it could process files: %s", LABEL, exc)
+        if not rt.dry_run:
+            send_run_error(rt, LABEL, exc)
+            rt.notifier.ping_health("fail")
+        return EXIT_FAILED
+    finally:
+        rt.close()
+
+
+def _tick(rt):
+    rt.resume_unfinished(lambda lease, row: _finish_campaign(rt, lease, rt.dam.find_campaign(row["campaign_id"])))
+    root = rt.config["box"]["roots"]["a2_a3"]
+    files = rt.box.list_inbox(root)
+    if not files:
+        log.info("No files waiting in the A2→A3 inbox")
+        return EXIT_OK
+    good, bad = _sort_files(rt, files)
+    if rt.args.campaign:
+        good = [g for g in good if g[2]["local_campaign_id"] == rt.args.campaign]
+    if rt.dry_run:
+        for f, reason in bad:
+            log.info("DRY RUN: would move %s to '%s': %s (fix: %s)", f["name"], rt.config["box"][
+                "needs_attention_folder"], reason.message, reason.fix)
+        for f, v, master in good:
+            log.info("DRY RUN: would import %s into campaign %s as %s %s", f["name"], master["local_campaign_id"],
+                     v.tracking_id, v.language)
+        return EXIT_OK
+    _quarantine(rt, root, bad)
+    if not good:
+        return EXIT_OK
+    by_campaign = {}
+    for entry in good:
+        by_campaign.setdefault(entry[2]["local_campaign_id"], []).append(entry)
+    candidates = [{"campaign_id": lc, "folder_id": entries[0][2].get("campaign_folder_id"),
+                   "name": entries[0][2].get("campaign_name")} for lc, entries in by_campaign.items()]
+    lease, reason = rt.db.claim_campaign(WORKFLOW, candidates, rt.run_id, force=bool(rt.args.campaign))
+    if lease is None:
+        if reason == "leased":
+            log.info("Every campaign with inbox files is being handled by another run")
+            return EXIT_BUSY
+        log.info("%d campaign(s) have inbox files, all waiting for their retry time", len(candidates))
+        return EXIT_OK
+    limit = int(rt.config["a2_a3"].get("max_files_per_tick") or 50)
+    with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):
+        try:
+            return _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit])
+        except LeaseLostError as exc:
+            log.error("%s", exc)
+            return EXIT_FAILED
+        except SuiteError as exc:
+            log.error("Campaign %s failed: %s", lease.campaign_id, exc)
+            rt.db.record_event(WORKFLOW, "campaign_failed", str(exc), campaign_id=lease.campaign_id, level="error")
+            row = rt.db.finish_campaign(lease, "failed", error=str(exc))
+            send_run_error(rt, LABEL, exc, campaign={"campaign_id": lease.campaign_id, "name": "", "type": "",
+                                                     "status_before": "A2", "status_after": "A2",
+                                                     "folder_id": None, "box_folder_url": None, "dam_url": None},
+                           attempts=row.get("attempts"))
+            return EXIT_FAILED
+
+
+def _sort_files(rt, files):
+    """Split inbox files into (file, V2 name, master) that can be taken and (file, InputError) that cannot."""
+    languages = rt.config["a2_a3"]["languages"]
+    limit = int(rt.config["transfer"].get("max_file_bytes") or 0)
+    good, bad, seen = [], [], {}
+    for f in sorted(files, key=lambda f: (f.get("folder_path") or [], f["name"], f["file_id"])):
+        try:
+            v = parse_v2_name(f["name"], languages)
+            if not f.get("size"):
+                raise InputError("{!r} is empty (0 bytes)".format(f["name"]),
+                                 fix="upload the file again; the upload was probably interrupted")
+            if limit and f["size"] > limit:
+                raise InputError("{!r} is {} bytes, over the {} byte limit".format(f["name"], f["size"], limit),
+                                 fix="send a smaller file or ask the operators to raise MAX_FILE_BYTES")
+            master = item_store.master_by_tracking_id(rt.db, v.tracking_id)
+            if master is None:
+                raise InputError("{!r}: tracking id {} is not known".format(f["name"], v.tracking_id),
+                                 fix="check the first 6 characters against the file you downloaded from Box, then "
+                                     "rename to <TID>_{}_{}{}".format(v.language, v.description, v.extension))
+            key = (v.tracking_id, v.language.lower(), f.get("sha1"))
+            earlier = item_store.imported_duplicate(rt.db, v.tracking_id, v.language, f.get("sha1"), f["file_id"])
+            if earlier is not None:
+                raise InputError("{!r} is identical to {} already imported into the DAM (asset {})".format(
+                    f["name"], earlier["box_file_name"], earlier["dam_asset_id"]),
+                    fix="nothing to import; delete this copy, or upload the corrected file if it was meant to "
+                        "replace the earlier one")
+            if key in seen:
+                raise InputError("{!r} is identical to {!r} uploaded alongside it".format(f["name"], seen[key]),
+                                 fix="nothing to import twice; delete one of the copies")
+            seen[key] = f["name"]
+            good.append((f, v, master))
+        except InputError as exc:
+            bad.append((f, exc))
+    return good, bad
+
+
+def _quarantine(rt, root, bad):
+    """Move files that cannot be taken to '_Needs attention' (never deleted) and report them once."""
+    if not bad:
+        return
+    folder = rt.box.ensure_needs_attention(root)
+    reported = []
+    for f, exc in bad:
+        with log_context(tid=None):
+            try:
+                rt.box.move_file(f["file_id"], folder)
+            except ServiceError as err:
+                if err.status != 404:  # 404: another run moved it already
+                    log.error("Could not move %s to '%s': %s", f["name"], rt.config["box"]["needs_attention_folder"],
+                              err)
+                    continue
+            log.warning("Moved %s to '%s': %s (fix: %s)", f["name"], rt.config["box"]["needs_attention_folder"],
+                        exc.message, exc.fix)
+            rt.db.record_event(WORKFLOW, "file_quarantined", exc.message, box_file_id=f["file_id"], level="warning",
+                               details={"filename": f["name"], "fix": exc.fix})
+            reported.append({"filename": f["name"], "reason": exc.message, "fix": exc.fix})
+    if reported:
+        inbox = campaign_context(INBOX, "A2", "A2")
+        send(rt, "a2_to_a3_file_uploaded", inbox, message_context(
+            LABEL, inbox, quarantined=reported,
+            next_steps="Files in '{}' are kept, never deleted. Rename each as shown and upload it to the inbox "
+                       "again.".format(rt.config["box"]["needs_attention_folder"])))
+
+
+def _process_campaign(rt, lease, local_campaign_id, entries):
+    campaign = rt.dam.find_campaign(local_campaign_id)
+    if campaign is None:
+        raise SuiteError("local campaign {} (of tracking ids {}) is not in the DAM".format(
+            local_campaign_id, ", ".join(sorted(set(v.tracking_id for _, v, _ in entries)))),
+            fix="check that the campaign folder still exists and carries its campaign number")
+    final_name = rt.config["dam"]["folders"]["final_assets"]
+    final_id = rt.dam.find_subfolder(campaign["folder_id"], final_name)
+    if final_id is None:
+        raise SuiteError("campaign {} has no '{}' folder in the DAM".format(local_campaign_id, final_name),
+                         fix="create it in the DAM, or set dam.folders.final_assets in config.yaml")
+    imported, failures = [], []
+    for f, v, master in entries:
+        result = _take_file(rt, lease, campaign, final_id, f, v, master)
+        (failures if "reason" in result else imported).append(result)
+    if imported:
+        send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
+            LABEL, campaign_context(campaign, campaign.get("status"), campaign.get("status")), assets=imported,
+            failures=failures, next_steps=_progress_note(rt, local_campaign_id)), raw_campaign=campaign)
+    if failures:
+        row = rt.db.finish_campaign(lease, "partial", error="{} file(s) failed".format(len(failures)),
+                                    total=len(entries), done=len(imported), failed=len(failures))
+        log.warning("%d of %d file(s) failed; they stay in the inbox and are retried after %s", len(failures),
+                    len(entries), row.get("next_attempt_at"))
+        return EXIT_FAILED
+    masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
+    if masters and localised >= masters and campaign.get("status") in ("A2", "A3"):
+        return _finish_campaign(rt, lease, campaign)
+    rt.db.finish_campaign(lease, "released", total=len(entries), done=len(imported))
+    log.info("Campaign %s: %d of %d master(s) localised; status stays %s", local_campaign_id, localised, masters,
+             campaign.get("status"))
+    return EXIT_OK
+
+
+def _progress_note(rt, local_campaign_id):
+    masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
+    if masters and localised >= masters:
+        return "Every master of the campaign now has a localised file; the campaign moves to A3."
+    return "{} of {} masters have a localised file. The campaign moves to A3 when all have one.".format(
+        localised, masters)
+
+
+def _take_file(rt, lease, campaign, final_id, f, v, master):
+    """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry."""
+    with log_context(tid=v.tracking_id):
+        derivative = None
+        try:
+            derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign["campaign_id"],
+                                                     v.language, v.description)
+            if derivative["state"] not in ("imported", "cleaned"):
+                derivative = _import(rt, lease, final_id, f, v, master, derivative)
+            rt.box.delete_file(f["file_id"])
+            item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
+            rt.db.record_event(WORKFLOW, "inbox_file_deleted", f["name"], campaign_id=campaign["campaign_id"],
+                               tracking_id=v.tracking_id, box_file_id=f["file_id"])
+            log.info("Imported %s as DAM asset %s and removed it from the inbox", f["name"],
+                     derivative["dam_asset_id"])
+            return {"tracking_id": v.tracking_id, "filename": f["name"], "folder_path": master["dam_folder_path"],
+                    "size": f.get("size"), "url": None, "outcome": "imported", "rejection": [],
+                    "language": v.language, "description": v.description, "dam_asset_id": derivative["dam_asset_id"]}
+        except LeaseLostError:
+            raise
+        except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
+            reason = exc.message if isinstance(exc, SuiteError) else "{}: {}".format(type(exc).__name__, exc)
+            fix = getattr(exc, "fix", None) or "the file stays in the inbox; the next run retries it"
+            log.error("File %s failed: %s", f["name"], reason, exc_info=not isinstance(exc, SuiteError))
+            if derivative is not None:
+                item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason)
+            rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign["campaign_id"],
+                               tracking_id=v.tracking_id, box_file_id=f["file_id"], level="error",
+                               details={"fix": fix})
+            return {"tracking_id": v.tracking_id, "filename": f["name"], "reason": reason, "fix": fix}
+
+
+def _import(rt, lease, final_id, f, v, master, derivative):
+    parts = [p for p in (master.get("dam_folder_path") or "").split("/") if p]
+    target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
+    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, f["file_id"])
+    metadata = rt.mapper.build_upload_metadata(master.get("mvp_metadata") or {}, v.tracking_id, v.language,
+                                               v.description, f["file_id"])
+    if dam_asset is None:
+        path = os.path.join(rt.temp_dir(), "{}-{}".format(v.tracking_id, f["file_id"]))
+        try:
+            download = rt.box.download_file(f["file_id"], path, expected_sha1=f.get("sha1"))
+            item_store.update_derivative(rt.db, lease, derivative["id"], state="downloaded",
+                                         file_size=download["size"])
+            dam_asset = rt.dam.import_asset(target, download["path"], metadata, f["name"])
+        finally:
+            if os.path.exists(path):
+                os.remove(path)
+    else:
+        log.info("%s is already in the DAM as asset %s (an earlier run imported it)", f["name"], dam_asset)
+    derivative = item_store.update_derivative(rt.db, lease, derivative["id"], state="imported", dam_folder_id=target,
+                                              dam_asset_id=dam_asset, metadata=metadata)
+    rt.db.record_event(WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f["name"], dam_asset),
+                       campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
+                       box_file_id=f["file_id"], details={"dam_asset_id": dam_asset, "language": v.language})
+    return derivative
+
+
+def _finish_campaign(rt, lease, campaign):
+    """Every master localised: A2 -> A3 (read first), then the completion email; resumable."""
+    number = lease.campaign_id
+    with rt.db.fenced(lease) as cur:
+        cur.execute("UPDATE workflow_state SET state = 'finishing', folder_id = %s, updated_at = now() "
+                    "WHERE workflow = %s AND campaign_id = %s", (campaign["folder_id"], WORKFLOW, number))
+    outcome = rt.dam.set_campaign_status(campaign["folder_id"], "A2", "A3")
+    if outcome == "changed":
+        rt.db.record_event(WORKFLOW, "status_changed", "A2 -> A3", campaign_id=number)
+    with rt.db.cursor() as cur:
+        cur.execute("SELECT d.tracking_id, d.box_file_name, d.box_folder_path, d.file_size, d.language, "
+                    "d.description, d.dam_asset_id, m.dam_folder_path FROM derivative_assets d JOIN master_assets m "
+                    "ON m.tracking_id = d.tracking_id WHERE m.local_campaign_id = %s AND d.state IN "
+                    "('imported', 'cleaned') ORDER BY m.dam_folder_path, d.box_file_name", (number,))
+        rows = cur.fetchall()
+    assets = [{"tracking_id": r["tracking_id"], "filename": r["box_file_name"], "folder_path": r["dam_folder_path"],
+               "size": r["file_size"], "url": None, "outcome": "imported", "rejection": [],
+               "language": r["language"], "description": r["description"], "dam_asset_id": r["dam_asset_id"]}
+              for r in rows]
+    context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets,
+                              next_steps="Every master has its localised file in the DAM's Final Assets. The "
+                                         "campaign is now in A3 for review.")
+    if send(rt, "a2_to_a3_complete", campaign, context, raw_campaign=campaign) == "failed":
+        rt.db.finish_campaign(lease, "notify_pending", error="completion email failed; retried next run")
+        return EXIT_OK
+    rt.db.finish_campaign(lease, "completed", total=len(assets), done=len(assets))
+    log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", number, outcome, len(assets))
+    return EXIT_OK
+
+
+def main(doc, argv=None):
+    from .cli import build_parser, run_main
+    parser = build_parser(doc.strip().splitlines()[0])
+    return run_main(LOG_NAME, parser, run, argv)

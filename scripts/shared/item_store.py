@@ -1,0 +1,107 @@
+"""Per-asset progress rows: ``transfer_items`` (DAM -> Box) and ``derivative_assets`` (Box inbox -> DAM).
+
+Every write is fenced by the tick's lease, so a run that lost its campaign cannot overwrite the new owner's results.
+"""
+import json
+
+TRANSFER_COLUMNS = ("tracking_id", "state", "file_size", "sha1", "box_folder_id", "box_file_id", "box_file_name",
+                    "box_url", "box_outcome", "last_error", "original_filename", "folder_path")
+DERIVATIVE_COLUMNS = ("state", "dam_folder_id", "dam_asset_id", "dam_import_job_id", "last_error", "metadata",
+                      "local_campaign_id", "language", "description", "file_size")
+
+
+def ensure_transfer_items(db, lease, workflow, campaign_id, assets):
+    """Insert a pending row per source asset (existing rows keep their state); return rows by opentext_id."""
+    with db.fenced(lease) as cur:
+        for asset in assets:
+            cur.execute(
+                "INSERT INTO transfer_items (workflow, campaign_id, opentext_id, original_filename, folder_path, "
+                "file_size, claim_token, run_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (workflow, campaign_id, opentext_id) DO UPDATE SET "
+                "original_filename = EXCLUDED.original_filename, folder_path = EXCLUDED.folder_path",
+                (workflow, campaign_id, asset["asset_id"], asset["name"], "/".join(asset["folder_path"]),
+                 asset.get("size"), lease.claim_token, lease.row.get("last_run_id")))
+        cur.execute("SELECT * FROM transfer_items WHERE workflow = %s AND campaign_id = %s", (workflow, campaign_id))
+        return {row["opentext_id"]: dict(row) for row in cur.fetchall()}
+
+
+def update_transfer_item(db, lease, item_id, **values):
+    """Fenced update of one transfer row; ``state='done'`` also stamps done_at; failures count attempts."""
+    names = [n for n in values if n in TRANSFER_COLUMNS]
+    sets = ["{} = %s".format(n) for n in names] + ["claim_token = %s", "updated_at = now()"]
+    params = [values[n] for n in names] + [lease.claim_token]
+    if values.get("state") == "done":
+        sets.append("done_at = now()")
+    if values.get("state") == "failed":
+        sets.append("attempts = attempts + 1")
+    with db.fenced(lease) as cur:
+        cur.execute("UPDATE transfer_items SET {} WHERE id = %s RETURNING *".format(", ".join(sets)),
+                    params + [item_id])
+        return dict(cur.fetchone())
+
+
+def transfer_items(db, workflow, campaign_id):
+    with db.cursor() as cur:
+        cur.execute("SELECT * FROM transfer_items WHERE workflow = %s AND campaign_id = %s ORDER BY folder_path, "
+                    "original_filename", (workflow, campaign_id))
+        return [dict(r) for r in cur.fetchall()]
+
+
+def master_by_tracking_id(db, tracking_id):
+    with db.cursor() as cur:
+        cur.execute("SELECT * FROM master_assets WHERE tracking_id = %s", (tracking_id,))
+        row = cur.fetchone()
+        return dict(row) if row else None
+
+
+def claim_derivative(db, lease, tracking_id, box_file, local_campaign_id, language, description):
+    """The derivative row of this Box file version (created on first sight); its state says what is left to do."""
+    with db.fenced(lease) as cur:
+        cur.execute(
+            "INSERT INTO derivative_assets (tracking_id, local_campaign_id, box_file_id, sha1, box_file_name, "
+            "box_folder_path, file_size, language, description, claim_token) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (box_file_id, sha1) DO NOTHING",
+            (tracking_id, local_campaign_id, box_file["file_id"], box_file["sha1"], box_file["name"],
+             "/".join(box_file.get("folder_path") or []), box_file.get("size"), language, description,
+             lease.claim_token))
+        cur.execute("SELECT * FROM derivative_assets WHERE box_file_id = %s AND sha1 = %s",
+                    (box_file["file_id"], box_file["sha1"]))
+        return dict(cur.fetchone())
+
+
+def update_derivative(db, lease, derivative_id, **values):
+    names = [n for n in values if n in DERIVATIVE_COLUMNS]
+    sets = ["{} = %s".format(n) for n in names] + ["claim_token = %s", "updated_at = now()"]
+    params = [json.dumps(values[n]) if n == "metadata" else values[n] for n in names] + [lease.claim_token]
+    state = values.get("state")
+    if state == "imported":
+        sets.append("imported_at = now()")
+    elif state == "cleaned":
+        sets.append("cleaned_at = now()")
+    elif state == "failed":
+        sets.append("attempts = attempts + 1")
+    with db.fenced(lease) as cur:
+        cur.execute("UPDATE derivative_assets SET {} WHERE id = %s RETURNING *".format(", ".join(sets)),
+                    params + [derivative_id])
+        return dict(cur.fetchone())
+
+
+def imported_duplicate(db, tracking_id, language, sha1, box_file_id):
+    """An earlier, already imported derivative with the same master, language and bytes (another Box file)."""
+    with db.cursor() as cur:
+        cur.execute("SELECT * FROM derivative_assets WHERE tracking_id = %s AND lower(language) = lower(%s) AND "
+                    "sha1 = %s AND box_file_id <> %s AND state IN ('imported', 'cleaned') ORDER BY id LIMIT 1",
+                    (tracking_id, language, sha1, box_file_id))
+        row = cur.fetchone()
+        return dict(row) if row else None
+
+
+def localisation_progress(db, local_campaign_id):
+    """(masters, masters with an imported localised file) of a local campaign's A1->A2 masters."""
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) AS masters, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM derivative_assets d "
+            "WHERE d.tracking_id = m.tracking_id AND d.state IN ('imported', 'cleaned'))) AS localised "
+            "FROM master_assets m WHERE m.local_campaign_id = %s AND m.workflow = 'a1_a2'", (local_campaign_id,))
+        row = cur.fetchone()
+        return row["masters"], row["localised"]

@@ -1,0 +1,81 @@
+"""Notification contexts and sending rules shared by all workflows (one place builds what every email shows)."""
+import datetime
+import logging
+import re
+
+from .errors import ServiceError
+from .logging_setup import get_run_id
+
+log = logging.getLogger(__name__)
+
+BOX_FOLDER_URL = "https://app.box.com/folder/{}"
+
+
+def now_iso():
+    return datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z"
+
+
+def campaign_context(campaign, status_before, status_after, box_folder_id=None):
+    return {"campaign_id": campaign.get("campaign_id"), "name": campaign.get("name") or "",
+            "type": campaign.get("type") or "", "status_before": status_before, "status_after": status_after,
+            "folder_id": campaign.get("folder_id"),
+            "box_folder_url": BOX_FOLDER_URL.format(box_folder_id) if box_folder_id else None,
+            "dam_url": campaign.get("dam_url")}
+
+
+def message_context(workflow_label, campaign, assets=(), failures=(), quarantined=(), next_steps=""):
+    return {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
+            "campaign": campaign, "assets": list(assets), "failures": list(failures),
+            "quarantined": list(quarantined), "next_steps": next_steps}
+
+
+def agency_recipients(config, template, campaign):
+    """The campaign's agency address(es) for agency-facing templates."""
+    if template not in (config.get("notifications") or {}).get("agency_templates", []):
+        return ()
+    raw = (campaign or {}).get("agency_email") or ""
+    return tuple(a.strip() for a in re.split(r"[,;\s]+", raw) if "@" in a)
+
+
+def send(rt, template, campaign, context, raw_campaign=None):
+    """Send one email through the notifier (de-duplicated there); never raises."""
+    try:
+        status = rt.notifier.send_email(template, (campaign or {}).get("campaign_id") or "", context,
+                                        extra_recipients=agency_recipients(rt.config, template, raw_campaign))
+    except Exception:
+        log.warning("could not send %s", template, exc_info=True)
+        return "failed"
+    log.info("Email %s: %s", template, status)
+    return status
+
+
+def webhook(rt, event, campaign_id, payload):
+    try:
+        status = rt.notifier.send_webhook(event, campaign_id, payload)
+    except Exception:
+        log.warning("could not send webhook %s", event, exc_info=True)
+        return "failed"
+    log.info("Webhook %s: %s", event, status)
+    return status
+
+
+def stable_error(exc):
+    """Error text without per-attempt noise (request ids, object addresses), so one fault alerts once."""
+    if isinstance(exc, ServiceError):
+        text = "{} {} {}: {}".format(exc.service, exc.method or "", exc.path or "",
+                                     "HTTP {}".format(exc.status) if exc.status else "network error")
+    else:
+        text = str(exc)
+    text = re.sub(r" at 0x[0-9a-f]+", "", text)
+    return re.sub(r"\(request id [^)]*\)", "", text).strip()
+
+
+def send_run_error(rt, workflow_label, exc, campaign=None, attempts=None):
+    """The single alert for a run that failed before it could process assets (or a campaign failing N times)."""
+    context = {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
+               "error": stable_error(exc), "fix": getattr(exc, "fix", None) or
+               "see the log for details; the next run retries automatically",
+               "campaign": campaign, "attempts": attempts,
+               # one alert per day for the same fault, not one per five-minute tick
+               "date": datetime.date.today().isoformat()}
+    return send(rt, "run_error", campaign, context)

@@ -1,0 +1,148 @@
+"""What one tick needs (configuration, database, DAM, Box, notifier, temp space), created on first use.
+
+An idle tick connects to the database and the DAM, finds nothing and exits: Box, Jinja2 and cryptography are only
+imported when there is work. ``close()`` releases everything, temp files included, on every exit path.
+"""
+import contextlib
+import logging
+import os
+import shutil
+import threading
+
+from .database import Database
+from .errors import LeaseLostError, SuiteError
+from .logging_setup import get_run_id, log_context
+
+log = logging.getLogger(__name__)
+
+
+class Runtime(object):
+    def __init__(self, config, args, workflow):
+        self.config = config
+        self.args = args
+        self.workflow = workflow
+        self.run_id = get_run_id()
+        self.dry_run = bool(getattr(args, "dry_run", False))
+        self.auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
+        self.db = Database.from_config(config)
+        self._dam = None
+        self._box = None
+        self._notifier = None
+        self._mapper = None
+        self._temp = None
+        self._lock = threading.Lock()
+
+    def start(self):
+        self.db.connect()
+        if not self.dry_run:
+            self.db.migrate()
+        return self
+
+    @property
+    def dam(self):
+        with self._lock:
+            if self._dam is None:
+                from .dam_client import DAMClient
+                self._dam = DAMClient(self.config["dam"], auth_mode=self.auth_mode,
+                                      field_ids=self.config["fields"].get("special_fields"))
+            return self._dam
+
+    @property
+    def box(self):
+        with self._lock:
+            if self._box is None:
+                from .box_client import BoxClient
+                self._box = BoxClient(self.config["box"])
+            return self._box
+
+    @property
+    def notifier(self):
+        with self._lock:
+            if self._notifier is None:
+                from .notifier import Notifier
+                self._notifier = Notifier(self.config, store=self.db, dry_run=self.dry_run)
+            return self._notifier
+
+    @property
+    def mapper(self):
+        with self._lock:
+            if self._mapper is None:
+                from .metadata_extractor_mvp import MetadataMapper
+                self._mapper = MetadataMapper(self.config["fields"])
+            return self._mapper
+
+    def temp_dir(self):
+        """This run's private download directory under transfer.temp_dir (created on demand)."""
+        with self._lock:
+            if self._temp is None:
+                base = self.config["transfer"]["temp_dir"]
+                self._temp = os.path.join(base, "{}-{}".format(self.workflow, self.run_id))
+                os.makedirs(self._temp, mode=0o700, exist_ok=True)
+            return self._temp
+
+    def close(self):
+        if self._temp and os.path.isdir(self._temp):
+            shutil.rmtree(self._temp, ignore_errors=True)
+        for client in (self._dam, self._box):
+            close = getattr(client, "close", None)
+            if close:
+                try:
+                    close()
+                except Exception:  # closing must never hide the tick's own outcome
+                    log.debug("error while closing a client", exc_info=True)
+        self.db.close()
+
+    def resume_unfinished(self, finish):
+        """Claim and ``finish(lease, row)`` every campaign of this workflow left in 'finishing' or 'notify_pending'.
+
+        A crash (or a mail outage) between the DAM status change and the success email leaves such a row; the DAM
+        may already show the new status, so the normal search would never bring the campaign back.
+        """
+        if self.dry_run:
+            return
+        with self.db.cursor() as cur:
+            cur.execute("SELECT campaign_id, folder_id, campaign_name FROM workflow_state WHERE workflow = %s AND "
+                        "state IN ('finishing', 'notify_pending') AND (lease_expires_at IS NULL OR "
+                        "lease_expires_at < now())", (self.workflow,))
+            rows = [dict(r) for r in cur.fetchall()]
+        for row in rows:
+            lease, _ = self.db.claim_campaign(self.workflow, [{"campaign_id": row["campaign_id"],
+                                                               "folder_id": row["folder_id"],
+                                                               "name": row["campaign_name"]}], self.run_id,
+                                              force=True)
+            if lease is None:
+                continue
+            with log_context(campaign=row["campaign_id"]):
+                log.info("Resuming the end of campaign %s (status change / success email)", row["campaign_id"])
+                try:
+                    finish(lease, row)
+                except SuiteError as exc:
+                    log.error("Could not finish campaign %s: %s", row["campaign_id"], exc)
+                    self.db.finish_campaign(lease, "finishing", error=str(exc))
+
+    @contextlib.contextmanager
+    def keep_lease(self, lease):
+        """Renew ``lease`` in the background while the block runs (long transfers outlive a lease)."""
+        stop = threading.Event()
+        state = {"lost": None}
+        interval = max(1.0, self.db.lease_seconds / 3.0)
+
+        def renew():
+            while not stop.wait(interval):
+                try:
+                    self.db.renew_lease(lease)
+                except LeaseLostError as exc:
+                    state["lost"] = exc
+                    log.error("%s", exc)
+                    return
+                except Exception:
+                    log.warning("could not renew the lease on %s; retrying", lease.campaign_id, exc_info=True)
+
+        thread = threading.Thread(target=renew, name="lease-renewer")
+        thread.daemon = True
+        thread.start()
+        try:
+            yield state
+        finally:
+            stop.set()
+            thread.join(5)
