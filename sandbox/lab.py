@@ -1,0 +1,109 @@
+"""The whole sandbox in one object: OTMM and Box emulators, an SMTP catcher and a PostgreSQL, plus the
+environment that points the real scripts at them. Used by the end-to-end tests, ``make demo`` and ``make sandbox``.
+"""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SMTP_USER = "sandbox-mailer"
+SMTP_PASSWORD = "sandbox-smtp-pass"
+NOTIFY_TO = "marketing-ops@example.com"
+WEBHOOK_SECRET = "sandbox-webhook-secret"
+
+
+class Lab(object):
+    def __init__(self, workdir, db_settings=None, seed=None, product_python=None):
+        self.workdir = os.path.abspath(workdir)
+        self.db_settings = db_settings
+        self.seed = seed
+        self.product_python = product_python or os.environ.get("PRODUCT_PYTHON") or sys.executable
+        self.otmm = self.box = self.smtp = self.pg = None
+        self.extra_env = {}
+
+    def start(self):
+        from sandbox.box_server import BoxSandbox
+        from sandbox.otmm_server import OTMMSandbox
+        from sandbox.smtp_server import SMTPCatcher
+        os.makedirs(self.workdir, exist_ok=True)
+        if self.db_settings is None:
+            from sandbox.embedded_pg import EmbeddedPostgres
+            self.pg = EmbeddedPostgres(os.path.join(self.workdir, "pg"))
+            s = self.pg.start()
+            self.db_settings = {"host": s["host"], "port": s["port"], "name": s["dbname"], "user": s["user"],
+                                "password": s["password"]}
+        kwargs = {"data_dir": os.path.join(self.workdir, "otmm")}
+        if self.seed is not None:
+            kwargs["seed"] = self.seed
+        self.otmm = OTMMSandbox(**kwargs).start()
+        self.box = BoxSandbox(data_dir=os.path.join(self.workdir, "box")).start()
+        self.smtp = SMTPCatcher(os.path.join(self.workdir, "mail"), username=SMTP_USER,
+                                password=SMTP_PASSWORD).start()
+        return self
+
+    def stop(self):
+        for part in (self.smtp, self.box, self.otmm, self.pg):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception:
+                    pass
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def env(self):
+        """Environment variables that point the product at this sandbox (what .env holds in production)."""
+        db = self.db_settings
+        roots = self.box.roots
+        env = {
+            "DAM_BASE_URL": self.otmm.oauth_base_url, "DAM_AUTH_URL": self.otmm.token_url,
+            "DAM_CLIENT_ID": self.otmm.client_id, "DAM_CLIENT_SECRET": self.otmm.client_secret,
+            "DAM_MTLS_BASE_URL": self.otmm.mtls_base_url, "DAM_MTLS_CERT_PATH": self.otmm.client_pfx,
+            "DAM_MTLS_CERT_PASSWORD": self.otmm.client_pfx_password, "DAM_CA_BUNDLE": self.otmm.ca_bundle,
+            "BOX_CONFIG_PATH": self.box.box_config_path, "BOX_API_BASE_URL": self.box.api_base_url,
+            "BOX_UPLOAD_BASE_URL": self.box.upload_base_url, "BOX_OAUTH2_BASE_URL": self.box.oauth2_base_url,
+            "BOX_ROOT_FOLDER_A1_A2": roots["a1_a2"], "BOX_ROOT_FOLDER_A5_A6": roots["a5_a6"],
+            "BOX_ROOT_FOLDER_B1_B2": roots["b1_b2"], "BOX_ROOT_FOLDER_A2_A3": roots["a2_a3"],
+            "DB_HOST": db["host"], "DB_PORT": str(db["port"]), "DB_NAME": db["name"], "DB_USER": db["user"],
+            "DB_PASSWORD": db["password"],
+            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port), "SMTP_SECURITY": "none",
+            "SMTP_USERNAME": SMTP_USER, "SMTP_PASSWORD": SMTP_PASSWORD, "NOTIFY_TO": NOTIFY_TO,
+            "SMTP_FROM": "DAM Automation <dam-automation@example.com>",
+            "TEMP_DIR": os.path.join(self.workdir, "temp"), "LOG_DIR": os.path.join(self.workdir, "logs"),
+            "TRANSFER_CONCURRENCY": "4",
+        }
+        env.update(self.extra_env)
+        return env
+
+    def write_env_file(self, path):
+        with open(path, "w") as f:
+            for key, value in sorted(self.env().items()):
+                f.write("{}={}\n".format(key, value))
+        os.chmod(path, 0o600)
+        return path
+
+    def run_script(self, name, *args, **kw):
+        """Run ``python scripts/<name>.py ARGS`` from the project root against this sandbox."""
+        env = dict(os.environ)
+        env.pop("DAM_ENV_FILE", None)
+        env.update(self.env())
+        env.update(kw.pop("env", None) or {})
+        env["DAM_ENV_FILE"] = os.path.join(self.workdir, "no-such.env")  # the sandbox env comes from os.environ
+        return subprocess.run([self.product_python, os.path.join("scripts", name + ".py")] + list(args), cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                              timeout=kw.pop("timeout", 300))
+
+    def log_text(self, log_name):
+        path = os.path.join(self.workdir, "logs", log_name + ".log")
+        return open(path).read() if os.path.exists(path) else ""
+
+    def describe(self):
+        return json.dumps({"otmm": self.otmm.oauth_base_url, "otmm_mtls": self.otmm.mtls_base_url,
+                           "box": self.box.api_base_url, "smtp_port": self.smtp.port, "db": self.db_settings},
+                          indent=2)

@@ -1,0 +1,76 @@
+"""The day's figures for the daily summary report, read from the tracking database (and the Box inbox count)."""
+import csv
+import datetime
+import io
+
+WORKFLOWS = [("a1_a2", "A1→A2", "asset_delivered"), ("a5_a6", "A5→A6", "asset_delivered"),
+             ("b1_b2", "B1→B2", "asset_delivered"), ("a2_a3", "A2→A3", "file_imported")]
+
+
+def day_window(day):
+    """Start and end of ``day`` in the server's local time zone, as aware datetimes."""
+    start = datetime.datetime.combine(day, datetime.time()).astimezone()
+    return start, start + datetime.timedelta(days=1)
+
+
+def collect(db, day, stuck_after_hours=6, inbox_waiting=None):
+    """Context for the daily_summary_report template."""
+    start, end = day_window(day)
+    workflows, failures = [], []
+    with db.cursor() as cur:
+        for key, label, moved_event in WORKFLOWS:
+            cur.execute(
+                "SELECT count(*) FILTER (WHERE event_type = 'status_changed') AS advanced, "
+                "count(*) FILTER (WHERE event_type = %s) AS moved, "
+                "count(*) FILTER (WHERE level = 'error') AS failures, "
+                "count(DISTINCT opentext_id) FILTER (WHERE event_type = 'asset_rejection_seen') AS rejections, "
+                "count(*) FILTER (WHERE event_type = 'file_quarantined') AS quarantined "
+                "FROM asset_events WHERE workflow = %s AND occurred_at >= %s AND occurred_at < %s",
+                (moved_event, key, start, end))
+            row = cur.fetchone()
+            workflows.append({"workflow": label, "campaigns_advanced": row["advanced"], "assets_moved": row["moved"],
+                              "failures": row["failures"], "rejections": row["rejections"],
+                              "quarantined": row["quarantined"]})
+        cur.execute("SELECT workflow, campaign_id, tracking_id, message, occurred_at FROM asset_events "
+                    "WHERE level = 'error' AND occurred_at >= %s AND occurred_at < %s ORDER BY occurred_at",
+                    (start, end))
+        labels = dict((k, label) for k, label, _ in WORKFLOWS)
+        for r in cur.fetchall():
+            failures.append({"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
+                             "tracking_id": r["tracking_id"], "reason": r["message"],
+                             "at": r["occurred_at"].strftime("%Y-%m-%d %H:%M")})
+        cur.execute("SELECT workflow, campaign_id, state, COALESCE(started_at, updated_at) AS since, last_error "
+                    "FROM workflow_state WHERE state NOT IN ('completed', 'idle', 'no_assets') AND "
+                    "COALESCE(started_at, updated_at) < now() - %s * interval '1 hour' ORDER BY since",
+                    (stuck_after_hours,))
+        stuck = [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
+                  "state": r["state"], "since": r["since"].strftime("%Y-%m-%d %H:%M"),
+                  "last_error": r["last_error"] or ""} for r in cur.fetchall()]
+    totals = {k: sum(w[k] for w in workflows) for k in ("campaigns_advanced", "assets_moved", "failures",
+                                                        "rejections", "quarantined")}
+    return {"date": day.isoformat(), "generated_at": datetime.datetime.now().astimezone().isoformat(
+        timespec="seconds"), "workflows": workflows, "failures": failures, "inbox_waiting": inbox_waiting,
+        "stuck": stuck, "totals": totals}
+
+
+def to_csv(context):
+    """The report as CSV (one section per table) for the email attachment and --print."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["date", context["date"]])
+    w.writerow([])
+    w.writerow(["workflow", "campaigns_advanced", "assets_moved", "failures", "rejections", "quarantined"])
+    for r in context["workflows"]:
+        w.writerow([r["workflow"], r["campaigns_advanced"], r["assets_moved"], r["failures"], r["rejections"],
+                    r["quarantined"]])
+    w.writerow([])
+    w.writerow(["failure_workflow", "campaign_id", "tracking_id", "reason", "at"])
+    for r in context["failures"]:
+        w.writerow([r["workflow"], r["campaign_id"], r["tracking_id"], r["reason"], r["at"]])
+    w.writerow([])
+    w.writerow(["stuck_workflow", "campaign_id", "state", "since", "last_error"])
+    for r in context["stuck"]:
+        w.writerow([r["workflow"], r["campaign_id"], r["state"], r["since"], r["last_error"]])
+    w.writerow([])
+    w.writerow(["inbox_waiting", "" if context["inbox_waiting"] is None else context["inbox_waiting"]])
+    return out.getvalue()
