@@ -20,13 +20,14 @@ class Lab(object):
         self.db_settings = db_settings
         self.seed = seed
         self.product_python = product_python or os.environ.get("PRODUCT_PYTHON") or sys.executable
-        self.otmm = self.box = self.smtp = self.pg = None
+        self.otmm = self.box = self.smtp = self.webhook = self.pg = None
         self.extra_env = {}
 
     def start(self):
         from sandbox.box_server import BoxSandbox
         from sandbox.otmm_server import OTMMSandbox
         from sandbox.smtp_server import SMTPCatcher
+        from sandbox.webhook_receiver import WebhookReceiver
         os.makedirs(self.workdir, exist_ok=True)
         if self.db_settings is None:
             from sandbox.embedded_pg import EmbeddedPostgres
@@ -41,10 +42,11 @@ class Lab(object):
         self.box = BoxSandbox(data_dir=os.path.join(self.workdir, "box")).start()
         self.smtp = SMTPCatcher(os.path.join(self.workdir, "mail"), username=SMTP_USER,
                                 password=SMTP_PASSWORD).start()
+        self.webhook = WebhookReceiver(WEBHOOK_SECRET).start()
         return self
 
     def stop(self):
-        for part in (self.smtp, self.box, self.otmm, self.pg):
+        for part in (self.webhook, self.smtp, self.box, self.otmm, self.pg):
             if part is not None:
                 try:
                     part.stop()
@@ -76,7 +78,7 @@ class Lab(object):
             "SMTP_USERNAME": SMTP_USER, "SMTP_PASSWORD": SMTP_PASSWORD, "NOTIFY_TO": NOTIFY_TO,
             "SMTP_FROM": "DAM Automation <dam-automation@example.com>",
             "TEMP_DIR": os.path.join(self.workdir, "temp"), "LOG_DIR": os.path.join(self.workdir, "logs"),
-            "TRANSFER_CONCURRENCY": "4",
+            "TRANSFER_CONCURRENCY": "4", "WEBHOOK_URL": self.webhook.url, "WEBHOOK_SECRET": WEBHOOK_SECRET,
         }
         env.update(self.extra_env)
         return env
