@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 _ID_SEGMENT = re.compile(r"/(?:\d+|[0-9a-f]{32,40}|[0-9a-fA-F-]{36})(?=/|$)")
 
@@ -195,11 +195,23 @@ def _drop_connection(environ):
         pass
 
 
+class QuietHandler(WSGIRequestHandler):
+    """No access log on stderr (tests and the demo print their own summaries)."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+    def log(self, type, message, *args):
+        if type == "error" and "sandbox dropped" not in (message % args if args else message):
+            super().log(type, message, *args)
+
+
 class ServerThread(object):
     """Runs a WSGI app on a threaded werkzeug server in a background thread (loopback only)."""
 
     def __init__(self, app, host="127.0.0.1", port=0, ssl_context=None):
-        self.server = make_server(host, port, app, threaded=True, ssl_context=ssl_context)
+        self.server = make_server(host, port, app, threaded=True, ssl_context=ssl_context,
+                                  request_handler=QuietHandler)
         self.server.daemon_threads = True
         self.host = host
         self.port = self.server.server_port
