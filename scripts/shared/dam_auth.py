@@ -1,0 +1,155 @@
+"""DAM credentials: an OAuth2 token cache, and the mTLS client certificate turned from PFX into private PEM files.
+
+The PEM files live in a private temp directory (0700, files 0600) and are removed at exit, on exceptions and on
+SIGTERM. Certificate problems (missing file, wrong password, expired or not yet valid) are explained with dates.
+"""
+import atexit
+import datetime
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+
+from .errors import ServiceError, SuiteError
+
+log = logging.getLogger(__name__)
+_TEMP_DIRS = set()
+_SIGTERM_INSTALLED = [False]
+
+
+class TokenCache(object):
+    """OAuth2 token from DAM_AUTH_URL, refreshed ``margin`` seconds before expiry and on demand after a 401."""
+
+    def __init__(self, cfg, post):
+        self.cfg = cfg
+        self.post = post  # callable(url, data) -> parsed JSON (errors raised by the caller's retry wrapper)
+        self.margin = int(cfg.get("token_refresh_margin_seconds") or 120)
+        self.token = None
+        self.expires_at = 0.0
+        self.lock = threading.Lock()
+
+    def get(self, force=False):
+        with self.lock:
+            if force or self.token is None or time.time() >= self.expires_at - self.margin:
+                self._fetch()
+            return self.token
+
+    def _fetch(self):
+        data = {"grant_type": self.cfg.get("grant_type") or "client_credentials",
+                "client_id": self.cfg.get("client_id"), "client_secret": self.cfg.get("client_secret")}
+        if data["grant_type"] == "password":
+            data.update(username=self.cfg.get("username"), password=self.cfg.get("password"))
+        body = self.post(self.cfg["auth_url"], data)
+        token, expires_in = parse_token(body)
+        if not token:
+            raise ServiceError("DAM", "the token endpoint answered without an access token",
+                               fix="check DAM_AUTH_URL points at the OAuth2 token endpoint")
+        self.token = token
+        self.expires_at = time.time() + expires_in
+        log.debug("DAM token obtained, valid for %ss", expires_in)
+
+
+def parse_token(body):
+    """(token, seconds) from a standard OAuth2 body or OTMM's ``token_info.oauth_token`` shape."""
+    body = body or {}
+    if body.get("access_token"):
+        return body["access_token"], int(body.get("expires_in") or 3600)
+    otmm = (body.get("token_info") or {}).get("oauth_token") or {}
+    token = otmm.get("accessToken") or otmm.get("access_token")
+    return token, int(otmm.get("expiresIn") or otmm.get("expires_in") or 3600)
+
+
+def load_pfx(path, password):
+    """(certificate, private key, extra certs) from a PFX, with operator-facing errors."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    if not path or not os.path.exists(path):
+        raise SuiteError("mTLS certificate not found at {}".format(path),
+                         fix="put the PFX there (chmod 600) or set DAM_MTLS_CERT_PATH in .env")
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, (password or "").encode("utf-8") or None)
+    except ValueError:
+        raise SuiteError("cannot open the mTLS certificate {}: wrong password or not a PFX/PKCS#12 file".format(path),
+                         fix="check DAM_MTLS_CERT_PASSWORD in .env (and that the file is the .pfx you were given)")
+    if cert is None or key is None:
+        raise SuiteError("the PFX {} holds no certificate with its private key".format(path),
+                         fix="export the client certificate together with its private key")
+    return cert, key, extra or []
+
+
+def validity(cert):
+    """(not_before, not_after) as naive UTC datetimes on every cryptography version."""
+    before = getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before.replace(tzinfo=None)
+    after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(tzinfo=None)
+    return before.replace(tzinfo=None), after.replace(tzinfo=None)
+
+
+def check_dates(cert, path):
+    now = datetime.datetime.utcnow()
+    before, after = validity(cert)
+    if now < before:
+        raise SuiteError("the mTLS certificate {} is not valid yet: valid from {} UTC (now {} UTC)".format(
+            path, before.strftime("%Y-%m-%d %H:%M"), now.strftime("%Y-%m-%d %H:%M")),
+            fix="check the server clock (NTP) or use the current certificate")
+    if now > after:
+        raise SuiteError("the mTLS certificate {} expired on {} UTC".format(path, after.strftime("%Y-%m-%d %H:%M")),
+                         fix="request a renewed certificate and replace the PFX (see python scripts/test_mtls_cert.py)")
+    return before, after
+
+
+class MTLSFiles(object):
+    """The client certificate and key as PEM files readable only by the owner; ``close()`` deletes them."""
+
+    def __init__(self, pfx_path, password):
+        from cryptography.hazmat.primitives import serialization
+        cert, key, extra = load_pfx(pfx_path, password)
+        check_dates(cert, pfx_path)
+        self.directory = tempfile.mkdtemp(prefix="dam-mtls-")
+        os.chmod(self.directory, 0o700)
+        _register(self.directory)
+        self.cert_path = os.path.join(self.directory, "client.crt")
+        self.key_path = os.path.join(self.directory, "client.key")
+        chain = cert.public_bytes(serialization.Encoding.PEM) + b"".join(
+            c.public_bytes(serialization.Encoding.PEM) for c in extra)
+        _write_private(self.cert_path, chain)
+        _write_private(self.key_path, key.private_bytes(serialization.Encoding.PEM,
+                                                        serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()))
+
+    def close(self):
+        _remove(self.directory)
+
+
+def _write_private(path, data):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def _remove(directory):
+    shutil.rmtree(directory, ignore_errors=True)
+    _TEMP_DIRS.discard(directory)
+
+
+def _cleanup_all():
+    for directory in list(_TEMP_DIRS):
+        _remove(directory)
+
+
+def _on_sigterm(signum, frame):
+    _cleanup_all()
+    raise SystemExit(128 + signum)
+
+
+def _register(directory):
+    _TEMP_DIRS.add(directory)
+    if not _SIGTERM_INSTALLED[0]:
+        atexit.register(_cleanup_all)
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        _SIGTERM_INSTALLED[0] = True

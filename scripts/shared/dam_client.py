@@ -1,0 +1,417 @@
+"""OpenText Media Management (OTMM v6) client: campaigns, recursive asset listing, streaming download, status change
+with lock/PATCH/unlock, and imports polled to completion. Facts and their confidence: ../shared/otmm-api.md.
+
+Two auth modes share every request path: OAuth2 bearer tokens against DAM_BASE_URL (refreshed before expiry and
+once after a 401), or mTLS (--auth-pfx) with the client certificate against DAM_MTLS_BASE_URL. TLS verification is
+never turned off. Each thread has its own HTTP session (parallel transfers), the token is shared.
+"""
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+
+from .dam_auth import MTLSFiles, TokenCache
+from .dam_metadata import flatten, to_elements
+from .errors import ServiceError, SuiteError
+from .http_retry import RetryPolicy, send_with_retry
+from .safe_names import safe_component
+
+log = logging.getLogger(__name__)
+
+MTLS_REFUSED_FIX = ("mTLS connection refused: IP not whitelisted or wrong base URL. Check DAM_MTLS_BASE_URL uses "
+                    "the correct mTLS endpoint and verify IP is whitelisted")
+DEFAULT_FIELD_IDS = {"tracking_id": "FERRERO.FIELD.TRACKING_ID", "source_file_id": "FERRERO.FIELD.SOURCE_FILE_ID"}
+CHUNK = 1024 * 1024
+
+
+def describe_error(response):
+    """(message, request id) from an OTMM ``exception_body`` or an OAuth2 error body."""
+    message = None
+    try:
+        body = response.json()
+        message = ((body.get("exception_body") or {}).get("message") or body.get("error_description")
+                   or body.get("error"))
+    except ValueError:
+        pass
+    if not message:
+        message = (response.text or response.reason or "")[:200].strip() or "no message"
+    return message, response.headers.get("X-Request-Id") or response.headers.get("X-Correlation-Id")
+
+
+class DAMClient(object):
+    def __init__(self, dam_cfg, auth_mode="oauth2", field_ids=None):
+        self.cfg = dam_cfg
+        self.auth_mode = auth_mode
+        self.fields = dict(DEFAULT_FIELD_IDS)
+        self.fields.update(field_ids or {})
+        self.campaign_fields = dam_cfg.get("fields") or {}
+        base = dam_cfg["mtls_base_url"] if auth_mode == "mtls" else dam_cfg["base_url"]
+        self.api = "{}/{}".format(base.rstrip("/"), dam_cfg.get("api_version") or "v6")
+        self.timeout = (int(dam_cfg.get("connect_timeout_seconds") or 10), int(dam_cfg.get("read_timeout_seconds")
+                                                                               or 120))
+        self.retry = RetryPolicy.from_config(dam_cfg.get("retry"))
+        self.page_size = int(dam_cfg.get("page_size") or 100)
+        self.verify = dam_cfg.get("ca_bundle") or True
+        self._local = threading.local()
+        self._sessions = []
+        self._lock = threading.Lock()
+        self.mtls = None
+        self.tokens = None
+        if auth_mode == "mtls":
+            self.mtls = MTLSFiles(dam_cfg["mtls_cert_path"], dam_cfg.get("mtls_cert_password"))
+        else:
+            self.tokens = TokenCache(dam_cfg, self._token_post)
+
+    # -- plumbing -------------------------------------------------------------------------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        with self._lock:
+            for s in self._sessions:
+                s.close()
+            self._sessions = []
+        if self.mtls is not None:
+            self.mtls.close()
+
+    def _session(self):
+        session = getattr(self._local, "session", None)
+        if session is None:
+            import requests
+            session = requests.Session()
+            session.verify = self.verify
+            session.headers.update({"Accept": "application/json"})
+            if self.mtls is not None:
+                session.cert = (self.mtls.cert_path, self.mtls.key_path)
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def _token_post(self, url, data):
+        response = self._send("POST", url, data=data, authenticate=False)
+        try:
+            return response.json()
+        except ValueError:
+            raise ServiceError("DAM", "the token endpoint answered with something that is not JSON",
+                               method="POST", path=_path(url), fix="check DAM_AUTH_URL")
+
+    def _send(self, method, url, authenticate=True, rewind=None, **kwargs):
+        """One request with retries; a 401 refreshes the token once and retries."""
+        kwargs.setdefault("timeout", self.timeout)
+        # per request: requests lets REQUESTS_CA_BUNDLE override a session-level verify (psf/requests#3829)
+        kwargs.setdefault("verify", self.verify)
+        for attempt in (1, 2):
+            headers = dict(kwargs.pop("headers", None) or {})
+            if authenticate and self.tokens is not None:
+                headers["Authorization"] = "Bearer " + self.tokens.get(force=attempt == 2)
+            try:
+                return send_with_retry(self._session(), method, url, "DAM", self.retry, describe_error, _path(url),
+                                       rewind=rewind, headers=headers, **kwargs)
+            except ServiceError as exc:
+                if exc.status == 401 and authenticate and self.tokens is not None and attempt == 1:
+                    log.info("DAM token rejected (401); refreshing it once")
+                    continue
+                if exc.status == 401:
+                    exc.fix = exc.fix or ("check DAM_CLIENT_ID/DAM_CLIENT_SECRET and that the OAuth client may use "
+                                          "the OTMM API")
+                if self.mtls is not None and exc.status is None and ("TLS" in exc.message or "network" in
+                                                                     exc.message):
+                    exc.fix = MTLS_REFUSED_FIX
+                raise
+
+    def _get_json(self, path, params=None):
+        return self._send("GET", self.api + path, params=params).json()
+
+    # -- campaigns ------------------------------------------------------------------------------------------------
+    def ping(self):
+        doc = self._get_json("/folders/rootfolders", {"load_type": "system", "limit": 1})
+        roots = (doc.get("folders_resource") or {}).get("folder_list") or []
+        return {"auth": self.auth_mode, "root_folders": len(roots)}
+
+    def _campaign(self, folder):
+        values = flatten(folder.get("metadata"))
+        f = self.campaign_fields
+        return {"folder_id": folder["asset_id"], "campaign_id": _text(values.get(f.get("campaign_id"))),
+                "name": _text(values.get(f.get("campaign_name"))) or folder.get("name"),
+                "status": _text(values.get(f.get("campaign_status"))),
+                "type": _text(values.get(f.get("campaign_type"))),
+                "global_master_campaign_id": _text(values.get(f.get("global_master_campaign_id"))),
+                "agency_email": _text(values.get(f.get("agency_email"))),
+                "created": folder.get("date_imported")}
+
+    def get_campaign(self, folder_id):
+        doc = self._get_json("/folders/{}".format(folder_id), {"load_type": "metadata"})
+        return self._campaign(doc["folder_resource"]["folder"])
+
+    def _search(self, field_id, value):
+        """Every search hit (all pages) whose field matches ``value`` per the configured operator."""
+        search = self.cfg.get("search") or {}
+        condition = {"search_condition_list": {"search_condition": [{
+            "type": "com.artesia.search.SearchScalarCondition", "metadata_field_id": field_id,
+            "relational_operator_id": search.get("operator_id") or "ARTESIA.OPERATOR.CHAR.IS", "value": value}]}}
+        after, hits = 0, []
+        while True:
+            data = {"search_condition_list": json.dumps(condition), "load_type": "metadata",
+                    "level_of_detail": "slim", "search_config_id": search.get("search_config_id") or 3,
+                    "after": after, "limit": self.page_size}
+            doc = self._send("POST", self.api + "/search/text", data=data).json()["search_result_resource"]
+            page = doc.get("asset_list") or []
+            hits.extend(page)
+            result = doc.get("search_result") or {}
+            after += int(result.get("hit_count", len(page)) or 0)
+            if not page or after >= int(result.get("total_hit_count", 0) or 0):
+                return hits
+
+    def find_campaigns(self, status, campaign_type=None):
+        """Campaign folders in ``status`` (re-read and re-checked exactly), oldest first."""
+        folder_type = (self.cfg.get("search") or {}).get("folder_type_id")
+        found = []
+        for hit in self._search(self.campaign_fields["campaign_status"], status):
+            if hit.get("data_type") != "CONTAINER" and not hit.get("container_type_id"):
+                continue
+            if folder_type and hit.get("container_type_id") != folder_type:
+                continue
+            campaign = self.get_campaign(hit["asset_id"])  # the index may lag: trust the folder itself
+            if campaign["status"] != status:
+                continue
+            if campaign_type and campaign["type"] != campaign_type:
+                continue
+            found.append(campaign)
+        found.sort(key=lambda c: (c["created"] or "", c["campaign_id"] or ""))
+        return found
+
+    def find_campaign(self, number_or_folder_id):
+        """A campaign by its number (LC-2026-0042) or its folder id; None when there is none."""
+        key = str(number_or_folder_id).strip()
+        for hit in self._search(self.campaign_fields["campaign_id"], key):
+            if hit.get("data_type") == "CONTAINER" or hit.get("container_type_id"):
+                campaign = self.get_campaign(hit["asset_id"])
+                if campaign["campaign_id"] == key:
+                    return campaign
+        if len(key) >= 20 and " " not in key:
+            try:
+                return self.get_campaign(key)
+            except ServiceError as exc:
+                if exc.status != 404:
+                    raise
+        return None
+
+    def _children(self, folder_id):
+        after = 0
+        while True:
+            doc = self._get_json("/folders/{}/children".format(folder_id),
+                                 {"load_type": "metadata", "level_of_detail": "slim", "after": after,
+                                  "limit": self.page_size, "sort": "asc_NAME"})
+            page = (doc.get("folder_children") or {}).get("asset_list") or []
+            for item in page:
+                yield item
+            if len(page) < self.page_size:
+                return
+            after += len(page)
+
+    @staticmethod
+    def _is_folder(item):
+        return item.get("data_type") == "CONTAINER" or bool(item.get("container_type_id"))
+
+    def find_subfolder(self, folder_id, name):
+        for item in self._children(folder_id):
+            if self._is_folder(item) and (item.get("name") or "").strip().lower() == name.strip().lower():
+                return item["asset_id"]
+        return None
+
+    def iter_assets(self, folder_id, recursive=True):
+        """Every asset below ``folder_id`` with its relative folder path; cycle-safe (OTMM allows many parents)."""
+        seen = set([folder_id])
+        stack = [(folder_id, [])]
+        while stack:
+            current, path = stack.pop(0)
+            subfolders = []
+            for item in self._children(current):
+                if self._is_folder(item):
+                    if recursive and item["asset_id"] not in seen:
+                        seen.add(item["asset_id"])
+                        subfolders.append((item["asset_id"], path + [item.get("name") or item["asset_id"]]))
+                    continue
+                if item["asset_id"] in seen:
+                    continue
+                seen.add(item["asset_id"])
+                yield self._asset(item, path)
+            stack = subfolders + stack
+
+    def _asset(self, item, path):
+        content = item.get("master_content_info") or {}
+        size = item.get("content_size", content.get("content_size"))
+        return {"asset_id": item["asset_id"], "name": item.get("name") or content.get("name") or item["asset_id"],
+                "folder_path": list(path), "size": int(size) if size is not None else None,
+                "mime_type": item.get("mime_type") or content.get("mime_type"),
+                "checksum": content.get("content_checksum"), "metadata": flatten(item.get("metadata")), "raw": item}
+
+    def get_asset_metadata(self, asset_id):
+        doc = self._get_json("/assets/{}".format(asset_id), {"load_type": "full"})
+        asset = doc["asset_resource"]["asset"]
+        return flatten(asset.get("metadata")), asset
+
+    # -- content --------------------------------------------------------------------------------------------------
+    def download_asset(self, asset_id, dest_dir, name=None, expected_size=None):
+        """Stream the original to ``dest_dir``; temp file beside the target, size checked, then renamed."""
+        target = os.path.join(dest_dir, safe_component(name or asset_id))
+        temp = target + ".part"
+        sha1 = hashlib.sha1()
+        size = 0
+        try:
+            response = self._send("GET", self.api + "/assets/{}/contents".format(asset_id), stream=True)
+            with response, open(temp, "wb") as out:
+                for chunk in response.iter_content(CHUNK):
+                    out.write(chunk)
+                    sha1.update(chunk)
+                    size += len(chunk)
+            declared = response.headers.get("Content-Length")
+            for label, wanted in (("Content-Length", declared), ("content_size", expected_size)):
+                if wanted is not None and int(wanted) != size:
+                    raise ServiceError("DAM", "download of asset {} was cut short: {} bytes received, {} {}".format(
+                        asset_id, size, label, wanted), method="GET", path="/assets/{}/contents".format(asset_id),
+                        retryable=True, fix="the next run downloads it again")
+            os.rename(temp, target)
+        except Exception as exc:
+            if os.path.exists(temp):
+                os.remove(temp)
+            if not isinstance(exc, SuiteError) and "ChunkedEncoding" in type(exc).__name__ + str(exc):
+                raise ServiceError("DAM", "download of asset {} interrupted".format(asset_id), retryable=True)
+            raise
+        return {"path": target, "size": size, "sha1": sha1.hexdigest()}
+
+    # -- writes ---------------------------------------------------------------------------------------------------
+    def set_campaign_status(self, folder_id, expected, new):
+        """Read first (already ``new`` -> "already"), lock, PATCH, unlock in finally, re-read to verify."""
+        status = self.get_campaign(folder_id)["status"]
+        if status == new:
+            return "already"
+        if status != expected:
+            raise SuiteError("campaign folder {} is in status {!r}, expected {!r}: not overwriting it".format(
+                folder_id, status, expected), fix="someone changed the campaign in the DAM; check it and rerun")
+        field = self.campaign_fields["campaign_status"]
+        state_url = self.api + "/assets/{}/state".format(folder_id)
+        self._send("PUT", state_url, params={"action": "lock"})
+        try:
+            body = {"edited_folder": {"data": {"metadata": to_elements({field: new})}}}
+            self._send("PATCH", self.api + "/folders/{}".format(folder_id), data=json.dumps(body),
+                       headers={"Content-Type": "application/json; charset=UTF-8"})
+        finally:
+            try:
+                self._send("PUT", state_url, params={"action": "unlock"})
+            except ServiceError as exc:
+                log.warning("could not unlock campaign folder %s: %s", folder_id, exc)
+        after = self.get_campaign(folder_id)["status"]
+        if after != new:
+            raise SuiteError("campaign folder {} still shows {!r} after the update to {!r}".format(
+                folder_id, after, new), fix="check the DAM's edit permissions of the integration user")
+        return "changed"
+
+    def ensure_folder_path(self, parent_id, parts):
+        current = parent_id
+        for part in parts:
+            name = safe_component(part)
+            found = self.find_subfolder(current, name)
+            if found is None:
+                body = {"folder_resource": {"folder": {"name": name, "container_type_id": "ARTESIA.BASIC.FOLDER"}}}
+                try:
+                    doc = self._send("POST", self.api + "/folders/{}".format(current), data=json.dumps(body),
+                                     headers={"Content-Type": "application/json"}).json()
+                    found = doc["folder_resource"]["folder"]["asset_id"]
+                except ServiceError as exc:
+                    found = self.find_subfolder(current, name) if exc.status == 409 else None
+                    if found is None:
+                        raise
+            current = found
+        return current
+
+    def find_imported_asset(self, folder_id, tracking_id, source_file_id):
+        """The asset of an earlier import of this Box file (TRACKING_ID + SOURCE_FILE_ID in its metadata)."""
+        for item in self._children(folder_id):
+            if self._is_folder(item):
+                continue
+            values = flatten(item.get("metadata"))
+            if _text(values.get(self.fields["tracking_id"])) == tracking_id and \
+                    _text(values.get(self.fields["source_file_id"])) == str(source_file_id):
+                return item["asset_id"]
+        return None
+
+    def import_asset(self, folder_id, file_path, metadata, filename):
+        """Multipart import, job polled with back-off to a deadline, result confirmed by finding the asset.
+
+        The POST is never retried blindly: a retry first looks for the asset (find_imported_asset)."""
+        import mimetypes
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        representation = {"asset_resource": {"asset": {"metadata": {"metadata_element_list": to_elements(metadata)},
+                                                       "metadata_model_id": self.cfg.get("metadata_model_id")
+                                                       or "FERRERO.MODEL.MARKETING",
+                                                       "security_policy_list": [{"id": 2}]}}}
+        manifest = {"upload_manifest": {"master_files": [{"file": {"file_name": filename, "file_type": mime}}]}}
+        policy = RetryPolicy(max_attempts=1)
+        with open(file_path, "rb") as f:
+            files = [("asset_representation", (None, json.dumps(representation), "application/json")),
+                     ("manifest", (None, json.dumps(manifest), "application/json")),
+                     ("files", (filename, f, "application/octet-stream")),
+                     ("parent_folder_id", (None, folder_id))]
+            headers = {"Authorization": "Bearer " + self.tokens.get()} if self.tokens else {}
+            response = send_with_retry(self._session(), "POST", self.api + "/assets", "DAM", policy, describe_error,
+                                       "/assets", files=files, headers=headers, timeout=self.timeout,
+                                       verify=self.verify)
+        job_id = str(response.json()["job_handle"]["job_id"])
+        self._wait_for_job(job_id)
+        tracking = metadata.get(self.fields["tracking_id"])
+        source = metadata.get(self.fields["source_file_id"])
+        asset_id = self.find_imported_asset(folder_id, tracking, source)
+        if asset_id is None:
+            raise ServiceError("DAM", "import job {} finished but asset {} is not in the folder".format(job_id,
+                                                                                                      filename),
+                               retryable=True, fix="the next run looks for it again before re-importing")
+        return asset_id
+
+    def _wait_for_job(self, job_id):
+        deadline = time.time() + int(self.cfg.get("job_poll_deadline_seconds") or 600)
+        delay = 0.2
+        while True:
+            doc = self._get_json("/jobs/{}".format(job_id))
+            job = _unwrap_job(doc)
+            state = str(job.get("job_state") or job.get("status") or job.get("state") or "").upper()
+            if state in ("COMPLETED", "SUCCESS", "SUCCEEDED", "DONE"):
+                return job
+            if state in ("FAILED", "ERROR", "CANCELLED", "CANCELED", "COMPLETED_WITH_ERRORS"):
+                raise ServiceError("DAM", "import job {} ended {}: {}".format(job_id, state, job.get("message") or
+                                                                              json.dumps(job)[:200]),
+                                   retryable=True, fix="the file stays in the inbox; the next run imports it again")
+            if time.time() > deadline:
+                raise ServiceError("DAM", "import job {} still {} after the deadline".format(job_id, state or
+                                                                                             "unknown"),
+                                   retryable=True, fix="the next run checks the folder before importing again")
+            time.sleep(delay)
+            delay = min(delay * 2, 30)
+
+
+def _unwrap_job(doc):
+    for key, value in (doc or {}).items():
+        if key.endswith("_resource") and isinstance(value, dict):
+            return value.get("job") or value
+    return doc.get("job") or doc
+
+
+def _text(value):
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def _path(url):
+    """URL path only (no host, no query) for messages."""
+    rest = url.split("://", 1)[-1]
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+    return path.split("?", 1)[0]
