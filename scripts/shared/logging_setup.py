@@ -121,6 +121,6 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
         handler._dam_suite = True
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("urllib3", "boxsdk", "werkzeug"):
-        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+    for noisy in ("urllib3", "boxsdk", "werkzeug"):  # boxsdk logs expected 409s as warnings
+        logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
     return _RUN_ID[0]

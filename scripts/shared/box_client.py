@@ -1,0 +1,371 @@
+"""Box, through the legacy ``boxsdk[jwt]`` 3.x (the last line that runs on Python 3.6), behind one small interface.
+
+Only this module imports boxsdk, so moving to the generated SDK later touches one file. Every write is keyed by a
+natural key: folders by (parent, name) with 409 meaning "already there", files by (folder, "<TID>_<name>") with a
+conflict resolved by SHA-1 (equal: adopt the existing file; different: upload a new version). Calls have timeouts,
+the client paces itself under Box's per-user limits, and a Retry-After longer than configured fails the call
+instead of stalling a cron tick silently.
+"""
+import hashlib
+import logging
+import os
+import threading
+import time
+
+from .config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
+from .errors import ServiceError, SuiteError
+from .safe_names import safe_component
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+AUTH_HINTS = [
+    ("not authorized by the enterprise admin", "a Box admin must authorise the app (Admin Console > Apps > "
+                                               "Custom Apps Manager) and re-authorise it after scope changes"),
+    ("unauthorized_client", "a Box admin must authorise the app in the Admin Console"),
+    ("'sub' claim", "check enterpriseID in Box-config.json and BOX_AS_USER_ID"),
+    ("'exp' claim", "the server clock is off: enable NTP (Box allows 60 s)"),
+    ("'jti' claim", "retry; if it persists check that only one process shares the assertion"),
+    ("invalid_client", "the clientID/clientSecret in Box-config.json are wrong or the app was deleted"),
+    ("enterprise configuration", "the app's access level does not match the subject; check App Access Level"),
+]
+
+
+def safe_box_name(name):
+    """A name Box accepts: no / or \\, no control characters, no trailing spaces, <= 255 chars, never '.'/'..'."""
+    return safe_component(name, max_length=255)
+
+
+def _sha1_of(path):
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _Pacer(object):
+    """Sliding one-minute window: waits before a call that would exceed ``per_minute``."""
+
+    def __init__(self, per_minute):
+        self.per_minute = max(1, int(per_minute))
+        self.stamps = []
+        self.lock = threading.Lock()
+
+    def wait(self):
+        while True:
+            with self.lock:
+                now = time.time()
+                self.stamps = [t for t in self.stamps if now - t < 60]
+                if len(self.stamps) < self.per_minute:
+                    self.stamps.append(now)
+                    return
+                delay = 60 - (now - self.stamps[0])
+            time.sleep(max(0.01, delay))
+
+
+def _network_class(max_wait, calls, uploads, upload_base):
+    from boxsdk.network.default_network import DefaultNetwork
+
+    class PacedNetwork(DefaultNetwork):
+        """boxsdk's network layer with pacing and a ceiling on Retry-After waits."""
+
+        def request(self, method, url, access_token, **kwargs):
+            calls.wait()
+            if url.startswith(upload_base) and method.upper() in ("POST", "PUT"):
+                uploads.wait()
+            return super(PacedNetwork, self).request(method, url, access_token, **kwargs)
+
+        def retry_after(self, delay, request_method, *args, **kwargs):
+            if delay > max_wait:
+                raise ServiceError("Box", "Box asked to wait {:.0f}s before retrying, over the {}s limit".format(
+                    delay, max_wait), status=429, retryable=True,
+                    fix="the next run retries; raise box.max_retry_wait_seconds if Box is throttling for longer")
+            log.info("Box asked to retry in %.1fs", delay)
+            return super(PacedNetwork, self).retry_after(delay, request_method, *args, **kwargs)
+
+    return PacedNetwork
+
+
+class BoxClient(object):
+    def __init__(self, box_cfg):
+        self.cfg = box_cfg
+        path = box_cfg.get("config_path")
+        if not path or not os.path.exists(path):
+            raise SuiteError(BOX_CONFIG_HELP.format(path=path), fix=BOX_CONFIG_FIX)
+        from boxsdk import Client, JWTAuth
+        from boxsdk.config import API
+        from boxsdk.session.session import AuthorizedSession, Session
+        API.BASE_API_URL = box_cfg.get("api_base_url") or API.BASE_API_URL
+        API.UPLOAD_URL = box_cfg.get("upload_base_url") or API.UPLOAD_URL
+        API.OAUTH2_API_URL = box_cfg.get("oauth2_base_url") or API.OAUTH2_API_URL
+        self.threshold = int(box_cfg.get("chunked_upload_threshold_mb") or 50) * 1024 * 1024
+        kwargs = {"timeout": (int(box_cfg.get("connect_timeout_seconds") or 10),
+                              int(box_cfg.get("read_timeout_seconds") or 120)),
+                  "verify": box_cfg.get("ca_bundle") or True}
+        network = _network_class(int(box_cfg.get("max_retry_wait_seconds") or 60),
+                                 _Pacer(box_cfg.get("max_calls_per_minute") or 900),
+                                 _Pacer(box_cfg.get("max_uploads_per_minute") or 200), API.UPLOAD_URL)
+        try:
+            auth = JWTAuth.from_settings_file(path, user=box_cfg.get("as_user_id") or None,
+                                              session=Session(network_layer=network(),
+                                                              default_network_request_kwargs=kwargs))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SuiteError("Box-config.json at {} is not a usable JWT app configuration ({}: {})".format(
+                path, type(exc).__name__, exc), fix="download the app's JSON config again from the Box Developer "
+                                                    "Console (it needs boxAppSettings.appAuth with the private key)")
+        self.client = Client(auth, session=AuthorizedSession(auth, network_layer=network(),
+                                                             default_network_request_kwargs=kwargs))
+        self._folder_lock = threading.Lock()
+
+    # -- errors ---------------------------------------------------------------------------------------------------
+    def _call(self, what, fn, *args, **kwargs):
+        """Run a boxsdk call, translating its exceptions into ServiceError with a fix."""
+        from boxsdk.exception import BoxAPIException, BoxNetworkException, BoxOAuthException
+        try:
+            return fn(*args, **kwargs)
+        except BoxOAuthException as exc:
+            text = "{} {}".format(getattr(exc, "code", ""), exc.message)
+            fix = next((hint for key, hint in AUTH_HINTS if key in text), "check Box-config.json and the app's "
+                                                                         "authorisation in the Box Admin Console")
+            raise ServiceError("Box", "authentication failed: {}".format(exc.message), status=exc.status,
+                               method="POST", path="/oauth2/token", fix=fix)
+        except BoxAPIException as exc:
+            error = ServiceError("Box", "{}: {} ({})".format(what, exc.message, exc.code), status=exc.status,
+                                 method=exc.method, path=_path(exc.url), request_id=exc.request_id,
+                                 retryable=exc.status == 429 or (exc.status or 0) >= 500, code=exc.code,
+                                 fix=_fix_for(exc))
+            error.context_info = exc.context_info
+            raise error
+        except BoxNetworkException as exc:
+            raise ServiceError("Box", "{}: network error {}".format(what, exc), retryable=True)
+        except Exception as exc:
+            import requests
+            if isinstance(exc, requests.exceptions.RequestException):
+                raise ServiceError("Box", "{}: network error {}".format(what, type(exc).__name__), retryable=True,
+                                   fix="check the network path to Box; the next run retries")
+            raise
+
+    def ping(self):
+        user = self._call("who am I", lambda: self.client.user().get(fields=["id", "name", "login"]))
+        return {"user": user.name, "id": user.id}
+
+    def get_folder(self, folder_id):
+        try:
+            return self._call("get folder", lambda: self.client.folder(folder_id).get(fields=["id", "name"])).id
+        except ServiceError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def get_file(self, file_id):
+        try:
+            f = self._call("get file", lambda: self.client.file(file_id).get(fields=["id", "name", "sha1", "size",
+                                                                                   "parent"]))
+        except ServiceError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return {"file_id": f.id, "name": f.name, "sha1": f.sha1, "size": f.size,
+                "parent_id": (f.parent or {}).get("id") if isinstance(f.parent, dict) else getattr(f.parent, "id",
+                                                                                                    None)}
+
+    # -- folders ------------------------------------------------------------------------------------------------------
+    def ensure_folder(self, parent_id, name):
+        """The id of folder ``name`` in ``parent_id``, created when missing (409 = already there)."""
+        name = safe_box_name(name)
+        try:
+            return self._call("create folder {!r}".format(name), self.client.folder(parent_id).create_subfolder,
+                              name).id
+        except ServiceError as exc:
+            item = _conflict_item(exc)
+            if item is None:
+                raise
+            if item.get("type") == "folder":
+                return item["id"]
+            raise ServiceError("Box", "a file named {!r} is in the way of folder creation in folder {}".format(
+                name, parent_id), status=409, fix="rename or move that file in Box")
+
+    def ensure_folder_path(self, root_id, parts):
+        current = root_id
+        for part in parts:
+            current = self.ensure_folder(current, part)
+        return current
+
+    def ensure_needs_attention(self, root_id):
+        return self.ensure_folder_path(root_id, [self.cfg.get("needs_attention_folder") or "_Needs attention"])
+
+    # -- uploads ------------------------------------------------------------------------------------------------------
+    def upload_with_tracking_id(self, file_path, folder_id, tracking_id, original_name, sha1=None):
+        return self.upload_file(file_path, folder_id, "{}_{}".format(tracking_id, original_name), sha1=sha1)
+
+    def upload_file(self, file_path, folder_id, name, sha1=None):
+        """Upload once: preflight, then simple or chunked; a name conflict is resolved by SHA-1."""
+        name = safe_box_name(name)
+        sha1 = sha1 or _sha1_of(file_path)
+        size = os.path.getsize(file_path)
+        folder = self.client.folder(folder_id)
+        try:
+            self._call("preflight", folder.preflight_check, size, name)
+            uploaded = self._upload_new(folder, file_path, name, size, sha1)
+            outcome = "uploaded"
+        except ServiceError as exc:
+            existing = _conflict_item(exc)
+            if existing is None or existing.get("type") != "file":
+                raise
+            if existing.get("sha1") == sha1:
+                log.info("%s is already in Box with the same SHA-1: adopting file %s", name, existing["id"])
+                uploaded = self._call("get file", self.client.file(existing["id"]).get)
+                outcome = "adopted"
+            else:
+                log.info("%s exists in Box with other content: uploading a new version of %s", name, existing["id"])
+                uploaded = self._upload_version(existing["id"], file_path, size, sha1)
+                outcome = "new_version"
+        if uploaded.sha1 and uploaded.sha1 != sha1:
+            raise ServiceError("Box", "file {} has SHA-1 {} after upload, expected {}".format(uploaded.id,
+                                                                                           uploaded.sha1, sha1),
+                               retryable=True, fix="the next run uploads a new version")
+        return {"file_id": uploaded.id, "name": name, "url": self._url(uploaded.id), "sha1": sha1, "size": size,
+                "outcome": outcome}
+
+    def _upload_new(self, folder, file_path, name, size, sha1):
+        if size <= self.threshold:
+            return self._call("upload", folder.upload, file_path, file_name=name, sha1=sha1)
+        session = self._call("create upload session", folder.create_upload_session, size, name)
+        return self._chunked(session, file_path, size, sha1)
+
+    def _upload_version(self, file_id, file_path, size, sha1):
+        f = self.client.file(file_id)
+        if size <= self.threshold:
+            return self._call("upload new version", f.update_contents, file_path, etag=None, sha1=sha1)
+        session = self._call("create upload session", f.create_upload_session, size)
+        return self._chunked(session, file_path, size, sha1)
+
+    def _chunked(self, session, file_path, size, sha1):
+        """Parts of the server's part_size with per-part digests, whole-file digest on commit (202 waits)."""
+        parts, whole = [], hashlib.sha1()
+        try:
+            with open(file_path, "rb") as f:
+                offset = 0
+                while offset < size:
+                    data = f.read(session.part_size)
+                    whole.update(data)
+                    part = self._call("upload part", session.upload_part_bytes, data, offset, size)
+                    parts.append(part)
+                    offset += len(data)
+            if whole.hexdigest() != sha1:
+                raise ServiceError("Box", "the file changed while it was uploaded", retryable=True)
+            deadline = time.time() + int(self.cfg.get("max_retry_wait_seconds") or 60) * 5
+            while True:
+                uploaded = self._call("commit upload", session.commit, whole.digest(), parts=parts)
+                if uploaded is not None:
+                    return uploaded
+                if time.time() > deadline:
+                    raise ServiceError("Box", "upload session {} was not processed in time".format(session.id),
+                                       retryable=True, fix="the next run uploads the file again")
+                time.sleep(1)
+        except Exception:
+            try:
+                session.abort()
+            except Exception:
+                log.debug("could not abort upload session", exc_info=True)
+            raise
+
+    def _url(self, file_id):
+        if self.cfg.get("link_type") == "shared_link":
+            access = self.cfg.get("shared_link_access") or None
+            return self._call("create shared link", self.client.file(file_id).get_shared_link, access=access)
+        return "https://app.box.com/file/{}".format(file_id)
+
+    # -- inbox --------------------------------------------------------------------------------------------------------
+    def list_inbox(self, root_id):
+        """Every file below ``root_id`` (recursive, all pages), skipping the needs-attention folder."""
+        skip = (self.cfg.get("needs_attention_folder") or "_Needs attention").lower()
+        out, stack, seen = [], [(root_id, [])], set()
+        while stack:
+            folder_id, path = stack.pop(0)
+            if folder_id in seen:
+                continue
+            seen.add(folder_id)
+            items = self._call("list folder", self._items, folder_id)
+            for item in items:
+                if item.type == "folder":
+                    if not path and item.name.lower() == skip:
+                        continue
+                    stack.append((item.id, path + [item.name]))
+                elif item.type == "file":
+                    out.append({"file_id": item.id, "name": item.name, "size": item.size, "sha1": item.sha1,
+                                "folder_path": path, "parent_id": folder_id})
+        return out
+
+    def _items(self, folder_id):
+        return list(self.client.folder(folder_id).get_items(limit=1000, fields=["id", "name", "type", "size",
+                                                                                 "sha1"]))
+
+    def download_file(self, file_id, dest_path, expected_sha1=None):
+        temp = dest_path + ".part"
+        try:
+            with open(temp, "wb") as out:
+                self._call("download", self.client.file(file_id).download_to, out)
+            sha1 = _sha1_of(temp)
+            if expected_sha1 and sha1 != expected_sha1:
+                raise ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
+                    file_id, sha1, expected_sha1), retryable=True, fix="the next run downloads it again")
+            os.rename(temp, dest_path)
+        finally:
+            if os.path.exists(temp):
+                os.remove(temp)
+        return {"path": dest_path, "size": os.path.getsize(dest_path), "sha1": sha1}
+
+    def delete_file(self, file_id):
+        try:
+            self._call("delete", self.client.file(file_id).delete)
+        except ServiceError as exc:
+            if exc.status != 404:
+                raise
+        return True
+
+    def move_file(self, file_id, folder_id, new_name=None):
+        """Move a file; a name already used in the target gets a numbered suffix (nothing is overwritten)."""
+        f = self.client.file(file_id)
+        info = self.get_file(file_id)
+        if info is None:
+            raise ServiceError("Box", "file {} is gone".format(file_id), status=404)
+        base = new_name or info["name"]
+        stem, ext = os.path.splitext(base)
+        for n in range(0, 50):
+            name = base if n == 0 else "{} ({}){}".format(stem, n, ext)
+            try:
+                moved = self._call("move", f.move, parent_folder=self.client.folder(folder_id), name=name)
+                return {"file_id": moved.id, "name": name}
+            except ServiceError as exc:
+                if exc.status != 409:
+                    raise
+        raise ServiceError("Box", "no free name for {} in folder {}".format(base, folder_id), status=409)
+
+
+def _conflict_item(exc):
+    """The existing item of a 409 name conflict (Box sends a dict for files, a list for folders), else None."""
+    if getattr(exc, "status", None) != 409:
+        return None
+    conflicts = (getattr(exc, "context_info", None) or {}).get("conflicts")
+    item = conflicts[0] if isinstance(conflicts, list) and conflicts else conflicts
+    return item if isinstance(item, dict) else None
+
+
+def _fix_for(exc):
+    if exc.status == 404:
+        return "check the folder/file id and that the app's service account is a collaborator on it"
+    if exc.status == 403:
+        return "invite the app's service account as editor on the Box folder"
+    if exc.status == 429:
+        return "Box is throttling; the next run retries"
+    return None
+
+
+def _path(url):
+    if not url:
+        return None
+    rest = url.split("://", 1)[-1]
+    return ("/" + rest.split("/", 1)[1] if "/" in rest else "/").split("?", 1)[0]
+
