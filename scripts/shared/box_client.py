@@ -14,6 +14,7 @@ import time
 
 from .config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
 from .errors import ServiceError, SuiteError
+from .http_retry import url_path
 from .safe_names import safe_component
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ class BoxClient(object):
                                method="POST", path="/oauth2/token", fix=fix)
         except BoxAPIException as exc:
             error = ServiceError("Box", "{}: {} ({})".format(what, exc.message, exc.code), status=exc.status,
-                                 method=exc.method, path=_path(exc.url), request_id=exc.request_id,
+                                 method=exc.method, path=url_path(exc.url), request_id=exc.request_id,
                                  retryable=exc.status == 429 or (exc.status or 0) >= 500, code=exc.code,
                                  fix=_fix_for(exc))
             error.context_info = exc.context_info
@@ -361,11 +362,3 @@ def _fix_for(exc):
     if exc.status == 429:
         return "Box is throttling; the next run retries"
     return None
-
-
-def _path(url):
-    if not url:
-        return None
-    rest = url.split("://", 1)[-1]
-    return ("/" + rest.split("/", 1)[1] if "/" in rest else "/").split("?", 1)[0]
-

@@ -15,7 +15,7 @@ import time
 from .dam_auth import MTLSFiles, TokenCache
 from .dam_metadata import flatten, to_elements
 from .errors import ServiceError, SuiteError
-from .http_retry import RetryPolicy, send_with_retry
+from .http_retry import RetryPolicy, send_with_retry, url_path
 from .safe_names import safe_component
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class DAMClient(object):
             return response.json()
         except ValueError:
             raise ServiceError("DAM", "the token endpoint answered with something that is not JSON",
-                               method="POST", path=_path(url), fix="check DAM_AUTH_URL")
+                               method="POST", path=url_path(url), fix="check DAM_AUTH_URL")
 
     def _send(self, method, url, authenticate=True, rewind=None, **kwargs):
         """One request with retries; a 401 refreshes the token once and retries."""
@@ -111,7 +111,7 @@ class DAMClient(object):
             if authenticate and self.tokens is not None:
                 headers["Authorization"] = "Bearer " + self.tokens.get(force=attempt == 2)
             try:
-                return send_with_retry(self._session(), method, url, "DAM", self.retry, describe_error, _path(url),
+                return send_with_retry(self._session(), method, url, "DAM", self.retry, describe_error, url_path(url),
                                        rewind=rewind, headers=headers, **kwargs)
             except ServiceError as exc:
                 if exc.status == 401 and authenticate and self.tokens is not None and attempt == 1:
@@ -408,10 +408,3 @@ def _text(value):
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value).strip()
-
-
-def _path(url):
-    """URL path only (no host, no query) for messages."""
-    rest = url.split("://", 1)[-1]
-    path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
-    return path.split("?", 1)[0]

@@ -110,6 +110,14 @@ def send_with_retry(session, method, url, service, policy, describe_error, path_
         sleep(wait)
 
 
+def url_path(url):
+    """The path of a URL without scheme, host or query string (safe for messages: no tokens, no hosts)."""
+    if not url:
+        return None
+    rest = url.split("://", 1)[-1]
+    return ("/" + rest.split("/", 1)[1] if "/" in rest else "/").split("?", 1)[0]
+
+
 def _short(exc):
     text = str(exc)
     return text if len(text) <= 300 else text[:300] + "..."

@@ -1,0 +1,107 @@
+"""A real SMTP server (aiosmtpd) that captures every message to disk: NNN-<subject>.eml plus the HTML part as .html.
+
+AUTH is enforced when a username is given (allowed without TLS: this is a loopback test server); STARTTLS is offered
+when a certificate is given. CLI: python -m sandbox.smtp_server --port N --out DIR
+"""
+import argparse
+import email
+import email.policy
+import os
+import re
+import socket
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+def _free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class _Handler(object):
+    def __init__(self, catcher):
+        self.catcher = catcher
+
+    async def handle_DATA(self, server, session, envelope):
+        self.catcher.store(envelope.content, envelope.rcpt_tos)
+        return "250 OK"
+
+
+class SMTPCatcher(object):
+    def __init__(self, out_dir, port=0, username=None, password=None, tls_cert=None, tls_key=None):
+        self.out_dir = os.path.abspath(out_dir)
+        os.makedirs(self.out_dir, exist_ok=True)
+        self.port = port or _free_port()
+        self.username, self.password = username, password
+        self.tls_cert, self.tls_key = tls_cert, tls_key
+        self.lock = threading.Lock()
+        self.count = 0
+        self.controller = None
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.username and \
+            auth_data.password.decode() == self.password
+        return AuthResult(success=ok)
+
+    def start(self):
+        kwargs = {}
+        if self.username:
+            kwargs.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=False)
+        if self.tls_cert:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+            kwargs.update(tls_context=context, require_starttls=True)
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **kwargs)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+
+    def store(self, content, recipients):
+        message = email.message_from_bytes(content, policy=email.policy.default)
+        with self.lock:
+            self.count += 1
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", str(message["Subject"] or "no-subject"))[:60].strip("-")
+            base = os.path.join(self.out_dir, "{:03d}-{}".format(self.count, slug))
+        with open(base + ".eml", "wb") as f:
+            f.write(content)
+        html = message.get_body(("html",))
+        if html is not None:
+            with open(base + ".html", "w") as f:
+                f.write(html.get_content())
+
+    def messages(self):
+        """Every captured message, oldest first, parsed (email.message.EmailMessage)."""
+        out = []
+        for name in sorted(os.listdir(self.out_dir)):
+            if name.endswith(".eml"):
+                with open(os.path.join(self.out_dir, name), "rb") as f:
+                    out.append(email.message_from_bytes(f.read(), policy=email.policy.default))
+        return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="SMTP capture server")
+    parser.add_argument("--port", type=int, default=2525)
+    parser.add_argument("--out", default="var/mail")
+    args = parser.parse_args(argv)
+    catcher = SMTPCatcher(args.out, port=args.port).start()
+    print("SMTP catcher on 127.0.0.1:{} writing to {}".format(catcher.port, catcher.out_dir), flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        catcher.stop()
+
+
+if __name__ == "__main__":
+    main()

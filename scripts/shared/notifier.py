@@ -1,0 +1,266 @@
+"""Emails (Jinja2 templates, HTML with a plain-text twin), webhooks and dead-man's-switch pings.
+
+Every notification is de-duplicated through the ``notifications`` table, keyed by (campaign, template, channel,
+content hash): the same failure is reported once, not every five minutes. A failing mail server or webhook is a
+warning recorded as "failed" (a later tick sends it); it never fails or rolls back the asset work.
+
+Context every workflow template receives (reporting.message_context builds it):
+  workflow, run_id, generated_at,
+  campaign   {campaign_id, name, type, status_before, status_after, folder_id, box_folder_url, dam_url},
+  assets     [{tracking_id, filename, folder_path, size, url, outcome, rejection: [{label, value}]}],
+  failures   [{tracking_id, filename, reason, fix}],
+  quarantined [{filename, reason, fix}],
+  next_steps
+daily_summary_report: {date, generated_at, workflows[], failures[], inbox_waiting, stuck[], totals{}}
+run_error: {workflow, run_id, generated_at, date, error, fix, campaign (or None), attempts}
+"""
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+
+from .errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            "templates")
+VOLATILE = ("run_id", "generated_at")
+
+SUBJECTS = {
+    "a1_to_a2_complete": "[A1→A2] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} master "
+                         "asset(s) delivered to Box",
+    "a1_to_a2_partial": "[A1→A2] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} asset(s) "
+                        "failed, status stays {{ campaign.status_before }}",
+    "a1_to_a2_no_assets": "[A1→A2] {{ campaign.campaign_id }} {{ campaign.name }}: no master assets to deliver",
+    "a5_to_a6_rejections": "[A5→A6] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} rejected "
+                           "asset(s) sent back for rework",
+    "a5_to_a6_partial": "[A5→A6] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} rejected "
+                        "asset(s) could not be sent",
+    "a5_to_a6_no_rejections": "[A5→A6] {{ campaign.campaign_id }} {{ campaign.name }}: no NOT APPROVED assets",
+    "b1_to_b2_complete": "[B1→B2] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} global "
+                         "master(s) delivered to Box",
+    "b1_to_b2_partial": "[B1→B2] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} master(s) "
+                        "failed, status stays {{ campaign.status_before }}",
+    "b1_to_b2_no_assets": "[B1→B2] {{ campaign.campaign_id }} {{ campaign.name }}: no final assets to deliver",
+    "a2_to_a3_file_uploaded": "[A2→A3] {{ campaign.campaign_id }}: {% if assets %}{{ assets|length }} localised "
+                              "file(s) imported into the DAM{% endif %}{% if assets and quarantined %}, {% endif %}"
+                              "{% if quarantined %}{{ quarantined|length }} file(s) need attention{% endif %}"
+                              "{% if failures %} ({{ failures|length }} failed){% endif %}",
+    "a2_to_a3_complete": "[A2→A3] {{ campaign.campaign_id }} {{ campaign.name }}: every master localised, "
+                         "campaign moved to A3",
+    "daily_summary_report": "[Daily report] {{ date }}: {{ totals.campaigns_advanced }} campaign(s) advanced, "
+                            "{{ totals.assets_moved }} asset(s) moved, {{ totals.failures }} failure(s)",
+    "run_error": "[{{ workflow }}] ACTION NEEDED{% if campaign %} {{ campaign.campaign_id }}{% endif %}: "
+                 "{{ error|truncate(90) }}",
+}
+TEMPLATES = sorted(SUBJECTS)
+
+
+def _environment():
+    import jinja2
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
+                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def content_hash(template, recipients, context):
+    stable = {k: v for k, v in context.items() if k not in VOLATILE}
+    doc = json.dumps({"template": template, "recipients": sorted(recipients), "context": stable}, sort_keys=True,
+                     default=str)
+    return hashlib.sha256(doc.encode("utf-8")).hexdigest()
+
+
+def _split(addresses):
+    if not addresses:
+        return []
+    if isinstance(addresses, (list, tuple)):
+        return [a.strip() for a in addresses if a and a.strip()]
+    return [a.strip() for a in str(addresses).replace(";", ",").split(",") if a.strip()]
+
+
+def _ssl_context(smtp_cfg):
+    import ssl
+    context = ssl.create_default_context(cafile=smtp_cfg.get("ca_bundle") or None)
+    return context
+
+
+def smtp_connect(smtp_cfg):
+    """An authenticated SMTP connection per smtp.security (starttls, ssl, none); certificates are verified."""
+    import smtplib
+    host, port = smtp_cfg["host"], int(smtp_cfg["port"])
+    timeout = int(smtp_cfg.get("timeout_seconds") or 30)
+    security = smtp_cfg.get("security") or "starttls"
+    if security == "ssl":
+        conn = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_ssl_context(smtp_cfg))
+    else:
+        conn = smtplib.SMTP(host, port, timeout=timeout)
+        if security == "starttls":
+            conn.starttls(context=_ssl_context(smtp_cfg))
+    if smtp_cfg.get("username"):
+        conn.login(smtp_cfg["username"], smtp_cfg.get("password") or "")
+    return conn
+
+
+def check_smtp(config):
+    """Connect, secure and log in without sending (for test_connection.py); raises ServiceError with a fix."""
+    import smtplib
+    import socket
+    smtp = config["smtp"]
+    try:
+        conn = smtp_connect(smtp)
+        conn.quit()
+    except smtplib.SMTPAuthenticationError:
+        raise ServiceError("SMTP", "login refused for {}".format(smtp.get("username")),
+                           fix="check SMTP_USERNAME/SMTP_PASSWORD in .env (Mailgun: the SMTP credentials of the domain)")
+    except (smtplib.SMTPException, socket.error, OSError) as exc:
+        raise ServiceError("SMTP", "cannot reach {}:{} ({}): {}".format(smtp["host"], smtp["port"], smtp["security"],
+                                                                         exc),
+                           fix="check SMTP_HOST/SMTP_PORT/SMTP_SECURITY (587 starttls, 465 ssl) and the firewall")
+
+
+class Notifier(object):
+    def __init__(self, config, store=None, dry_run=False):
+        self.config = config
+        self.store = store
+        self.dry_run = dry_run
+        self.smtp = config.get("smtp") or {}
+        self.notify = config.get("notifications") or {}
+        self._env = None
+
+    @property
+    def env(self):
+        if self._env is None:
+            self._env = _environment()
+        return self._env
+
+    # -- email ----------------------------------------------------------------------------------------------------
+    def render(self, template, context):
+        """(subject, html, text); a missing context key raises (StrictUndefined), values are escaped in HTML."""
+        subject = " ".join(self.env.from_string(SUBJECTS[template]).render(**context).split())
+        html = self.env.get_template(template + ".html").render(subject=subject, **context)
+        text = self.env.get_template(template + ".txt").render(subject=subject, **context)
+        return subject, html, text
+
+    def recipients(self, template, extra=()):
+        found = _split(self.notify.get("default_recipients"))
+        found += _split((self.notify.get("recipients") or {}).get(template))
+        found += _split(list(extra))
+        seen, out = set(), []
+        for address in found:
+            if address.lower() not in seen:
+                seen.add(address.lower())
+                out.append(address)
+        return out
+
+    def send_email(self, template, campaign_id, context, extra_recipients=(), attachments=()):
+        to = self.recipients(template, extra_recipients)
+        subject, html, text = self.render(template, context)
+        if not to:
+            log.warning("No recipients for %s: set NOTIFY_TO in .env", template)
+            return "no_recipients"
+        if self.dry_run:
+            log.info("DRY RUN: would email %s to %s: %s", template, ", ".join(to), subject)
+            return "dry_run"
+        digest = content_hash(template, to, context)
+        if self.store is not None and not self.store.notification_should_send(campaign_id, template, digest,
+                                                                              "email"):
+            log.info("Email %s for %s already sent; not repeating it", template, campaign_id or "-")
+            return "duplicate"
+        message = self._message(subject, to, html, text, attachments)
+        error = self._deliver(message, to)
+        if self.store is not None:
+            self.store.notification_record(campaign_id, template, digest, "email", "failed" if error else "sent",
+                                           error=error)
+        if error:
+            log.warning("Email %s could not be sent (%s); the next run retries it", template, error)
+            return "failed"
+        log.info("Emailed %s to %s", template, ", ".join(to))
+        return "sent"
+
+    def _message(self, subject, to, html, text, attachments):
+        from email.message import EmailMessage
+        from email.utils import formatdate, make_msgid
+        msg = EmailMessage()
+        msg["Subject"] = subject
+        msg["From"] = self.smtp.get("from_address") or "dam-automation@example.com"
+        msg["To"] = ", ".join(to)
+        msg["Date"] = formatdate(localtime=True)
+        msg["Message-ID"] = make_msgid(domain="dam-content-scaling")
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+        for name, data, mime in attachments or ():
+            main, _, sub = (mime or "application/octet-stream").partition("/")
+            msg.add_attachment(data, maintype=main, subtype=sub or "octet-stream", filename=name)
+        return msg
+
+    def _deliver(self, message, to):
+        """Send with bounded retries; returns None or the last error text (never a password)."""
+        attempts = max(1, int(self.smtp.get("max_attempts") or 3))
+        last = None
+        for attempt in range(1, attempts + 1):
+            try:
+                conn = smtp_connect(self.smtp)
+                try:
+                    conn.send_message(message, to_addrs=to)
+                finally:
+                    try:
+                        conn.quit()
+                    except Exception:
+                        pass
+                return None
+            except Exception as exc:  # smtplib, socket and TLS errors alike: report, retry, never raise
+                last = "{}: {}".format(type(exc).__name__, exc)
+                if attempt < attempts:
+                    time.sleep(min(2 ** (attempt - 1), 5))
+        return last
+
+    # -- webhook --------------------------------------------------------------------------------------------------
+    def send_webhook(self, event, campaign_id, payload):
+        url = self.notify.get("webhook_url")
+        if not url:
+            return "disabled"
+        if self.dry_run:
+            log.info("DRY RUN: would POST webhook %s", event)
+            return "dry_run"
+        digest = content_hash(event, [url], payload)
+        if self.store is not None and not self.store.notification_should_send(campaign_id, event, digest, "webhook"):
+            return "duplicate"
+        from .http_retry import RetryPolicy, send_with_retry, url_path
+        import requests
+        body = json.dumps({"event": event, "campaign_id": campaign_id, "data": payload,
+                           "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, sort_keys=True,
+                          default=str).encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        secret = self.notify.get("webhook_secret")
+        if secret:
+            headers["X-Signature-SHA256"] = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+        error = None
+        try:
+            with requests.Session() as session:
+                send_with_retry(session, "POST", url, "Webhook", RetryPolicy(max_attempts=3, base=0.5, cap=5,
+                                                                              max_wait=30, deadline=60),
+                                lambda r: ((r.text or "")[:200], None), url_path(url), data=body, headers=headers,
+                                timeout=int(self.notify.get("webhook_timeout_seconds") or 15))
+        except Exception as exc:
+            error = str(exc)
+        if self.store is not None:
+            self.store.notification_record(campaign_id, event, digest, "webhook", "failed" if error else "sent",
+                                           error=error)
+        if error:
+            log.warning("Webhook %s failed (%s); the next run retries it", event, error)
+            return "failed"
+        return "sent"
+
+    # -- dead-man's switch ----------------------------------------------------------------------------------------
+    def ping_health(self, kind):
+        url = self.notify.get("healthcheck_url")
+        if not url or self.dry_run:
+            return
+        suffix = {"start": "/start", "fail": "/fail"}.get(kind, "")
+        try:
+            import requests
+            requests.get(url.rstrip("/") + suffix, timeout=10)
+        except Exception as exc:
+            log.warning("Health-check ping (%s) failed: %s", kind, type(exc).__name__)
