@@ -101,6 +101,24 @@ class Lab(object):
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
                               timeout=kw.pop("timeout", 300))
 
+    def play_agency(self, campaign_number, language="it-IT", limit=None):
+        """Do what an agency does: take each delivered file of a campaign from the A1→A2 Box folder, "localise" it
+        and upload it to the A2→A3 inbox under its V2 name. Returns the inbox names."""
+        root = self.box.tree(self.box.roots["a1_a2"])
+        folder = next(v for k, v in root["folders"].items() if k.startswith(campaign_number + " "))
+        inbox = self.box.ensure_folder(self.box.roots["a2_a3"], "agency upload " + campaign_number)
+        names = []
+        for path, name, info in _walk(folder):
+            tid, _, original = name.partition("_")
+            stem = os.path.splitext(original)[0]
+            v2 = "{}_{}_{} localised{}".format(tid.lower() if len(names) == 1 else tid, language, stem,
+                                              os.path.splitext(original)[1])
+            self.box.put_file(inbox, v2, self.box.file_bytes(info["id"]) + language.encode())
+            names.append(v2)
+            if limit and len(names) >= limit:
+                break
+        return names
+
     def log_text(self, log_name):
         path = os.path.join(self.workdir, "logs", log_name + ".log")
         return open(path).read() if os.path.exists(path) else ""
@@ -109,3 +127,11 @@ class Lab(object):
         return json.dumps({"otmm": self.otmm.oauth_base_url, "otmm_mtls": self.otmm.mtls_base_url,
                            "box": self.box.api_base_url, "smtp_port": self.smtp.port, "db": self.db_settings},
                           indent=2)
+
+
+def _walk(tree, path=()):
+    for name, info in sorted(tree["files"].items()):
+        yield "/".join(path), name, info
+    for name, sub in sorted(tree["folders"].items()):
+        for item in _walk(sub, path + (name,)):
+            yield item

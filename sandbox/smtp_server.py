@@ -50,6 +50,10 @@ class SMTPCatcher(object):
         return AuthResult(success=ok)
 
     def start(self):
+        import logging
+        import warnings
+        warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
         kwargs = {}
         if self.username:
             kwargs.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=False)

@@ -13,6 +13,7 @@ import threading
 
 from . import item_store
 from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
+from .database import normalise_tracking_id
 from .errors import LeaseLostError, SuiteError
 from .logging_setup import log_context
 from .progress import Progress
@@ -310,12 +311,18 @@ def _tracking_id(spec, rt, campaign, asset):
     fields = rt.config["fields"]["special_fields"]
     return rt.db.find_or_create_tracking_id(
         asset["asset_id"], campaign["campaign_id"], original_filename=asset["name"], workflow=spec.workflow,
-        metadata_tracking_id=asset["metadata"].get(fields["tracking_id"]),
+        metadata_tracking_id=asset["metadata"].get(fields["tracking_id"]) or _name_tracking_id(asset["name"]),
         global_master_campaign_id=campaign.get("global_master_campaign_id"), campaign_name=campaign.get("name"),
         campaign_folder_id=campaign.get("folder_id"), dam_folder_path="/".join(asset["folder_path"]),
         mime_type=asset.get("mime_type"), file_size=asset.get("size"),
         mvp_metadata=rt.mapper.extract_mvp(asset["metadata"]), full_metadata=asset.get("raw") or {},
     )["tracking_id"]
+
+
+def _name_tracking_id(name):
+    """The TID a V2-named file carries in its name (a localised file imported earlier), else None."""
+    parts = (name or "").split("_", 2)
+    return normalise_tracking_id(parts[0]) if len(parts) == 3 else None
 
 
 def _download_and_upload(spec, rt, lease, asset, item, tid, folders):

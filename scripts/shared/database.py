@@ -161,7 +161,7 @@ class Database(object):
     def find_or_create_tracking_id(self, opentext_id, local_campaign_id, original_filename=None, workflow=None,
                                    metadata_tracking_id=None, **row):
         """The tracking id of this DAM asset in this campaign: existing master, else the derivative it came from
-        (rework), else the id written in its metadata when we know it, else a new one registered as a master.
+        (rework), else the id written in its metadata (registered for it when still free), else a new one.
 
         Returns {"tracking_id", "source": "master"|"derivative"|"metadata"|"new"}.
         """
@@ -185,8 +185,9 @@ class Database(object):
         columns = dict(row)
         columns.update({"opentext_id": opentext_id, "local_campaign_id": local_campaign_id,
                         "original_filename": original_filename, "workflow": workflow or "unknown"})
-        for _ in range(50):
-            tid = generate_tracking_id()
+        for attempt in range(50):
+            # the id the asset already carries is kept when it is free (the DAM remembers it; the database may not)
+            tid = known if (known and attempt == 0) else generate_tracking_id()
             columns["tracking_id"] = tid
             names = sorted(columns)
             try:
@@ -200,7 +201,7 @@ class Database(object):
                         cur.execute("SELECT tracking_id FROM master_assets WHERE opentext_id = %s "
                                     "AND local_campaign_id = %s", (opentext_id, local_campaign_id))
                         return {"tracking_id": cur.fetchone()["tracking_id"], "source": "master"}
-                    return {"tracking_id": hit["tracking_id"], "source": "new"}
+                    return {"tracking_id": hit["tracking_id"], "source": "metadata" if tid == known else "new"}
             except psycopg2.IntegrityError as exc:
                 if "master_assets_tracking_id_key" not in str(exc):
                     raise
