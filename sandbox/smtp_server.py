@@ -47,7 +47,7 @@ class SMTPCatcher(object):
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.username and \
             auth_data.password.decode() == self.password
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
     def start(self):
         import logging
@@ -56,7 +56,8 @@ class SMTPCatcher(object):
         logging.getLogger("mail.log").setLevel(logging.ERROR)
         kwargs = {}
         if self.username:
-            kwargs.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=False)
+            kwargs.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=False,
+                          auth_exclude_mechanism=["LOGIN"])
         if self.tls_cert:
             import ssl
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -20,8 +20,11 @@ FORMAT = "%(asctime)s %(levelname)-7s [run=%(run_id)s campaign=%(campaign)s tid=
 
 _PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1[REDACTED]"),
+    # key=value (forms, URLs) and "key": "value" (JSON, reprs); not "password: refers to ..." in plain prose
     (re.compile(r"(?i)((?:access_token|refresh_token|client_secret|password|passwd|secret|api_key|token)"
-                r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"), r"\1[REDACTED]"),
+                r"=)[^\s\"'&,}]+"), r"\1[REDACTED]"),
+    (re.compile(r"(?i)([\"'](?:access_token|refresh_token|client_secret|password|passwd|secret|api_key|token)"
+                r"[\"']\s*:\s*[\"'])[^\"']+"), r"\1[REDACTED]"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
      "[REDACTED PRIVATE KEY]"),
     (re.compile(r"(?i)(authorization:\s*)\S+(\s+\S+)?"), r"\1[REDACTED]"),

@@ -192,7 +192,10 @@ class Notifier(object):
         msg.add_alternative(html, subtype="html")
         for name, data, mime in attachments or ():
             main, _, sub = (mime or "application/octet-stream").partition("/")
-            msg.add_attachment(data, maintype=main, subtype=sub or "octet-stream", filename=name)
+            if main == "text":
+                msg.add_attachment(data.decode("utf-8"), subtype=sub or "plain", charset="utf-8", filename=name)
+            else:
+                msg.add_attachment(data, maintype=main, subtype=sub or "octet-stream", filename=name)
         return msg
 
     def _deliver(self, message, to):
