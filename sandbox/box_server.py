@@ -1,12 +1,24 @@
 """Box Content API 2.0 sandbox: what boxsdk 3.14 and the suite use (../shared/box-api.md, box-openapi-subset.json).
 
-JWT assertions are verified (RS256 signature with the generated Box-config.json's key, aud, exp <= 60 s, unique
+JWT assertions are verified (RS256 signature with the generated Box-config.json's key, kid, aud, exp <= 60 s, unique
 jti); folders with offset and marker paging and case-insensitive 409 ``item_name_in_use``; simple uploads on the
 separate upload path with the Content-MD5 (SHA-1) check; upload sessions with part digests, range rules and a
 whole-file digest on commit (optionally 202 + Retry-After first); downloads via 302; delete 204 then 404; shared
-links; ``ClientError`` bodies. File bytes live on disk under data_dir.
+links; ``fields=`` answered with the mini representation plus the asked fields; ``ClientError`` bodies. File bytes
+live on disk under data_dir; request bodies are read outside the state lock, so big uploads do not stall others.
 
-CLI:  python -m sandbox.box_server [--port N] [--data-dir DIR]
+Control endpoints (besides sandbox/common.py's counters, faults and request log), all JSON:
+  GET  /_sandbox/tree/<folder_id>      nested names, files with id/sha1/size/versions
+  POST /_sandbox/put_file              {"folder_id", "name", "content_b64" | "path"} -> {"file_id"}
+  POST /_sandbox/ensure_folder         {"parent_id", "name"} -> {"folder_id"}
+  GET  /_sandbox/file_bytes/<file_id>  {"content_b64"}
+  POST /_sandbox/expire_tokens
+  POST /_sandbox/commit_202            {"count": 1, "retry_after": 1}   the next commits answer 202 + Retry-After
+  POST /_sandbox/token_error           {"error": "unauthorized_client", "error_description": "...", "count": 1}
+  GET  /_sandbox/exchanges             recorded requests with their responses (see BoxApp.record)
+  POST /_sandbox/exchanges             {"enabled": true|false}  (and clears them)
+
+CLI:  python -m sandbox.box_server [--port N] [--data-dir DIR]   prints its URLs and box_config_path as one JSON line.
 """
 import argparse
 import base64
@@ -14,6 +26,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -27,6 +40,7 @@ from sandbox.common import SandboxMiddleware, ServerThread
 DEFAULT_ROOTS = {"a1_a2": "348304357505", "a5_a6": "349441822875", "b1_b2": "349261192115", "a2_a3": "348526703108"}
 AUD = "https://api.box.com/oauth2/token"
 MIN_CHUNKED = 20 * 1024 * 1024
+RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)$")
 
 
 def client_error(status, code, message, context_info=None):
@@ -36,7 +50,10 @@ def client_error(status, code, message, context_info=None):
 
 
 def error_body(status, message):
-    code = {429: "rate_limit_exceeded", 500: "internal_server_error", 503: "unavailable"}.get(status, "error")
+    code = {401: "unauthorized", 404: "not_found", 429: "rate_limit_exceeded", 500: "internal_server_error",
+            502: "bad_gateway", 503: "unavailable"}.get(status, "error")
+    if status == 429:
+        message = "Request rate limit exceeded, please try again later"
     return "application/json", client_error(status, code, message)
 
 
@@ -45,6 +62,12 @@ class BoxError(Exception):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.context_info, self.headers = context_info, headers or {}
+
+
+def name_in_use(item, as_list=False):
+    mini = BoxApp.mini(item)
+    return BoxError(409, "item_name_in_use", "Item with the same name already exists",
+                    {"conflicts": [mini] if as_list else mini})
 
 
 def make_box_config(path, enterprise_id="1234567"):
@@ -67,10 +90,13 @@ def make_box_config(path, enterprise_id="1234567"):
 
 
 class BoxState(object):
+    """Folders and files (bytes on disk), upload sessions, tokens, used jtis; mutations under ``lock``."""
+
     def __init__(self, data_dir, roots):
         self.lock = threading.RLock()
         self.data_dir = data_dir
-        os.makedirs(os.path.join(data_dir, "blobs"), exist_ok=True)
+        self.blob_dir = os.path.join(data_dir, "blobs")
+        os.makedirs(self.blob_dir, exist_ok=True)
         self.ids = itertools.count(900000000001)
         self.items = {"0": {"type": "folder", "id": "0", "name": "All Files", "parent_id": None}}
         for name, folder_id in roots.items():
@@ -80,6 +106,8 @@ class BoxState(object):
         self.jtis = set()
         self.downloads = {}
         self.commit_202 = 0
+        self.commit_retry_after = 1
+        self.token_errors = []
         self.part_size = 8 * 1024 * 1024
 
     def new_id(self):
@@ -90,8 +118,9 @@ class BoxState(object):
         return sorted(kids, key=lambda i: (i["type"] != "folder", i["name"].lower(), int(i["id"])))
 
     def conflict(self, folder_id, name):
-        for item in self.children(folder_id):
-            if item["name"].lower() == name.lower():
+        lowered = name.lower()
+        for item in self.items.values():
+            if item["parent_id"] == folder_id and item["name"].lower() == lowered:
                 return item
         return None
 
@@ -102,16 +131,22 @@ class BoxState(object):
         return item
 
     def store_blob(self, source_path):
-        """Move an uploaded temp file into the blob store; returns (path, sha1 hex, size)."""
+        """Move a temp file into the blob store; returns (path, sha1 hex, size). Touches no shared state."""
         h = hashlib.sha1()
         size = 0
         with open(source_path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
                 size += len(chunk)
-        target = os.path.join(self.data_dir, "blobs", uuid.uuid4().hex)
+        target = os.path.join(self.blob_dir, uuid.uuid4().hex)
         os.replace(source_path, target)
         return target, h.hexdigest(), size
+
+    def add_folder(self, parent_id, name):
+        folder_id = self.new_id()
+        self.items[folder_id] = {"type": "folder", "id": folder_id, "name": name, "parent_id": parent_id,
+                                 "etag": "0", "created": time.time()}
+        return self.items[folder_id]
 
     def add_file(self, folder_id, name, blob, sha1, size):
         file_id = self.new_id()
@@ -121,8 +156,15 @@ class BoxState(object):
         return self.items[file_id]
 
     def new_version(self, item, blob, sha1, size):
+        old = item.get("blob")
         item.update(blob=blob, sha1=sha1, size=size, versions=item["versions"] + 1, etag=str(item["versions"]))
+        if old and os.path.exists(old):
+            os.remove(old)
         return item
+
+
+def _iso(ts):
+    return time.strftime("%Y-%m-%dT%H:%M:%S-00:00", time.gmtime(ts))
 
 
 class BoxApp(object):
@@ -130,6 +172,8 @@ class BoxApp(object):
         self.state = state
         self.config = config
         self.public_key = public_key
+        self.recording = False
+        self.exchanges = []
 
     def __call__(self, environ, start_response):
         req = Request(environ)
@@ -138,7 +182,34 @@ class BoxApp(object):
         except BoxError as exc:
             response = Response(client_error(exc.status, exc.code, exc.message, exc.context_info), status=exc.status,
                                 content_type="application/json", headers=exc.headers)
+        if self.recording:
+            self.record(req, response)
         return response(environ, start_response)
+
+    def record(self, req, response):
+        """One exchange: method, path, query, request headers/body (secrets masked), status, response headers/body."""
+        headers = {k.lower(): v for k, v in req.headers.items()}
+        if "authorization" in headers:
+            headers["authorization"] = headers["authorization"].split(" ", 1)[0] + " ***"
+        body = None
+        ctype = headers.get("content-type", "")
+        if ctype.startswith("application/x-www-form-urlencoded"):
+            body = {k: ("***" if k in ("client_secret", "assertion") else v) for k, v in req.form.items()}
+        elif req.environ.get("box.attributes") is not None:
+            body = {"attributes": req.environ["box.attributes"], "parts": req.environ.get("box.parts")}
+        elif req.method in ("POST", "PUT", "OPTIONS") and not ctype.startswith(("multipart/", "application/octet")):
+            try:
+                body = json.loads(req.get_data(cache=True) or b"null")
+            except ValueError:
+                body = "<not json>"
+        out = None
+        if response.mimetype == "application/json" and not response.direct_passthrough:
+            out = json.loads(response.get_data() or b"null")
+        with self.state.lock:
+            self.exchanges.append({"method": req.method, "path": req.path, "query": req.args.to_dict(flat=True),
+                                   "headers": headers, "body": body, "status": response.status_code,
+                                   "response_headers": {k.lower(): v for k, v in response.headers.items()},
+                                   "response": out, "time": time.time()})
 
     @staticmethod
     def json(doc, status=200, headers=None):
@@ -154,46 +225,50 @@ class BoxApp(object):
         self.authorise(req)
         parts = path.split("/")[1:]
         s = self.state
-        with s.lock:
-            if parts[:1] == ["2.0"]:
-                p = parts[1:]
-                if p == ["users", "me"] and method == "GET":
-                    return self.json({"type": "user", "id": "11446498", "name": "DAM Automation (service account)",
-                                      "login": "AutomationUser_sandbox@boxdevedition.com"})
-                if p[:1] == ["folders"] and len(p) == 2 and method == "GET":
-                    return self.json(self.folder_full(s.item(p[1], "folder")))
-                if p[:1] == ["folders"] and len(p) == 3 and p[2] == "items" and method == "GET":
-                    return self.items(req, p[1])
-                if p == ["folders"] and method == "POST":
-                    return self.create_folder(req)
-                if p == ["files", "content"] and method == "OPTIONS":
-                    return self.preflight(req)
-                if p[:1] == ["files"] and len(p) == 2 and method == "GET":
-                    return self.json(self.file_full(s.item(p[1], "file")))
-                if p[:1] == ["files"] and len(p) == 2 and method == "PUT":
-                    return self.update_file(req, s.item(p[1], "file"))
-                if p[:1] == ["files"] and len(p) == 2 and method == "DELETE":
-                    s.item(p[1], "file")
+        if parts[:1] == ["2.0"]:
+            p = parts[1:]
+            if p == ["users", "me"] and method == "GET":
+                return self.json({"type": "user", "id": "11446498", "name": "DAM Automation (service account)",
+                                  "login": "AutomationUser_sandbox@boxdevedition.com"})
+            if p[:1] == ["folders"] and len(p) == 2 and method == "GET":
+                with s.lock:
+                    return self.json(self.shaped(self.folder_full(s.item(p[1], "folder")), req))
+            if p[:1] == ["folders"] and len(p) == 3 and p[2] == "items" and method == "GET":
+                return self.items(req, p[1])
+            if p == ["folders"] and method == "POST":
+                return self.create_folder(req)
+            if p == ["files", "content"] and method == "OPTIONS":
+                return self.preflight(req)
+            if p[:1] == ["files"] and len(p) == 2 and method == "GET":
+                with s.lock:
+                    return self.json(self.shaped(self.file_full(s.item(p[1], "file")), req))
+            if p[:1] == ["files"] and len(p) == 2 and method == "PUT":
+                return self.update_file(req, p[1])
+            if p[:1] == ["files"] and len(p) == 2 and method == "DELETE":
+                with s.lock:
+                    item = s.item(p[1], "file")
                     del s.items[p[1]]
-                    return Response(status=204)
-                if p[:1] == ["files"] and len(p) == 3 and p[2] == "content" and method == "GET":
+                if os.path.exists(item["blob"]):
+                    os.remove(item["blob"])
+                return Response(status=204)
+            if p[:1] == ["files"] and len(p) == 3 and p[2] == "content" and method == "GET":
+                with s.lock:
                     item = s.item(p[1], "file")
                     token = uuid.uuid4().hex
                     s.downloads[token] = item["id"]
-                    return Response(status=302, headers={"Location": "{}/dl/{}".format(req.host_url.rstrip("/"),
-                                                                                       token)})
-            if parts[:2] == ["api", "2.0"]:
-                p = parts[2:]
-                if p == ["files", "content"] and method == "POST":
-                    return self.upload(req, None)
-                if p[:1] == ["files"] and len(p) == 3 and p[2] == "content" and method == "POST":
-                    return self.upload(req, s.item(p[1], "file"))
-                if p == ["files", "upload_sessions"] and method == "POST":
-                    return self.create_session(req, None)
-                if p[:1] == ["files"] and len(p) == 3 and p[2] == "upload_sessions" and method == "POST":
-                    return self.create_session(req, s.item(p[1], "file"))
-                if p[:2] == ["files", "upload_sessions"] and len(p) >= 3:
-                    return self.session_op(req, p[2], p[3] if len(p) > 3 else None)
+                return Response(status=302, headers={"Location": "{}/dl/{}".format(req.host_url.rstrip("/"), token)})
+        if parts[:2] == ["api", "2.0"]:
+            p = parts[2:]
+            if p == ["files", "content"] and method == "POST":
+                return self.upload(req, None)
+            if p[:1] == ["files"] and len(p) == 3 and p[2] == "content" and method == "POST":
+                return self.upload(req, p[1])
+            if p == ["files", "upload_sessions"] and method == "POST":
+                return self.create_session(req, None)
+            if p[:1] == ["files"] and len(p) == 3 and p[2] == "upload_sessions" and method == "POST":
+                return self.create_session(req, p[1])
+            if p[:2] == ["files", "upload_sessions"] and len(p) >= 3:
+                return self.session_op(req, p[2], p[3] if len(p) > 3 else None)
         raise BoxError(404, "not_found", "No route for {} {}".format(method, path))
 
     # -- auth ---------------------------------------------------------------------------------------------------------
@@ -205,28 +280,50 @@ class BoxApp(object):
         def oauth_error(error, description, status=400):
             return self.json({"error": error, "error_description": description}, status)
 
-        if form.get("client_id") != app["clientID"] or form.get("client_secret") != app["clientSecret"]:
-            return oauth_error("invalid_client", "The client credentials are invalid", 400)
+        with self.state.lock:
+            if self.state.token_errors:
+                error, description = self.state.token_errors.pop(0)
+                return oauth_error(error, description)
         if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return oauth_error("unsupported_grant_type", "Only JWT is supported by this sandbox")
+        if form.get("client_id") != app["clientID"] or form.get("client_secret") != app["clientSecret"]:
+            return oauth_error("invalid_client", "The client credentials are invalid")
+        assertion = form.get("assertion", "")
         try:
-            claims = jwt.decode(form.get("assertion", ""), self.public_key, algorithms=["RS256", "RS384", "RS512"],
-                                audience=AUD, options={"require": ["exp", "jti", "iss", "sub"]})
+            header = jwt.get_unverified_header(assertion)
+        except jwt.InvalidTokenError:
+            return oauth_error("invalid_grant", "Invalid JWT assertion")
+        if header.get("kid") and header["kid"] != app["appAuth"]["publicKeyID"]:
+            return oauth_error("invalid_grant", "Please check the 'kid' header. No public key with that id.")
+        try:
+            claims = jwt.decode(assertion, self.public_key, algorithms=["RS256", "RS384", "RS512"], audience=AUD,
+                                options={"require": ["exp", "jti", "iss", "sub", "aud"]})
         except jwt.ExpiredSignatureError:
             return oauth_error("invalid_grant", "Please check the 'exp' claim.")
+        except jwt.InvalidSignatureError:
+            return oauth_error("invalid_grant", "Signature verification error. The public key identified by the "
+                                                "'kid' must correspond to the private key used for signing.")
+        except jwt.InvalidAudienceError:
+            return oauth_error("invalid_grant", "Please check the 'aud' claim.")
         except jwt.InvalidTokenError as exc:
-            return oauth_error("invalid_grant", "Signature verification failed: {}".format(exc))
+            return oauth_error("invalid_grant", "Invalid JWT assertion: {}".format(exc))
         if claims["exp"] > time.time() + 60:
             return oauth_error("invalid_grant", "The 'exp' value exceeds the maximum value of 60 seconds beyond the "
                                                 "issue time.")
         if claims["iss"] != app["clientID"]:
             return oauth_error("invalid_grant", "Please check the 'iss' claim.")
-        if claims.get("box_sub_type") == "enterprise" and claims["sub"] != self.config["enterpriseID"]:
+        jti = str(claims["jti"])
+        if not 16 <= len(jti) <= 128:
+            return oauth_error("invalid_grant", "Please check the 'jti' claim. It must be 16 to 128 characters.")
+        sub_type = claims.get("box_sub_type")
+        if sub_type not in ("enterprise", "user") or \
+                (sub_type == "enterprise" and claims["sub"] != self.config["enterpriseID"]) or \
+                not str(claims["sub"]).isdigit():
             return oauth_error("invalid_grant", "Please check the 'sub' claim. The 'sub' specified is invalid.")
         with self.state.lock:
-            if claims["jti"] in self.state.jtis:
+            if jti in self.state.jtis:
                 return oauth_error("invalid_grant", "Please check the 'jti' claim. A unique 'jti' value is required.")
-            self.state.jtis.add(claims["jti"])
+            self.state.jtis.add(jti)
             token = uuid.uuid4().hex
             self.state.tokens[token] = time.time() + 3600
         return self.json({"access_token": token, "expires_in": 3600, "token_type": "bearer", "restricted_to": []})
@@ -234,17 +331,21 @@ class BoxApp(object):
     def authorise(self, req):
         header = req.headers.get("Authorization", "")
         token = header.split(" ", 1)[1] if " " in header else None
-        expiry = self.state.tokens.get(token)
+        with self.state.lock:
+            expiry = self.state.tokens.get(token)
         if expiry is None or expiry < time.time():
             raise BoxError(401, "unauthorized", "Unauthorized", headers={
-                "WWW-Authenticate": 'Bearer realm="Service", error="invalid_token"'})
+                "WWW-Authenticate": 'Bearer realm="Service", error="invalid_token", '
+                                    'error_description="The access token provided is invalid."'})
 
     # -- representations ---------------------------------------------------------------------------------------------
-    def mini(self, item):
+    @staticmethod
+    def mini(item):
         out = {"type": item["type"], "id": item["id"], "name": item["name"], "etag": item.get("etag", "0"),
                "sequence_id": "0"}
         if item["type"] == "file":
-            out.update(sha1=item["sha1"], file_version={"type": "file_version", "id": item["id"] + str(item["versions"]),
+            out.update(sha1=item["sha1"], file_version={"type": "file_version",
+                                                        "id": item["id"] + str(item["versions"]),
                                                         "sha1": item["sha1"]})
         return out
 
@@ -258,10 +359,12 @@ class BoxApp(object):
 
     def file_full(self, item):
         out = self.mini(item)
+        name = item["name"]
         out.update(size=item["size"], parent=self.mini(self.state.items[item["parent_id"]]),
                    path_collection=self.path_collection(item), item_status="active",
-                   version_number=str(item["versions"]), shared_link=item["shared_link"],
-                   created_at=time.strftime("%Y-%m-%dT%H:%M:%S-00:00", time.gmtime(item["created"])))
+                   version_number=str(item["versions"]), shared_link=item["shared_link"], description="",
+                   extension=name.rsplit(".", 1)[1] if "." in name else "",
+                   created_at=_iso(item["created"]), modified_at=_iso(item["created"]))
         return out
 
     def folder_full(self, item):
@@ -273,107 +376,160 @@ class BoxApp(object):
                                     "offset": 0, "limit": 100})
         return out
 
-    def entry(self, item):
-        return self.file_full(item) if item["type"] == "file" else self.mini(item)
+    @staticmethod
+    def shaped(full, req):
+        """With ``fields=``, Box answers the mini representation plus the fields asked for (and nothing else)."""
+        fields = req.args.get("fields")
+        if not fields:
+            return full
+        keep = {"type", "id", "etag", "sequence_id", "name", "sha1", "file_version"} | set(fields.split(","))
+        return {k: v for k, v in full.items() if k in keep}
+
+    def entry(self, item, req):
+        return self.shaped(self.file_full(item), req) if item["type"] == "file" else self.mini(item)
 
     # -- folders ------------------------------------------------------------------------------------------------------
     def items(self, req, folder_id):
-        self.state.item(folder_id, "folder")
-        kids = self.state.children(folder_id)
-        limit = min(int(req.args.get("limit", 100)), 1000)
-        if req.args.get("usemarker", "").lower() == "true":
-            start = int(req.args.get("marker") or 0)
-            page = kids[start:start + limit]
-            nxt = str(start + limit) if start + limit < len(kids) else None
-            return self.json({"entries": [self.entry(k) for k in page], "limit": limit, "next_marker": nxt})
-        offset = int(req.args.get("offset", 0))
-        page = kids[offset:offset + limit]
-        return self.json({"entries": [self.entry(k) for k in page], "limit": limit, "offset": offset,
-                          "total_count": len(kids), "order": [{"by": "type", "direction": "ASC"}]})
+        try:
+            limit = min(int(req.args.get("limit", 100)), 1000)
+            offset = int(req.args.get("offset", 0))
+        except ValueError:
+            raise BoxError(400, "bad_request", "Invalid value for limit or offset")
+        with self.state.lock:
+            self.state.item(folder_id, "folder")
+            kids = self.state.children(folder_id)
+            if req.args.get("usemarker", "").lower() == "true":
+                start = int(req.args.get("marker") or 0)
+                page = kids[start:start + limit]
+                nxt = str(start + limit) if start + limit < len(kids) else None
+                return self.json({"entries": [self.entry(k, req) for k in page], "limit": limit,
+                                  "next_marker": nxt, "prev_marker": None})
+            page = kids[offset:offset + limit]
+            return self.json({"entries": [self.entry(k, req) for k in page], "limit": limit, "offset": offset,
+                              "total_count": len(kids), "order": [{"by": "type", "direction": "ASC"}]})
 
     @staticmethod
     def check_name(name):
-        if not name or name in (".", "..") or "/" in name or "\\" in name or name != name.rstrip() or \
-                any(ord(c) < 32 for c in name):
+        if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name or \
+                name != name.rstrip() or any(ord(c) < 32 for c in name):
             raise BoxError(400, "item_name_invalid", "Item name invalid")
         if len(name) > 255:
             raise BoxError(400, "item_name_too_long", "Item name too long")
 
+    @staticmethod
+    def body_json(req):
+        try:
+            body = json.loads(req.get_data(cache=True) or b"{}")
+        except ValueError:
+            raise BoxError(400, "bad_request", "Could not parse JSON body")
+        if not isinstance(body, dict):
+            raise BoxError(400, "bad_request", "A JSON object is required")
+        return body
+
     def create_folder(self, req):
-        body = req.get_json(force=True)
-        parent = self.state.item(body["parent"]["id"], "folder")
+        body = self.body_json(req)
+        parent_id = (body.get("parent") or {}).get("id")
         self.check_name(body.get("name"))
-        existing = self.state.conflict(parent["id"], body["name"])
-        if existing:
-            raise BoxError(409, "item_name_in_use", "Item with the same name already exists",
-                           {"conflicts": [self.mini(existing)]})
-        folder_id = self.state.new_id()
-        self.state.items[folder_id] = {"type": "folder", "id": folder_id, "name": body["name"],
-                                       "parent_id": parent["id"]}
-        return self.json(self.folder_full(self.state.items[folder_id]), 201)
+        with self.state.lock:
+            parent = self.state.item(parent_id, "folder")
+            existing = self.state.conflict(parent["id"], body["name"])
+            if existing:
+                raise name_in_use(existing, as_list=True)
+            return self.json(self.folder_full(self.state.add_folder(parent["id"], body["name"])), 201)
 
     # -- files --------------------------------------------------------------------------------------------------------
     def preflight(self, req):
-        body = req.get_json(force=True)
-        self.state.item(body["parent"]["id"], "folder")
+        body = self.body_json(req)
         self.check_name(body.get("name"))
-        existing = self.state.conflict(body["parent"]["id"], body["name"])
-        if existing:
-            raise BoxError(409, "item_name_in_use", "Item with the same name already exists",
-                           {"conflicts": self.mini(existing)})
+        with self.state.lock:
+            self.state.item((body.get("parent") or {}).get("id"), "folder")
+            existing = self.state.conflict(body["parent"]["id"], body["name"])
+            if existing:
+                raise name_in_use(existing)
         return self.json({"upload_url": req.host_url + "api/2.0/files/content", "upload_token": None})
 
-    def upload(self, req, existing):
-        stream, form, files = parse_form_data(req.environ, stream_factory=self._temp_stream)
-        attributes = json.loads(form.get("attributes") or "{}")
+    def upload(self, req, existing_id):
+        """Simple upload (new file or new version): the body goes to a temp file first, outside the lock."""
+        def stream_factory(total_content_length=None, content_type=None, filename=None, content_length=None):
+            return tempfile.NamedTemporaryFile("w+b", dir=self.state.blob_dir, delete=False)
+
+        head = _HeadTee(req.environ["wsgi.input"])
+        req.environ["wsgi.input"] = head
+        _, form, files = parse_form_data(req.environ, stream_factory=stream_factory)
         upload = files.get("file")
+        try:
+            attributes = json.loads(form.get("attributes") or "{}")
+        except ValueError:
+            attributes = None
+        req.environ["box.attributes"] = attributes
+        req.environ["box.parts"] = sorted(set(list(form.keys()) + list(files.keys())))
         if upload is None:
             raise BoxError(400, "bad_request", "The file part is missing")
         temp = upload.stream.name
         upload.stream.close()
         blob, sha1, size = self.state.store_blob(temp)
-        expected = req.headers.get("Content-MD5")
-        if expected and expected.lower() != sha1:
-            os.remove(blob)
-            raise BoxError(400, "bad_digest", "The specified content-md5 did not match what we received")
-        if existing is not None:
-            item = self.state.new_version(existing, blob, sha1, size)
-            return self.json({"total_count": 1, "entries": [self.file_full(item)]}, 200)
-        parent_id = (attributes.get("parent") or {}).get("id")
-        self.state.item(parent_id, "folder")
-        self.check_name(attributes.get("name"))
-        conflict = self.state.conflict(parent_id, attributes["name"])
-        if conflict:
-            os.remove(blob)
-            raise BoxError(409, "item_name_in_use", "Item with the same name already exists",
-                           {"conflicts": self.mini(conflict)})
-        item = self.state.add_file(parent_id, attributes["name"], blob, sha1, size)
-        return self.json({"total_count": 1, "entries": [self.file_full(item)]}, 201)
+        try:
+            if attributes is None:
+                raise BoxError(400, "bad_request", "attributes is not valid JSON")
+            if head.first_part_name() != "attributes":
+                raise BoxError(400, "metadata_after_file_contents",
+                               "Metadata (the attributes part) must come before the file contents")
+            expected = req.headers.get("Content-MD5")
+            if expected and expected.lower() != sha1:
+                raise BoxError(400, "bad_digest", "The specified content-md5 did not match what we received")
+            with self.state.lock:
+                if existing_id is not None:
+                    item = self.state.item(existing_id, "file")
+                    if attributes.get("name") and attributes["name"] != item["name"]:
+                        self.check_name(attributes["name"])
+                        clash = self.state.conflict(item["parent_id"], attributes["name"])
+                        if clash and clash["id"] != item["id"]:
+                            raise name_in_use(clash)
+                        item["name"] = attributes["name"]
+                    item = self.state.new_version(item, blob, sha1, size)
+                    return self.json({"total_count": 1, "entries": [self.file_full(item)]}, 200)
+                parent_id = (attributes.get("parent") or {}).get("id")
+                self.state.item(parent_id, "folder")
+                self.check_name(attributes.get("name"))
+                conflict = self.state.conflict(parent_id, attributes["name"])
+                if conflict:
+                    raise name_in_use(conflict)
+                item = self.state.add_file(parent_id, attributes["name"], blob, sha1, size)
+                return self.json({"total_count": 1, "entries": [self.file_full(item)]}, 201)
+        except BoxError:
+            if os.path.exists(blob) and not any(i.get("blob") == blob for i in list(self.state.items.values())):
+                os.remove(blob)
+            raise
 
-    def _temp_stream(self, total_content_length=None, content_type=None, filename=None, content_length=None):
-        return tempfile.NamedTemporaryFile("w+b", dir=os.path.join(self.state.data_dir, "blobs"), delete=False)
-
-    def update_file(self, req, item):
-        body = req.get_json(force=True) or {}
-        if "shared_link" in body:
-            if body["shared_link"] is None:
-                item["shared_link"] = None
-            else:
-                token = hashlib.sha1(item["id"].encode()).hexdigest()[:24]
-                access = (body["shared_link"] or {}).get("access") or "company"
-                item["shared_link"] = {"url": "https://app.box.com/s/" + token, "download_url": None,
-                                       "access": access, "effective_access": access, "is_password_enabled": False}
-        if "parent" in body or "name" in body:
-            parent_id = (body.get("parent") or {}).get("id", item["parent_id"])
-            name = body.get("name", item["name"])
-            self.state.item(parent_id, "folder")
-            self.check_name(name)
-            conflict = self.state.conflict(parent_id, name)
-            if conflict and conflict["id"] != item["id"]:
-                raise BoxError(409, "item_name_in_use", "Item with the same name already exists",
-                               {"conflicts": self.mini(conflict)})
-            item["parent_id"], item["name"] = parent_id, name
-        return self.json(self.file_full(item))
+    def update_file(self, req, file_id):
+        body = self.body_json(req)
+        with self.state.lock:
+            item = self.state.item(file_id, "file")
+            if "parent" in body or "name" in body:
+                parent_id = (body.get("parent") or {}).get("id", item["parent_id"])
+                name = body.get("name", item["name"])
+                self.state.item(parent_id, "folder")
+                self.check_name(name)
+                conflict = self.state.conflict(parent_id, name)
+                if conflict and conflict["id"] != item["id"]:
+                    raise name_in_use(conflict)
+                item["parent_id"], item["name"] = parent_id, name
+            if "shared_link" in body:
+                if body["shared_link"] is None:
+                    item["shared_link"] = None
+                else:
+                    token = hashlib.sha1(item["id"].encode()).hexdigest()[:32]
+                    access = (body["shared_link"] or {}).get("access") or "company"
+                    if access not in ("open", "company", "collaborators"):
+                        raise BoxError(400, "bad_request", "Invalid shared link access")
+                    item["shared_link"] = {"url": "https://app.box.com/s/" + token, "download_url": None,
+                                           "vanity_url": None, "vanity_name": None, "access": access,
+                                           "effective_access": access, "effective_permission": "can_download",
+                                           "unshared_at": None, "is_password_enabled": False,
+                                           "permissions": {"can_download": True, "can_preview": True,
+                                                           "can_edit": False},
+                                           "download_count": 0, "preview_count": 0}
+            return self.json(self.file_full(item))
 
     def download_target(self, token):
         with self.state.lock:
@@ -390,124 +546,217 @@ class BoxApp(object):
                         headers={"Content-Length": str(item["size"])})
 
     # -- upload sessions ----------------------------------------------------------------------------------------------
-    def create_session(self, req, existing):
-        body = req.get_json(force=True)
-        size = int(body.get("file_size") or 0)
+    def create_session(self, req, existing_id):
+        body = self.body_json(req)
+        if existing_id is None and not body.get("folder_id"):
+            raise BoxError(400, "missing_destination", "folder_id is required")
+        if body.get("file_size") in (None, ""):
+            raise BoxError(400, "missing_file_size", "file_size is required")
+        try:
+            size = int(body["file_size"])
+        except (TypeError, ValueError):
+            raise BoxError(400, "invalid_file_size", "file_size must be an integer")
         if size < MIN_CHUNKED:
             raise BoxError(400, "file_size_too_small", "File size is less than minimum allowed for this API")
-        folder_id = existing["parent_id"] if existing else body["folder_id"]
-        name = body.get("file_name") or (existing and existing["name"])
-        self.state.item(folder_id, "folder")
-        if existing is None:
+        with self.state.lock:
+            existing = self.state.item(existing_id, "file") if existing_id else None
+            folder_id = existing["parent_id"] if existing else body["folder_id"]
+            name = body.get("file_name") or (existing and existing["name"])
+            if existing is None and not name:
+                raise BoxError(400, "missing_file_name", "file_name is required")
+            if folder_id not in self.state.items or self.state.items[folder_id]["type"] != "folder":
+                raise BoxError(404, "invalid_parameter" if existing is None else "not_found", "Folder not found")
             self.check_name(name)
             conflict = self.state.conflict(folder_id, name)
-            if conflict:
-                raise BoxError(409, "item_name_in_use", "Item with the same name already exists",
-                               {"conflicts": self.mini(conflict)})
-        session_id = uuid.uuid4().hex.upper()
-        part = self.state.part_size
-        path = os.path.join(self.state.data_dir, "blobs", "session-" + session_id)
-        with open(path, "wb") as f:
-            f.truncate(size)
-        self.state.sessions[session_id] = {"folder_id": folder_id, "name": name, "size": size, "part_size": part,
-                                           "parts": {}, "path": path, "existing": existing["id"] if existing else None}
+            if conflict and (existing is None or conflict["id"] != existing["id"]):
+                raise name_in_use(conflict)
+            session_id = uuid.uuid4().hex.upper()
+            part = self.state.part_size
+            path = os.path.join(self.state.blob_dir, "session-" + session_id)
+            with open(path, "wb") as f:
+                f.truncate(size)
+            self.state.sessions[session_id] = {"folder_id": folder_id, "name": name, "size": size,
+                                               "part_size": part, "parts": {}, "pending": set(), "path": path,
+                                               "existing": existing["id"] if existing else None}
         base = "{}api/2.0/files/upload_sessions/{}".format(req.host_url, session_id)
         return self.json({"type": "upload_session", "id": session_id, "part_size": part,
                           "total_parts": (size + part - 1) // part, "num_parts_processed": 0,
-                          "session_expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7 * 86400)),
+                          "session_expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                              time.gmtime(time.time() + 7 * 86400)),
                           "session_endpoints": {"upload_part": base, "commit": base + "/commit", "abort": base,
-                                                "list_parts": base + "/parts", "status": base}}, 201)
+                                                "list_parts": base + "/parts", "status": base,
+                                                "log_event": base + "/log"}}, 201)
 
     def session_op(self, req, session_id, action):
-        sess = self.state.sessions.get(session_id)
+        with self.state.lock:
+            sess = self.state.sessions.get(session_id)
         if sess is None:
             raise BoxError(404, "not_found", "Upload session not found")
         method = req.method
         if action is None and method == "PUT":
             return self.put_part(req, sess)
         if action is None and method == "DELETE":
-            os.remove(sess["path"])
-            del self.state.sessions[session_id]
+            with self.state.lock:
+                self.state.sessions.pop(session_id, None)
+            if os.path.exists(sess["path"]):
+                os.remove(sess["path"])
             return Response(status=204)
         if action is None and method == "GET":
-            return self.json({"type": "upload_session", "id": session_id, "part_size": sess["part_size"],
-                              "num_parts_processed": len(sess["parts"])})
+            with self.state.lock:
+                return self.json({"type": "upload_session", "id": session_id, "part_size": sess["part_size"],
+                                  "total_parts": (sess["size"] + sess["part_size"] - 1) // sess["part_size"],
+                                  "num_parts_processed": len(sess["parts"])})
         if action == "parts" and method == "GET":
-            parts = sorted(sess["parts"].values(), key=lambda p: p["offset"])
-            return self.json({"entries": parts, "total_count": len(parts), "limit": 1000, "offset": 0})
+            with self.state.lock:
+                parts = sorted(sess["parts"].values(), key=lambda p: p["offset"])
+            offset = int(req.args.get("offset", 0))
+            limit = min(int(req.args.get("limit", 1000)), 1000)
+            return self.json({"entries": parts[offset:offset + limit], "total_count": len(parts), "limit": limit,
+                              "offset": offset, "order": [{"by": "offset", "direction": "ASC"}]})
         if action == "commit" and method == "POST":
             return self.commit(req, session_id, sess)
         raise BoxError(405, "method_not_allowed", "Method not allowed")
 
     def put_part(self, req, sess):
-        import re
-        match = re.match(r"bytes (\d+)-(\d+)/(\d+)$", req.headers.get("Content-Range", ""))
-        data = req.get_data()
+        match = RANGE.match(req.headers.get("Content-Range", ""))
         if not match:
             raise BoxError(400, "bad_request", "Content-Range header is required")
+        digest = req.headers.get("Digest", "")
+        if not digest.lower().startswith("sha="):
+            raise BoxError(400, "bad_request", "Digest header (sha=<base64 SHA-1>) is required")
         lo, hi, total = (int(g) for g in match.groups())
         part = sess["part_size"]
-        if total != sess["size"] or lo % part or hi - lo + 1 != len(data) or \
-                (hi + 1 != total and hi - lo + 1 != part) or hi >= total:
+        length = req.content_length
+        if total != sess["size"] or lo % part or hi >= total or hi < lo or (hi + 1 != total and hi - lo + 1 != part) \
+                or (length is not None and length != hi - lo + 1):
             raise BoxError(416, "requested_range_not_satisfiable", "The range does not match the upload session")
-        if lo in sess["parts"]:
-            raise BoxError(409, "range_overlaps_existing_part", "Part overlaps a part already uploaded")
-        digest = req.headers.get("Digest", "")
+        data = req.get_data()
+        if len(data) != hi - lo + 1:
+            raise BoxError(416, "requested_range_not_satisfiable", "The body does not match the Content-Range")
         raw = hashlib.sha1(data).digest()
-        if digest.lower().split("=", 1)[-1] != base64.b64encode(raw).decode().lower():
+        if digest.split("=", 1)[1] != base64.b64encode(raw).decode():
             raise BoxError(400, "bad_digest", "The digest of the part does not match")
-        with open(sess["path"], "r+b") as f:
-            f.seek(lo)
-            f.write(data)
+        with self.state.lock:
+            if lo in sess["parts"] or lo in sess["pending"]:
+                raise BoxError(409, "range_overlaps_existing_part", "Part overlaps a part already uploaded")
+            sess["pending"].add(lo)
+        try:
+            with open(sess["path"], "r+b") as f:
+                f.seek(lo)
+                f.write(data)
+        finally:
+            with self.state.lock:
+                sess["pending"].discard(lo)
         entry = {"part_id": uuid.uuid4().hex[:8].upper(), "offset": lo, "size": len(data), "sha1": raw.hex()}
-        sess["parts"][lo] = entry
+        with self.state.lock:
+            sess["parts"][lo] = entry
         return self.json({"part": entry})
 
     def commit(self, req, session_id, sess):
-        body = req.get_json(force=True)
-        if self.state.commit_202 > 0:
-            self.state.commit_202 -= 1
-            return Response(status=202, headers={"Retry-After": "1"})
-        listed = sorted(body.get("parts") or [], key=lambda p: p["offset"])
-        stored = sorted(sess["parts"].values(), key=lambda p: p["offset"])
-        if [p["part_id"] for p in listed] != [p["part_id"] for p in stored] or \
+        body = self.body_json(req)
+        digest = req.headers.get("Digest", "")
+        if not digest.lower().startswith("sha="):
+            raise BoxError(400, "bad_request", "Digest header (sha=<base64 SHA-1>) is required")
+        with self.state.lock:
+            if self.state.commit_202 > 0:
+                self.state.commit_202 -= 1
+                return Response(status=202, headers={"Retry-After": str(self.state.commit_retry_after)})
+            stored = sorted(sess["parts"].values(), key=lambda p: p["offset"])
+        listed = sorted(body.get("parts") or [], key=lambda p: p.get("offset", -1))
+        if [(p.get("part_id"), p.get("offset"), p.get("size")) for p in listed] != \
+                [(p["part_id"], p["offset"], p["size"]) for p in stored] or \
                 sum(p["size"] for p in stored) != sess["size"]:
             raise BoxError(400, "bad_request", "The parts listed do not cover the file")
         h = hashlib.sha1()
         with open(sess["path"], "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-        digest = req.headers.get("Digest", "").split("=", 1)[-1]
-        if digest != base64.b64encode(h.digest()).decode():
+        if digest.split("=", 1)[1] != base64.b64encode(h.digest()).decode():
             raise BoxError(400, "digest_mismatch", "File digest was incorrect")
-        blob, sha1, size = self.state.store_blob(sess["path"])
-        del self.state.sessions[session_id]
-        if sess["existing"]:
-            item = self.state.new_version(self.state.items[sess["existing"]], blob, sha1, size)
-        else:
-            conflict = self.state.conflict(sess["folder_id"], sess["name"])
-            if conflict:
-                raise BoxError(409, "item_name_in_use", "Item with the same name already exists",
-                               {"conflicts": self.mini(conflict)})
-            item = self.state.add_file(sess["folder_id"], sess["name"], blob, sha1, size)
-        return self.json({"total_count": 1, "entries": [self.file_full(item)]}, 201)
+        with self.state.lock:
+            if self.state.sessions.pop(session_id, None) is None:
+                raise BoxError(404, "not_found", "Upload session not found")
+            if sess["existing"]:
+                item = self.state.item(sess["existing"], "file")
+            else:
+                conflict = self.state.conflict(sess["folder_id"], sess["name"])
+                if conflict:
+                    os.remove(sess["path"])
+                    raise name_in_use(conflict)
+                item = None
+            blob, sha1, size = self.state.store_blob(sess["path"])
+            if item is not None:
+                item = self.state.new_version(item, blob, sha1, size)
+            else:
+                item = self.state.add_file(sess["folder_id"], sess["name"], blob, sha1, size)
+            return self.json({"total_count": 1, "entries": [self.file_full(item)]}, 201)
 
+    # -- control ------------------------------------------------------------------------------------------------------
     def control(self, method, path, payload):
         s = self.state
-        with s.lock:
-            if path.startswith("/_sandbox/tree/") and method == "GET":
+        payload = payload or {}
+        if path.startswith("/_sandbox/tree/") and method == "GET":
+            with s.lock:
                 return tree(s, path.rsplit("/", 1)[1])
-            if path == "/_sandbox/expire_tokens" and method == "POST":
+        if path.startswith("/_sandbox/file_bytes/") and method == "GET":
+            return {"content_b64": base64.b64encode(file_bytes(s, path.rsplit("/", 1)[1])).decode()}
+        if path == "/_sandbox/put_file" and method == "POST":
+            data = base64.b64decode(payload["content_b64"]) if "content_b64" in payload else payload["path"]
+            return {"file_id": put_file(s, payload["folder_id"], payload["name"], data)}
+        if path == "/_sandbox/ensure_folder" and method == "POST":
+            return {"folder_id": ensure_folder(s, payload["parent_id"], payload["name"])}
+        if path == "/_sandbox/expire_tokens" and method == "POST":
+            with s.lock:
                 s.tokens.clear()
-                return {"ok": True}
-            if path == "/_sandbox/commit_202" and method == "POST":
+            return {"ok": True}
+        if path == "/_sandbox/commit_202" and method == "POST":
+            with s.lock:
                 s.commit_202 = int(payload.get("count", 1))
-                return {"ok": True}
+                s.commit_retry_after = int(payload.get("retry_after", 1))
+            return {"ok": True}
+        if path == "/_sandbox/token_error" and method == "POST":
+            with s.lock:
+                s.token_errors = [(payload.get("error", "unauthorized_client"),
+                                   payload.get("error_description",
+                                               "This app is not authorized by the enterprise admin."))
+                                  ] * int(payload.get("count", 1))
+            return {"ok": True}
+        if path == "/_sandbox/exchanges" and method == "GET":
+            with s.lock:
+                return {"exchanges": list(self.exchanges)}
+        if path == "/_sandbox/exchanges" and method == "POST":
+            with s.lock:
+                self.recording = bool(payload.get("enabled", True))
+                self.exchanges = []
+            return {"ok": True}
         return None
 
 
+class _HeadTee(object):
+    """Passes a WSGI input stream through, keeping its first bytes (to tell which multipart part came first)."""
+
+    def __init__(self, stream, keep=4096):
+        self.stream, self.keep, self.head = stream, keep, b""
+
+    def read(self, size=-1):
+        data = self.stream.read(size) if size is not None and size >= 0 else self.stream.read()
+        if len(self.head) < self.keep:
+            self.head += data[:self.keep - len(self.head)]
+        return data
+
+    def readline(self, size=-1):
+        data = self.stream.readline(size)
+        if len(self.head) < self.keep:
+            self.head += data[:self.keep - len(self.head)]
+        return data
+
+    def first_part_name(self):
+        match = re.search(rb'Content-Disposition:[^\r\n]*?\bname="([^"]*)"', self.head, re.IGNORECASE)
+        return match.group(1).decode("utf-8", "replace") if match else None
+
+
 def tree(state, folder_id):
-    """Nested view: {"name", "folders": {name: subtree}, "files": {name: {"id","sha1","size","versions"}}}."""
+    """Nested view: {"id", "name", "folders": {name: subtree}, "files": {name: {"id","sha1","size","versions"}}}."""
     item = state.item(folder_id, "folder")
     out = {"id": item["id"], "name": item["name"], "folders": {}, "files": {}}
     for kid in state.children(folder_id):
@@ -519,14 +768,52 @@ def tree(state, folder_id):
     return out
 
 
+def put_file(state, folder_id, name, data):
+    """Play an agency: bytes, or a file's content (copied in chunks), into a folder; a clash adds a version."""
+    temp = os.path.join(state.blob_dir, "in-" + uuid.uuid4().hex)
+    if isinstance(data, (bytes, bytearray)):
+        with open(temp, "wb") as f:
+            f.write(data)
+    else:
+        with open(data, "rb") as src, open(temp, "wb") as f:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                f.write(chunk)
+    blob, sha1, size = state.store_blob(temp)
+    with state.lock:
+        state.item(folder_id, "folder")
+        existing = state.conflict(folder_id, name)
+        if existing is not None and existing["type"] == "file":
+            return state.new_version(existing, blob, sha1, size)["id"]
+        return state.add_file(folder_id, name, blob, sha1, size)["id"]
+
+
+def ensure_folder(state, parent_id, name):
+    with state.lock:
+        found = state.conflict(parent_id, name)
+        if found:
+            return found["id"]
+        return state.add_folder(parent_id, name)["id"]
+
+
+def file_bytes(state, file_id):
+    with state.lock:
+        blob = state.item(file_id, "file")["blob"]
+    with open(blob, "rb") as f:
+        return f.read()
+
+
 class BoxSandbox(object):
-    def __init__(self, data_dir=None, roots=None, port=0):
+    """The Box sandbox server with in-process inspection helpers (the same as its /_sandbox/ endpoints)."""
+
+    def __init__(self, data_dir=None, roots=None, port=0, part_size=None):
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="box-sandbox-")
         os.makedirs(self.data_dir, exist_ok=True)
         self.roots = dict(roots or DEFAULT_ROOTS)
         self.box_config_path = os.path.join(self.data_dir, "Box-config.json")
         self.config, public_key = make_box_config(self.box_config_path)
         self.state = BoxState(self.data_dir, self.roots)
+        if part_size:
+            self.state.part_size = int(part_size)
         self.app = BoxApp(self.state, self.config, public_key)
         self.middleware = SandboxMiddleware(self.app, error_body)
         self.port = port
@@ -539,6 +826,17 @@ class BoxSandbox(object):
     def stop(self):
         if self.server:
             self.server.stop()
+            self.server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def url(self):
+        return self.server.url
 
     @property
     def api_base_url(self):
@@ -552,44 +850,54 @@ class BoxSandbox(object):
     def oauth2_base_url(self):
         return self.server.url + "/oauth2"
 
+    def client_config(self, **overrides):
+        """A config['box'] section pointing at this sandbox."""
+        cfg = {"config_path": self.box_config_path, "as_user_id": "", "api_base_url": self.api_base_url,
+               "upload_base_url": self.upload_base_url, "oauth2_base_url": self.oauth2_base_url, "ca_bundle": "",
+               "connect_timeout_seconds": 5, "read_timeout_seconds": 60, "chunked_upload_threshold_mb": 50,
+               "max_retry_wait_seconds": 10, "max_calls_per_minute": 100000, "max_uploads_per_minute": 100000,
+               "link_type": "web_url", "shared_link_access": "company", "roots": dict(self.roots),
+               "needs_attention_folder": "_Needs attention"}
+        cfg.update(overrides)
+        return cfg
+
     def tree(self, folder_id):
         with self.state.lock:
             return tree(self.state, folder_id)
 
     def put_file(self, folder_id, name, data):
-        """Play an agency: put bytes (or a file's content) into a folder; returns the new file id."""
-        temp = os.path.join(self.data_dir, "blobs", uuid.uuid4().hex)
-        if isinstance(data, bytes):
-            with open(temp, "wb") as f:
-                f.write(data)
-        else:
-            with open(data, "rb") as src, open(temp, "wb") as f:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    f.write(chunk)
-        with self.state.lock:
-            blob, sha1, size = self.state.store_blob(temp)
-            return self.state.add_file(folder_id, name, blob, sha1, size)["id"]
+        """Play an agency: put bytes (or a file's content) into a folder; returns the file id."""
+        return put_file(self.state, folder_id, name, data)
 
     def ensure_folder(self, parent_id, name):
-        with self.state.lock:
-            found = self.state.conflict(parent_id, name)
-            if found:
-                return found["id"]
-            folder_id = self.state.new_id()
-            self.state.items[folder_id] = {"type": "folder", "id": folder_id, "name": name, "parent_id": parent_id}
-            return folder_id
+        return ensure_folder(self.state, parent_id, name)
 
     def file_bytes(self, file_id):
-        with open(self.state.items[file_id]["blob"], "rb") as f:
-            return f.read()
+        return file_bytes(self.state, file_id)
 
     def expire_tokens(self):
         with self.state.lock:
             self.state.tokens.clear()
 
-    def commit_answers_202(self, count=1):
+    def commit_answers_202(self, count=1, retry_after=1):
         with self.state.lock:
             self.state.commit_202 = count
+            self.state.commit_retry_after = retry_after
+
+    def fail_token(self, error="unauthorized_client",
+                   description="This app is not authorized by the enterprise admin.", count=1):
+        with self.state.lock:
+            self.state.token_errors = [(error, description)] * count
+
+    def record_exchanges(self, enabled=True):
+        with self.state.lock:
+            self.app.recording = enabled
+            self.app.exchanges = []
+
+    @property
+    def exchanges(self):
+        with self.state.lock:
+            return list(self.app.exchanges)
 
 
 def main(argv=None):
@@ -598,7 +906,9 @@ def main(argv=None):
     parser.add_argument("--data-dir")
     args = parser.parse_args(argv)
     sandbox = BoxSandbox(data_dir=args.data_dir, port=args.port).start()
-    print(json.dumps({"BOX_API_BASE_URL": sandbox.api_base_url, "BOX_UPLOAD_BASE_URL": sandbox.upload_base_url,
+    print(json.dumps({"api_base_url": sandbox.api_base_url, "upload_base_url": sandbox.upload_base_url,
+                      "oauth2_base_url": sandbox.oauth2_base_url, "box_config_path": sandbox.box_config_path,
+                      "BOX_API_BASE_URL": sandbox.api_base_url, "BOX_UPLOAD_BASE_URL": sandbox.upload_base_url,
                       "BOX_OAUTH2_BASE_URL": sandbox.oauth2_base_url, "BOX_CONFIG_PATH": sandbox.box_config_path,
                       "roots": sandbox.roots}), flush=True)
     try:
