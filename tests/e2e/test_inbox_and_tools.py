@@ -103,3 +103,16 @@ def test_daily_report_email_with_csv(lab):
     content = attachment.get_content()
     content = content.decode("utf-8") if isinstance(content, bytes) else content
     assert attachment.get_filename().startswith("daily_report_") and "A1→A2,1,2,0,0,0" in content
+
+
+def test_mtls_certificate_check(lab):
+    ok = lab.run_script("test_mtls_cert", "--handshake")
+    assert ok.returncode == 0, ok.stdout
+    assert "CN=dam-client" in ok.stdout and "Handshake            OK" in ok.stdout and "Days left" in ok.stdout
+    expired = lab.run_script("test_mtls_cert", env={"DAM_MTLS_CERT_PATH": lab.otmm.pki["client_expired_pfx"]})
+    assert expired.returncode == 1 and "EXPIRED" in expired.stdout
+    wrong = lab.run_script("test_mtls_cert", env={"DAM_MTLS_CERT_PASSWORD": "not-the-password"})
+    assert wrong.returncode == 1 and "wrong password" in wrong.stdout and "not-the-password" not in wrong.stdout
+    other = lab.run_script("a1_to_a2_download", "--auth-pfx",
+                           env={"DAM_MTLS_CERT_PATH": lab.otmm.pki["client_other_ca_pfx"]})
+    assert other.returncode == 1 and "IP not whitelisted or wrong base URL" in other.stdout
