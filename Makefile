@@ -40,6 +40,15 @@ test-py36: venv venv36 pg-binaries
 	$(VENV36)/bin/python -m pytest -q -p no:cacheprovider tests/unit
 	PRODUCT_PYTHON=$(abspath $(VENV36))/bin/python $(VENV)/bin/pytest -q tests/e2e
 
+demo: venv pg-binaries
+	$(VENV)/bin/python -m sandbox.demo
+
+sandbox: venv pg-binaries
+	$(VENV)/bin/python -m sandbox.run
+
+preview: venv
+	$(VENV)/bin/python scripts/preview_emails.py --out var/email-preview
+
 lint: venv
 	$(VENV)/bin/ruff check scripts sandbox tests
 	$(VENV)/bin/vermin -q --no-tips --violations --target=3.6- --exclude-regex '(sandbox|tests|bench)' scripts

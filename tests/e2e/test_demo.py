@@ -1,0 +1,12 @@
+"""The `make demo` scenario, end to end, as part of the test suite."""
+from sandbox.demo import run
+
+
+def test_demo_lifecycle_ends_where_it_should(tmp_path, db_config, capsys):
+    settings = {k: db_config[k] for k in ("host", "port", "name", "user", "password")}
+    assert run(str(tmp_path / "demo"), db_settings=settings) == 0
+    out = capsys.readouterr().out
+    assert "Demo finished: every campaign ended where it should." in out
+    for line in ("LC-2026-0042         A1      A6", "LC-2026-0043         A1      A3",
+                 "GM-2026-0007         B1      B2", "LC-2026-0044         A1      A1"):
+        assert line in out
