@@ -446,7 +446,8 @@ class BoxApp(object):
             existing = self.state.conflict(body["parent"]["id"], body["name"])
             if existing:
                 raise name_in_use(existing)
-        return self.json({"upload_url": req.host_url + "api/2.0/files/content", "upload_token": None})
+        return self.json({"upload_url": req.host_url + "api/2.0/files/content",
+                          "upload_token": "Pc3FIOG9vSGV4VHZ4VlhZ" + uuid.uuid4().hex[:12]})
 
     def upload(self, req, existing_id):
         """Simple upload (new file or new version): the body goes to a temp file first, outside the lock."""
@@ -570,7 +571,7 @@ class BoxApp(object):
             conflict = self.state.conflict(folder_id, name)
             if conflict and (existing is None or conflict["id"] != existing["id"]):
                 raise name_in_use(conflict)
-            session_id = uuid.uuid4().hex.upper()
+            session_id = uuid.uuid4().hex  # lowercase: common.endpoint_key folds it into {id}
             part = self.state.part_size
             path = os.path.join(self.state.blob_dir, "session-" + session_id)
             with open(path, "wb") as f:

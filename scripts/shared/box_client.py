@@ -20,6 +20,8 @@ from .safe_names import safe_component
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
+DEFAULT_URLS = {"api_base_url": "https://api.box.com/2.0", "upload_base_url": "https://upload.box.com/api/2.0",
+                "oauth2_base_url": "https://api.box.com/oauth2"}
 AUTH_HINTS = [
     ("not authorized by the enterprise admin", "a Box admin must authorise the app (Admin Console > Apps > "
                                                "Custom Apps Manager) and re-authorise it after scope changes"),
@@ -91,15 +93,23 @@ def _network_class(max_wait, calls, uploads, upload_base):
 class BoxClient(object):
     def __init__(self, box_cfg):
         self.cfg = box_cfg
-        path = box_cfg.get("config_path")
-        if not path or not os.path.exists(path):
+        path = os.path.abspath(box_cfg.get("config_path") or "../Box-config.json")
+        if not os.path.isfile(path):
             raise SuiteError(BOX_CONFIG_HELP.format(path=path), fix=BOX_CONFIG_FIX)
-        from boxsdk import Client, JWTAuth
-        from boxsdk.config import API
-        from boxsdk.session.session import AuthorizedSession, Session
-        API.BASE_API_URL = box_cfg.get("api_base_url") or API.BASE_API_URL
-        API.UPLOAD_URL = box_cfg.get("upload_base_url") or API.UPLOAD_URL
-        API.OAUTH2_API_URL = box_cfg.get("oauth2_base_url") or API.OAUTH2_API_URL
+        try:
+            from boxsdk import Client, JWTAuth
+            from boxsdk.config import API
+            from boxsdk.session.session import AuthorizedSession, Session
+        except ImportError as exc:
+            raise SuiteError("the Box SDK is not installed ({})".format(exc),
+                             fix='pip install "boxsdk[jwt]>=3.14,<4" (quote the brackets)')
+        if JWTAuth is None:
+            raise SuiteError("the Box SDK is installed without its JWT extra (JWTAuth is None)",
+                             fix='pip install "boxsdk[jwt]>=3.14,<4" (quote the brackets)')
+        # boxsdk reads these class attributes (the token URL only from the class), so set all three every time.
+        API.BASE_API_URL = (box_cfg.get("api_base_url") or DEFAULT_URLS["api_base_url"]).rstrip("/")
+        API.UPLOAD_URL = (box_cfg.get("upload_base_url") or DEFAULT_URLS["upload_base_url"]).rstrip("/")
+        API.OAUTH2_API_URL = (box_cfg.get("oauth2_base_url") or DEFAULT_URLS["oauth2_base_url"]).rstrip("/")
         self.threshold = int(box_cfg.get("chunked_upload_threshold_mb") or 50) * 1024 * 1024
         kwargs = {"timeout": (int(box_cfg.get("connect_timeout_seconds") or 10),
                               int(box_cfg.get("read_timeout_seconds") or 120)),
@@ -111,10 +121,11 @@ class BoxClient(object):
             auth = JWTAuth.from_settings_file(path, user=box_cfg.get("as_user_id") or None,
                                               session=Session(network_layer=network(),
                                                               default_network_request_kwargs=kwargs))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SuiteError("Box-config.json at {} is not a usable JWT app configuration ({}: {})".format(
-                path, type(exc).__name__, exc), fix="download the app's JSON config again from the Box Developer "
-                                                    "Console (it needs boxAppSettings.appAuth with the private key)")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise SuiteError("Box-config.json at {} is not a usable JWT app configuration ({})".format(
+                path, _config_problem(exc)), fix="download the app's JSON config again from the Box Developer "
+                                                 "Console (it needs boxAppSettings.clientID, clientSecret and "
+                                                 "appAuth with publicKeyID, privateKey and passphrase)")
         self.client = Client(auth, session=AuthorizedSession(auth, network_layer=network(),
                                                              default_network_request_kwargs=kwargs))
         self._folder_lock = threading.Lock()
@@ -175,17 +186,22 @@ class BoxClient(object):
     def ensure_folder(self, parent_id, name):
         """The id of folder ``name`` in ``parent_id``, created when missing (409 = already there)."""
         name = safe_box_name(name)
-        try:
-            return self._call("create folder {!r}".format(name), self.client.folder(parent_id).create_subfolder,
-                              name).id
-        except ServiceError as exc:
-            item = _conflict_item(exc)
-            if item is None:
-                raise
-            if item.get("type") == "folder":
-                return item["id"]
-            raise ServiceError("Box", "a file named {!r} is in the way of folder creation in folder {}".format(
-                name, parent_id), status=409, fix="rename or move that file in Box")
+        for attempt in range(5):
+            try:
+                return self._call("create folder {!r}".format(name), self.client.folder(parent_id).create_subfolder,
+                                  name).id
+            except ServiceError as exc:
+                item = _conflict_item(exc)
+                if item is None and exc.status == 409 and exc.code == "operation_blocked_temporary" and attempt < 4:
+                    time.sleep(2 ** attempt)  # the parent is locked by a move/copy/delete: Box says retry later
+                    continue
+                if item is None:
+                    raise
+                break
+        if item.get("type") == "folder":
+            return item["id"]
+        raise ServiceError("Box", "a file named {!r} is in the way of folder creation in folder {}".format(
+            name, parent_id), status=409, fix="rename or move that file in Box")
 
     def ensure_folder_path(self, root_id, parts):
         current = root_id
@@ -212,8 +228,12 @@ class BoxClient(object):
             outcome = "uploaded"
         except ServiceError as exc:
             existing = _conflict_item(exc)
-            if existing is None or existing.get("type") != "file":
+            if existing is None:
                 raise
+            if existing.get("type") != "file":
+                raise ServiceError("Box", "a {} named {!r} is in the way of the upload in folder {}".format(
+                    existing.get("type"), name, folder_id), status=409, code="item_name_in_use",
+                    fix="rename or move that {} in Box".format(existing.get("type")))
             if existing.get("sha1") == sha1:
                 log.info("%s is already in Box with the same SHA-1: adopting file %s", name, existing["id"])
                 uploaded = self._call("get file", self.client.file(existing["id"]).get)
@@ -338,7 +358,8 @@ class BoxClient(object):
             name = base if n == 0 else "{} ({}){}".format(stem, n, ext)
             try:
                 moved = self._call("move", f.move, parent_folder=self.client.folder(folder_id), name=name)
-                return {"file_id": moved.id, "name": name}
+                return {"file_id": moved.id, "name": name, "parent_id": folder_id, "sha1": info["sha1"],
+                        "size": info["size"], "renamed": name != info["name"]}
             except ServiceError as exc:
                 if exc.status != 409:
                     raise
@@ -352,6 +373,17 @@ def _conflict_item(exc):
     conflicts = (getattr(exc, "context_info", None) or {}).get("conflicts")
     item = conflicts[0] if isinstance(conflicts, list) and conflicts else conflicts
     return item if isinstance(item, dict) else None
+
+
+def _config_problem(exc):
+    if isinstance(exc, KeyError):
+        return "the key {} is missing".format(exc)
+    text = str(exc)
+    if "boxAppSettings" in text:
+        return "the boxAppSettings section is missing"
+    if "Expecting" in text or "JSON" in text:
+        return "it is not valid JSON: {}".format(text)
+    return "{}: {}".format(type(exc).__name__, text.split("\n")[0][:200])
 
 
 def _fix_for(exc):
