@@ -1,4 +1,5 @@
 """BoxClient through the real boxsdk against the Box sandbox over real sockets: what ends up in Box."""
+# ruff: noqa: F811  (pytest fixtures imported from box_fixtures are parameters of the tests)
 import os
 import time
 
