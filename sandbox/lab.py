@@ -108,7 +108,7 @@ class Lab(object):
         folder = next(v for k, v in root["folders"].items() if k.startswith(campaign_number + " "))
         inbox = self.box.ensure_folder(self.box.roots["a2_a3"], "agency upload " + campaign_number)
         names = []
-        for path, name, info in _walk(folder):
+        for _path, name, info in _walk(folder):
             tid, _, original = name.partition("_")
             stem = os.path.splitext(original)[0]
             v2 = "{}_{}_{} localised{}".format(tid.lower() if len(names) == 1 else tid, language, stem,
