@@ -46,6 +46,9 @@ demo: venv pg-binaries
 sandbox: venv pg-binaries
 	$(VENV)/bin/python -m sandbox.run
 
+bench: venv pg-binaries
+	$(VENV)/bin/python -m bench.run
+
 preview: venv
 	$(VENV)/bin/python scripts/preview_emails.py --out var/email-preview
 
