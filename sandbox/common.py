@@ -76,7 +76,8 @@ class SandboxMiddleware(object):
         self.rng = random.Random(1)
         self.recording = False
         self.records = []
-        self.on_request = []  # callables(method, path, total) run after counting; used by crash tests
+        self.on_request = []  # callables(method, path, total) run after counting, before the app
+        self.after_request = []  # callables(method, path, total) run after the app acted, before the answer is sent
 
     # -- in-process control -------------------------------------------------
     def set_faults(self, rules, seed=1):
@@ -129,7 +130,10 @@ class SandboxMiddleware(object):
                 return [body]
             if rule.truncate:
                 return self._truncated(environ, start_response)
-        return self.app(environ, start_response)
+        result = self.app(environ, start_response)
+        for hook in list(self.after_request):
+            hook(method, path, total)
+        return result
 
     def _truncated(self, environ, start_response):
         captured = {}

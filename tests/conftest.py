@@ -5,6 +5,7 @@ otherwise the project's embedded PostgreSQL is started under var/pg-test and sto
 Each test gets its own fresh database cloned from a migrated template, so tests never see each other's rows.
 """
 import os
+import shutil
 import sys
 import uuid
 
@@ -35,8 +36,8 @@ def pg_server(tmp_path_factory):
         pg = None
     else:
         from sandbox.embedded_pg import EmbeddedPostgres
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        pg = EmbeddedPostgres(os.path.join(ROOT, "var", "pg-test-{}".format(worker)))
+        # one cluster per pytest process: concurrent sessions in one checkout never stop each other's server
+        pg = EmbeddedPostgres(os.path.join(ROOT, "var", "pg-test-{}".format(os.getpid())))
         settings = pg.start()
         server = {"host": settings["host"], "port": settings["port"], "user": settings["user"],
                   "password": settings["password"]}
@@ -44,6 +45,7 @@ def pg_server(tmp_path_factory):
     yield server
     if pg is not None:
         pg.stop()
+        shutil.rmtree(pg.directory, ignore_errors=True)
 
 
 def _make_template(server):

@@ -126,7 +126,20 @@ class DAMClient(object):
                 raise
 
     def _get_json(self, path, params=None):
-        return self._send("GET", self.api + path, params=params).json()
+        return self._read_json("GET", path, params=params)
+
+    def _read_json(self, method, path, **kwargs):
+        """Send a read and parse its JSON; a body cut short in transit is fetched again (reads are repeatable)."""
+        for attempt in range(1, self.retry.max_attempts + 1):
+            response = self._send(method, self.api + path, **kwargs)
+            try:
+                return response.json()
+            except ValueError:
+                if attempt == self.retry.max_attempts:
+                    raise ServiceError("DAM", "answer is not valid JSON (truncated?)", status=response.status_code,
+                                       method=method, path=url_path(response.url), retryable=True,
+                                       fix="the next run retries; check the DAM or proxy if it persists")
+                time.sleep(self.retry.backoff(attempt))
 
     # -- campaigns ------------------------------------------------------------------------------------------------
     def ping(self):
@@ -160,7 +173,7 @@ class DAMClient(object):
             data = {"search_condition_list": json.dumps(condition), "load_type": "metadata",
                     "level_of_detail": "slim", "search_config_id": search.get("search_config_id") or 3,
                     "after": after, "limit": self.page_size}
-            doc = self._send("POST", self.api + "/search/text", data=data).json()["search_result_resource"]
+            doc = self._read_json("POST", "/search/text", data=data)["search_result_resource"]
             page = doc.get("asset_list") or []
             hits.extend(page)
             result = doc.get("search_result") or {}

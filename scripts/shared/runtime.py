@@ -72,11 +72,15 @@ class Runtime(object):
             return self._mapper
 
     def temp_dir(self):
-        """This run's private download directory under transfer.temp_dir (created on demand)."""
+        """This run's private download directory under transfer.temp_dir (created on demand).
+
+        Named <workflow>-<pid>-<run id>; directories left by runs that died (kill -9, power loss) are removed here,
+        since a dead process cannot clean up after itself."""
         with self._lock:
             if self._temp is None:
                 base = self.config["transfer"]["temp_dir"]
-                self._temp = os.path.join(base, "{}-{}".format(self.workflow, self.run_id))
+                _remove_orphans(base, self.workflow)
+                self._temp = os.path.join(base, "{}-{}-{}".format(self.workflow, os.getpid(), self.run_id))
                 os.makedirs(self._temp, mode=0o700, exist_ok=True)
             return self._temp
 
@@ -146,3 +150,19 @@ class Runtime(object):
         finally:
             stop.set()
             thread.join(5)
+
+
+def _remove_orphans(base, workflow):
+    """Delete temp directories of this workflow whose process is gone."""
+    if not os.path.isdir(base):
+        return
+    prefix = workflow + "-"
+    for name in os.listdir(base):
+        parts = name[len(prefix):].split("-", 1) if name.startswith(prefix) else []
+        if len(parts) != 2 or not parts[0].isdigit():
+            continue
+        try:
+            os.kill(int(parts[0]), 0)
+        except OSError:  # no such process: its files are orphans
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+            log.info("Removed temp files left by a run that died: %s", name)
