@@ -15,8 +15,9 @@ WEBHOOK_SECRET = "sandbox-webhook-secret"
 
 
 class Lab(object):
-    def __init__(self, workdir, db_settings=None, seed=None, product_python=None):
+    def __init__(self, workdir, db_settings=None, seed=None, product_python=None, pki_dir=None):
         self.workdir = os.path.abspath(workdir)
+        self.pki_dir = pki_dir
         self.db_settings = db_settings
         self.seed = seed
         self.product_python = product_python or os.environ.get("PRODUCT_PYTHON") or sys.executable
@@ -35,7 +36,7 @@ class Lab(object):
             s = self.pg.start()
             self.db_settings = {"host": s["host"], "port": s["port"], "name": s["dbname"], "user": s["user"],
                                 "password": s["password"]}
-        kwargs = {"data_dir": os.path.join(self.workdir, "otmm")}
+        kwargs = {"data_dir": os.path.join(self.workdir, "otmm"), "pki_dir": self.pki_dir}
         if self.seed is not None:
             kwargs["seed"] = self.seed
         self.otmm = OTMMSandbox(**kwargs).start()

@@ -56,6 +56,7 @@ class State(object):
         self.counter = itertools.count(1)
         self.job_counter = itertools.count(1100)
         self.job_delay = 0.2
+        self.token_lifetime = 3600
         self.fail_next_imports = 0
         self.root_id = self.new_folder("Campaigns", None, {})["asset_id"]
 
@@ -101,6 +102,21 @@ class State(object):
                                      "FERRERO.FOLDER.CAMPAIGN")
             self._add_tree(folder["asset_id"], c.get("folders") or {}, defaults or {})
         return folder["asset_id"]
+
+    def add_asset(self, folder_id, spec):
+        """One more generated asset in an existing folder: {name, size, mime, fields}."""
+        with self.lock:
+            if folder_id not in self.folders:
+                raise KeyError(folder_id)
+            return self.new_asset(spec["name"], folder_id, spec.get("fields") or {}, int(spec.get("size", 1000)),
+                                  spec.get("mime", "application/octet-stream"))["asset_id"]
+
+    def link(self, object_id, parent_id):
+        """Give an object a second parent (OTMM allows several; cycles included)."""
+        with self.lock:
+            obj = self.obj(object_id)
+            if parent_id not in obj["parent_ids"]:
+                obj["parent_ids"].append(parent_id)
 
     def _add_tree(self, parent_id, tree, defaults):
         for name, content in tree.items():
@@ -188,6 +204,7 @@ class OTMMApp(object):
         self.state = state
         self.client_id = "dam-sandbox-client"
         self.client_secret = "dam-sandbox-secret-" + uuid.uuid4().hex[:8]
+        self.token_shape = "oauth2"  # or "otmm"
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -260,8 +277,12 @@ class OTMMApp(object):
             return self.json({"error": "unsupported_grant_type"}, 400)
         token = uuid.uuid4().hex + uuid.uuid4().hex
         with self.state.lock:
-            self.state.tokens[token] = time.time() + 3600
-        return self.json({"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+            lifetime = self.state.token_lifetime
+            self.state.tokens[token] = time.time() + lifetime
+        if self.token_shape == "otmm":  # OTMM's own /sessions/oauth2/token answer (otmm-api.md section 2.3)
+            return self.json({"token_info": {"oauth_token": {"accessToken": token, "expiresIn": lifetime,
+                                                             "tokenType": "bearer"}}})
+        return self.json({"access_token": token, "token_type": "Bearer", "expires_in": lifetime})
 
     def folder(self, folder_id):
         f = self.state.folders.get(folder_id)
@@ -319,9 +340,9 @@ class OTMMApp(object):
         return self.json({"folder_resource": {"folder": self.folder_json(folder)}})
 
     def caller(self, req):
-        if req.scheme == "https":
-            return "mtls-gateway"
-        return req.headers.get("Authorization", "")[7:][:12]
+        """Locks belong to a DAM user, not to a token: the OAuth client and the mTLS gateway both act as the
+        integration user (as a gateway maps its certificate to that account), so a later run can take over."""
+        return "dam-integration"
 
     def lock(self, req, object_id):
         obj = self.state.obj(object_id)
@@ -437,6 +458,20 @@ class OTMMApp(object):
                 return {"ok": True}
             if path == "/_sandbox/campaigns" and method == "POST":
                 return {"folder_id": s.add_campaign(payload)}
+            if path == "/_sandbox/assets" and method == "POST":  # {"folder_id", "name", "size", "mime", "fields"}
+                return {"asset_id": s.add_asset(payload["folder_id"], payload)}
+            if path == "/_sandbox/folder" and method == "POST":  # {"number", "path": ["Master Assets", ...]}
+                return {"folder_id": folder_by_path(s, payload["number"], payload.get("path") or [])}
+            if path == "/_sandbox/lock" and method == "POST":  # {"number", "user"}: a person holds the lock
+                campaign_folder(s, payload["number"])["locked_by"] = payload.get("user")
+                return {"ok": True}
+            if path == "/_sandbox/settings" and method == "POST":  # job_delay, token_lifetime, token_shape
+                for key in ("job_delay", "token_lifetime"):
+                    if key in payload:
+                        setattr(s, key, float(payload[key]))
+                if "token_shape" in payload:
+                    self.token_shape = payload["token_shape"]
+                return {"ok": True}
         return None
 
 
@@ -445,6 +480,15 @@ def campaign_folder(state, number):
         if f["fields"].get(CAMPAIGN_FIELDS["number"]) == number:
             return f
     raise KeyError(number)
+
+
+def folder_by_path(state, number, path):
+    """Folder id of ``path`` (list of names) below the campaign ``number``."""
+    current = campaign_folder(state, number)["asset_id"]
+    for name in path:
+        current = next(k["asset_id"] for k in state.children(current)
+                       if k["asset_id"] in state.folders and k["name"].lower() == name.lower())
+    return current
 
 
 def set_field_by_number(state, number, field, value):
@@ -460,9 +504,13 @@ def summary(state):
             continue
         assets = []
         stack = [(f["asset_id"], [])]
+        seen = set([f["asset_id"]])
         while stack:
             fid, path = stack.pop()
             for k in state.children(fid):
+                if k["asset_id"] in seen:  # several parents, or a cycle
+                    continue
+                seen.add(k["asset_id"])
                 if k["asset_id"] in state.folders:
                     stack.append((k["asset_id"], path + [k["name"]]))
                 else:
@@ -477,10 +525,13 @@ def summary(state):
 class OTMMSandbox(object):
     """Both listeners around one state; see the module docstring."""
 
-    def __init__(self, seed=DEFAULT_SEED, data_dir=None, port=0, mtls_port=0, pki_dir=None):
+    def __init__(self, seed=DEFAULT_SEED, data_dir=None, port=0, mtls_port=0, pki_dir=None, job_delay=0.2,
+                 token_lifetime=3600):
         import tempfile
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="otmm-sandbox-")
         self.state = State(self.data_dir)
+        self.state.job_delay = job_delay
+        self.state.token_lifetime = token_lifetime
         if seed:
             if isinstance(seed, str):
                 with open(seed) as f:
@@ -557,6 +608,55 @@ class OTMMSandbox(object):
     def expire_tokens(self):
         with self.state.lock:
             self.state.tokens.clear()
+
+    def lock_as(self, number, user):
+        """Lock a campaign folder as another DAM user (a person editing it); None releases it."""
+        with self.state.lock:
+            campaign_folder(self.state, number)["locked_by"] = user
+
+    def is_locked(self, number):
+        with self.state.lock:
+            return campaign_folder(self.state, number)["locked_by"]
+
+    def folder_id(self, number, *path):
+        """Id of the campaign folder ``number`` or of a folder below it: folder_id("LC-2026-0042", "Master Assets")."""
+        with self.state.lock:
+            return folder_by_path(self.state, number, list(path))
+
+    def add_asset(self, folder_id, name, size=1000, mime="application/octet-stream", fields=None):
+        return self.state.add_asset(folder_id, {"name": name, "size": size, "mime": mime, "fields": fields})
+
+    def link(self, object_id, parent_id):
+        self.state.link(object_id, parent_id)
+
+    def assets_under(self, folder_id):
+        """[{asset_id, path, name, size, sha1, import_job_id, fields}] of every asset below ``folder_id``."""
+        with self.state.lock:
+            out, seen, stack = [], set(), [(folder_id, [])]
+            while stack:
+                fid, path = stack.pop()
+                for k in self.state.children(fid):
+                    if k["asset_id"] in seen:
+                        continue
+                    seen.add(k["asset_id"])
+                    if k["asset_id"] in self.state.folders:
+                        stack.append((k["asset_id"], path + [k["name"]]))
+                    else:
+                        out.append({"asset_id": k["asset_id"], "path": "/".join(path), "name": k["name"],
+                                    "size": k["size"], "sha1": self.state.sha1(k), "import_job_id": k["import_job_id"],
+                                    "fields": dict(k["fields"])})
+            return sorted(out, key=lambda a: (a["path"], a["name"]))
+
+    def imported_assets(self):
+        """Every asset created through POST /assets (with its import job id)."""
+        with self.state.lock:
+            return [{"asset_id": a["asset_id"], "name": a["name"], "parent_ids": list(a["parent_ids"]),
+                     "size": a["size"], "sha1": self.state.sha1(a), "import_job_id": a["import_job_id"],
+                     "fields": dict(a["fields"])} for a in self.state.assets.values() if a["import_job_id"]]
+
+    def asset_content_sha1(self, asset_id):
+        with self.state.lock:
+            return self.state.sha1(self.state.assets[asset_id])
 
     def fail_next_imports(self, count=1):
         with self.state.lock:

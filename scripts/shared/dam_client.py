@@ -59,6 +59,7 @@ class DAMClient(object):
         self._lock = threading.Lock()
         self.mtls = None
         self.tokens = None
+        self.closed = False
         if auth_mode == "mtls":
             self.mtls = MTLSFiles(dam_cfg["mtls_cert_path"], dam_cfg.get("mtls_cert_password"))
         else:
@@ -72,6 +73,7 @@ class DAMClient(object):
         self.close()
 
     def close(self):
+        self.closed = True
         with self._lock:
             for s in self._sessions:
                 s.close()
@@ -80,6 +82,8 @@ class DAMClient(object):
             self.mtls.close()
 
     def _session(self):
+        if self.closed:
+            raise SuiteError("the DAM client was used after close()", fix="open a new DAMClient")
         session = getattr(self._local, "session", None)
         if session is None:
             import requests
@@ -120,8 +124,11 @@ class DAMClient(object):
                 if exc.status == 401:
                     exc.fix = exc.fix or ("check DAM_CLIENT_ID/DAM_CLIENT_SECRET and that the OAuth client may use "
                                           "the OTMM API")
-                if self.mtls is not None and exc.status is None and ("TLS" in exc.message or "network" in
-                                                                     exc.message):
+                if exc.status is None and "CERTIFICATE_VERIFY_FAILED" in exc.message:
+                    exc.fix = ("the DAM's server certificate is not trusted: set DAM_CA_BUNDLE to the CA bundle that "
+                               "signed it (TLS verification stays on)")
+                elif self.mtls is not None and exc.status is None and ("TLS" in exc.message or "network" in
+                                                                       exc.message):
                     exc.fix = MTLS_REFUSED_FIX
                 raise
 
@@ -271,45 +278,81 @@ class DAMClient(object):
         return flatten(asset.get("metadata")), asset
 
     # -- content --------------------------------------------------------------------------------------------------
-    def download_asset(self, asset_id, dest_dir, name=None, expected_size=None):
-        """Stream the original to ``dest_dir``; temp file beside the target, size checked, then renamed."""
+    def download_asset(self, asset_id, dest_dir, name=None, expected_size=None, checksum=None):
+        """Stream the original to ``dest_dir``: temp file beside the target, size (and checksum when given: 32 hex
+        digits = MD5, 40 = SHA-1) checked, then renamed. A download cut short is started again within the retry
+        budget; the temp file is removed on every exit path. Returns {"path", "size", "sha1"}."""
         target = os.path.join(dest_dir, safe_component(name or asset_id))
-        temp = target + ".part"
+        path = "/assets/{}/contents".format(asset_id)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._download_once(asset_id, path, target, expected_size, checksum)
+            except ServiceError as exc:
+                if not exc.retryable or attempt >= self.retry.max_attempts:
+                    raise
+                wait = self.retry.backoff(attempt)
+                log.warning("DAM download of asset %s failed (%s); retry %d/%d in %.1fs", asset_id, exc.message,
+                            attempt, self.retry.max_attempts - 1, wait)
+                time.sleep(wait)
+
+    def _download_once(self, asset_id, path, target, expected_size, checksum):
+        import requests
+        temp = "{}.{}.part".format(target, os.getpid())
         sha1 = hashlib.sha1()
+        other = hashlib.md5() if checksum and len(checksum) == 32 else None
         size = 0
         try:
-            response = self._send("GET", self.api + "/assets/{}/contents".format(asset_id), stream=True)
+            response = self._send("GET", self.api + path, stream=True)
             with response, open(temp, "wb") as out:
-                for chunk in response.iter_content(CHUNK):
-                    out.write(chunk)
-                    sha1.update(chunk)
-                    size += len(chunk)
+                try:
+                    for chunk in response.iter_content(CHUNK):
+                        out.write(chunk)
+                        sha1.update(chunk)
+                        if other is not None:
+                            other.update(chunk)
+                        size += len(chunk)
+                except requests.exceptions.RequestException as exc:  # a local disk error is not wrapped
+                    raise ServiceError("DAM", "download of asset {} interrupted after {} bytes: {}".format(
+                        asset_id, size, type(exc).__name__), method="GET", path=path, retryable=True,
+                        fix="the download is retried; the next run downloads it again if it keeps failing")
             declared = response.headers.get("Content-Length")
             for label, wanted in (("Content-Length", declared), ("content_size", expected_size)):
                 if wanted is not None and int(wanted) != size:
                     raise ServiceError("DAM", "download of asset {} was cut short: {} bytes received, {} {}".format(
-                        asset_id, size, label, wanted), method="GET", path="/assets/{}/contents".format(asset_id),
-                        retryable=True, fix="the next run downloads it again")
+                        asset_id, size, label, wanted), method="GET", path=path, retryable=True,
+                        fix="the download is retried; the next run downloads it again if it keeps failing")
+            if checksum:
+                got = other.hexdigest() if other is not None else sha1.hexdigest()
+                if got.lower() != checksum.lower():
+                    raise ServiceError("DAM", "download of asset {}: checksum {} does not match the DAM's {}".format(
+                        asset_id, got, checksum), method="GET", path=path, retryable=True,
+                        fix="the download is retried; if it persists the DAM's stored content may be damaged")
             os.rename(temp, target)
-        except Exception as exc:
+        finally:
             if os.path.exists(temp):
                 os.remove(temp)
-            if not isinstance(exc, SuiteError) and "ChunkedEncoding" in type(exc).__name__ + str(exc):
-                raise ServiceError("DAM", "download of asset {} interrupted".format(asset_id), retryable=True)
-            raise
         return {"path": target, "size": size, "sha1": sha1.hexdigest()}
 
     # -- writes ---------------------------------------------------------------------------------------------------
     def set_campaign_status(self, folder_id, expected, new):
         """Read first (already ``new`` -> "already"), lock, PATCH, unlock in finally, re-read to verify."""
-        status = self.get_campaign(folder_id)["status"]
+        doc = self._get_json("/folders/{}".format(folder_id), {"load_type": "metadata"})["folder_resource"]["folder"]
+        status = self._campaign(doc)["status"]
+        state_url = self.api + "/assets/{}/state".format(folder_id)
         if status == new:
+            if doc.get("locked"):  # a run that died between PATCH and unlock left our lock behind
+                try:
+                    self._send("PUT", state_url, params={"action": "unlock"})
+                    log.info("Released a lock left on campaign folder %s by an interrupted run", folder_id)
+                except ServiceError as exc:
+                    log.warning("campaign folder %s stays locked: %s", folder_id, exc)
             return "already"
         if status != expected:
             raise SuiteError("campaign folder {} is in status {!r}, expected {!r}: not overwriting it".format(
                 folder_id, status, expected), fix="someone changed the campaign in the DAM; check it and rerun")
         field = self.campaign_fields["campaign_status"]
-        state_url = self.api + "/assets/{}/state".format(folder_id)
         self._send("PUT", state_url, params={"action": "lock"})
         try:
             body = {"edited_folder": {"data": {"metadata": to_elements({field: new})}}}
@@ -356,36 +399,74 @@ class DAMClient(object):
         return None
 
     def import_asset(self, folder_id, file_path, metadata, filename):
-        """Multipart import, job polled with back-off to a deadline, result confirmed by finding the asset.
+        """Multipart import (streamed from disk), job polled with back-off to a deadline, result confirmed by finding
+        the asset (TRACKING_ID + SOURCE_FILE_ID); returns its id.
 
-        The POST is never retried blindly: a retry first looks for the asset (find_imported_asset)."""
-        import mimetypes
-        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        representation = {"asset_resource": {"asset": {"metadata": {"metadata_element_list": to_elements(metadata)},
-                                                       "metadata_model_id": self.cfg.get("metadata_model_id")
-                                                       or "FERRERO.MODEL.MARKETING",
-                                                       "security_policy_list": [{"id": 2}]}}}
-        manifest = {"upload_manifest": {"master_files": [{"file": {"file_name": filename, "file_type": mime}}]}}
-        policy = RetryPolicy(max_attempts=1)
-        with open(file_path, "rb") as f:
-            files = [("asset_representation", (None, json.dumps(representation), "application/json")),
-                     ("manifest", (None, json.dumps(manifest), "application/json")),
-                     ("files", (filename, f, "application/octet-stream")),
-                     ("parent_folder_id", (None, folder_id))]
-            headers = {"Authorization": "Bearer " + self.tokens.get()} if self.tokens else {}
-            response = send_with_retry(self._session(), "POST", self.api + "/assets", "DAM", policy, describe_error,
-                                       "/assets", files=files, headers=headers, timeout=self.timeout,
-                                       verify=self.verify)
-        job_id = str(response.json()["job_handle"]["job_id"])
-        self._wait_for_job(job_id)
+        The POST is never repeated blindly: only a 401 (refused before anything was imported) or a job that ended
+        FAILED with no asset in the folder is followed by a new POST (``dam.import_failed_job_retries``, default 1).
+        A lost answer or a job past its deadline is raised (retryable); the caller's next attempt starts with
+        ``find_imported_asset``."""
         tracking = metadata.get(self.fields["tracking_id"])
         source = metadata.get(self.fields["source_file_id"])
+        retries = int(self.cfg.get("import_failed_job_retries", 1) or 0)
+        for attempt in range(retries + 1):
+            job_id = self._post_import(folder_id, file_path, metadata, filename)
+            try:
+                self._wait_for_job(job_id)
+            except ServiceError as exc:
+                if exc.code != "job_failed" or attempt >= retries:
+                    raise
+                if self.find_imported_asset(folder_id, tracking, source) is not None:
+                    break
+                log.warning("DAM import job %s of %s failed; importing it again (%d/%d)", job_id, filename,
+                            attempt + 1, retries)
+                continue
+            break
         asset_id = self.find_imported_asset(folder_id, tracking, source)
         if asset_id is None:
             raise ServiceError("DAM", "import job {} finished but asset {} is not in the folder".format(job_id,
                                                                                                       filename),
                                retryable=True, fix="the next run looks for it again before re-importing")
         return asset_id
+
+    def _post_import(self, folder_id, file_path, metadata, filename):
+        import mimetypes
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        representation = {"asset_resource": {"asset": {"metadata": {"metadata_element_list": to_elements(metadata)},
+                                                       "metadata_model_id": self.cfg.get("metadata_model_id")
+                                                       or "FERRERO.MODEL.MARKETING",
+                                                       "security_policy_list": [
+                                                           {"id": int(self.cfg.get("security_policy_id") or 2)}]}}}
+        manifest = {"upload_manifest": {"master_files": [{"file": {"file_name": filename, "file_type": mime}}]}}
+        parts = [("asset_representation", None, "application/json", json.dumps(representation)),
+                 ("manifest", None, "application/json", json.dumps(manifest)),
+                 ("files", filename, "application/octet-stream", file_path),
+                 ("parent_folder_id", None, None, folder_id)]
+        policy = RetryPolicy(max_attempts=1)  # never re-POST blindly: a lost answer may hide a running job
+        for attempt in (1, 2):
+            headers = {"Authorization": "Bearer " + self.tokens.get(force=attempt == 2)} if self.tokens else {}
+            body = MultipartStream(parts)
+            headers["Content-Type"] = body.content_type
+            headers["Content-Length"] = str(body.len)
+            try:
+                response = send_with_retry(self._session(), "POST", self.api + "/assets", "DAM", policy,
+                                           describe_error, "/assets", data=body, headers=headers,
+                                           timeout=self.timeout, verify=self.verify)
+                break
+            except ServiceError as exc:
+                # a 401 is refused before anything is imported, so that one (only) is safe to send again
+                if exc.status == 401 and self.tokens is not None and attempt == 1:
+                    log.info("DAM token rejected (401) on import; refreshing it once")
+                    continue
+                raise
+            finally:
+                body.close()
+        try:
+            return str(response.json()["job_handle"]["job_id"])
+        except (ValueError, KeyError, TypeError):
+            raise ServiceError("DAM", "the import answer carries no job_handle.job_id", status=response.status_code,
+                               method="POST", path="/assets", retryable=True,
+                               fix="the next run looks for the asset before importing again")
 
     def _wait_for_job(self, job_id):
         deadline = time.time() + int(self.cfg.get("job_poll_deadline_seconds") or 600)
@@ -399,7 +480,8 @@ class DAMClient(object):
             if state in ("FAILED", "ERROR", "CANCELLED", "CANCELED", "COMPLETED_WITH_ERRORS"):
                 raise ServiceError("DAM", "import job {} ended {}: {}".format(job_id, state, job.get("message") or
                                                                               json.dumps(job)[:200]),
-                                   retryable=True, fix="the file stays in the inbox; the next run imports it again")
+                                   retryable=True, code="job_failed",
+                                   fix="the file stays in the inbox; the next run imports it again")
             if time.time() > deadline:
                 raise ServiceError("DAM", "import job {} still {} after the deadline".format(job_id, state or
                                                                                              "unknown"),
@@ -421,3 +503,80 @@ def _text(value):
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value).strip()
+
+
+class MultipartStream(object):
+    """A multipart/form-data body read from disk piece by piece (requests would build it in memory).
+
+    ``parts``: (name, filename or None, content type or None, value); for a part with a filename the value is the
+    path of the file to stream. ``len`` gives requests the Content-Length."""
+
+    def __init__(self, parts):
+        import uuid
+        self.boundary = "----dam-client-" + uuid.uuid4().hex
+        self.content_type = "multipart/form-data; boundary=" + self.boundary
+        self._pieces = []
+        self.len = 0
+        for name, filename, ctype, value in parts:
+            head = '--{}\r\nContent-Disposition: form-data; name="{}"'.format(self.boundary, name)
+            if filename is not None:
+                head += '; filename="{}"'.format(_quoted(filename))  # UTF-8, as browsers send it
+            if ctype:
+                head += "\r\nContent-Type: " + ctype
+            head = (head + "\r\n\r\n").encode("utf-8")
+            self._add(head)
+            if filename is not None:
+                self._pieces.append(("file", value))
+                self.len += os.path.getsize(value)
+            else:
+                self._add(value.encode("utf-8"))
+            self._add(b"\r\n")
+        self._add("--{}--\r\n".format(self.boundary).encode("ascii"))
+        self._index = 0
+        self._current = None
+
+    def _add(self, data):
+        self._pieces.append(("bytes", data))
+        self.len += len(data)
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            size = CHUNK
+        out = []
+        wanted = size
+        while wanted > 0 and self._index < len(self._pieces):
+            if self._current is None:
+                kind, value = self._pieces[self._index]
+                self._current = open(value, "rb") if kind == "file" else _BytesReader(value)
+            data = self._current.read(wanted)
+            if not data:
+                self._current.close()
+                self._current = None
+                self._index += 1
+                continue
+            out.append(data)
+            wanted -= len(data)
+        return b"".join(out)
+
+    def close(self):
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+
+
+class _BytesReader(object):
+    def __init__(self, data):
+        self.data = data
+        self.pos = 0
+
+    def read(self, n):
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += len(chunk)
+        return chunk
+
+    def close(self):
+        pass
+
+
+def _quoted(name):
+    return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")

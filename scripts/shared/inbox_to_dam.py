@@ -51,7 +51,8 @@ def _tick(rt):
     rt.resume_unfinished(lambda lease, row: _finish_campaign(rt, lease, rt.dam.find_campaign(row["campaign_id"])))
     root = rt.config["box"]["roots"]["a2_a3"]
     files = rt.box.list_inbox(root)
-    if not files:
+    unsettled = item_store.unsettled_campaigns(rt.db)
+    if not files and not unsettled:
         log.info("No files waiting in the A2→A3 inbox")
         return EXIT_OK
     good, bad = _sort_files(rt, files)
@@ -66,13 +67,14 @@ def _tick(rt):
                      v.tracking_id, v.language)
         return EXIT_OK
     _quarantine(rt, root, bad)
-    if not good:
-        return EXIT_OK
     by_campaign = {}
     for entry in good:
         by_campaign.setdefault(entry[2]["local_campaign_id"], []).append(entry)
-    candidates = [{"campaign_id": lc, "folder_id": entries[0][2].get("campaign_folder_id"),
-                   "name": entries[0][2].get("campaign_name")} for lc, entries in by_campaign.items()]
+    for campaign_id in unsettled:  # work an interrupted run left behind, even with no file in the inbox
+        by_campaign.setdefault(campaign_id, [])
+    if not by_campaign:
+        return EXIT_OK
+    candidates = [{"campaign_id": lc, "folder_id": None, "name": None} for lc in by_campaign]
     lease, reason = rt.db.claim_campaign(WORKFLOW, candidates, rt.run_id, force=bool(rt.args.campaign))
     if lease is None:
         if reason == "leased":
@@ -83,7 +85,8 @@ def _tick(rt):
     limit = int(rt.config["a2_a3"].get("max_files_per_tick") or 50)
     with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):
         try:
-            return _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit])
+            return _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
+                                     set(f["file_id"] for f in files))
         except LeaseLostError as exc:
             log.error("%s", exc)
             return EXIT_FAILED
@@ -162,7 +165,7 @@ def _quarantine(rt, root, bad):
                        "again.".format(rt.config["box"]["needs_attention_folder"])))
 
 
-def _process_campaign(rt, lease, local_campaign_id, entries):
+def _process_campaign(rt, lease, local_campaign_id, entries, inbox_ids):
     campaign = rt.dam.find_campaign(local_campaign_id)
     if campaign is None:
         raise SuiteError("local campaign {} (of tracking ids {}) is not in the DAM".format(
@@ -173,14 +176,12 @@ def _process_campaign(rt, lease, local_campaign_id, entries):
     if final_id is None:
         raise SuiteError("campaign {} has no '{}' folder in the DAM".format(local_campaign_id, final_name),
                          fix="create it in the DAM, or set dam.folders.final_assets in config.yaml")
+    _settle(rt, lease, local_campaign_id, final_id, inbox_ids)
     imported, failures = [], []
     for f, v, master in entries:
         result = _take_file(rt, lease, campaign, final_id, f, v, master)
         (failures if "reason" in result else imported).append(result)
-    if imported:
-        send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
-            LABEL, campaign_context(campaign, campaign.get("status"), campaign.get("status")), assets=imported,
-            failures=failures, next_steps=_progress_note(rt, local_campaign_id)), raw_campaign=campaign)
+    _report_imports(rt, lease, campaign, failures)
     if failures:
         row = rt.db.finish_campaign(lease, "partial", error="{} file(s) failed".format(len(failures)),
                                     total=len(entries), done=len(imported), failed=len(failures))
@@ -194,6 +195,56 @@ def _process_campaign(rt, lease, local_campaign_id, entries):
     log.info("Campaign %s: %d of %d master(s) localised; status stays %s", local_campaign_id, localised, masters,
              campaign.get("status"))
     return EXIT_OK
+
+
+def _settle(rt, lease, local_campaign_id, final_id, inbox_ids):
+    """Finish derivatives an interrupted run left half-done whose Box file is no longer in the inbox."""
+    with rt.db.cursor() as cur:
+        cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
+                    "WHERE d.local_campaign_id = %s AND d.state IN ('claimed', 'downloaded', 'imported')",
+                    (local_campaign_id,))
+        rows = [dict(r) for r in cur.fetchall()]
+    for row in rows:
+        if row["box_file_id"] in inbox_ids:
+            continue  # still in the inbox: the normal path resumes it
+        with log_context(tid=row["tracking_id"]):
+            dam_asset = row["dam_asset_id"]
+            if row["state"] != "imported":
+                parts = [p for p in (row["dam_folder_path"] or "").split("/") if p]
+                target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
+                dam_asset = rt.dam.find_imported_asset(target, row["tracking_id"], row["box_file_id"])
+            if dam_asset:
+                item_store.update_derivative(rt.db, lease, row["id"], state="cleaned", dam_asset_id=dam_asset,
+                                             last_error=None)
+                log.info("%s was imported (DAM asset %s) and removed from the inbox by an interrupted run",
+                         row["box_file_name"], dam_asset)
+            else:
+                item_store.update_derivative(rt.db, lease, row["id"], state="failed",
+                                             last_error="the file left the inbox before it was imported")
+                log.warning("%s left the inbox before it was imported; upload it again if it is still needed",
+                            row["box_file_name"])
+
+
+def _report_imports(rt, lease, campaign, failures):
+    """Email every imported file not reported yet (this run's, and any an interrupted run imported silently)."""
+    with rt.db.cursor() as cur:
+        cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
+                    "WHERE d.local_campaign_id = %s AND d.state = 'cleaned' AND d.reported_at IS NULL "
+                    "ORDER BY d.box_file_name", (lease.campaign_id,))
+        rows = [dict(r) for r in cur.fetchall()]
+    if not rows and not failures:
+        return
+    assets = [{"tracking_id": r["tracking_id"], "filename": r["box_file_name"], "folder_path": r["dam_folder_path"],
+               "size": r["file_size"], "url": None, "outcome": "imported", "rejection": [],
+               "language": r["language"], "description": r["description"], "dam_asset_id": r["dam_asset_id"]}
+              for r in rows]
+    status = send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
+        LABEL, campaign_context(campaign, campaign.get("status"), campaign.get("status")), assets=assets,
+        failures=failures, next_steps=_progress_note(rt, lease.campaign_id)), raw_campaign=campaign)
+    if rows and status != "failed":
+        with rt.db.fenced(lease) as cur:
+            cur.execute("UPDATE derivative_assets SET reported_at = now() WHERE id = ANY(%s)",
+                        ([r["id"] for r in rows],))
 
 
 def _progress_note(rt, local_campaign_id):

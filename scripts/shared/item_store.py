@@ -105,3 +105,13 @@ def localisation_progress(db, local_campaign_id):
             "FROM master_assets m WHERE m.local_campaign_id = %s AND m.workflow = 'a1_a2'", (local_campaign_id,))
         row = cur.fetchone()
         return row["masters"], row["localised"]
+
+
+def unsettled_campaigns(db):
+    """Local campaigns an interrupted A2->A3 run left work for: half-done derivatives, or a dead run's claim."""
+    with db.cursor() as cur:
+        cur.execute("SELECT DISTINCT local_campaign_id AS c FROM derivative_assets WHERE state IN "
+                    "('claimed', 'downloaded', 'imported') AND local_campaign_id IS NOT NULL "
+                    "UNION SELECT campaign_id FROM workflow_state WHERE workflow = 'a2_a3' AND state = 'running' "
+                    "AND lease_expires_at < now()")
+        return sorted(r["c"] for r in cur.fetchall())
