@@ -128,7 +128,6 @@ class BoxClient(object):
                                                  "appAuth with publicKeyID, privateKey and passphrase)")
         self.client = Client(auth, session=AuthorizedSession(auth, network_layer=network(),
                                                              default_network_request_kwargs=kwargs))
-        self._folder_lock = threading.Lock()
 
     # -- errors ---------------------------------------------------------------------------------------------------
     def _call(self, what, fn, *args, **kwargs):
@@ -150,12 +149,15 @@ class BoxClient(object):
             error.context_info = exc.context_info
             raise error
         except BoxNetworkException as exc:
-            raise ServiceError("Box", "{}: network error {}".format(what, exc), retryable=True)
+            raise ServiceError("Box", "{}: network error {}".format(what, exc), retryable=True, code="network_error",
+                               fix="check the network path to Box; the next run retries")
         except Exception as exc:
             import requests
-            if isinstance(exc, requests.exceptions.RequestException):
-                raise ServiceError("Box", "{}: network error {}".format(what, type(exc).__name__), retryable=True,
-                                   fix="check the network path to Box; the next run retries")
+            import urllib3
+            if isinstance(exc, (requests.exceptions.RequestException, urllib3.exceptions.HTTPError)):
+                raise ServiceError("Box", "{}: network error {}: {}".format(what, type(exc).__name__,
+                                                                         str(exc)[:200]), retryable=True,
+                                   code="network_error", fix="check the network path to Box; the next run retries")
             raise
 
     def ping(self):
@@ -224,7 +226,12 @@ class BoxClient(object):
         folder = self.client.folder(folder_id)
         try:
             self._call("preflight", folder.preflight_check, size, name)
-            uploaded = self._upload_new(folder, file_path, name, size, sha1)
+            try:
+                uploaded = self._upload_new(folder, file_path, name, size, sha1)
+            except ServiceError as exc:
+                if _conflict_item(exc) is not None:
+                    raise
+                uploaded = self._landed_anyway(exc, folder, name, size, sha1)
             outcome = "uploaded"
         except ServiceError as exc:
             existing = _conflict_item(exc)
@@ -240,7 +247,10 @@ class BoxClient(object):
                 outcome = "adopted"
             else:
                 log.info("%s exists in Box with other content: uploading a new version of %s", name, existing["id"])
-                uploaded = self._upload_version(existing["id"], file_path, size, sha1)
+                try:
+                    uploaded = self._upload_version(existing["id"], file_path, size, sha1)
+                except ServiceError as exc2:
+                    uploaded = self._version_landed_anyway(exc2, existing["id"], sha1)
                 outcome = "new_version"
         if uploaded.sha1 and uploaded.sha1 != sha1:
             raise ServiceError("Box", "file {} has SHA-1 {} after upload, expected {}".format(uploaded.id,
@@ -248,6 +258,34 @@ class BoxClient(object):
                                retryable=True, fix="the next run uploads a new version")
         return {"file_id": uploaded.id, "name": name, "url": self._url(uploaded.id), "sha1": sha1, "size": size,
                 "outcome": outcome}
+
+    def _landed_anyway(self, error, folder, name, size, sha1):
+        """After a failed upload, ask Box whether the file arrived all the same (an answer lost on the way back:
+        the SDK's retry then meets a 409 or a session that is gone). The same name with the same SHA-1 is our
+        upload; anything else re-raises the original error."""
+        try:
+            self._call("preflight", folder.preflight_check, size, name)
+        except ServiceError as exc:
+            item = _conflict_item(exc)
+            if item is not None and item.get("type") == "file" and item.get("sha1") == sha1:
+                log.warning("the upload of %s failed (%s) but Box has the file with the same SHA-1: taking file %s",
+                            name, error, item["id"])
+                return self._call("get file", self.client.file(item["id"]).get)
+        except Exception:
+            log.debug("could not check whether %s reached Box", name, exc_info=True)
+        raise error
+
+    def _version_landed_anyway(self, error, file_id, sha1):
+        """The new-version twin of _landed_anyway: the file's current SHA-1 equal to ours means it arrived."""
+        try:
+            current = self._call("get file", self.client.file(file_id).get)
+        except Exception:
+            log.debug("could not check whether the new version of %s reached Box", file_id, exc_info=True)
+            raise error
+        if current.sha1 != sha1:
+            raise error
+        log.warning("the new version of file %s failed (%s) but Box has it with the same SHA-1", file_id, error)
+        return current
 
     def _upload_new(self, folder, file_path, name, size, sha1):
         if size <= self.threshold:
@@ -271,7 +309,7 @@ class BoxClient(object):
                 while offset < size:
                     data = f.read(session.part_size)
                     whole.update(data)
-                    part = self._call("upload part", session.upload_part_bytes, data, offset, size)
+                    part = self._upload_part(session, data, offset, size)
                     parts.append(part)
                     offset += len(data)
             if whole.hexdigest() != sha1:
@@ -290,6 +328,22 @@ class BoxClient(object):
                 session.abort()
             except Exception:
                 log.debug("could not abort upload session", exc_info=True)
+            raise
+
+    def _upload_part(self, session, data, offset, size):
+        """One part; a 409 range_overlaps_existing_part (the SDK retried a part whose answer was lost) takes the part
+        Box already stored at that offset when its SHA-1 is ours."""
+        try:
+            return self._call("upload part", session.upload_part_bytes, data, offset, size)
+        except ServiceError as exc:
+            if exc.status != 409:
+                raise
+            digest = hashlib.sha1(data).hexdigest()
+            stored = self._call("list parts", lambda: [p for p in session.get_parts(limit=1000)
+                                                       if p.get("offset") == offset])
+            if stored and stored[0].get("sha1") == digest and stored[0].get("size") == len(data):
+                log.info("part at offset %d was already stored (answer lost): taking it", offset)
+                return stored[0]
             raise
 
     def _url(self, file_id):
@@ -324,6 +378,20 @@ class BoxClient(object):
                                                                                  "sha1"]))
 
     def download_file(self, file_id, dest_path, expected_sha1=None):
+        """Stream to a temp file beside ``dest_path``, verify, rename. A connection broken mid-body is retried a few
+        times (box.download_attempts) before it is reported."""
+        attempts = max(1, int(self.cfg.get("download_attempts") or 3))
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._download_once(file_id, dest_path, expected_sha1)
+            except ServiceError as exc:
+                if exc.code != "network_error" or attempt == attempts:
+                    raise
+                log.warning("download of Box file %s broke (%s); attempt %d of %d", file_id, exc, attempt + 1,
+                            attempts)
+                time.sleep(min(2 ** (attempt - 1), 10))
+
+    def _download_once(self, file_id, dest_path, expected_sha1):
         temp = dest_path + ".part"
         try:
             with open(temp, "wb") as out:
