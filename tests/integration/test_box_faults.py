@@ -5,7 +5,7 @@ import pytest
 from scripts.shared.box_client import BoxClient
 from scripts.shared.errors import ServiceError
 from tests.integration import box_fixtures
-from tests.integration.box_fixtures import sha1_file, walk_files, write_random
+from tests.integration.box_fixtures import SpecChecker, load_spec, sha1_file, walk_files, write_random
 
 box_sandbox, box_cfg, box_client = box_fixtures.box_sandbox, box_fixtures.box_cfg, box_fixtures.box_client
 
@@ -53,7 +53,12 @@ def test_part_stored_but_answer_lost_is_taken_from_the_session(chunky, box_sandb
     path = write_random(str(tmp_path / "big.mp4"), 21 * MB + 7, seed=12)
     box_sandbox.middleware.set_faults([{"method": "PUT", "path": "upload_sessions", "truncate": True, "count": 1}])
     box_sandbox.middleware.reset_counters()
+    box_sandbox.record_exchanges(True)
     result = chunky.upload_file(path, root, "ABC123_big.mp4")
+    checker = SpecChecker(load_spec())
+    problems = [p for ex in box_sandbox.exchanges for p in checker.check(ex)]
+    assert not problems, "\n".join(problems)
+    assert "get_files_upload_sessions_id_parts" in checker.operation_ids(box_sandbox.exchanges)
     assert result["outcome"] == "uploaded" and result["sha1"] == sha1_file(path)
     info = box_sandbox.tree(root)["files"]["ABC123_big.mp4"]
     assert (info["sha1"], info["size"]) == (sha1_file(path), 21 * MB + 7)
