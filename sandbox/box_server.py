@@ -115,7 +115,7 @@ class BoxState(object):
 
     def children(self, folder_id):
         kids = [i for i in self.items.values() if i["parent_id"] == folder_id]
-        return sorted(kids, key=lambda i: (i["type"] != "folder", i["name"].lower(), int(i["id"])))
+        return sorted(kids, key=_sort_key)
 
     def conflict(self, folder_id, name):
         lowered = name.lower()
@@ -161,6 +161,26 @@ class BoxState(object):
         if old and os.path.exists(old):
             os.remove(old)
         return item
+
+
+def _sort_key(item):
+    """Box lists folders first, then files; by name (case-insensitive) within each, the id breaking ties."""
+    return (item["type"] != "folder", item["name"].lower(), int(item["id"]))
+
+
+def _marker(item):
+    key = _sort_key(item)
+    return base64.urlsafe_b64encode(json.dumps([int(key[0]), key[1], key[2]]).encode()).decode()
+
+
+def _unmarker(marker):
+    if not marker:
+        return None
+    try:
+        folder_last, name, item_id = json.loads(base64.urlsafe_b64decode(marker.encode()).decode())
+        return (bool(folder_last), name, int(item_id))
+    except (ValueError, TypeError):
+        raise BoxError(400, "invalid_parameter", "Invalid value for marker")
 
 
 def _iso(ts):
@@ -399,9 +419,12 @@ class BoxApp(object):
             self.state.item(folder_id, "folder")
             kids = self.state.children(folder_id)
             if req.args.get("usemarker", "").lower() == "true":
-                start = int(req.args.get("marker") or 0)
-                page = kids[start:start + limit]
-                nxt = str(start + limit) if start + limit < len(kids) else None
+                # A stable cursor (like Box's): the sort key of the last item returned, so items removed or added
+                # between pages do not shift the next page the way offsets do.
+                after = _unmarker(req.args.get("marker"))
+                rest = [k for k in kids if after is None or _sort_key(k) > after]
+                page = rest[:limit]
+                nxt = _marker(page[-1]) if len(rest) > limit else None
                 return self.json({"entries": [self.entry(k, req) for k in page], "limit": limit,
                                   "next_marker": nxt, "prev_marker": None})
             page = kids[offset:offset + limit]

@@ -374,8 +374,9 @@ class BoxClient(object):
         return out
 
     def _items(self, folder_id):
-        return list(self.client.folder(folder_id).get_items(limit=1000, fields=["id", "name", "type", "size",
-                                                                                 "sha1"]))
+        # Marker paging: Box says offset paging "is not guaranteed to work reliably for high offset values".
+        return list(self.client.folder(folder_id).get_items(limit=1000, use_marker=True,
+                                                            fields=["id", "name", "type", "size", "sha1"]))
 
     def download_file(self, file_id, dest_path, expected_sha1=None):
         """Stream to a temp file beside ``dest_path``, verify, rename. A connection broken mid-body is retried a few

@@ -135,3 +135,28 @@ def test_download_that_keeps_breaking_is_a_retryable_service_error(box_sandbox, 
     assert err.value.retryable and err.value.code == "network_error"
     assert counts(box_sandbox)["GET /2.0/files/{id}/content"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["box-sandbox"]  # no partial file
+
+
+def test_inbox_listing_misses_nothing_when_files_go_between_pages(box_client, box_sandbox):
+    """Another tick takes (deletes) files while this one pages through the inbox: marker paging is a cursor, so the
+    files still there are all listed; offset paging would shift the second page and skip some."""
+    root = box_sandbox.roots["a2_a3"]
+    inbox = box_sandbox.ensure_folder(root, "agency A")
+    ids = [box_sandbox.put_file(inbox, "K7Q2XM_it_file {:04d}.jpg".format(i), b"%d" % i) for i in range(1200)]
+    gone = ids[:50]  # all on the first page
+    pages = []
+
+    def take_files(method, path, total):
+        if method == "GET" and path == "/2.0/folders/{}/items".format(inbox):
+            pages.append(path)
+            if len(pages) == 2:  # before the second page is served
+                with box_sandbox.state.lock:
+                    for file_id in gone:
+                        del box_sandbox.state.items[file_id]
+
+    box_sandbox.middleware.on_request.append(take_files)
+    names = {f["name"] for f in box_client.list_inbox(root)}
+    assert len(pages) == 2
+    expected = {"K7Q2XM_it_file {:04d}.jpg".format(i) for i in range(1200)}
+    assert expected - names <= {"K7Q2XM_it_file {:04d}.jpg".format(i) for i in range(50)}
+    assert {"K7Q2XM_it_file {:04d}.jpg".format(i) for i in range(50, 1200)} <= names
