@@ -79,9 +79,14 @@ class Runtime(object):
         with self._lock:
             if self._temp is None:
                 base = self.config["transfer"]["temp_dir"]
-                _remove_orphans(base, self.workflow)
-                self._temp = os.path.join(base, "{}-{}-{}".format(self.workflow, os.getpid(), self.run_id))
-                os.makedirs(self._temp, mode=0o700, exist_ok=True)
+                path = os.path.join(base, "{}-{}-{}".format(self.workflow, os.getpid(), self.run_id))
+                try:
+                    _remove_orphans(base, self.workflow)
+                    os.makedirs(path, mode=0o700, exist_ok=True)
+                except OSError as exc:
+                    raise SuiteError("cannot use the temp directory {}: {}".format(base, exc.strerror or exc),
+                                     fix="point TEMP_DIR in .env at a writable directory with free space")
+                self._temp = path
             return self._temp
 
     def close(self):
