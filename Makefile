@@ -46,6 +46,10 @@ demo: venv pg-binaries
 sandbox: venv pg-binaries
 	$(VENV)/bin/python -m sandbox.run
 
+# The whole reliability suite with every crash point (make test runs a spread sample of them).
+reliability: venv pg-binaries
+	RELIABILITY_FULL=1 $(VENV)/bin/pytest -q tests/reliability
+
 bench: venv pg-binaries
 	$(VENV)/bin/python -m bench.run
 
