@@ -81,13 +81,32 @@ def _network_class(max_wait, calls, uploads, upload_base):
 
         def retry_after(self, delay, request_method, *args, **kwargs):
             if delay > max_wait:
-                raise ServiceError("Box", "Box asked to wait {:.0f}s before retrying, over the {}s limit".format(
-                    delay, max_wait), status=429, retryable=True,
-                    fix="the next run retries; raise box.max_retry_wait_seconds if Box is throttling for longer")
+                raise _too_long(delay, max_wait)
             log.info("Box asked to retry in %.1fs", delay)
             return super(PacedNetwork, self).retry_after(delay, request_method, *args, **kwargs)
 
     return PacedNetwork
+
+
+def _too_long(delay, max_wait):
+    return ServiceError("Box", "Box asked to wait {:.0f}s before retrying, over the {}s limit".format(delay, max_wait),
+                        status=429, retryable=True, code="retry_after_too_long",
+                        fix="the next run retries; raise box.max_retry_wait_seconds if Box is throttling for longer")
+
+
+def _capped(session_class, max_wait):
+    """A boxsdk session class whose retry delays (Retry-After or back-off) never exceed ``max_wait``: longer ones
+    fail the call. It covers the token endpoint too, which sleeps on its own instead of asking the network layer."""
+
+    class Capped(session_class):
+        def get_retry_after_time(self, attempt_number, retry_after_header):
+            delay = super(Capped, self).get_retry_after_time(attempt_number, retry_after_header)
+            if delay > max_wait:
+                raise _too_long(delay, max_wait)
+            return delay
+
+    Capped.__name__ = "Capped" + session_class.__name__
+    return Capped
 
 
 class BoxClient(object):
@@ -114,7 +133,9 @@ class BoxClient(object):
         kwargs = {"timeout": (int(box_cfg.get("connect_timeout_seconds") or 10),
                               int(box_cfg.get("read_timeout_seconds") or 120)),
                   "verify": box_cfg.get("ca_bundle") or True}
-        network = _network_class(int(box_cfg.get("max_retry_wait_seconds") or 60),
+        max_wait = int(box_cfg.get("max_retry_wait_seconds") or 60)
+        Session, AuthorizedSession = _capped(Session, max_wait), _capped(AuthorizedSession, max_wait)
+        network = _network_class(max_wait,
                                  _Pacer(box_cfg.get("max_calls_per_minute") or 900),
                                  _Pacer(box_cfg.get("max_uploads_per_minute") or 200), API.UPLOAD_URL)
         try:

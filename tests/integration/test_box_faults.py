@@ -1,5 +1,7 @@
 """Answers lost on the way back (the sandbox acts, then cuts the response in half) and dropped connections, through
 the real boxsdk: every write still ends with exactly one file (or folder) in Box, and the call reports success."""
+import time
+
 import pytest
 
 from scripts.shared.box_client import BoxClient
@@ -160,3 +162,22 @@ def test_inbox_listing_misses_nothing_when_files_go_between_pages(box_client, bo
     expected = {"K7Q2XM_it_file {:04d}.jpg".format(i) for i in range(1200)}
     assert expected - names <= {"K7Q2XM_it_file {:04d}.jpg".format(i) for i in range(50)}
     assert {"K7Q2XM_it_file {:04d}.jpg".format(i) for i in range(50, 1200)} <= names
+
+
+def test_token_endpoint_throttled_for_long_fails_fast_instead_of_sleeping(box_sandbox):
+    """boxsdk sleeps on its own when the token endpoint answers 429; a Retry-After over the limit must fail the call."""
+    client = BoxClient(box_sandbox.client_config(max_retry_wait_seconds=2))
+    box_sandbox.middleware.set_faults([{"path": "^/oauth2/token$", "status": 429, "retry_after": 100}])
+    started = time.time()
+    with pytest.raises(ServiceError) as err:
+        client.ping()
+    assert time.time() - started < 10
+    assert err.value.retryable and err.value.code == "retry_after_too_long" and "100" in str(err.value)
+    assert counts(box_sandbox)["POST /oauth2/token"] == 1
+
+
+def test_token_endpoint_throttled_briefly_is_waited_out(box_sandbox):
+    client = BoxClient(box_sandbox.client_config(max_retry_wait_seconds=2))
+    box_sandbox.middleware.set_faults([{"path": "^/oauth2/token$", "status": 429, "retry_after": 1, "count": 1}])
+    assert client.ping()["id"]
+    assert counts(box_sandbox)["POST /oauth2/token"] == 2
