@@ -1,0 +1,95 @@
+"""The mTLS client certificate: PFX turned into private PEM files, removed at close; operator-facing errors for a
+missing file, a wrong password and certificates outside their validity (Python 3.6 compatible)."""
+import datetime
+import os
+import stat
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from scripts.shared import dam_auth
+from scripts.shared.dam_client import DAMClient
+from scripts.shared.errors import SuiteError
+
+PASSWORD = "pfx-pass"
+
+
+def make_pfx(path, days=(-1, 30), password=PASSWORD):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, u"dam-client")])
+    now = datetime.datetime.utcnow()
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now + datetime.timedelta(days=days[0]))
+            .not_valid_after(now + datetime.timedelta(days=days[1])).sign(key, hashes.SHA256()))
+    data = pkcs12.serialize_key_and_certificates(b"dam-client", key, cert, None,
+                                                 serialization.BestAvailableEncryption(password.encode()))
+    with open(str(path), "wb") as f:
+        f.write(data)
+    return str(path)
+
+
+def cfg(pfx, password=PASSWORD):
+    return {"base_url": "https://dam.example.com/otmmapi", "mtls_base_url": "https://mtls.example.com/otmmapi",
+            "mtls_cert_path": pfx, "mtls_cert_password": password, "retry": {"max_attempts": 1}}
+
+
+def test_pem_files_are_private_and_removed_at_close(tmp_path):
+    client = DAMClient(cfg(make_pfx(tmp_path / "c.pfx")), auth_mode="mtls")
+    files = client.mtls
+    assert client.api == "https://mtls.example.com/otmmapi/v6" and client.tokens is None
+    assert stat.S_IMODE(os.stat(files.directory).st_mode) == 0o700
+    for path in (files.cert_path, files.key_path):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with open(files.key_path) as f:
+        assert "PRIVATE KEY" in f.read()
+    assert files.directory in dam_auth._TEMP_DIRS
+    client.close()
+    assert not os.path.exists(files.directory) and files.directory not in dam_auth._TEMP_DIRS
+    with pytest.raises(SuiteError):
+        client.ping()
+
+
+def test_pem_files_removed_by_the_exit_hook(tmp_path):
+    files = dam_auth.MTLSFiles(make_pfx(tmp_path / "c.pfx"), PASSWORD)
+    dam_auth._cleanup_all()  # what atexit and the SIGTERM handler run
+    assert not os.path.exists(files.directory)
+
+
+def test_missing_pfx(tmp_path):
+    with pytest.raises(SuiteError) as info:
+        DAMClient(cfg(str(tmp_path / "none.pfx")), auth_mode="mtls")
+    assert "not found at" in str(info.value) and "DAM_MTLS_CERT_PATH" in info.value.fix
+
+
+def test_wrong_password(tmp_path):
+    with pytest.raises(SuiteError) as info:
+        DAMClient(cfg(make_pfx(tmp_path / "c.pfx"), password="nope"), auth_mode="mtls")
+    assert "wrong password" in str(info.value) and "DAM_MTLS_CERT_PASSWORD" in info.value.fix
+    assert "nope" not in str(info.value)
+
+
+def test_not_a_pfx(tmp_path):
+    path = tmp_path / "c.pfx"
+    path.write_bytes(b"this is not a certificate")
+    with pytest.raises(SuiteError) as info:
+        DAMClient(cfg(str(path)), auth_mode="mtls")
+    assert "not a PFX" in str(info.value)
+
+
+def test_expired_certificate_says_when(tmp_path):
+    with pytest.raises(SuiteError) as info:
+        DAMClient(cfg(make_pfx(tmp_path / "c.pfx", days=(-30, -2))), auth_mode="mtls")
+    expected = (datetime.datetime.utcnow() - datetime.timedelta(days=2)).strftime("%Y-%m-%d")
+    assert "expired on {}".format(expected) in str(info.value) and "renewed" in info.value.fix
+
+
+def test_not_yet_valid_certificate_says_from_when(tmp_path):
+    with pytest.raises(SuiteError) as info:
+        DAMClient(cfg(make_pfx(tmp_path / "c.pfx", days=(3, 30))), auth_mode="mtls")
+    expected = (datetime.datetime.utcnow() + datetime.timedelta(days=3)).strftime("%Y-%m-%d")
+    assert "not valid yet: valid from {}".format(expected) in str(info.value) and "clock" in info.value.fix
