@@ -95,15 +95,18 @@ def _too_long(delay, max_wait):
 
 
 def _capped(session_class, max_wait):
-    """A boxsdk session class whose retry delays (Retry-After or back-off) never exceed ``max_wait``: longer ones
-    fail the call. It covers the token endpoint too, which sleeps on its own instead of asking the network layer."""
+    """A boxsdk session class whose retry delays never exceed ``max_wait``: a longer Retry-After fails the call, a
+    longer back-off of the SDK's own is shortened. It covers the token endpoint too, which sleeps on its own instead
+    of asking the network layer."""
 
     class Capped(session_class):
         def get_retry_after_time(self, attempt_number, retry_after_header):
             delay = super(Capped, self).get_retry_after_time(attempt_number, retry_after_header)
-            if delay > max_wait:
-                raise _too_long(delay, max_wait)
-            return delay
+            if delay <= max_wait:
+                return delay
+            if retry_after_header is None:
+                return max_wait  # our own back-off: shortened, not fatal
+            raise _too_long(delay, max_wait)
 
     Capped.__name__ = "Capped" + session_class.__name__
     return Capped
