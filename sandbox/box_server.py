@@ -35,7 +35,7 @@ import uuid
 from werkzeug.formparser import parse_form_data
 from werkzeug.wrappers import Request, Response
 
-from sandbox.common import SandboxMiddleware, ServerThread
+from sandbox.common import SandboxMiddleware, ServerThread, serve_until_interrupted
 
 DEFAULT_ROOTS = {"a1_a2": "348304357505", "a5_a6": "349441822875", "b1_b2": "349261192115", "a2_a3": "348526703108"}
 AUD = "https://api.box.com/oauth2/token"
@@ -930,16 +930,11 @@ def main(argv=None):
     parser.add_argument("--data-dir")
     args = parser.parse_args(argv)
     sandbox = BoxSandbox(data_dir=args.data_dir, port=args.port).start()
-    print(json.dumps({"api_base_url": sandbox.api_base_url, "upload_base_url": sandbox.upload_base_url,
+    serve_until_interrupted(sandbox, {"api_base_url": sandbox.api_base_url, "upload_base_url": sandbox.upload_base_url,
                       "oauth2_base_url": sandbox.oauth2_base_url, "box_config_path": sandbox.box_config_path,
                       "BOX_API_BASE_URL": sandbox.api_base_url, "BOX_UPLOAD_BASE_URL": sandbox.upload_base_url,
                       "BOX_OAUTH2_BASE_URL": sandbox.oauth2_base_url, "BOX_CONFIG_PATH": sandbox.box_config_path,
-                      "roots": sandbox.roots}), flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        sandbox.stop()
+                      "roots": sandbox.roots})
 
 
 if __name__ == "__main__":

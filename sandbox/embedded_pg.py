@@ -13,9 +13,10 @@ import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
+
+from sandbox.common import free_port  # noqa: E402
 
 SUPERUSER = "postgres"
 APP_USER = "ferrero_user"
@@ -33,13 +34,6 @@ def find_bin(name):
     raise RuntimeError("PostgreSQL binary {!r} not found: install PostgreSQL (apt-get install postgresql) or "
                        "configure DB_HOST/DB_PORT for an existing server".format(name))
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class EmbeddedPostgres(object):

@@ -20,7 +20,7 @@ import yaml
 from werkzeug.formparser import parse_form_data
 from werkzeug.wrappers import Request, Response
 
-from sandbox.common import SandboxMiddleware, ServerThread
+from sandbox.common import SandboxMiddleware, ServerThread, serve_until_interrupted
 from sandbox.pki import make_pki, server_ssl_context
 
 API = "/otmmapi/v6"
@@ -671,15 +671,10 @@ def main(argv=None):
     parser.add_argument("--data-dir")
     args = parser.parse_args(argv)
     sandbox = OTMMSandbox(seed=args.seed, data_dir=args.data_dir, port=args.port, mtls_port=args.mtls_port).start()
-    print(json.dumps({"DAM_BASE_URL": sandbox.oauth_base_url, "DAM_AUTH_URL": sandbox.token_url,
+    serve_until_interrupted(sandbox, {"DAM_BASE_URL": sandbox.oauth_base_url, "DAM_AUTH_URL": sandbox.token_url,
                       "DAM_MTLS_BASE_URL": sandbox.mtls_base_url, "DAM_CA_BUNDLE": sandbox.ca_bundle,
                       "DAM_CLIENT_ID": sandbox.client_id, "DAM_CLIENT_SECRET": sandbox.client_secret,
-                      "DAM_MTLS_CERT_PATH": sandbox.client_pfx}), flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        sandbox.stop()
+                      "DAM_MTLS_CERT_PATH": sandbox.client_pfx})
 
 
 if __name__ == "__main__":

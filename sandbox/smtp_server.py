@@ -8,20 +8,14 @@ import email
 import email.policy
 import os
 import re
-import socket
 import threading
 import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from sandbox.common import free_port
 
-def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class _Handler(object):
@@ -37,7 +31,7 @@ class SMTPCatcher(object):
     def __init__(self, out_dir, port=0, username=None, password=None, tls_cert=None, tls_key=None):
         self.out_dir = os.path.abspath(out_dir)
         os.makedirs(self.out_dir, exist_ok=True)
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.username, self.password = username, password
         self.tls_cert, self.tls_key = tls_cert, tls_key
         self.lock = threading.Lock()
