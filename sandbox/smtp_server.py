@@ -9,13 +9,11 @@ import email.policy
 import os
 import re
 import threading
-import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from sandbox.common import free_port
-
+from sandbox.common import free_port, serve_until_interrupted
 
 
 class _Handler(object):
@@ -35,7 +33,9 @@ class SMTPCatcher(object):
         self.username, self.password = username, password
         self.tls_cert, self.tls_key = tls_cert, tls_key
         self.lock = threading.Lock()
-        self.count = 0
+        # numbering continues after messages already in out_dir (a restarted lab keeps its mailbox)
+        self.count = len([n for n in os.listdir(self.out_dir) if n.endswith(".eml")])
+        self.envelope_recipients = []   # RCPT TO addresses of each message, in arrival order
         self.controller = None
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
@@ -69,13 +69,14 @@ class SMTPCatcher(object):
         message = email.message_from_bytes(content, policy=email.policy.default)
         with self.lock:
             self.count += 1
+            self.envelope_recipients.append(list(recipients))
             slug = re.sub(r"[^A-Za-z0-9]+", "-", str(message["Subject"] or "no-subject"))[:60].strip("-")
             base = os.path.join(self.out_dir, "{:03d}-{}".format(self.count, slug))
         with open(base + ".eml", "wb") as f:
             f.write(content)
         html = message.get_body(("html",))
         if html is not None:
-            with open(base + ".html", "w") as f:
+            with open(base + ".html", "w", encoding="utf-8") as f:
                 f.write(html.get_content())
 
     def messages(self):
@@ -89,17 +90,21 @@ class SMTPCatcher(object):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="SMTP capture server")
-    parser.add_argument("--port", type=int, default=2525)
-    parser.add_argument("--out", default="var/mail")
+    parser = argparse.ArgumentParser(description="SMTP capture server: every message goes to DIR as .eml and .html")
+    parser.add_argument("--port", type=int, default=2525, help="port on 127.0.0.1 (0 = a free one)")
+    parser.add_argument("--out", default="var/mail", metavar="DIR")
+    parser.add_argument("--username", help="require AUTH with this user (and --password)")
+    parser.add_argument("--password")
+    parser.add_argument("--tls-cert", help="PEM certificate: offer and require STARTTLS")
+    parser.add_argument("--tls-key", help="PEM key of --tls-cert")
     args = parser.parse_args(argv)
-    catcher = SMTPCatcher(args.out, port=args.port).start()
-    print("SMTP catcher on 127.0.0.1:{} writing to {}".format(catcher.port, catcher.out_dir), flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        catcher.stop()
+    if bool(args.tls_cert) != bool(args.tls_key) or bool(args.username) != bool(args.password):
+        parser.error("--tls-cert needs --tls-key, and --username needs --password")
+    catcher = SMTPCatcher(args.out, port=args.port, username=args.username, password=args.password,
+                          tls_cert=args.tls_cert, tls_key=args.tls_key).start()
+    serve_until_interrupted(catcher, {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": catcher.port,
+                                      "SMTP_SECURITY": "starttls" if args.tls_cert else "none",
+                                      "out_dir": catcher.out_dir})
 
 
 if __name__ == "__main__":

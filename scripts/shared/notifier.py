@@ -80,6 +80,36 @@ def _split(addresses):
     return [a.strip() for a in str(addresses).replace(";", ",").split(",") if a.strip()]
 
 
+def _plausible_address(address):
+    """An address like name@host or "Name <name@host>": no control characters (header injection), one "@"."""
+    if any(ord(c) < 32 for c in address):
+        return False
+    mailbox = address.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in address else address
+    return mailbox.count("@") == 1 and " " not in mailbox and not mailbox.startswith("@") and \
+        not mailbox.endswith("@")
+
+
+def _permanent_smtp_error(exc):
+    """Errors another attempt in this run cannot fix (wrong password, no STARTTLS, untrusted certificate)."""
+    import smtplib
+    import ssl
+    if isinstance(exc, (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError, ssl.CertificateError)):
+        return True
+    return isinstance(exc, ssl.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
+def _scrub(text, url):
+    """Error text without the webhook URL's path or query (Slack-style URLs carry their token in the path)."""
+    if not url:
+        return text
+    rest = url.split("://", 1)[-1]
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else ""
+    text = text.replace(url, "<webhook URL>")
+    if len(path) > 1:
+        text = text.replace(path, "<webhook path>")
+    return text
+
+
 def _ssl_context(smtp_cfg):
     import ssl
     context = ssl.create_default_context(cafile=smtp_cfg.get("ca_bundle") or None)
@@ -128,6 +158,7 @@ class Notifier(object):
         self.smtp = config.get("smtp") or {}
         self.notify = config.get("notifications") or {}
         self._env = None
+        self._sleep = time.sleep
 
     @property
     def env(self):
@@ -144,11 +175,19 @@ class Notifier(object):
         return subject, html, text
 
     def recipients(self, template, extra=()):
+        """default_recipients + recipients[template] + extra, without duplicates (case-insensitive).
+
+        An entry that is not a plain address (no "@", or spaces / line breaks inside, as a DAM field may carry)
+        is left out with a warning rather than breaking the message headers.
+        """
         found = _split(self.notify.get("default_recipients"))
         found += _split((self.notify.get("recipients") or {}).get(template))
         found += _split(list(extra))
         seen, out = set(), []
         for address in found:
+            if not _plausible_address(address):
+                log.warning("Ignoring recipient %r of %s: not an email address", address, template)
+                continue
             if address.lower() not in seen:
                 seen.add(address.lower())
                 out.append(address)
@@ -199,8 +238,12 @@ class Notifier(object):
         return msg
 
     def _deliver(self, message, to):
-        """Send with bounded retries; returns None or the last error text (never a password)."""
+        """Send with bounded retries and back-off; returns None or the last error text (never a password).
+
+        A refused login, a server without STARTTLS or an untrusted certificate is not retried in this run.
+        """
         attempts = max(1, int(self.smtp.get("max_attempts") or 3))
+        base = float(self.smtp.get("retry_backoff_seconds", 2) or 0)
         last = None
         for attempt in range(1, attempts + 1):
             try:
@@ -215,8 +258,11 @@ class Notifier(object):
                 return None
             except Exception as exc:  # smtplib, socket and TLS errors alike: report, retry, never raise
                 last = "{}: {}".format(type(exc).__name__, exc)
+                if _permanent_smtp_error(exc):
+                    break
                 if attempt < attempts:
-                    time.sleep(min(2 ** (attempt - 1), 5))
+                    log.info("SMTP attempt %d/%d failed (%s); retrying", attempt, attempts, last)
+                    self._sleep(min(base * (2 ** (attempt - 1)), 30))
         return last
 
     # -- webhook --------------------------------------------------------------------------------------------------
@@ -230,7 +276,7 @@ class Notifier(object):
         digest = content_hash(event, [url], payload)
         if self.store is not None and not self.store.notification_should_send(campaign_id, event, digest, "webhook"):
             return "duplicate"
-        from .http_retry import RetryPolicy, send_with_retry, url_path
+        from .http_retry import RetryPolicy, send_with_retry
         import requests
         body = json.dumps({"event": event, "campaign_id": campaign_id, "data": payload,
                            "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, sort_keys=True,
@@ -244,10 +290,10 @@ class Notifier(object):
             with requests.Session() as session:
                 send_with_retry(session, "POST", url, "Webhook", RetryPolicy(max_attempts=3, base=0.5, cap=5,
                                                                               max_wait=30, deadline=60),
-                                lambda r: ((r.text or "")[:200], None), url_path(url), data=body, headers=headers,
+                                lambda r: ((r.text or "")[:200], None), "/", data=body, headers=headers,
                                 timeout=int(self.notify.get("webhook_timeout_seconds") or 15))
         except Exception as exc:
-            error = str(exc)
+            error = _scrub(str(exc), url)
         if self.store is not None:
             self.store.notification_record(campaign_id, event, digest, "webhook", "failed" if error else "sent",
                                            error=error)
