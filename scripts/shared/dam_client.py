@@ -90,6 +90,8 @@ class DAMClient(object):
             session = requests.Session()
             session.verify = self.verify
             session.headers.update({"Accept": "application/json"})
+            # e.g. a gateway API key or X-Requested-By where an instance wants it (otmm-api.md 2.4/2.5)
+            session.headers.update(dict((str(k), str(v)) for k, v in (self.cfg.get("extra_headers") or {}).items()))
             if self.mtls is not None:
                 session.cert = (self.mtls.cert_path, self.mtls.key_path)
             self._local.session = session

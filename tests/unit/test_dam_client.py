@@ -318,3 +318,12 @@ def test_multipart_stream_length_and_parts(tmp_path):
     assert text.count("--" + body.boundary) == 4 and text.endswith("--" + body.boundary + "--\r\n")
     assert 'name="files"; filename="na%22me \xc3\xa8.jpg"' in text
     assert (b"\x00\x01" * 5000) in data and 'name="parent_folder_id"\r\n\r\nabc\r\n' in text
+
+
+@responses.activate
+def test_extra_headers_from_config_on_every_call():
+    responses.add(responses.POST, TOKEN_URL, json=token_body())
+    responses.add(responses.GET, API + "/folders/rootfolders", json={"folders_resource": {"folder_list": []}})
+    DAMClient(make_cfg(extra_headers={"X-Requested-By": "dam-suite", "X-Api-Key": 12})).ping()
+    headers = api_calls()[0].request.headers
+    assert headers["X-Requested-By"] == "dam-suite" and headers["X-Api-Key"] == "12"
