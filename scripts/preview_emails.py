@@ -4,6 +4,7 @@
     python scripts/preview_emails.py --out /tmp/emails
 """
 import argparse
+import io
 import os
 import sys
 
@@ -22,7 +23,7 @@ def main(argv=None):
     for name, context in sorted(sample_contexts().items()):
         subject, html, text = notifier.render(name, context)
         for ext, body in (("html", html), ("txt", text)):
-            with open(os.path.join(args.out, "{}.{}".format(name, ext)), "w") as f:
+            with io.open(os.path.join(args.out, "{}.{}".format(name, ext)), "w", encoding="utf-8") as f:
                 f.write(body)
         print("{:<24} {}".format(name, subject))
     print("Wrote {} templates to {}".format(len(sample_contexts()), os.path.abspath(args.out)))

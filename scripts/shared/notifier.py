@@ -60,9 +60,11 @@ TEMPLATES = sorted(SUBJECTS)
 
 
 def _environment():
+    """HTML files autoescaped, .txt files and subjects (strings: a header is text, not HTML) verbatim."""
     import jinja2
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
-                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+                              autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
+                              trim_blocks=True, lstrip_blocks=True)
 
 
 def content_hash(template, recipients, context):
