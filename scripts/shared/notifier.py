@@ -112,6 +112,20 @@ def _scrub(text, url):
     return text
 
 
+def _scrubbing_session(url):
+    """A requests session whose network errors do not repeat the webhook URL (http_retry logs their text)."""
+    import requests
+
+    class _Session(requests.Session):
+        def request(self, method, target, *args, **kwargs):
+            try:
+                return super(_Session, self).request(method, target, *args, **kwargs)
+            except requests.exceptions.RequestException as exc:
+                raise type(exc)(_scrub(str(exc), url))
+
+    return _Session()
+
+
 def _ssl_context(smtp_cfg):
     import ssl
     context = ssl.create_default_context(cafile=smtp_cfg.get("ca_bundle") or None)
@@ -279,7 +293,6 @@ class Notifier(object):
         if self.store is not None and not self.store.notification_should_send(campaign_id, event, digest, "webhook"):
             return "duplicate"
         from .http_retry import RetryPolicy, send_with_retry
-        import requests
         body = json.dumps({"event": event, "campaign_id": campaign_id, "data": payload,
                            "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, sort_keys=True,
                           default=str).encode("utf-8")
@@ -289,7 +302,7 @@ class Notifier(object):
             headers["X-Signature-SHA256"] = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
         error = None
         try:
-            with requests.Session() as session:
+            with _scrubbing_session(url) as session:
                 send_with_retry(session, "POST", url, "Webhook", RetryPolicy(max_attempts=3, base=0.5, cap=5,
                                                                               max_wait=30, deadline=60),
                                 lambda r: ((r.text or "")[:200], None), "/", data=body, headers=headers,
