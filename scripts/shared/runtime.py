@@ -33,6 +33,11 @@ class Runtime(object):
         self._lock = threading.Lock()
 
     def start(self):
+        if not self.dry_run:  # a dead run cannot clean up after itself: sweep its temp files (a listdir)
+            try:
+                _remove_orphans(self.config["transfer"]["temp_dir"], self.workflow)
+            except OSError as exc:
+                log.warning("could not clean the temp directory: %s", exc)
         self.db.connect()
         if not self.dry_run:
             self.db.migrate()
@@ -81,7 +86,6 @@ class Runtime(object):
                 base = self.config["transfer"]["temp_dir"]
                 path = os.path.join(base, "{}-{}-{}".format(self.workflow, os.getpid(), self.run_id))
                 try:
-                    _remove_orphans(base, self.workflow)
                     os.makedirs(path, mode=0o700, exist_ok=True)
                 except OSError as exc:
                     raise SuiteError("cannot use the temp directory {}: {}".format(base, exc.strerror or exc),
