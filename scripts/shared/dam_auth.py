@@ -31,9 +31,12 @@ class TokenCache(object):
         self.expires_at = 0.0
         self.lock = threading.Lock()
 
-    def get(self, force=False):
+    def get(self, force=False, rejected=None):
+        """The current token; a new one when it is close to expiry, when ``force``, or when ``rejected`` (the token
+        a 401 answered) is still the current one (threads that saw the same 401 share one refresh)."""
         with self.lock:
-            if force or self.token is None or time.time() >= self.expires_at - self.margin:
+            if force or self.token is None or time.time() >= self.expires_at - self.margin or \
+                    (rejected is not None and rejected == self.token):
                 self._fetch()
             return self.token
 

@@ -112,10 +112,13 @@ class DAMClient(object):
         kwargs.setdefault("timeout", self.timeout)
         # per request: requests lets REQUESTS_CA_BUNDLE override a session-level verify (psf/requests#3829)
         kwargs.setdefault("verify", self.verify)
+        extra = dict(kwargs.pop("headers", None) or {})
+        token = None
         for attempt in (1, 2):
-            headers = dict(kwargs.pop("headers", None) or {})
+            headers = dict(extra)
             if authenticate and self.tokens is not None:
-                headers["Authorization"] = "Bearer " + self.tokens.get(force=attempt == 2)
+                token = self.tokens.get(rejected=token)
+                headers["Authorization"] = "Bearer " + token
             try:
                 return send_with_retry(self._session(), method, url, "DAM", self.retry, describe_error, url_path(url),
                                        rewind=rewind, headers=headers, **kwargs)
@@ -218,7 +221,8 @@ class DAMClient(object):
                     return campaign
         if len(key) >= 20 and " " not in key:
             try:
-                return self.get_campaign(key)
+                campaign = self.get_campaign(key)
+                return campaign if campaign["campaign_id"] else None  # a folder, but not a campaign
             except ServiceError as exc:
                 if exc.status != 404:
                     raise
@@ -445,8 +449,12 @@ class DAMClient(object):
                  ("files", filename, "application/octet-stream", file_path),
                  ("parent_folder_id", None, None, folder_id)]
         policy = RetryPolicy(max_attempts=1)  # never re-POST blindly: a lost answer may hide a running job
+        token = None
         for attempt in (1, 2):
-            headers = {"Authorization": "Bearer " + self.tokens.get(force=attempt == 2)} if self.tokens else {}
+            headers = {}
+            if self.tokens is not None:
+                token = self.tokens.get(rejected=token)
+                headers["Authorization"] = "Bearer " + token
             body = MultipartStream(parts)
             headers["Content-Type"] = body.content_type
             headers["Content-Length"] = str(body.len)

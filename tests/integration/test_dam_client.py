@@ -336,3 +336,7 @@ def test_import_after_token_expiry_refreshes_once(dam, otmm, tmp_path):
     asset_id = dam.import_asset(final, _upload_file(tmp_path), meta, "y.jpg")
     assert [a["asset_id"] for a in otmm.imported_assets()] == [asset_id]
     assert counts(otmm, "POST /otdsws/oauth2/token") == 2
+
+
+def test_find_campaign_by_a_folder_id_that_is_no_campaign(dam, otmm):
+    assert dam.find_campaign(otmm.folder_id("LC-2026-0042", "Master Assets")) is None

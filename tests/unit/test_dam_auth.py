@@ -93,3 +93,18 @@ def test_not_yet_valid_certificate_says_from_when(tmp_path):
         DAMClient(cfg(make_pfx(tmp_path / "c.pfx", days=(3, 30))), auth_mode="mtls")
     expected = (datetime.datetime.utcnow() + datetime.timedelta(days=3)).strftime("%Y-%m-%d")
     assert "not valid yet: valid from {}".format(expected) in str(info.value) and "clock" in info.value.fix
+
+
+def test_threads_that_saw_the_same_401_share_one_refresh():
+    issued = []
+
+    def post(url, data):
+        issued.append(data["grant_type"])
+        return {"access_token": "t{}".format(len(issued)), "expires_in": 3600}
+
+    cache = dam_auth.TokenCache({"auth_url": "https://auth.example.com/token"}, post)
+    first = cache.get()
+    assert cache.get(rejected=first) == "t2"
+    assert cache.get(rejected=first) == "t2"  # a second thread with the same rejected token: no new fetch
+    assert cache.get(force=True) == "t3"
+    assert issued == ["client_credentials"] * 3
