@@ -26,12 +26,18 @@ class _Handler(object):
 
 
 class SMTPCatcher(object):
-    def __init__(self, out_dir, port=0, username=None, password=None, tls_cert=None, tls_key=None):
+    """Capture server on 127.0.0.1. ``tls_cert``/``tls_key``: STARTTLS offered and required before MAIL (or, with
+    ``implicit_tls``, TLS from the first byte like port 465). ``username``/``password``: AUTH PLAIN required, other
+    credentials answered 535."""
+
+    def __init__(self, out_dir, port=0, username=None, password=None, tls_cert=None, tls_key=None,
+                 implicit_tls=False):
         self.out_dir = os.path.abspath(out_dir)
         os.makedirs(self.out_dir, exist_ok=True)
         self.port = port or free_port()
         self.username, self.password = username, password
         self.tls_cert, self.tls_key = tls_cert, tls_key
+        self.implicit_tls = implicit_tls
         self.lock = threading.Lock()
         # numbering continues after messages already in out_dir (a restarted lab keeps its mailbox)
         self.count = len([n for n in os.listdir(self.out_dir) if n.endswith(".eml")])
@@ -56,7 +62,10 @@ class SMTPCatcher(object):
             import ssl
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(self.tls_cert, self.tls_key)
-            kwargs.update(tls_context=context, require_starttls=True)
+            if self.implicit_tls:
+                kwargs.update(ssl_context=context)
+            else:
+                kwargs.update(tls_context=context, require_starttls=True)
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **kwargs)
         self.controller.start()
         return self
