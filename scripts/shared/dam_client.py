@@ -47,6 +47,7 @@ class DAMClient(object):
         self.fields = dict(DEFAULT_FIELD_IDS)
         self.fields.update(field_ids or {})
         self.campaign_fields = dam_cfg.get("fields") or {}
+        self.domain_fields = list(dam_cfg.get("domain_fields") or [])
         base = dam_cfg["mtls_base_url"] if auth_mode == "mtls" else dam_cfg["base_url"]
         self.api = "{}/{}".format(base.rstrip("/"), dam_cfg.get("api_version") or "v6")
         self.timeout = (int(dam_cfg.get("connect_timeout_seconds") or 10), int(dam_cfg.get("read_timeout_seconds")
@@ -175,8 +176,13 @@ class DAMClient(object):
         return self._campaign(doc["folder_resource"]["folder"])
 
     def _search(self, field_id, value):
-        """Every search hit (all pages) whose field matches ``value`` per the configured operator."""
+        """Every search hit (all pages) whose field matches ``value`` per the configured operator; with
+        ``dam.search.mode: walk`` the folder tree is read instead (for instances whose search config does not
+        index folders, otmm-api.md section 6b): slower, but needs no search at all."""
         search = self.cfg.get("search") or {}
+        if (search.get("mode") or "search") == "walk":
+            return [f for f in self._walk_folders(search)
+                    if _text(flatten(f.get("metadata")).get(field_id)) == str(value).strip()]
         condition = {"search_condition_list": {"search_condition": [{
             "type": "com.artesia.search.SearchScalarCondition", "metadata_field_id": field_id,
             "relational_operator_id": search.get("operator_id") or "ARTESIA.OPERATOR.CHAR.IS", "value": value}]}}
@@ -192,6 +198,28 @@ class DAMClient(object):
             after += int(result.get("hit_count", len(page)) or 0)
             if not page or after >= int(result.get("total_hit_count", 0) or 0):
                 return hits
+
+    def _walk_folders(self, search):
+        """Every folder down to ``walk_depth`` levels below ``walk_root`` (default: the root folders), with its
+        metadata; callers re-check each one exactly, as they do with search hits."""
+        root = search.get("walk_root")
+        depth = int(search.get("walk_depth") or 3)
+        if root:
+            level = [root]
+        else:
+            doc = self._get_json("/folders/rootfolders", {"load_type": "system", "limit": 0})
+            level = [f["asset_id"] for f in (doc.get("folders_resource") or {}).get("folder_list") or []]
+        seen, found = set(level), []
+        for _ in range(depth):
+            following = []
+            for folder_id in level:
+                for item in self._children(folder_id):
+                    if self._is_folder(item) and item["asset_id"] not in seen:
+                        seen.add(item["asset_id"])
+                        found.append(item)
+                        following.append(item["asset_id"])
+            level = following
+        return found
 
     def find_campaigns(self, status, campaign_type=None):
         """Campaign folders in ``status`` (re-read and re-checked exactly), oldest first."""
@@ -361,7 +389,7 @@ class DAMClient(object):
         field = self.campaign_fields["campaign_status"]
         self._send("PUT", state_url, params={"action": "lock"})
         try:
-            body = {"edited_folder": {"data": {"metadata": to_elements({field: new})}}}
+            body = {"edited_folder": {"data": {"metadata": to_elements({field: new}, self.domain_fields)}}}
             self._send("PATCH", self.api + "/folders/{}".format(folder_id), data=json.dumps(body),
                        headers={"Content-Type": "application/json; charset=UTF-8"})
         finally:
@@ -381,7 +409,8 @@ class DAMClient(object):
             name = safe_component(part)
             found = self.find_subfolder(current, name)
             if found is None:
-                body = {"folder_resource": {"folder": {"name": name, "container_type_id": "ARTESIA.BASIC.FOLDER"}}}
+                body = {"folder_resource": {"folder": {"name": name, "container_type_id": self.cfg.get(
+                    "subfolder_type_id") or "ARTESIA.BASIC.FOLDER"}}}
                 try:
                     doc = self._send("POST", self.api + "/folders/{}".format(current), data=json.dumps(body),
                                      headers={"Content-Type": "application/json"}).json()
@@ -438,11 +467,11 @@ class DAMClient(object):
     def _post_import(self, folder_id, file_path, metadata, filename):
         import mimetypes
         mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        representation = {"asset_resource": {"asset": {"metadata": {"metadata_element_list": to_elements(metadata)},
-                                                       "metadata_model_id": self.cfg.get("metadata_model_id")
-                                                       or "FERRERO.MODEL.MARKETING",
-                                                       "security_policy_list": [
-                                                           {"id": int(self.cfg.get("security_policy_id") or 2)}]}}}
+        elements = to_elements(metadata, self.domain_fields)
+        representation = {"asset_resource": {"asset": {
+            "metadata": {"metadata_element_list": elements},
+            "metadata_model_id": self.cfg.get("metadata_model_id") or "FERRERO.MODEL.MARKETING",
+            "security_policy_list": [{"id": int(self.cfg.get("security_policy_id") or 2)}]}}}
         manifest = {"upload_manifest": {"master_files": [{"file": {"file_name": filename, "file_type": mime}}]}}
         parts = [("asset_representation", None, "application/json", json.dumps(representation)),
                  ("manifest", None, "application/json", json.dumps(manifest)),

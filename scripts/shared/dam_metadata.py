@@ -43,9 +43,13 @@ def flatten(document):
     return out
 
 
-def to_elements(values):
-    """Elements for asset_representation / edited_folder from ``{field_id: value}`` (None values skipped)."""
+def to_elements(values, domain_fields=()):
+    """Elements for asset_representation / edited_folder from ``{field_id: value}`` (None values skipped).
+
+    Fields listed in ``domain_fields`` are written in the ``DomainValue`` form (the code in ``field_value``), for
+    instances that refuse the plain string form on pick-list fields (otmm-api.md section 5.2)."""
     elements = []
+    domain_fields = set(domain_fields or ())
     for field_id, value in sorted(values.items()):
         if value is None:
             continue
@@ -55,6 +59,10 @@ def to_elements(values):
                                         if not isinstance(v, dict)]})
             continue
         text = str(value)
+        if field_id in domain_fields:
+            inner = {"type": "com.artesia.metadata.DomainValue", "field_value": {"type": "string", "value": text}}
+            elements.append({"id": field_id, "type": FIELD, "value": {"value": inner}})
+            continue
         kind = "datetime" if len(text) >= 20 and text[:4].isdigit() and text.endswith("Z") else "string"
         elements.append({"id": field_id, "type": FIELD, "value": {"value": {"type": kind, "value": text}}})
     return elements

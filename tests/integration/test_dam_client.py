@@ -340,3 +340,28 @@ def test_import_after_token_expiry_refreshes_once(dam, otmm, tmp_path):
 
 def test_find_campaign_by_a_folder_id_that_is_no_campaign(dam, otmm):
     assert dam.find_campaign(otmm.folder_id("LC-2026-0042", "Master Assets")) is None
+
+
+def test_campaigns_found_by_walking_the_tree_when_search_is_not_usable(otmm, dam_cfg):
+    """dam.search.mode: walk reads the folder tree instead of /search/text (instances whose search skips folders)."""
+    from scripts.shared.dam_client import DAMClient
+    cfg = dict(dam_cfg, page_size=2, search={"mode": "walk", "walk_depth": 2})
+    with DAMClient(cfg) as client:
+        otmm.middleware.reset_counters()
+        assert [c["campaign_id"] for c in client.find_campaigns("A1")] == ["LC-2026-0042", "LC-2026-0043",
+                                                                          "LC-2026-0044"]
+        assert [c["campaign_id"] for c in client.find_campaigns("B1", "Global comm")] == ["GM-2026-0007"]
+        assert client.find_campaign("LC-2026-0050")["status"] == "A5"
+    assert counts(otmm, "POST /otmmapi/v6/search/text") == 0
+    with DAMClient(dict(cfg, search={"mode": "walk", "walk_root": otmm.folder_id("LC-2026-0042"),
+                                     "walk_depth": 1})) as client:
+        assert client.find_campaigns("A1") == []  # only the campaign's own subfolders are below that root
+
+
+def test_domain_fields_written_in_domain_value_form(otmm, dam_cfg):
+    from scripts.shared.dam_client import DAMClient
+    with DAMClient(dict(dam_cfg, domain_fields=[STATUS])) as client:
+        assert client.set_campaign_status(otmm.folder_id("LC-2026-0044"), "A1", "A2") == "changed"
+    folder = otmm.state.folders[otmm.folder_id("LC-2026-0044")]
+    assert folder["fields"][STATUS] == {"domain": "A2", "label": None}
+    assert otmm.campaign_status("LC-2026-0044") == "A2"

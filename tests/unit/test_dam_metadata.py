@@ -83,3 +83,11 @@ def test_safe_component_normalises_to_nfc_and_limits_bytes():
     safe = safe_component(long_name)
     assert len(safe.encode("utf-8")) <= 255 and safe.endswith(".jpeg")
     assert safe_component("x" * 400, max_length=50) == "x" * 50
+
+
+def test_domain_fields_written_as_domain_values():
+    element = to_elements({"F.STATUS": "A2", "F.OTHER": "x"}, domain_fields=["F.STATUS"])[1]
+    assert element == {"id": "F.STATUS", "type": "com.artesia.metadata.MetadataField",
+                       "value": {"value": {"type": "com.artesia.metadata.DomainValue",
+                                           "field_value": {"type": "string", "value": "A2"}}}}
+    assert flatten({"metadata_element_list": [element]}) == {"F.STATUS": "A2"}
