@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import time
+from email.utils import parseaddr
 
 from .errors import ServiceError
 
@@ -204,8 +205,9 @@ class Notifier(object):
             if not _plausible_address(address):
                 log.warning("Ignoring recipient %r of %s: not an email address", address, template)
                 continue
-            if address.lower() not in seen:
-                seen.add(address.lower())
+            key = parseaddr(address)[1].lower() or address.lower()
+            if key not in seen:
+                seen.add(key)
                 out.append(address)
         return out
 

@@ -56,7 +56,7 @@ def config(**notify):
 # -- recipients --------------------------------------------------------------------------------------------------
 def test_recipients_merge_defaults_per_template_and_extra_without_duplicates():
     n = Notifier(config(recipients={"a1_to_a2_complete": ["brand@example.com"], "run_error": "oncall@example.com"}))
-    got = n.recipients("a1_to_a2_complete", ("agency@studio.example", "OPS@example.com"))
+    got = n.recipients("a1_to_a2_complete", ("agency@studio.example", "OPS@example.com", "Lead <LEAD@example.com>"))
     assert got == ["ops@example.com", "Team Lead <lead@example.com>", "brand@example.com", "agency@studio.example"]
     assert n.recipients("run_error") == ["ops@example.com", "Team Lead <lead@example.com>", "oncall@example.com"]
 
