@@ -119,6 +119,7 @@ class SandboxMiddleware(object):
             if rule.latency_ms:
                 time.sleep(rule.latency_ms / 1000.0)
             if rule.drop:
+                start_response("500 Dropped", [("Content-Length", "0")])  # never sent: the socket is closed first
                 _drop_connection(environ)
                 return []
             if rule.status:

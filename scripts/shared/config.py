@@ -22,7 +22,7 @@ NUMERIC_KEYS = {
     "dam.retry.max_attempts", "dam.retry.backoff_base_seconds", "dam.retry.backoff_max_seconds", "dam.page_size",
     "dam.job_poll_deadline_seconds",
     "box.connect_timeout_seconds", "box.read_timeout_seconds", "box.chunked_upload_threshold_mb",
-    "box.max_retry_wait_seconds", "box.max_calls_per_minute", "box.max_uploads_per_minute",
+    "box.max_retry_wait_seconds", "box.max_calls_per_minute", "box.max_uploads_per_minute", "box.download_attempts",
     "database.port", "database.connect_timeout_seconds", "database.pool_min", "database.pool_max",
     "transfer.concurrency", "transfer.max_file_bytes", "transfer.chunk_bytes", "transfer.lease_seconds",
     "transfer.backoff_base_seconds", "transfer.backoff_max_seconds", "transfer.alert_after_failures",
