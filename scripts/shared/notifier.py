@@ -113,6 +113,18 @@ def _scrub(text, url):
     return text
 
 
+def _redact(text, secrets):
+    """Last line of defence: a configured secret (config['secrets']) that reached an email becomes [redacted]."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+            escaped = secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+                '"', "&#34;").replace("'", "&#39;")
+            if escaped != secret:
+                text = text.replace(escaped, "[redacted]")
+    return text
+
+
 def _scrubbing_session(url):
     """A requests session whose network errors do not repeat the webhook URL (http_retry logs their text)."""
     import requests
@@ -189,7 +201,8 @@ class Notifier(object):
         subject = " ".join(self.env.from_string(SUBJECTS[template]).render(**context).split())
         html = self.env.get_template(template + ".html").render(subject=subject, **context)
         text = self.env.get_template(template + ".txt").render(subject=subject, **context)
-        return subject, html, text
+        secrets = self.config.get("secrets") or ()
+        return _redact(subject, secrets), _redact(html, secrets), _redact(text, secrets)
 
     def recipients(self, template, extra=()):
         """default_recipients + recipients[template] + extra, without duplicates (case-insensitive).
@@ -327,6 +340,6 @@ class Notifier(object):
         suffix = {"start": "/start", "fail": "/fail"}.get(kind, "")
         try:
             import requests
-            requests.get(url.rstrip("/") + suffix, timeout=10)
+            requests.get(url.rstrip("/") + suffix, timeout=(5, 10))
         except Exception as exc:
             log.warning("Health-check ping (%s) failed: %s", kind, type(exc).__name__)

@@ -262,3 +262,12 @@ def test_health_ping_never_raises_and_is_a_no_op_when_unset(caplog):
     with caplog.at_level(logging.WARNING):
         Notifier(config(healthcheck_url=url)).ping_health("fail")
     assert "Health-check ping (fail) failed" in caplog.text and "ping-uuid" not in caplog.text
+
+
+def test_a_configured_secret_never_reaches_an_email():
+    cfg = dict(config(), secrets=["s3cr3t&<token>", "db-Password-9"])
+    ctx = dict(sample_contexts()["run_error"], error="connect failed for ferrero_user:db-Password-9@db",
+               fix="token was s3cr3t&<token>")
+    subject, html, text = Notifier(cfg).render("run_error", ctx)
+    for body in (subject, html, text):
+        assert "db-Password-9" not in body and "s3cr3t" not in body and "[redacted]" in body
