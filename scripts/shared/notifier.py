@@ -4,15 +4,35 @@ Every notification is de-duplicated through the ``notifications`` table, keyed b
 content hash): the same failure is reported once, not every five minutes. A failing mail server or webhook is a
 warning recorded as "failed" (a later tick sends it); it never fails or rolls back the asset work.
 
+Public interface (the workflows call these):
+  Notifier(config, store=None, dry_run=False)      config = the whole loaded config dict (smtp, notifications,
+                                                   optional secrets); store = the dedupe store (Database)
+  .send_email(template, campaign_id, context, extra_recipients=())
+                                                   -> "sent" | "duplicate" | "failed" | "dry_run" | "no_recipients"
+  .send_webhook(event, campaign_id, payload)       -> same, or "disabled" without notifications.webhook_url
+  .render(template, context)                       -> (subject, html, text); raises jinja2.UndefinedError when the
+                                                   context lacks a key a template uses (StrictUndefined)
+  .ping_health(kind)                               kind "start" | "success" | "fail"; never raises
+  check_smtp(config)                               connect + TLS + login without sending (test_connection.py)
+Dedupe store protocol: store.notification_should_send(campaign_id, template, content_hash, channel) -> bool and
+store.notification_record(campaign_id, template, content_hash, channel, status, error=None).
+content_hash = sha256 of canonical JSON of (template, sorted recipients, context without run_id / generated_at).
+
 Context every workflow template receives (reporting.message_context builds it):
-  workflow, run_id, generated_at,
-  campaign   {campaign_id, name, type, status_before, status_after, folder_id, box_folder_url, dam_url},
-  assets     [{tracking_id, filename, folder_path, size, url, outcome, rejection: [{label, value}]}],
-  failures   [{tracking_id, filename, reason, fix}],
-  quarantined [{filename, reason, fix}],
-  next_steps
-daily_summary_report: {date, generated_at, workflows[], failures[], inbox_waiting, stuck[], totals{}}
-run_error: {workflow, run_id, generated_at, date, error, fix, campaign (or None), attempts}
+  workflow ("A1→A2"), run_id, generated_at (ISO),
+  campaign   {campaign_id, name, type, status_before, status_after, folder_id, box_folder_url (or None),
+              dam_url (or None)},
+  assets     [{tracking_id, filename, folder_path ("" at top), size, url (Box or DAM link, or None),
+               outcome (uploaded|adopted|new_version|imported|...), rejection: [{label, value}] (A5 only, else [])}],
+  failures   [{tracking_id (or None), filename, reason, fix}],
+  quarantined [{filename, reason, fix}]   (A2→A3 only, else []),
+  next_steps (str)
+daily_summary_report: {date, generated_at, workflows: [{workflow, campaigns_advanced, assets_moved, failures,
+  rejections, quarantined}], failures: [{workflow, campaign_id, tracking_id, reason, at}], inbox_waiting (int or
+  None when Box could not be asked), stuck: [{workflow, campaign_id, state, since, last_error}],
+  totals: {campaigns_advanced, assets_moved, failures, rejections, quarantined}}
+run_error: {workflow, run_id, generated_at, date, error, fix, campaign (or None), attempts (or None)}
+  (date makes the alert once per fault and day; attempts is set for a campaign that failed N times in a row)
 """
 import hashlib
 import hmac
