@@ -122,18 +122,20 @@ def test_200_mb_download_keeps_memory_flat(otmm, dam_cfg, tmp_path):
     size = 200 * 1024 * 1024
     asset_id = otmm.add_asset(otmm.folder_id("GM-2026-0007", "Final Assets"), "big.mp4", size=size)
     script = (
-        "import json, resource, sys\n"
+        "import json, sys\n"
+        "def hwm():  # VmHWM: this process's own peak (ru_maxrss would keep the forking parent's peak across exec)\n"
+        "    return int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])\n"
         "sys.path.insert(0, {root!r})\n"
         "from scripts.shared.dam_client import DAMClient\n"
         "cfg, asset_id, dest = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]\n"
         "with DAMClient(cfg) as client:\n"
         "    client.ping()\n"
-        "    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    base = hwm()\n"
         "    result = client.download_asset(asset_id, dest, name='big.mp4', expected_size={size})\n"
-        "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    peak = hwm()\n"
         "    meta = {{{tid!r}: 'BIG001', {src!r}: 'box-1'}}\n"
         "    imported = client.import_asset(sys.argv[4], result['path'], meta, 'BIG001_it_big.mp4')\n"
-        "    peak_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    peak_import = hwm()\n"
         "print(json.dumps(dict(result, base_kb=base, peak_kb=peak, peak_import_kb=peak_import, imported=imported)))\n"
         ).format(root=ROOT, size=size, tid=SPECIAL["tracking_id"], src=SPECIAL["source_file_id"])
     target = otmm.folder_id("LC-2026-0042", "Final Assets")
