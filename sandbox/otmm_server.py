@@ -5,6 +5,20 @@ listeners share one in-memory state: plain HTTP with OAuth2 bearer tokens (``oau
 *requires* a client certificate from the sandbox CA (``mtls_base_url``, the gateway: no token needed there).
 
 CLI:  python -m sandbox.otmm_server [--seed FILE] [--port N] [--mtls-port M] [--data-dir DIR]
+      (prints DAM_BASE_URL, DAM_AUTH_URL, DAM_MTLS_BASE_URL, DAM_CA_BUNDLE, ... as JSON on one line)
+
+Control endpoints (besides the counters/faults/log ones of sandbox.common), JSON in and out:
+  GET  /_sandbox/state               every campaign: folder id, status, locked, assets (path, name, size, sha1, fields)
+  GET  /_sandbox/imported            assets created through POST /assets
+  POST /_sandbox/assets_under        {"folder_id"} -> {"assets": [...]}
+  POST /_sandbox/campaigns           a campaign spec as in the seed -> {"folder_id"}
+  POST /_sandbox/folder              {"number", "path": [names]} -> {"folder_id"}
+  POST /_sandbox/assets              {"folder_id", "name", "size", "mime", "fields"} -> {"asset_id"}
+  POST /_sandbox/campaign_status     {"number", "status"}
+  POST /_sandbox/lock                {"number", "user"}  (a person holds the folder's lock; user null releases it)
+  POST /_sandbox/expire_tokens
+  POST /_sandbox/fail_next_imports   {"count"}  (the next import jobs end FAILED)
+  POST /_sandbox/settings            {"job_delay", "token_lifetime", "token_shape": "oauth2"|"otmm"}
 """
 import argparse
 import hashlib
@@ -462,6 +476,10 @@ class OTMMApp(object):
                 return {"asset_id": s.add_asset(payload["folder_id"], payload)}
             if path == "/_sandbox/folder" and method == "POST":  # {"number", "path": ["Master Assets", ...]}
                 return {"folder_id": folder_by_path(s, payload["number"], payload.get("path") or [])}
+            if path == "/_sandbox/imported" and method == "GET":
+                return {"assets": imported_assets(s)}
+            if path == "/_sandbox/assets_under" and method == "POST":  # {"folder_id"}
+                return {"assets": assets_under(s, payload["folder_id"])}
             if path == "/_sandbox/lock" and method == "POST":  # {"number", "user"}: a person holds the lock
                 campaign_folder(s, payload["number"])["locked_by"] = payload.get("user")
                 return {"ok": True}
@@ -489,6 +507,28 @@ def folder_by_path(state, number, path):
         current = next(k["asset_id"] for k in state.children(current)
                        if k["asset_id"] in state.folders and k["name"].lower() == name.lower())
     return current
+
+
+def assets_under(state, folder_id):
+    out, seen, stack = [], set(), [(folder_id, [])]
+    while stack:
+        fid, path = stack.pop()
+        for k in state.children(fid):
+            if k["asset_id"] in seen:
+                continue
+            seen.add(k["asset_id"])
+            if k["asset_id"] in state.folders:
+                stack.append((k["asset_id"], path + [k["name"]]))
+            else:
+                out.append({"asset_id": k["asset_id"], "path": "/".join(path), "name": k["name"], "size": k["size"],
+                            "sha1": state.sha1(k), "import_job_id": k["import_job_id"], "fields": dict(k["fields"])})
+    return sorted(out, key=lambda a: (a["path"], a["name"]))
+
+
+def imported_assets(state):
+    return [{"asset_id": a["asset_id"], "name": a["name"], "parent_ids": list(a["parent_ids"]), "size": a["size"],
+             "sha1": state.sha1(a), "import_job_id": a["import_job_id"], "fields": dict(a["fields"])}
+            for a in state.assets.values() if a["import_job_id"]]
 
 
 def set_field_by_number(state, number, field, value):
@@ -632,27 +672,12 @@ class OTMMSandbox(object):
     def assets_under(self, folder_id):
         """[{asset_id, path, name, size, sha1, import_job_id, fields}] of every asset below ``folder_id``."""
         with self.state.lock:
-            out, seen, stack = [], set(), [(folder_id, [])]
-            while stack:
-                fid, path = stack.pop()
-                for k in self.state.children(fid):
-                    if k["asset_id"] in seen:
-                        continue
-                    seen.add(k["asset_id"])
-                    if k["asset_id"] in self.state.folders:
-                        stack.append((k["asset_id"], path + [k["name"]]))
-                    else:
-                        out.append({"asset_id": k["asset_id"], "path": "/".join(path), "name": k["name"],
-                                    "size": k["size"], "sha1": self.state.sha1(k), "import_job_id": k["import_job_id"],
-                                    "fields": dict(k["fields"])})
-            return sorted(out, key=lambda a: (a["path"], a["name"]))
+            return assets_under(self.state, folder_id)
 
     def imported_assets(self):
         """Every asset created through POST /assets (with its import job id)."""
         with self.state.lock:
-            return [{"asset_id": a["asset_id"], "name": a["name"], "parent_ids": list(a["parent_ids"]),
-                     "size": a["size"], "sha1": self.state.sha1(a), "import_job_id": a["import_job_id"],
-                     "fields": dict(a["fields"])} for a in self.state.assets.values() if a["import_job_id"]]
+            return imported_assets(self.state)
 
     def asset_content_sha1(self, asset_id):
         with self.state.lock:

@@ -96,6 +96,10 @@ def test_control_endpoints(otmm):
     assert body["token_info"]["oauth_token"]["expiresIn"] == 60
     control(otmm, "POST", "/_sandbox/fail_next_imports", {"count": 2})
     assert otmm.state.fail_next_imports == 2
+    under = control(otmm, "POST", "/_sandbox/assets_under", {"folder_id": new["folder_id"]})["assets"]
+    assert [(a["path"], a["name"], a["fields"]) for a in under] == [("Master Assets", "late.jpg",
+                                                                     {SPECIAL["tracking_id"]: "ABC123"})]
+    assert control(otmm, "GET", "/_sandbox/imported") == {"assets": []}
 
 
 def test_a_2_gb_asset_is_served_as_a_stream(otmm):
