@@ -107,7 +107,8 @@ def test_four_overlapping_ticks_over_eight_campaigns(pg_server, tmp_path, pki_di
         for folder in tree["folders"].values():
             files = box_files(folder)
             assert len(files) == 2 and all(f["versions"] == 1 for f in files.values())
-        assert sorted(s.split()[1] for s in subjects(lab)) == sorted(numbers)
+        mails = subjects(lab)
+        assert sorted(s.split()[1] for s in mails) == sorted(numbers), mails
         claims = db_rows(lab, "SELECT count(*) AS n FROM asset_events WHERE event_type = 'status_changed'")
         assert claims[0]["n"] == 8
 
