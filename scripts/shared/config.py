@@ -35,7 +35,9 @@ PATH_KEYS = {"box.config_path", "dam.mtls_cert_path", "dam.ca_bundle", "box.ca_b
              "transfer.temp_dir", "logging.dir"}
 # Keys whose values are secrets: never logged, never emailed (the log redaction filter is fed from these).
 SECRET_KEYS = {"dam.client_secret", "dam.password", "dam.mtls_cert_password", "database.password",
-               "smtp.password", "notifications.webhook_secret"}
+               "smtp.password", "notifications.webhook_secret",
+               # these URLs usually carry a token in their path (Slack-style hooks, healthchecks.io)
+               "notifications.webhook_url", "notifications.healthcheck_url"}
 
 BOX_CONFIG_HELP = ("Box-config.json not found at {path}: it must sit one folder above the project "
                    "(../Box-config.json)")

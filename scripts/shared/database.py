@@ -377,14 +377,18 @@ class Database(object):
 
     # -- notifications (de-duplication store for the notifier) ------------------------------------------------
     def notification_should_send(self, campaign_id, template, content_hash, channel):
-        """True when this exact notification was not sent yet (new, or an earlier attempt failed)."""
+        """Claim this notification for sending: True when it was never sent (new, or an earlier attempt failed)
+        and no other run is sending it right now. A claim left by a run that died expires after 10 minutes."""
+        key = (campaign_id or "", template, channel, content_hash)
         with self.cursor() as cur:
             cur.execute("INSERT INTO notifications (campaign_id, template, channel, content_hash) "
                         "VALUES (%s, %s, %s, %s) ON CONFLICT (campaign_id, template, channel, content_hash) "
-                        "DO NOTHING", (campaign_id or "", template, channel, content_hash))
-            cur.execute("SELECT status FROM notifications WHERE campaign_id = %s AND template = %s AND "
-                        "channel = %s AND content_hash = %s", (campaign_id or "", template, channel, content_hash))
-            return cur.fetchone()["status"] != "sent"
+                        "DO NOTHING", key)
+            cur.execute("UPDATE notifications SET status = 'sending', updated_at = now() "
+                        "WHERE campaign_id = %s AND template = %s AND channel = %s AND content_hash = %s "
+                        "AND (status IN ('pending', 'failed') OR (status = 'sending' AND "
+                        "updated_at < now() - interval '10 minutes')) RETURNING id", key)
+            return cur.fetchone() is not None
 
     def notification_record(self, campaign_id, template, content_hash, channel, status, error=None):
         with self.cursor() as cur:

@@ -169,3 +169,11 @@ def test_notification_dedupe_store(database):
     database.notification_record("LC-1", "a1_to_a2_complete", "h1", "email", "sent")
     assert not database.notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
     assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h2", "email")
+
+
+def test_two_senders_of_one_notification_only_one_wins(database):
+    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")
+    assert not database.notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")  # being sent
+    with database.cursor() as cur:
+        cur.execute("UPDATE notifications SET updated_at = now() - interval '11 minutes'")
+    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")  # sender died
