@@ -13,7 +13,7 @@ import threading
 import time
 
 from .dam_auth import MTLSFiles, TokenCache
-from .dam_metadata import flatten, to_elements
+from .dam_metadata import as_text, flatten, to_elements
 from .errors import ServiceError, SuiteError
 from .http_retry import RetryPolicy, send_with_retry, url_path
 from .safe_names import safe_component
@@ -163,12 +163,12 @@ class DAMClient(object):
     def _campaign(self, folder):
         values = flatten(folder.get("metadata"))
         f = self.campaign_fields
-        return {"folder_id": folder["asset_id"], "campaign_id": _text(values.get(f.get("campaign_id"))),
-                "name": _text(values.get(f.get("campaign_name"))) or folder.get("name"),
-                "status": _text(values.get(f.get("campaign_status"))),
-                "type": _text(values.get(f.get("campaign_type"))),
-                "global_master_campaign_id": _text(values.get(f.get("global_master_campaign_id"))),
-                "agency_email": _text(values.get(f.get("agency_email"))),
+        return {"folder_id": folder["asset_id"], "campaign_id": as_text(values.get(f.get("campaign_id"))),
+                "name": as_text(values.get(f.get("campaign_name"))) or folder.get("name"),
+                "status": as_text(values.get(f.get("campaign_status"))),
+                "type": as_text(values.get(f.get("campaign_type"))),
+                "global_master_campaign_id": as_text(values.get(f.get("global_master_campaign_id"))),
+                "agency_email": as_text(values.get(f.get("agency_email"))),
                 "created": folder.get("date_imported")}
 
     def get_campaign(self, folder_id):
@@ -182,7 +182,7 @@ class DAMClient(object):
         search = self.cfg.get("search") or {}
         if (search.get("mode") or "search") == "walk":
             return [f for f in self._walk_folders(search)
-                    if _text(flatten(f.get("metadata")).get(field_id)) == str(value).strip()]
+                    if as_text(flatten(f.get("metadata")).get(field_id)) == str(value).strip()]
         condition = {"search_condition_list": {"search_condition": [{
             "type": "com.artesia.search.SearchScalarCondition", "metadata_field_id": field_id,
             "relational_operator_id": search.get("operator_id") or "ARTESIA.OPERATOR.CHAR.IS", "value": value}]}}
@@ -428,8 +428,8 @@ class DAMClient(object):
             if self._is_folder(item):
                 continue
             values = flatten(item.get("metadata"))
-            if _text(values.get(self.fields["tracking_id"])) == tracking_id and \
-                    _text(values.get(self.fields["source_file_id"])) == str(source_file_id):
+            if as_text(values.get(self.fields["tracking_id"])) == tracking_id and \
+                    as_text(values.get(self.fields["source_file_id"])) == str(source_file_id):
                 return item["asset_id"]
         return None
 
@@ -535,13 +535,6 @@ def _unwrap_job(doc):
             return value.get("job") or value
     return doc.get("job") or doc
 
-
-def _text(value):
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value).strip()
 
 
 class MultipartStream(object):

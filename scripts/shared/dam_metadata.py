@@ -66,3 +66,12 @@ def to_elements(values, domain_fields=()):
         kind = "datetime" if len(text) >= 20 and text[:4].isdigit() and text.endswith("Z") else "string"
         elements.append({"id": field_id, "type": FIELD, "value": {"value": {"type": kind, "value": text}}})
     return elements
+
+
+def as_text(value):
+    """A field value as display text: None stays None, lists are joined, strings are trimmed."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value).strip()

@@ -18,7 +18,7 @@ from .errors import LeaseLostError, SuiteError
 from .logging_setup import log_context
 from .progress import Progress
 from .reporting import campaign_context, message_context, send, send_run_error, webhook
-from .runtime import Runtime
+from .tick import run_tick
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +48,7 @@ class WorkflowSpec(object):
 
 def run_workflow(spec, config, args):
     """One cron tick of ``spec``; returns the exit code."""
-    rt = Runtime(config, args, spec.workflow)
-    try:
-        rt.start()
-        if not rt.dry_run:
-            rt.notifier.ping_health("start")
-        code = _tick(spec, rt)
-        if not rt.dry_run:
-            rt.notifier.ping_health("success" if code in (EXIT_OK, EXIT_BUSY) else "fail")
-        return code
-    except LeaseLostError:
-        raise
-    except SuiteError as exc:
-        log.error("%s run stopped before it could process assets: %s", spec.label, exc)
-        if not rt.dry_run:
-            send_run_error(rt, spec.label, exc)
-            rt.notifier.ping_health("fail")
-        return EXIT_FAILED
-    finally:
-        rt.close()
+    return run_tick(config, args, spec.workflow, spec.label, lambda rt: _tick(spec, rt))
 
 
 def _tick(spec, rt):

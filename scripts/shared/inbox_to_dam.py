@@ -14,7 +14,7 @@ from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
 from .errors import InputError, LeaseLostError, ServiceError, SuiteError
 from .logging_setup import log_context
 from .reporting import campaign_context, message_context, send, send_run_error
-from .runtime import Runtime
+from .tick import run_tick
 from .v2_names import parse_v2_name
 
 log = logging.getLogger(__name__)
@@ -26,25 +26,7 @@ INBOX = {"campaign_id": "A2→A3 inbox", "name": "Files that need attention", "t
 
 
 def run(config, args):
-    rt = Runtime(config, args, WORKFLOW)
-    try:
-        rt.start()
-        if not rt.dry_run:
-            rt.notifier.ping_health("start")
-        code = _tick(rt)
-        if not rt.dry_run:
-            rt.notifier.ping_health("success" if code in (EXIT_OK, EXIT_BUSY) else "fail")
-        return code
-    except LeaseLostError:
-        raise
-    except SuiteError as exc:
-        log.error("%s run stopped before it could process files: %s", LABEL, exc)
-        if not rt.dry_run:
-            send_run_error(rt, LABEL, exc)
-            rt.notifier.ping_health("fail")
-        return EXIT_FAILED
-    finally:
-        rt.close()
+    return run_tick(config, args, WORKFLOW, LABEL, _tick)
 
 
 def _tick(rt):

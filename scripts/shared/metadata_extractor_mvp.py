@@ -4,6 +4,7 @@ What the suite reads from an asset (the MVP fields), what it shows of a rejectio
 what it writes on a localised asset it imports (master's MVP fields, Description and Language from the file name,
 forced values such as STATE = Local, TRACKING_ID and the source Box file id).
 """
+from .dam_metadata import as_text
 
 
 class MetadataMapper(object):
@@ -19,7 +20,7 @@ class MetadataMapper(object):
         return {field: metadata.get(field) for field in self.mvp}
 
     def rejection_details(self, metadata):
-        return [{"id": r["id"], "label": r["label"], "value": _text(metadata.get(r["id"]))} for r in self.rejection]
+        return [{"id": r["id"], "label": r["label"], "value": as_text(metadata.get(r["id"]))} for r in self.rejection]
 
     def is_not_approved(self, metadata):
         """True when ECOMMERCE STATUS is the configured NOT APPROVED value.
@@ -28,7 +29,7 @@ class MetadataMapper(object):
         inner words must match exactly, so "NOT APPROVED YET" or "APPROVED" do not count, and an empty status
         never does.
         """
-        value = _text(metadata.get(self.special["ecommerce_status"]))
+        value = as_text(metadata.get(self.special["ecommerce_status"]))
         return bool(value) and " ".join(value.split()).casefold() == " ".join(self.not_approved.split()).casefold()
 
     def build_upload_metadata(self, master_mvp, tracking_id, language, description, source_file_id):
@@ -40,11 +41,3 @@ class MetadataMapper(object):
         values[self.special["source_file_id"]] = str(source_file_id)
         values.update(self.forced)
         return values
-
-
-def _text(value):
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value).strip()
