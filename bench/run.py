@@ -1,0 +1,422 @@
+"""`make bench`: the performance budgets of design §13 (issue 8), measured against the sandbox on loopback.
+
+    .venv/bin/python -m bench.run [--runs N] [--quick] [--only a,b,c,d,e] [--out bench/results.json]
+
+One sandbox lab (OTMM + Box emulators, SMTP catcher, webhook receiver, embedded PostgreSQL) serves every
+measurement; each measured run is the real ``scripts/a1_to_a2_download.py`` as a fresh subprocess on a campaign made
+for it. Measurements:
+
+  (a) peak RSS of the A1->A2 process moving one 2 GiB asset vs one 1 MiB asset (os.wait4 rusage of that child);
+  (b) wall time of A1->A2 for a 1 GiB campaign (8 x 128 MiB) vs curl moving the same bytes (download from the OTMM
+      sandbox to disk, then a Box upload; the same number of parallel lanes as TRANSFER_CONCURRENCY), as a ratio;
+  (c) 40 assets of 1 MiB with 100 ms injected latency on every OTMM and Box request, at concurrency 1, 4 and 8;
+  (d) idle-tick wall time (no A1 campaign at all) vs ``python -c 'import requests'``;
+  (e) HTTP requests per asset of A1->A2, from the sandbox counters (marginal: a 40-asset run minus a 10-asset run).
+
+Prints a table and writes bench/results.json. Runs in about 5 minutes on 2 cores.
+"""
+import argparse
+import json
+import os
+import platform
+import queue
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from sandbox.lab import Lab  # noqa: E402
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+SCRIPT = os.path.join("scripts", "a1_to_a2_download.py")
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------
+def stats(values):
+    values = list(values)
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
+
+
+class Bench(object):
+    def __init__(self, lab, workdir):
+        self.lab = lab
+        self.workdir = workdir
+        self.counter = 0
+
+    # campaigns --------------------------------------------------------------------------------------------------
+    def campaign(self, assets, label):
+        """A fresh A1 Local comm campaign with ``assets`` [(name, size)] in Master Assets; returns its number."""
+        self.counter += 1
+        number = "BN-2099-{:04d}".format(self.counter)
+        self.lab.otmm.add_campaign({
+            "number": number, "name": "Bench {}".format(label), "status": "A1", "type": "Local comm",
+            "global": "GM-2099-0001", "agency": "bench-agency@example.com",
+            "folders": {"Master Assets": {"assets": [{"name": n, "size": s, "mime": "application/octet-stream"}
+                                                     for n, s in assets]},
+                        "Final Assets": {}}})
+        return number
+
+    def run_product(self, number=None, concurrency=4, extra_env=None):
+        """Run the A1->A2 script as a fresh child; returns wall seconds, its own peak RSS (MiB), exit code, output."""
+        env = dict(os.environ)
+        env.pop("DAM_ENV_FILE", None)
+        env.update(self.lab.env())
+        env["TRANSFER_CONCURRENCY"] = str(concurrency)
+        env["DAM_ENV_FILE"] = os.path.join(self.workdir, "no-such.env")
+        env.update(extra_env or {})
+        args = [self.lab.product_python, SCRIPT] + (["--campaign", number] if number else [])
+        out_path = os.path.join(self.workdir, "run-{}.out".format(uuid.uuid4().hex[:8]))
+        with open(out_path, "w") as out:
+            started = time.perf_counter()
+            proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not the bench's other children
+            wall = time.perf_counter() - started
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        with open(out_path) as f:
+            output = f.read()
+        os.remove(out_path)
+        if proc.returncode != 0:
+            raise RuntimeError("A1->A2 run on {} exited {}:\n{}".format(number, proc.returncode, output[-4000:]))
+        if number and self.lab.otmm.campaign_status(number) != "A2":
+            raise RuntimeError("campaign {} did not reach A2:\n{}".format(number, output[-4000:]))
+        return {"wall_s": wall, "peak_rss_mib": usage.ru_maxrss / 1024.0, "output": output}
+
+    def free_box_blobs(self):
+        """Box sandbox keeps uploaded bytes on disk; drop the big ones once measured (the tree stays)."""
+        state = self.lab.box.state
+        with state.lock:
+            for item in list(state.items.values()):
+                blob = item.get("blob")
+                if blob and (item.get("size") or 0) > 4 * MiB and os.path.exists(blob):
+                    os.remove(blob)
+
+    def counters(self):
+        return {"otmm": self.lab.otmm.middleware.snapshot(), "box": self.lab.box.middleware.snapshot()}
+
+    def reset_counters(self):
+        self.lab.otmm.middleware.reset_counters()
+        self.lab.box.middleware.reset_counters()
+
+    def set_latency(self, ms):
+        rules = [{"latency_ms": ms, "path": "/"}] if ms else []
+        self.lab.otmm.middleware.set_faults(rules)
+        self.lab.box.middleware.set_faults(rules)
+
+
+# -- (a) memory --------------------------------------------------------------------------------------------------
+def bench_memory(b, runs, big):
+    small, large = [], []
+    for i in range(runs):
+        small.append(b.run_product(b.campaign([("one-mib.bin", MiB)], "1 MiB"))["peak_rss_mib"])
+        large.append(b.run_product(b.campaign([("two-gib.mov", big)], "2 GiB"))["peak_rss_mib"])
+        b.free_box_blobs()
+        print("  (a) run {}: 1 MiB {:.1f} MiB RSS, {} {:.1f} MiB RSS".format(i + 1, small[-1], _size(big),
+                                                                          large[-1]), flush=True)
+    s, l_ = stats(small), stats(large)
+    return {"asset_bytes": big, "small_peak_rss_mib": s, "large_peak_rss_mib": l_,
+            "difference_mib": l_["median"] - s["median"],
+            "target": "large < 150 MiB and within 20 MiB of small",
+            "met": l_["median"] < 150 and (l_["median"] - s["median"]) <= 20}
+
+
+# -- (b) throughput vs curl --------------------------------------------------------------------------------------
+def _inject_token(sandbox_state):
+    token = uuid.uuid4().hex + uuid.uuid4().hex
+    with sandbox_state.lock:
+        sandbox_state.tokens[token] = time.time() + 3600
+    return token
+
+
+def curl_move(b, asset_ids, lanes):
+    """Download each asset with curl to disk, then upload it with curl (simple multipart upload) to a new Box folder;
+    ``lanes`` workers in parallel. Tokens are put into the sandboxes directly (not timed)."""
+    lab = b.lab
+    otmm_token = _inject_token(lab.otmm.state)
+    box_token = _inject_token(lab.box.state)
+    folder = lab.box.ensure_folder(lab.box.roots["a1_a2"], "curl-{}".format(uuid.uuid4().hex[:8]))
+    scratch = tempfile.mkdtemp(prefix="curl-", dir=b.workdir)
+    work = queue.Queue()
+    for i, asset_id in enumerate(asset_ids):
+        work.put((i, asset_id))
+    errors = []
+
+    def lane():
+        while True:
+            try:
+                i, asset_id = work.get_nowait()
+            except queue.Empty:
+                return
+            path = os.path.join(scratch, "asset-{}".format(i))
+            try:
+                subprocess.run(["curl", "-sS", "-f", "-o", path, "-H", "Authorization: Bearer " + otmm_token,
+                                "{}/v6/assets/{}/contents".format(lab.otmm.oauth_base_url, asset_id)], check=True)
+                attributes = json.dumps({"name": "curl-asset-{}.bin".format(i), "parent": {"id": folder}})
+                subprocess.run(["curl", "-sS", "-f", "-o", os.devnull, "-H", "Authorization: Bearer " + box_token,
+                                "-F", "attributes={};type=application/json".format(attributes),
+                                "-F", "file=@{};type=application/octet-stream".format(path),
+                                "{}/files/content".format(lab.box.upload_base_url)], check=True)
+            except Exception as exc:  # reported after the lanes end
+                errors.append(exc)
+            finally:
+                if os.path.exists(path):
+                    os.remove(path)
+
+    threads = [threading.Thread(target=lane) for _ in range(lanes)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    shutil.rmtree(scratch, ignore_errors=True)
+    if errors:
+        raise RuntimeError("curl baseline failed: {}".format(errors[0]))
+    files = lab.box.tree(folder)["files"]
+    if len(files) != len(asset_ids):
+        raise RuntimeError("curl baseline uploaded {} of {} files".format(len(files), len(asset_ids)))
+    return wall
+
+
+def bench_throughput(b, runs, count, size, concurrency):
+    total = count * size
+    product, curl = [], []
+    for i in range(runs):
+        number = b.campaign([("part-{}.mxf".format(k), size) for k in range(count)], "throughput")
+        ids = [a["asset_id"] for a in b.lab.otmm.snapshot()[number]["assets"]]
+        curl.append(curl_move(b, ids, concurrency))
+        b.free_box_blobs()
+        product.append(b.run_product(number, concurrency=concurrency)["wall_s"])
+        b.free_box_blobs()
+        print("  (b) run {}: A1->A2 {:.2f}s, curl {:.2f}s".format(i + 1, product[-1], curl[-1]), flush=True)
+    ratios = [c / p for c, p in zip(curl, product)]
+    return {"bytes": total, "assets": count, "concurrency": concurrency, "a1_a2_wall_s": stats(product),
+            "curl_wall_s": stats(curl), "a1_a2_mib_s": total / MiB / statistics.median(product),
+            "curl_mib_s": total / MiB / statistics.median(curl), "ratio_of_curl_speed": stats(ratios),
+            "target": ">= 0.9 of curl speed", "met": statistics.median(ratios) >= 0.9}
+
+
+# -- (c) latency-bound concurrency -------------------------------------------------------------------------------
+def _phase_seconds(output):
+    """Seconds between the 'N to do' line and the status change: the parallel transfer phase alone."""
+    import datetime
+    start = end = None
+    for line in output.splitlines():
+        stamp = line[:23]
+        if " to do" in line and start is None:
+            start = stamp
+        if " status A1 -> A2 " in line:
+            end = stamp
+    if not (start and end):
+        return None
+    fmt = "%Y-%m-%d %H:%M:%S,%f"
+    try:
+        return (datetime.datetime.strptime(end, fmt) - datetime.datetime.strptime(start, fmt)).total_seconds()
+    except ValueError:
+        return None
+
+
+def bench_latency(b, runs, count, size, latency_ms, levels):
+    out = {"assets": count, "asset_bytes": size, "latency_ms": latency_ms, "levels": {}}
+    b.set_latency(latency_ms)
+    try:
+        for level in levels:
+            walls, phases = [], []
+            for i in range(runs):
+                number = b.campaign([("tile-{:02d}.jpg".format(k), size) for k in range(count)],
+                                    "latency c{}".format(level))
+                result = b.run_product(number, concurrency=level)
+                walls.append(result["wall_s"])
+                phase = _phase_seconds(result["output"])
+                if phase is not None:
+                    phases.append(phase)
+                print("  (c) concurrency {} run {}: {:.2f}s (transfer phase {})".format(
+                    level, i + 1, walls[-1], "{:.2f}s".format(phase) if phase is not None else "n/a"), flush=True)
+            out["levels"][str(level)] = {"wall_s": stats(walls), "transfer_phase_s": stats(phases) if phases else None}
+    finally:
+        b.set_latency(0)
+    base = out["levels"][str(levels[0])]
+    for level in levels:
+        entry = out["levels"][str(level)]
+        entry["speedup_wall"] = base["wall_s"]["median"] / entry["wall_s"]["median"]
+        if entry["transfer_phase_s"] and base["transfer_phase_s"]:
+            entry["speedup_transfer_phase"] = (base["transfer_phase_s"]["median"] /
+                                               entry["transfer_phase_s"]["median"])
+    top = out["levels"][str(levels[-1])]
+    out["target"] = "concurrency {} >= 6x concurrency {} (whole run)".format(levels[-1], levels[0])
+    out["met"] = top["speedup_wall"] >= 6
+    return out
+
+
+# -- (d) idle tick -----------------------------------------------------------------------------------------------
+def bench_idle(b, runs):
+    idle, baseline = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([b.lab.product_python, "-c", "import requests"], check=True, cwd=ROOT)
+        baseline.append(time.perf_counter() - started)
+        result = b.run_product(None)
+        if "No A1 campaigns found" not in result["output"]:
+            raise RuntimeError("the idle tick found work:\n" + result["output"][-2000:])
+        idle.append(result["wall_s"])
+    print("  (d) idle tick {:.3f}s median, import requests {:.3f}s".format(statistics.median(idle),
+                                                                        statistics.median(baseline)), flush=True)
+    return {"idle_tick_wall_s": stats(idle), "import_requests_wall_s": stats(baseline),
+            "ratio_to_import_requests": statistics.median(idle) / statistics.median(baseline),
+            "target": "idle tick < 0.5 s", "met": statistics.median(idle) < 0.5}
+
+
+# -- (e) requests per asset --------------------------------------------------------------------------------------
+def _merged(snap):
+    out = {}
+    for side in ("otmm", "box"):
+        for key, n in snap[side]["by_endpoint"].items():
+            out["{} {}".format(side, key)] = n
+    return out
+
+
+def bench_requests(b, small_n, large_n):
+    per_run = {}
+    for n in (small_n, large_n):
+        number = b.campaign([("img-{:02d}.png".format(k), 200000) for k in range(n)], "requests {}".format(n))
+        b.reset_counters()
+        b.run_product(number)
+        per_run[n] = _merged(b.counters())
+    keys = sorted(set(per_run[small_n]) | set(per_run[large_n]))
+    marginal = {k: (per_run[large_n].get(k, 0) - per_run[small_n].get(k, 0)) / float(large_n - small_n)
+                for k in keys}
+    listing = {k: v for k, v in marginal.items() if "/children" in k or "/search" in k}
+    per_asset = sum(v for k, v in marginal.items() if k not in listing)
+    fixed = sum(per_run[large_n].values()) - per_asset * large_n
+    print("  (e) {:.2f} requests per asset beyond listing pages".format(per_asset), flush=True)
+    return {"runs": {str(k): v for k, v in per_run.items()}, "per_asset_by_endpoint": marginal,
+            "per_asset": per_asset, "listing_per_asset": sum(listing.values()), "fixed_per_campaign": fixed,
+            "target": "<= 4 requests per asset beyond listing pages", "met": per_asset <= 4}
+
+
+# -- table ---------------------------------------------------------------------------------------------------------
+def _size(n):
+    return "{:.0f} GiB".format(n / GiB) if n >= GiB else "{:.0f} MiB".format(n / MiB)
+
+
+def _spread(s, fmt="{:.2f}"):
+    return "{} ({}-{}, n={})".format(fmt.format(s["median"]), fmt.format(s["min"]), fmt.format(s["max"]),
+                                     len(s["runs"]))
+
+
+def table(results):
+    rows = []
+    a = results.get("a_memory")
+    if a:
+        rows.append(("(a) peak RSS, 1 MiB asset", _spread(a["small_peak_rss_mib"], "{:.1f}") + " MiB", ""))
+        rows.append(("(a) peak RSS, {} asset".format(_size(a["asset_bytes"])),
+                     _spread(a["large_peak_rss_mib"], "{:.1f}") + " MiB",
+                     "< 150 MiB, +{:.1f} MiB vs 1 MiB (<= 20): {}".format(a["difference_mib"], _ok(a["met"]))))
+    bb = results.get("b_throughput")
+    if bb:
+        rows.append(("(b) A1->A2, {} x {} (c={})".format(bb["assets"], _size(bb["bytes"] // bb["assets"]),
+                                                          bb["concurrency"]),
+                     _spread(bb["a1_a2_wall_s"]) + " s", "{:.0f} MiB/s".format(bb["a1_a2_mib_s"])))
+        rows.append(("(b) curl, same bytes, {} lanes".format(bb["concurrency"]), _spread(bb["curl_wall_s"]) + " s",
+                     "{:.0f} MiB/s".format(bb["curl_mib_s"])))
+        rows.append(("(b) speed as a fraction of curl", _spread(bb["ratio_of_curl_speed"]),
+                     ">= 0.9: " + _ok(bb["met"])))
+    c = results.get("c_latency")
+    if c:
+        for level, entry in c["levels"].items():
+            phase = entry.get("transfer_phase_s")
+            rows.append(("(c) {} x 1 MiB, {} ms latency, c={}".format(c["assets"], c["latency_ms"], level),
+                         _spread(entry["wall_s"]) + " s",
+                         "x{:.2f} whole run{}".format(entry["speedup_wall"],
+                                                     ", x{:.2f} transfer phase ({:.2f} s)".format(
+                                                         entry["speedup_transfer_phase"], phase["median"])
+                                                     if entry.get("speedup_transfer_phase") else "")))
+        rows.append(("(c) target c=8 >= 6x c=1 (whole run)", "", _ok(c["met"])))
+    d = results.get("d_idle")
+    if d:
+        rows.append(("(d) idle tick (no A1 campaign)", _spread(d["idle_tick_wall_s"], "{:.3f}") + " s",
+                     "< 0.5 s: " + _ok(d["met"])))
+        rows.append(("(d) python -c 'import requests'", _spread(d["import_requests_wall_s"], "{:.3f}") + " s",
+                     "idle tick = {:.1f}x this".format(d["ratio_to_import_requests"])))
+    e = results.get("e_requests")
+    if e:
+        rows.append(("(e) HTTP requests per asset (A1->A2)", "{:.2f}".format(e["per_asset"]),
+                     "<= 4 beyond listing: {}; listing {:.2f}/asset, fixed {:.0f}/campaign".format(
+                         _ok(e["met"]), e["listing_per_asset"], e["fixed_per_campaign"])))
+    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["| {} | {} | {} |".format("measurement".ljust(width[0]), "median (min-max, runs)".ljust(width[1]),
+                                       "target / note".ljust(width[2])),
+             "|{}|{}|{}|".format("-" * (width[0] + 2), "-" * (width[1] + 2), "-" * (width[2] + 2))]
+    for r in rows:
+        lines.append("| {} | {} | {} |".format(r[0].ljust(width[0]), r[1].ljust(width[1]), r[2].ljust(width[2])))
+    return "\n".join(lines)
+
+
+def _ok(flag):
+    return "met" if flag else "MISSED"
+
+
+def machine():
+    info = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()}
+    try:
+        with open("/proc/meminfo") as f:
+            info["mem_gib"] = round(int(f.readline().split()[1]) / 1024.0 / 1024.0, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return info
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
+    parser.add_argument("--quick", action="store_true", help="1 run each, 256 MiB instead of 2 GiB in (a)")
+    parser.add_argument("--only", default="d,e,a,b,c", help="which measurements, e.g. a,d")
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results.json"))
+    parser.add_argument("--workdir", help="keep the lab here (default: a temp dir, removed afterwards)")
+    args = parser.parse_args(argv)
+    runs = 1 if args.quick else args.runs
+    only = [x.strip() for x in args.only.split(",") if x.strip()]
+    workdir = args.workdir or tempfile.mkdtemp(prefix="dam-bench-")
+    results = {"machine": machine(), "runs": runs, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    started = time.perf_counter()
+    try:
+        with Lab(workdir, seed={"campaigns": []}) as lab:
+            b = Bench(lab, workdir)
+            print("Sandbox up in {:.1f}s (OTMM {}, Box {})".format(time.perf_counter() - started,
+                                                                   lab.otmm.oauth_base_url, lab.box.api_base_url),
+                  flush=True)
+            steps = {
+                "d": ("d_idle", lambda: bench_idle(b, max(runs, 5))),
+                "e": ("e_requests", lambda: bench_requests(b, 10, 40)),
+                "a": ("a_memory", lambda: bench_memory(b, runs, 256 * MiB if args.quick else 2 * GiB)),
+                "b": ("b_throughput", lambda: bench_throughput(b, runs, 8, 128 * MiB, 4)),
+                "c": ("c_latency", lambda: bench_latency(b, runs, 40, MiB, 100, [1, 4, 8])),
+            }
+            for key in only:  # the idle tick first: later steps leave campaigns behind (all in A2, so still idle)
+                name, fn = steps[key]
+                print("{} ...".format(name), flush=True)
+                results[name] = fn()
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results["total_seconds"] = time.perf_counter() - started
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+    print()
+    print(table(results))
+    print("\nmachine: {cpus} cores, {mem} GiB, Python {python}; total {t:.0f}s; results in {out}".format(
+        cpus=results["machine"]["cpus"], mem=results["machine"].get("mem_gib"), python=results["machine"]["python"],
+        t=results["total_seconds"], out=os.path.relpath(args.out, ROOT)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
