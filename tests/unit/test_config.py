@@ -140,3 +140,12 @@ def test_secret_file_readable_by_others_warns(project, caplog):
     load_config(str(cfg_dir / "config.yaml"), env=env)
     assert not any("chmod 600" in r.getMessage() for r in caplog.records)
     assert stat.S_IMODE(os.stat(env["BOX_CONFIG_PATH"]).st_mode) == 0o600
+
+
+def test_every_variable_of_config_yaml_is_documented_in_env_example():
+    import re
+    with open(os.path.join(PROJECT_ROOT, "config", "config.yaml")) as f:
+        used = set(re.findall(r"\$\{([A-Z_0-9]+)", f.read()))
+    with open(os.path.join(PROJECT_ROOT, ".env.example")) as f:
+        documented = set(re.findall(r"^([A-Z_0-9]+)=", f.read(), re.M))
+    assert used - documented == set()
