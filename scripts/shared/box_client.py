@@ -325,22 +325,27 @@ class BoxClient(object):
         return self._chunked(session, file_path, size, sha1)
 
     def _chunked(self, session, file_path, size, sha1):
-        """Parts of the server's part_size with per-part digests, whole-file digest on commit (202 waits)."""
-        parts, whole = [], hashlib.sha1()
+        """Parts of the server's part_size with per-part digests, whole-file digest on commit (202 waits).
+
+        The whole-file digest is the SHA-1 the caller already has (taken while downloading); it is not hashed again
+        here: Box checks it against the parts on commit, so a file that changed meanwhile fails the commit with
+        digest_mismatch (and the next run uploads it again) instead of costing every upload one more pass."""
+        parts = []
         try:
             with open(file_path, "rb") as f:
                 offset = 0
                 while offset < size:
                     data = f.read(session.part_size)
-                    whole.update(data)
+                    if not data:
+                        raise ServiceError("Box", "the file got shorter while it was uploaded", retryable=True,
+                                           fix="the next run uploads the file again")
                     part = self._upload_part(session, data, offset, size)
                     parts.append(part)
                     offset += len(data)
-            if whole.hexdigest() != sha1:
-                raise ServiceError("Box", "the file changed while it was uploaded", retryable=True)
+                    data = None  # drop the part before the next read: one part in memory per thread
             deadline = time.time() + int(self.cfg.get("max_retry_wait_seconds") or 60) * 5
             while True:
-                uploaded = self._call("commit upload", session.commit, whole.digest(), parts=parts)
+                uploaded = self._call("commit upload", session.commit, bytes(bytearray.fromhex(sha1)), parts=parts)
                 if uploaded is not None:
                     return uploaded
                 if time.time() > deadline:
