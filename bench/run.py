@@ -39,6 +39,19 @@ MiB = 1024 * 1024
 GiB = 1024 * MiB
 SCRIPT = os.path.join("scripts", "a1_to_a2_download.py")
 
+# The fresh, small parent of every measured run. Linux carries a process's peak RSS across exec, and a child that
+# the bench (hundreds of MiB: it hosts the sandboxes) spawns starts from the bench's own peak; so the script is
+# started by this tiny process instead, which times it and reads its rusage (RUSAGE_CHILDREN: its only child).
+MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+wall = time.perf_counter() - started
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as f:
+    json.dump({"returncode": code, "wall_s": wall, "maxrss_kib": u.ru_maxrss, "cpu_s": u.ru_utime + u.ru_stime}, f)
+"""
+
 
 # -- helpers -----------------------------------------------------------------------------------------------------
 def stats(values):
@@ -75,12 +88,15 @@ class Bench(object):
         env.update(extra_env or {})
         args = [self.lab.product_python, SCRIPT] + (["--campaign", number] if number else [])
         out_path = os.path.join(self.workdir, "run-{}.out".format(uuid.uuid4().hex[:8]))
+        usage_path = out_path + ".usage"
         with open(out_path, "w") as out:
-            started = time.perf_counter()
-            proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-            _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not the bench's other children
-            wall = time.perf_counter() - started
-            proc.returncode = os.waitstatus_to_exitcode(status)
+            subprocess.run([sys.executable, "-S", "-c", MEASURE, usage_path] + args, cwd=ROOT, env=env, stdout=out,
+                           stderr=subprocess.STDOUT, check=False)
+        with open(usage_path) as f:
+            usage = json.load(f)
+        os.remove(usage_path)
+        proc = subprocess.CompletedProcess(args, usage["returncode"])
+        wall = usage["wall_s"]
         with open(out_path) as f:
             output = f.read()
         os.remove(out_path)
@@ -88,7 +104,7 @@ class Bench(object):
             raise RuntimeError("A1->A2 run on {} exited {}:\n{}".format(number, proc.returncode, output[-4000:]))
         if number and self.status(number) != "A2":
             raise RuntimeError("campaign {} did not reach A2:\n{}".format(number, output[-4000:]))
-        return {"wall_s": wall, "peak_rss_mib": usage.ru_maxrss / 1024.0, "cpu_s": usage.ru_utime + usage.ru_stime,
+        return {"wall_s": wall, "peak_rss_mib": usage["maxrss_kib"] / 1024.0, "cpu_s": usage["cpu_s"],
                 "output": output}
 
     # the sandbox's snapshot() hashes every asset's content: too slow with gigabytes seeded, so read the state here
