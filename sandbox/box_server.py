@@ -130,17 +130,22 @@ class BoxState(object):
             raise BoxError(404, "not_found", "Not Found")
         return item
 
-    def store_blob(self, source_path):
-        """Move a temp file into the blob store; returns (path, sha1 hex, size). Touches no shared state."""
-        h = hashlib.sha1()
-        size = 0
-        with open(source_path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-                size += len(chunk)
+    def store_blob(self, source_path, known=None):
+        """Move a temp file into the blob store; returns (path, sha1 hex, size). Touches no shared state.
+        ``known`` = (sha1, size) when the caller has already hashed the bytes (no second pass over the file)."""
+        if known is not None:
+            sha1_hex, size = known
+        else:
+            h = hashlib.sha1()
+            size = 0
+            with open(source_path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+                    size += len(chunk)
+            sha1_hex = h.hexdigest()
         target = os.path.join(self.blob_dir, uuid.uuid4().hex)
         os.replace(source_path, target)
-        return target, h.hexdigest(), size
+        return target, sha1_hex, size
 
     def add_folder(self, parent_id, name):
         folder_id = self.new_id()
@@ -708,7 +713,8 @@ class BoxApp(object):
                     os.remove(sess["path"])
                     raise name_in_use(conflict)
                 item = None
-            blob, sha1, size = self.state.store_blob(sess["path"])
+            # the whole-file hash was just verified above, outside the lock: no second pass while holding it
+            blob, sha1, size = self.state.store_blob(sess["path"], known=(h.hexdigest(), sess["size"]))
             if item is not None:
                 item = self.state.new_version(item, blob, sha1, size)
             else:
