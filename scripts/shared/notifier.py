@@ -7,7 +7,8 @@ warning recorded as "failed" (a later tick sends it); it never fails or rolls ba
 Public interface (the workflows call these):
   Notifier(config, store=None, dry_run=False)      config = the whole loaded config dict (smtp, notifications,
                                                    optional secrets); store = the dedupe store (Database)
-  .send_email(template, campaign_id, context, extra_recipients=())
+  .send_email(template, campaign_id, context, extra_recipients=(), attachments=())
+                                                   attachments: [(filename, bytes or str, mimetype)]
                                                    -> "sent" | "duplicate" | "failed" | "dry_run" | "no_recipients"
   .send_webhook(event, campaign_id, payload)       -> same, or "disabled" without notifications.webhook_url
   .render(template, context)                       -> (subject, html, text); raises jinja2.UndefinedError when the
@@ -199,6 +200,22 @@ def check_smtp(config):
                            fix="check SMTP_HOST/SMTP_PORT/SMTP_SECURITY (587 starttls, 465 ssl) and the firewall")
 
 
+def _attach(msg, name, data, mime):
+    """One attachment (filename, bytes or str, mimetype): text/* as UTF-8 text, anything else (or text that is not
+    UTF-8) as base64 bytes."""
+    main, _, sub = (mime or "application/octet-stream").partition("/")
+    if main == "text":
+        try:
+            body = data if isinstance(data, str) else data.decode("utf-8")
+            msg.add_attachment(body, subtype=sub or "plain", charset="utf-8", filename=name)
+            return
+        except UnicodeDecodeError:
+            pass
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    msg.add_attachment(data, maintype=main, subtype=sub or "octet-stream", filename=name)
+
+
 class Notifier(object):
     def __init__(self, config, store=None, dry_run=False):
         self.config = config
@@ -281,11 +298,7 @@ class Notifier(object):
         msg.set_content(text)
         msg.add_alternative(html, subtype="html")
         for name, data, mime in attachments or ():
-            main, _, sub = (mime or "application/octet-stream").partition("/")
-            if main == "text":
-                msg.add_attachment(data.decode("utf-8"), subtype=sub or "plain", charset="utf-8", filename=name)
-            else:
-                msg.add_attachment(data, maintype=main, subtype=sub or "octet-stream", filename=name)
+            _attach(msg, name, data, mime)
         return msg
 
     def _deliver(self, message, to):

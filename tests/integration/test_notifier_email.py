@@ -153,3 +153,25 @@ def test_check_smtp_for_test_connection(notify_config, smtp_catcher):
         check_smtp(dict(notify_config, smtp=dict(notify_config["smtp"], password="Bad-Pass-xyz")))
     assert "login refused" in str(info.value) and "SMTP_PASSWORD" in str(info.value)
     assert "Bad-Pass-xyz" not in str(info.value)
+
+
+def test_attachments_arrive_as_text_and_binary_parts(notify_config, smtp_catcher):
+    """The daily report attaches its CSV: (filename, bytes, mimetype); non-text (or non-UTF-8) data stays bytes."""
+    ctx = sample_contexts()["daily_summary_report"]
+    csv_text = "workflow,campaigns_advanced\nA1→A2,3\n"
+    blob = bytes(range(256))
+    status = Notifier(notify_config).send_email(
+        "daily_summary_report", "", ctx,
+        attachments=[("daily_report_2026-11-24.csv", csv_text.encode("utf-8"), "text/csv"),
+                     ("raw.bin", blob, "application/octet-stream"),
+                     ("latin1.txt", "café".encode("latin-1"), "text/plain")])
+    assert status == "sent"
+    (msg,) = smtp_catcher.messages()
+    assert msg.get_content_type() == "multipart/mixed"
+    assert msg.get_body(("html",)) is not None and msg.get_body(("plain",)) is not None
+    parts = {p.get_filename(): p for p in msg.iter_attachments()}
+    assert sorted(parts) == ["daily_report_2026-11-24.csv", "latin1.txt", "raw.bin"]
+    assert parts["daily_report_2026-11-24.csv"].get_content_type() == "text/csv"
+    assert parts["daily_report_2026-11-24.csv"].get_content().replace("\r\n", "\n") == csv_text
+    assert parts["raw.bin"].get_content() == blob
+    assert parts["latin1.txt"].get_payload(decode=True) == "café".encode("latin-1")   # bytes kept as sent
