@@ -18,7 +18,8 @@ Control endpoints (besides the counters/faults/log ones of sandbox.common), JSON
   POST /_sandbox/lock                {"number", "user"}  (a person holds the folder's lock; user null releases it)
   POST /_sandbox/expire_tokens
   POST /_sandbox/fail_next_imports   {"count"}  (the next import jobs end FAILED)
-  POST /_sandbox/settings            {"job_delay", "token_lifetime", "token_shape": "oauth2"|"otmm"}
+  POST /_sandbox/settings            {"job_delay", "token_lifetime", "token_shape": "oauth2"|"otmm",
+                                      "max_page_size": N (children pages capped below the client's limit; 0 = off)}
 """
 import argparse
 import hashlib
@@ -72,6 +73,7 @@ class State(object):
         self.job_delay = 0.2
         self.token_lifetime = 3600
         self.fail_next_imports = 0
+        self.max_page_size = 0  # 0: children pages as large as the client asks
         self.root_id = self.new_folder("Campaigns", None, {})["asset_id"]
 
     def new_id(self):
@@ -340,6 +342,8 @@ class OTMMApp(object):
         self.folder(folder_id)
         after = int(req.args.get("after", 0))
         limit = int(req.args.get("limit", 25)) or 10 ** 9
+        if self.state.max_page_size:  # a server that caps the page below the requested limit
+            limit = min(limit, self.state.max_page_size)
         kids = self.state.children(folder_id)[after:after + limit]
         return self.json({"folder_children": {"asset_list": [self.entry_json(k) for k in kids]}})
 
@@ -487,6 +491,8 @@ class OTMMApp(object):
                 for key in ("job_delay", "token_lifetime"):
                     if key in payload:
                         setattr(s, key, float(payload[key]))
+                if "max_page_size" in payload:
+                    s.max_page_size = int(payload["max_page_size"] or 0)
                 if "token_shape" in payload:
                     self.token_shape = payload["token_shape"]
                 return {"ok": True}

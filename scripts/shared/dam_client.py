@@ -256,7 +256,10 @@ class DAMClient(object):
                     raise
         return None
 
-    def _children(self, folder_id):
+    def _children(self, folder_id, expected=None):
+        """Every child of a folder, page by page. A page shorter than ``limit`` ends the listing (otmm-api.md 3.3),
+        unless the folder's child count (``expected``, when known) says more are left: a server that caps the page
+        size below ``dam.page_size`` must not hide the rest. An empty page always ends it."""
         after = 0
         while True:
             doc = self._get_json("/folders/{}/children".format(folder_id),
@@ -265,9 +268,27 @@ class DAMClient(object):
             page = (doc.get("folder_children") or {}).get("asset_list") or []
             for item in page:
                 yield item
-            if len(page) < self.page_size:
-                return
             after += len(page)
+            if not page or (len(page) < self.page_size and (expected is None or after >= expected)):
+                if expected is not None and after < expected:
+                    log.warning("DAM folder %s listed %d children, its count says %d", folder_id, after, expected)
+                return
+
+    @staticmethod
+    def _child_count(folder):
+        counts = (folder or {}).get("container_child_counts") or {}
+        total = counts.get("total_child_count")
+        try:
+            return int(total) if total is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    def _folder_child_count(self, folder_id):
+        """The folder's total child count (one cheap read), or None when the DAM does not say."""
+        request = {"data_load_request": {"child_count_load_type": "both"}}
+        doc = self._get_json("/folders/{}".format(folder_id),
+                             {"load_type": "custom", "data_load_request": json.dumps(request)})
+        return self._child_count((doc.get("folder_resource") or {}).get("folder"))
 
     @staticmethod
     def _is_folder(item):
@@ -282,17 +303,18 @@ class DAMClient(object):
     def iter_assets(self, folder_id, recursive=True):
         """Every asset below ``folder_id`` with its relative folder path; cycle-safe (OTMM allows many parents)."""
         seen = set([folder_id])
-        stack = [(folder_id, [])]
+        stack = [(folder_id, [], self._folder_child_count(folder_id))]
         while stack:
-            current, path = stack.pop(0)
+            current, path, expected = stack.pop(0)
             subfolders = []
-            for item in self._children(current):
+            for item in self._children(current, expected):
                 if self._is_folder(item):
                     if recursive and item["asset_id"] not in seen:
                         seen.add(item["asset_id"])
-                        subfolders.append((item["asset_id"], path + [item.get("name") or item["asset_id"]]))
+                        subfolders.append((item["asset_id"], path + [item.get("name") or item["asset_id"]],
+                                           self._child_count(item)))
                     continue
-                if item["asset_id"] in seen:
+                if item["asset_id"] in seen or item.get("deleted"):
                     continue
                 seen.add(item["asset_id"])
                 yield self._asset(item, path)

@@ -133,6 +133,26 @@ def test_iter_assets_pages_and_is_cycle_safe(otmm, dam_cfg):
     assert counts(otmm, "GET /otmmapi/v6/folders/{id}/children") >= 6  # Banners alone needs 4 pages of 3
 
 
+def test_iter_assets_complete_when_the_server_caps_the_page_size(otmm, dam_cfg):
+    """The DAM answers 2 children per page although the client asks for 100: the folders' child counts keep the
+    listing going instead of taking the first short page for the last one."""
+    import requests
+    from scripts.shared.dam_client import DAMClient
+    master = otmm.folder_id("LC-2026-0042", "Master Assets")
+    banners = otmm.folder_id("LC-2026-0042", "Master Assets", "Banners")
+    for i in range(5):
+        otmm.add_asset(master, "top-{}.jpg".format(i), size=3)
+        otmm.add_asset(banners, "nested-{}.jpg".format(i), size=3)
+    expected = sorted(a["asset_id"] for a in otmm.assets_under(master))
+    requests.post(otmm.http.url + "/_sandbox/settings", json={"max_page_size": 2}, timeout=10).raise_for_status()
+    with DAMClient(dict(dam_cfg, page_size=100)) as client:
+        assets = list(client.iter_assets(master))
+    assert sorted(a["asset_id"] for a in assets) == expected
+    assert len(expected) == 5 + 10
+    paths = {a["name"]: a["folder_path"] for a in assets}
+    assert paths["nested-4.jpg"] == ["Banners"] and paths["top-4.jpg"] == []
+
+
 def test_a5_final_assets_metadata_normalised(dam, otmm):
     final = otmm.folder_id("LC-2026-0050", "Final Assets")
     by_name = {a["name"]: a for a in dam.iter_assets(final)}

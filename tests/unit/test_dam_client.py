@@ -238,6 +238,50 @@ def test_find_campaigns_pages_rechecks_and_sorts():
     assert condition["relational_operator_id"] == "ARTESIA.OPERATOR.CHAR.IS"
 
 
+def children_page(items):
+    return {"folder_children": {"asset_list": items}}
+
+
+def asset_item(n, **extra):
+    item = {"asset_id": "{:040d}".format(n), "name": "a{}.jpg".format(n), "data_type": "DATA", "content_size": n}
+    item.update(extra)
+    return item
+
+
+@responses.activate
+def test_iter_assets_follows_the_child_count_past_short_pages_and_skips_deleted():
+    responses.add(responses.POST, TOKEN_URL, json=token_body())
+    top = "9" * 40
+    responses.add(responses.GET, API + "/folders/" + top,
+                  json={"folder_resource": {"folder": {"asset_id": top, "data_type": "CONTAINER",
+                                                       "container_child_counts": {"total_child_count": 3}}}})
+    children = API + "/folders/{}/children".format(top)
+    # page_size is 2 but this server answers one item per page: the count (3) says when the listing is complete
+    responses.add(responses.GET, children, json=children_page([asset_item(1)]))
+    responses.add(responses.GET, children, json=children_page([asset_item(2, deleted=True)]))
+    responses.add(responses.GET, children, json=children_page([asset_item(3)]))
+    assets = list(DAMClient(make_cfg()).iter_assets(top))
+    assert [a["size"] for a in assets] == [1, 3]
+    pages = [c for c in api_calls() if "/children" in c.request.url]
+    assert len(pages) == 3
+    assert [re.search(r"after=(\d+)", c.request.url).group(1) for c in pages] == ["0", "1", "2"]
+    first = [c for c in api_calls() if c.request.url.startswith(API + "/folders/" + top + "?")][0].request.url
+    assert "load_type=custom" in first and "child_count_load_type" in first
+
+
+@responses.activate
+def test_iter_assets_without_a_child_count_ends_at_the_first_short_page():
+    responses.add(responses.POST, TOKEN_URL, json=token_body())
+    top = "8" * 40
+    responses.add(responses.GET, API + "/folders/" + top,
+                  json={"folder_resource": {"folder": {"asset_id": top, "data_type": "CONTAINER"}}})
+    children = API + "/folders/{}/children".format(top)
+    responses.add(responses.GET, children, json=children_page([asset_item(1), asset_item(2)]))
+    responses.add(responses.GET, children, json=children_page([asset_item(3)]))
+    assert [a["size"] for a in DAMClient(make_cfg()).iter_assets(top)] == [1, 2, 3]
+    assert len([c for c in api_calls() if "/children" in c.request.url]) == 2
+
+
 @responses.activate
 def test_find_campaigns_filters_on_type_after_the_reread():
     responses.add(responses.POST, TOKEN_URL, json=token_body())
