@@ -445,8 +445,9 @@ class DAMClient(object):
         return current
 
     def find_imported_asset(self, folder_id, tracking_id, source_file_id):
-        """The asset of an earlier import of this Box file (TRACKING_ID + SOURCE_FILE_ID in its metadata)."""
-        for item in self._children(folder_id):
+        """The asset of an earlier import of this Box file (TRACKING_ID + SOURCE_FILE_ID in its metadata). The whole
+        folder is read (its child count guards against a capped page size): a miss here means a second import."""
+        for item in self._children(folder_id, self._folder_child_count(folder_id)):
             if self._is_folder(item):
                 continue
             values = flatten(item.get("metadata"))

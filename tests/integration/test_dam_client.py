@@ -317,6 +317,21 @@ def test_import_asset_with_metadata_is_found_again(any_dam, otmm, tmp_path):
     assert any_dam.find_imported_asset(final, "K7Q2XM", "11111") is None
 
 
+def test_find_imported_asset_reads_past_a_capped_page(otmm, dam, tmp_path):
+    """A miss would mean a second import: the lookup reads the whole folder even when the server caps its pages."""
+    import requests
+    final = otmm.folder_id("LC-2026-0042", "Final Assets")
+    for i in range(6):
+        otmm.add_asset(final, "aaa-{}.jpg".format(i), size=3)
+    source = tmp_path / "zzz.jpg"
+    source.write_bytes(b"localised")
+    meta = {SPECIAL["tracking_id"]: "K7Q2XM", SPECIAL["source_file_id"]: "box-123"}
+    asset_id = dam.import_asset(final, str(source), meta, "zzz.jpg")  # sorts last: on the fourth page of 2
+    requests.post(otmm.http.url + "/_sandbox/settings", json={"max_page_size": 2}, timeout=10).raise_for_status()
+    assert dam.find_imported_asset(final, "K7Q2XM", "box-123") == asset_id
+    assert dam.find_imported_asset(final, "K7Q2XM", "box-999") is None
+
+
 def test_import_whose_job_first_fails_then_succeeds(dam, otmm, tmp_path):
     final = otmm.folder_id("LC-2026-0043", "Final Assets")
     otmm.fail_next_imports(1)
