@@ -68,11 +68,11 @@ def shorten(text, limit):
         return text
     if limit <= 1:
         return ELLIPSIS[:limit]
-    cut = text[:limit - 1].rstrip()
+    cut = text[:limit - 1]
     space = cut.rfind(" ")
-    if space >= (limit - 1) * 2 // 3:
-        cut = cut[:space].rstrip(" ,;:-")
-    return cut + ELLIPSIS
+    if not text[limit - 1].isspace() and space >= (limit - 1) * 2 // 3:   # mid-word: end at the word before
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-\u2013") + ELLIPSIS
 
 
 def fit_subject(render, context, limit=SUBJECT_MAX):

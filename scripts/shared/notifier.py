@@ -77,7 +77,7 @@ SUBJECTS = {
     "daily_summary_report": "[Daily report] {{ date }}: {{ totals.campaigns_advanced }} campaign(s) advanced, "
                             "{{ totals.assets_moved }} asset(s) moved, {{ totals.failures }} failure(s)",
     "run_error": "[{{ workflow }}] ACTION NEEDED{% if campaign %} {{ campaign.campaign_id }}{% endif %}: "
-                 "{{ error|truncate(90) }}",
+                 "{{ error|truncate(90, end='\u2026') }}",
 }
 TEMPLATES = sorted(SUBJECTS)
 

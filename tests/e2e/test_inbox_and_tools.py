@@ -48,6 +48,11 @@ def test_a2_to_a3_imports_good_files_quarantines_the_rest_and_advances(lab):
     text = report.get_body(("plain",)).get_content()
     assert "tracking id ZZZZZZ is not known" in text and "language 'xx-XX' is not allowed" in text
     assert "identical to" in text
+    # the email links the folder the files were moved to, and the inbox to upload the renamed files to
+    html = report.get_body(("html",)).get_content()
+    attention_url = "https://app.box.com/folder/{}".format(tree["folders"]["_Needs attention"]["id"])
+    assert 'href="{}"'.format(attention_url) in html and attention_url in text
+    assert 'href="https://app.box.com/folder/{}"'.format(inbox) in html
     derivatives = db_rows(lab, "SELECT state FROM derivative_assets")
     assert sorted(d["state"] for d in derivatives) == ["cleaned", "cleaned"]
     before = len(lab.smtp.messages())
