@@ -104,10 +104,13 @@ def test_daily_report_email_with_csv(lab):
     report = lab.smtp.messages()[-1]
     assert "[Daily report]" in str(report["Subject"]) and "1 campaign(s) advanced, 2 asset(s) moved" in str(
         report["Subject"])
-    attachment = next(report.iter_attachments())
-    content = attachment.get_content()
-    content = content.decode("utf-8") if isinstance(content, bytes) else content
-    assert attachment.get_filename().startswith("daily_report_") and "A1→A2,1,2,0,0,0" in content
+    attachments = {a.get_filename(): a for a in report.iter_attachments()}
+    day = str(report["Subject"]).split("]")[1].split(":")[0].strip()
+    assert sorted(attachments) == ["daily_report_{}_{}.csv".format(day, t)
+                                   for t in ("failures", "stuck", "workflows")]
+    raw = attachments["daily_report_{}_workflows.csv".format(day)].get_payload(decode=True)
+    assert raw.startswith(b"\xef\xbb\xbf")                  # UTF-8 with BOM: Excel reads it as UTF-8
+    assert "{},A1-A2,1,2,0,0,0,".format(day) in raw.decode("utf-8-sig")
 
 
 def test_mtls_certificate_check(lab):
