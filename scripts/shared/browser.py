@@ -183,7 +183,9 @@ class Page(object):
 
     def screenshot(self, path):
         """A PNG of the whole page (the viewport stretched to the document height) at the page width."""
-        height = int(self.evaluate("Math.ceil(document.documentElement.scrollHeight)"))
+        self.call("Emulation.setDeviceMetricsOverride", {"width": self.width, "height": 100,
+                                                          "deviceScaleFactor": 1, "mobile": self.mobile})
+        height = int(self.evaluate("Math.ceil(document.documentElement.scrollHeight)"))  # the content, not the window
         self.call("Emulation.setDeviceMetricsOverride", {"width": self.width, "height": max(height, 100),
                                                           "deviceScaleFactor": 1, "mobile": self.mobile})
         data = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False})["data"]
