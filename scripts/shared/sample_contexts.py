@@ -88,11 +88,11 @@ def sample_contexts():
             "B1", "B1", campaign_id="GM-2026-0007", type="Global comm")),
         "a2_to_a3_file_uploaded": _ctx(
             "A2→A3", "1 of 4 masters have a localised file. The campaign moves to A3 when all have one.",
-            assets=IMPORTED[:1], quarantined=QUARANTINED, campaign=_campaign("A2", "A2"), inbox_url=INBOX_URL,
+            assets=IMPORTED[:1], quarantined=QUARANTINED, campaign=_campaign("A2", "A2", box_folder_url=None), inbox_url=INBOX_URL,
             needs_attention_url=NEEDS_ATTENTION_URL),
         "a2_to_a3_complete": _ctx(
             "A2→A3", "Every master has its localised file in the DAM's Final Assets. The campaign is now in A3 for "
-                     "review.", assets=IMPORTED, campaign=_campaign("A2", "A3")),
+                     "review.", assets=IMPORTED, campaign=_campaign("A2", "A3", box_folder_url=None)),
         "daily_summary_report": {
             "date": "2026-11-24", "generated_at": "2026-11-24T19:00:00+01:00",
             "workflows": [{"workflow": w, "campaigns_advanced": c, "assets_moved": a, "failures": f,
