@@ -169,3 +169,14 @@ def _luminance(css_rgb):
     r, g, b = [int(x) / 255.0 for x in re.findall(r"\d+", css_rgb)[:3]]
     channel = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
     return 0.2126 * channel[0] + 0.7152 * channel[1] + 0.0722 * channel[2]
+
+
+def test_dark_mode_keeps_a_failure_count_red(browser, notifier):
+    _, html, _ = notifier.render("daily_summary_report", sample_contexts()["daily_summary_report"])
+    page = browser.page(html, 375, dark=True)
+    try:
+        colour = page.evaluate("getComputedStyle(document.querySelector('td.alert')).color")
+    finally:
+        page.close()
+    r, g, b = [int(x) for x in re.findall(r"\d+", colour)[:3]]
+    assert r > 200 and g < 160 and b < 170, colour       # a light red on the dark card, not plain text colour
