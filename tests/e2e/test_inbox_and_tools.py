@@ -111,6 +111,10 @@ def test_daily_report_email_with_csv(lab):
     raw = attachments["daily_report_{}_workflows.csv".format(day)].get_payload(decode=True)
     assert raw.startswith(b"\xef\xbb\xbf")                  # UTF-8 with BOM: Excel reads it as UTF-8
     assert "{},A1-A2,1,2,0,0,0,".format(day) in raw.decode("utf-8-sig")
+    printed = lab.run_script("daily_report", "--print")
+    assert printed.returncode == 0, printed.stdout
+    assert "== daily_report_{}_workflows.csv\nDate,Workflow,".format(day) in printed.stdout.replace("\r\n", "\n")
+    assert "== daily_report_{}_stuck.csv".format(day) in printed.stdout and "\ufeff" not in printed.stdout
 
 
 def test_mtls_certificate_check(lab):
