@@ -18,7 +18,8 @@ import time
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
-         "--disable-extensions", "--mute-audio", "--hide-scrollbars", "--remote-debugging-pipe")
+         "--disable-extensions", "--disable-dev-shm-usage", "--mute-audio", "--hide-scrollbars",
+         "--remote-debugging-pipe")
 
 
 class BrowserError(Exception):
