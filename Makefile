@@ -5,7 +5,7 @@ PY36 ?= $(HOME)/.pyenv/versions/3.6.15/bin/python3.6
 VENV36 := .venv36
 PYTEST_ARGS ?=
 
-.PHONY: venv venv36 pg-binaries test test-py36 lint demo sandbox reliability bench preview clean
+.PHONY: venv venv36 pg-binaries chromium test test-py36 lint demo sandbox reliability bench preview clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,15 @@ pg-binaries:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || \
 	    { echo "PostgreSQL binaries missing and apt-get failed: install postgresql, or set TEST_DB_HOST"; exit 1; }; }
 
-test: venv pg-binaries
+# Headless Chromium for the email browser test and the preview screenshots; installed from Debian's packages if
+# missing (CHROMIUM=/path/to/chromium uses another build).
+chromium:
+	@test -n "$(CHROMIUM)" || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "Installing Chromium (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	    { echo "Chromium missing and apt-get failed: install the 'chromium' package, or set CHROMIUM=/path"; exit 1; }; }
+
+test: venv pg-binaries chromium
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 $(VENV36)/.installed: requirements.txt
@@ -53,8 +61,10 @@ reliability: venv pg-binaries
 bench: venv pg-binaries
 	$(VENV)/bin/python -m bench.run
 
-preview: venv
-	$(VENV)/bin/python scripts/preview_emails.py --out var/email-preview
+# Every email with sample data: var/email-preview/<template>.html/.txt, index.html, and screenshots/<template>-375.png
+# (phone), -720.png (desktop), -375-dark.png (phone in dark mode).
+preview: venv chromium
+	$(VENV)/bin/python scripts/preview_emails.py --out var/email-preview --screenshots
 
 lint: venv
 	$(VENV)/bin/ruff check scripts sandbox tests

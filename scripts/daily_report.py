@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from scripts.shared.cli import EXIT_OK, build_parser, run_main  # noqa: E402
-from scripts.shared.daily_summary import collect, to_csv  # noqa: E402
+from scripts.shared.daily_summary import collect, csv_files  # noqa: E402
 from scripts.shared.database import Database  # noqa: E402
 
 log = logging.getLogger("daily_report")
@@ -35,16 +35,16 @@ def report(config, args):
     try:
         db.migrate()
         context = collect(db, day, config["transfer"].get("stuck_after_hours", 6), _inbox_waiting(config))
-        csv_text = to_csv(context)
-        if args.print:
-            from scripts.shared.notifier import Notifier
-            _, _, text = Notifier(config).render("daily_summary_report", context)
-            sys.stdout.write(text + "\n\n" + csv_text)
-            return EXIT_OK
+        tables = csv_files(context)
         from scripts.shared.notifier import Notifier
+        if args.print:
+            _, _, text = Notifier(config).render("daily_summary_report", context)
+            sys.stdout.write(text + "\n")
+            for name, data in tables:
+                sys.stdout.write("\n== {}\n{}".format(name, data.decode("utf-8-sig")))
+            return EXIT_OK
         status = Notifier(config, store=db).send_email(
-            "daily_summary_report", "", context,
-            attachments=[("daily_report_{}.csv".format(day.isoformat()), csv_text.encode("utf-8"), "text/csv")])
+            "daily_summary_report", "", context, attachments=[(name, data, "text/csv") for name, data in tables])
         log.info("Daily report for %s: %s (%d assets moved, %d failures)", day, status,
                  context["totals"]["assets_moved"], context["totals"]["failures"])
         return EXIT_OK

@@ -3,8 +3,12 @@ import csv
 import datetime
 import io
 
+from .email_format import ascii_workflow
+
 WORKFLOWS = [("a1_a2", "A1→A2", "asset_delivered"), ("a5_a6", "A5→A6", "asset_delivered"),
              ("b1_b2", "B1→B2", "asset_delivered"), ("a2_a3", "A2→A3", "file_imported")]
+LABELS = set(label for _, label, _ in WORKFLOWS)
+INBOX_LABEL = "A2→A3"  # the workflow whose inbox the waiting-files count is about
 
 
 def day_window(day):
@@ -53,24 +57,45 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None):
         "stuck": stuck, "totals": totals}
 
 
-def to_csv(context):
-    """The report as CSV (one section per table) for the email attachment and --print."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["date", context["date"]])
-    w.writerow([])
-    w.writerow(["workflow", "campaigns_advanced", "assets_moved", "failures", "rejections", "quarantined"])
-    for r in context["workflows"]:
-        w.writerow([r["workflow"], r["campaigns_advanced"], r["assets_moved"], r["failures"], r["rejections"],
-                    r["quarantined"]])
-    w.writerow([])
-    w.writerow(["failure_workflow", "campaign_id", "tracking_id", "reason", "at"])
-    for r in context["failures"]:
-        w.writerow([r["workflow"], r["campaign_id"], r["tracking_id"], r["reason"], r["at"]])
-    w.writerow([])
-    w.writerow(["stuck_workflow", "campaign_id", "state", "since", "last_error"])
-    for r in context["stuck"]:
-        w.writerow([r["workflow"], r["campaign_id"], r["state"], r["since"], r["last_error"]])
-    w.writerow([])
-    w.writerow(["inbox_waiting", "" if context["inbox_waiting"] is None else context["inbox_waiting"]])
-    return out.getvalue()
+# One table per CSV file (Excel opens one table per file), with the columns a person reads.
+CSV_TABLES = (
+    ("workflows", ["Date", "Workflow", "Campaigns advanced", "Assets moved", "Failures", "Rejections",
+                   "Needs attention", "Files waiting in the inbox"]),
+    ("failures", ["At", "Workflow", "Campaign", "Tracking ID", "Reason"]),
+    ("stuck", ["Workflow", "Campaign", "State", "Since", "Last error"]),
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """A CSV cell Excel shows as typed: None empty, ASCII workflow names, text that would start a formula quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = ascii_workflow(value) if value in LABELS else value
+        return "'" + value if value.startswith(FORMULA_START) else value
+    return value
+
+
+def _rows(context, table):
+    if table == "workflows":
+        return [[context["date"], w["workflow"], w["campaigns_advanced"], w["assets_moved"], w["failures"],
+                 w["rejections"], w["quarantined"], context["inbox_waiting"] if w["workflow"] == INBOX_LABEL else None]
+                for w in context["workflows"]]
+    if table == "failures":
+        return [[f["at"], f["workflow"], f["campaign_id"], f["tracking_id"], f["reason"]] for f in context["failures"]]
+    return [[s["workflow"], s["campaign_id"], s["state"], s["since"], s["last_error"]] for s in context["stuck"]]
+
+
+def csv_files(context):
+    """The report as CSV attachments [(filename, bytes)]: one table per file, UTF-8 with a byte-order mark (without
+    it Excel reads the file in the local code page and garbles accents), ASCII workflow names ("A1-A2")."""
+    files = []
+    for table, header in CSV_TABLES:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for row in _rows(context, table):
+            writer.writerow([_cell(v) for v in row])
+        files.append(("daily_report_{}_{}.csv".format(context["date"], table), out.getvalue().encode("utf-8-sig")))
+    return files

@@ -17,7 +17,7 @@ from .database import normalise_tracking_id
 from .errors import LeaseLostError, SuiteError
 from .logging_setup import log_context
 from .progress import Progress
-from .reporting import campaign_context, message_context, send, send_run_error, webhook
+from .reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from .tick import run_tick
 
 log = logging.getLogger(__name__)
@@ -354,7 +354,8 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
         box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
-                              assets=assets, next_steps=_done_next_steps(spec))
+                              assets=assets, next_steps=_done_next_steps(spec),
+                              inbox_url=inbox_url(rt.config) if spec.workflow in ("a1_a2", "a5_a6") else None)
     mail = send(rt, spec.template_complete, campaign, context, raw_campaign=campaign)
     hook = "disabled"
     if spec.webhook:
@@ -440,8 +441,9 @@ def _done_next_steps(spec):
         return ("The agency localises each file and uploads it to the A2→A3 inbox named "
                 "<TID>_<language>_<description>.<ext>; each is imported into the DAM automatically.")
     if spec.workflow == "a5_a6":
-        return ("The agency reworks each rejected file and uploads it again with the same tracking ID, named "
-                "<TID>_<language>_<description>.<ext>.")
+        return ("The agency reworks each rejected file and uploads it again to the A2→A3 inbox with the same "
+                "tracking ID, named <TID>_<language>_<description>.<ext>; each is imported into the DAM "
+                "automatically.")
     return "The global masters are in Box for the local markets to use."
 
 

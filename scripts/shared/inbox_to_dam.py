@@ -13,7 +13,7 @@ from . import item_store
 from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
 from .errors import InputError, LeaseLostError, ServiceError, SuiteError
 from .logging_setup import log_context
-from .reporting import campaign_context, message_context, send, send_run_error
+from .reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from .tick import run_tick
 from .v2_names import parse_v2_name
 
@@ -142,7 +142,8 @@ def _quarantine(rt, root, bad):
     if reported:
         inbox = campaign_context(INBOX, "A2", "A2")
         send(rt, "a2_to_a3_file_uploaded", inbox, message_context(
-            LABEL, inbox, quarantined=reported,
+            LABEL, inbox, quarantined=reported, inbox_url=inbox_url(rt.config),
+            needs_attention_url=box_folder_url(folder),
             next_steps="Files in '{}' are kept, never deleted. Rename each as shown and upload it to the inbox "
                        "again.".format(rt.config["box"]["needs_attention_folder"])))
 

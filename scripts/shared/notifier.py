@@ -27,7 +27,7 @@ Context every workflow template receives (reporting.message_context builds it):
                outcome (uploaded|adopted|new_version|imported|...), rejection: [{label, value}] (A5 only, else [])}],
   failures   [{tracking_id (or None), filename, reason, fix}],
   quarantined [{filename, reason, fix}]   (A2→A3 only, else []),
-  next_steps (str)
+  next_steps (str), inbox_url (A2→A3 upload inbox link, or None), needs_attention_url (or None)
 daily_summary_report: {date, generated_at, workflows: [{workflow, campaigns_advanced, assets_moved, failures,
   rejections, quarantined}], failures: [{workflow, campaign_id, tracking_id, reason, at}], inbox_waiting (int or
   None when Box could not be asked), stuck: [{workflow, campaign_id, state, since, last_error}],
@@ -43,6 +43,7 @@ import os
 import time
 from email.utils import parseaddr
 
+from . import email_format
 from .errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ SUBJECTS = {
     "daily_summary_report": "[Daily report] {{ date }}: {{ totals.campaigns_advanced }} campaign(s) advanced, "
                             "{{ totals.assets_moved }} asset(s) moved, {{ totals.failures }} failure(s)",
     "run_error": "[{{ workflow }}] ACTION NEEDED{% if campaign %} {{ campaign.campaign_id }}{% endif %}: "
-                 "{{ error|truncate(90) }}",
+                 "{{ error|truncate(90, end='\u2026') }}",
 }
 TEMPLATES = sorted(SUBJECTS)
 
@@ -84,9 +85,12 @@ TEMPLATES = sorted(SUBJECTS)
 def _environment():
     """HTML files autoescaped, .txt files and subjects (strings: a header is text, not HTML) verbatim."""
     import jinja2
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
-                              autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
-                              trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
+                             autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(outcome_label=email_format.outcome_label, folder_label=email_format.folder_label,
+                       workflow_title=email_format.workflow_title, when=email_format.when)
+    return env
 
 
 def content_hash(template, recipients, context):
@@ -234,8 +238,11 @@ class Notifier(object):
 
     # -- email ----------------------------------------------------------------------------------------------------
     def render(self, template, context):
-        """(subject, html, text); a missing context key raises (StrictUndefined), values are escaped in HTML."""
-        subject = " ".join(self.env.from_string(SUBJECTS[template]).render(**context).split())
+        """(subject, html, text); a missing context key raises (StrictUndefined), values are escaped in HTML.
+
+        The subject stays under 100 characters (a long campaign name is shortened with an ellipsis)."""
+        source = self.env.from_string(SUBJECTS[template])
+        subject = email_format.fit_subject(lambda ctx: " ".join(source.render(**ctx).split()), context)
         html = self.env.get_template(template + ".html").render(subject=subject, **context)
         text = self.env.get_template(template + ".txt").render(subject=subject, **context)
         secrets = self.config.get("secrets") or ()

@@ -19,14 +19,29 @@ def campaign_context(campaign, status_before, status_after, box_folder_id=None):
     return {"campaign_id": campaign.get("campaign_id"), "name": campaign.get("name") or "",
             "type": campaign.get("type") or "", "status_before": status_before, "status_after": status_after,
             "folder_id": campaign.get("folder_id"),
-            "box_folder_url": BOX_FOLDER_URL.format(box_folder_id) if box_folder_id else None,
+            "box_folder_url": box_folder_url(box_folder_id),
             "dam_url": campaign.get("dam_url")}
 
 
-def message_context(workflow_label, campaign, assets=(), failures=(), quarantined=(), next_steps=""):
+def box_folder_url(folder_id):
+    """The Box web address of a folder, or None without an id."""
+    return BOX_FOLDER_URL.format(folder_id) if folder_id else None
+
+
+def inbox_url(config):
+    """The A2->A3 inbox, where agencies upload localised and reworked files (linked from the emails that ask them
+    to upload)."""
+    return box_folder_url(((config.get("box") or {}).get("roots") or {}).get("a2_a3"))
+
+
+def message_context(workflow_label, campaign, assets=(), failures=(), quarantined=(), next_steps="", inbox_url=None,
+                    needs_attention_url=None):
+    """inbox_url: link to the A2->A3 upload inbox (emails that ask for an upload); needs_attention_url: link to the
+    '_Needs attention' folder (the email listing files moved there)."""
     return {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
             "campaign": campaign, "assets": list(assets), "failures": list(failures),
-            "quarantined": list(quarantined), "next_steps": next_steps}
+            "quarantined": list(quarantined), "next_steps": next_steps, "inbox_url": inbox_url,
+            "needs_attention_url": needs_attention_url}
 
 
 def agency_recipients(config, template, campaign):
