@@ -1,10 +1,11 @@
-"""Logging for every script: rotating file per workflow + console, run/campaign/TID on each line, secrets redacted.
+"""Logging for every script: rotating file per workflow (shared safely by overlapping runs) + console, run/campaign/TID on each line, secrets redacted.
 
 The context (run id, campaign, tracking id) lives in a thread-local so worker threads can set their own asset's TID;
 ``log_context(...)`` sets it for a block. A redacting formatter masks every configured secret value and the usual
 credential shapes (Bearer tokens, password=..., private keys) in the final text, tracebacks included.
 """
 import contextlib
+import fcntl
 import logging
 import logging.handlers
 import os
@@ -29,6 +30,71 @@ _PATTERNS = [
      "[REDACTED PRIVATE KEY]"),
     (re.compile(r"(?i)(authorization:\s*)\S+(\s+\S+)?"), r"\1[REDACTED]"),
 ]
+
+
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Size rotation that overlapping runs of one script can share without losing or doubling a line.
+
+    A plain RotatingFileHandler rotates by its own view of the file: when two processes pass the limit together,
+    each renames the backups under the other and lines vanish. Here every write takes an exclusive ``flock`` on the
+    log directory (cheap: one write per record), follows the file to its current inode if another process rotated
+    it, rotates only when the file at the path is full, then appends and flushes.
+    """
+
+    def __init__(self, filename, maxBytes, backupCount, encoding="utf-8"):
+        super(SharedRotatingFileHandler, self).__init__(filename, maxBytes=maxBytes, backupCount=backupCount,
+                                                        encoding=encoding, delay=True)
+        self._dir_fd = None
+
+    def _lock(self):
+        if self._dir_fd is None:
+            self._dir_fd = os.open(os.path.dirname(self.baseFilename), os.O_RDONLY)
+        fcntl.flock(self._dir_fd, fcntl.LOCK_EX)
+
+    def _unlock(self):
+        fcntl.flock(self._dir_fd, fcntl.LOCK_UN)
+
+    def _follow(self):
+        """Point the stream at the file now at the path (another process may have rotated ours away)."""
+        if self.stream is not None:
+            try:
+                current = os.stat(self.baseFilename)
+                mine = os.fstat(self.stream.fileno())
+                moved = (current.st_ino, current.st_dev) != (mine.st_ino, mine.st_dev)
+            except OSError:
+                moved = True
+            if moved:
+                self.stream.close()
+                self.stream = None
+        if self.stream is None:
+            self.stream = self._open()
+
+    def emit(self, record):
+        try:
+            line = self.format(record) + self.terminator
+            self._lock()
+            try:
+                self._follow()
+                size = os.fstat(self.stream.fileno()).st_size
+                if self.maxBytes > 0 and size > 0 and size + len(line.encode("utf-8")) > self.maxBytes:
+                    self.doRollover()
+                    self._follow()
+                self.stream.write(line)
+                self.stream.flush()
+            finally:
+                self._unlock()
+        except Exception:
+            self.handleError(record)
+
+    def close(self):
+        self.acquire()
+        try:
+            super(SharedRotatingFileHandler, self).close()
+            if self._dir_fd is not None:
+                os.close(self._dir_fd)
+                self._dir_fd = None
+        finally:
+            self.release()
 
 
 def new_run_id():
@@ -112,9 +178,9 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
             root.removeHandler(handler)
             handler.close()
     formatter = RedactingFormatter(FORMAT, secrets)
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = SharedRotatingFileHandler(
         os.path.join(log_dir, "{}.log".format(log_name)), maxBytes=int(log_cfg.get("max_bytes", 10485760)),
-        backupCount=int(log_cfg.get("backup_count", 28)), encoding="utf-8")
+        backupCount=int(log_cfg.get("backup_count", 28)))
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO))
