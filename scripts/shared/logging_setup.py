@@ -29,7 +29,14 @@ _PATTERNS = [
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
      "[REDACTED PRIVATE KEY]"),
     (re.compile(r"(?i)(authorization:\s*)\S+(\s+\S+)?"), r"\1[REDACTED]"),
+    # a signed JWT anywhere (Box token request assertion, bearer tokens printed by a library)
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), "[REDACTED JWT]"),
 ]
+
+# Loggers of the suite itself; every other logger is a library whose records are flattened (LibraryFilter).
+OWN_LOGGERS = ("scripts", "daily_report", "test_connection", "test_mtls_cert", "__main__")
+LIBRARY_LINE_MAX = 400
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
@@ -135,6 +142,45 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class LibraryFilter(logging.Filter):
+    """One short line per library event (-v turns boxsdk and urllib3 on).
+
+    boxsdk logs each request with its body (a chunked upload wrote every part's bytes, and the token request its
+    signed JWT assertion) and each response with headers and JSON, multi-line and in ANSI colours. Its request
+    records are dropped (the response line names the same call); responses and failures become
+    ``Box API <METHOD> <url> -> <status> (<n> bytes)``. Any other library message loses colour codes and line
+    breaks and is cut at LIBRARY_LINE_MAX characters.
+    """
+
+    def filter(self, record):
+        if getattr(record, "_dam_library", None) is not None:  # already rewritten for another handler
+            return record._dam_library
+        if record.name.split(".", 1)[0] in OWN_LOGGERS:
+            return True
+        keep = True
+        args = record.args if isinstance(record.args, dict) else {}
+        if record.name.startswith("boxsdk.network") and "method" in args:
+            if "status_code" in args:
+                text = "Box API {} {} -> {} ({} bytes)".format(args["method"], args["url"], args["status_code"],
+                                                              args.get("content_length", "?"))
+            elif "exc_type_name" in args:
+                text = "Box API {} {} failed: {}: {}".format(args["method"], args["url"], args["exc_type_name"],
+                                                             args.get("exc_value"))
+            else:
+                text, keep = "", False
+        else:
+            try:
+                text = record.getMessage()
+            except Exception:  # a library's bad format string: keep what there is
+                text = "{} {!r}".format(record.msg, record.args)
+        text = re.sub(r"\s*\n\s*", " | ", _ANSI.sub("", text)).strip()
+        if len(text) > LIBRARY_LINE_MAX:
+            text = "{}... [{} more characters]".format(text[:LIBRARY_LINE_MAX], len(text) - LIBRARY_LINE_MAX)
+        record.msg, record.args = text, None
+        record._dam_library = keep
+        return keep
+
+
 class RedactingFormatter(logging.Formatter):
     """Formats, then masks secrets in the whole text (message, arguments and traceback)."""
 
@@ -186,6 +232,7 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
     console.setLevel(logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO))
     for handler in (file_handler, console):
         handler.setFormatter(formatter)
+        handler.addFilter(LibraryFilter())
         handler.addFilter(ContextFilter())
         handler._dam_suite = True
         root.addHandler(handler)
