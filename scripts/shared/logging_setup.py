@@ -52,14 +52,20 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
         super(SharedRotatingFileHandler, self).__init__(filename, maxBytes=maxBytes, backupCount=backupCount,
                                                         encoding=encoding, delay=True)
         self._dir_fd = None
+        self._locking = True
 
     def _lock(self):
         if self._dir_fd is None:
             self._dir_fd = os.open(os.path.dirname(self.baseFilename), os.O_RDONLY)
-        fcntl.flock(self._dir_fd, fcntl.LOCK_EX)
+        if self._locking:
+            try:
+                fcntl.flock(self._dir_fd, fcntl.LOCK_EX)
+            except OSError:  # a file system without flock (some NFS set-ups): log unlocked rather than not at all
+                self._locking = False
 
     def _unlock(self):
-        fcntl.flock(self._dir_fd, fcntl.LOCK_UN)
+        if self._locking:
+            fcntl.flock(self._dir_fd, fcntl.LOCK_UN)
 
     def _follow(self):
         """Point the stream at the file now at the path (another process may have rotated ours away)."""
