@@ -1,4 +1,7 @@
-"""Logging for every script: rotating file per workflow (shared safely by overlapping runs) + console, run/campaign/TID on each line, secrets redacted.
+"""Logging for every script: rotating file per workflow + console, run/campaign/TID on each line, secrets redacted.
+
+Overlapping runs of one script share its file safely (SharedRotatingFileHandler); library output (boxsdk, urllib3,
+warnings) is kept to one short line per event (LibraryFilter).
 
 The context (run id, campaign, tracking id) lives in a thread-local so worker threads can set their own asset's TID;
 ``log_context(...)`` sets it for a block. A redacting formatter masks every configured secret value and the usual

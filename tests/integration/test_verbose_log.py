@@ -12,7 +12,8 @@ from scripts.shared.logging_setup import setup_logging
 from tests.integration.box_fixtures import box_sandbox, write_random  # noqa: F401
 
 MB = 1024 * 1024
-LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR) +\[run=\w+ campaign=\S+ tid=\S+\] ")
+LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR) +"
+                  r"\[run=\w+ campaign=\S+ tid=\S+\] ")
 
 
 def test_verbose_box_traffic_is_one_short_line_per_exchange(box_sandbox, tmp_path):  # noqa: F811
