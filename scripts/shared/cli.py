@@ -10,6 +10,7 @@ import sys
 from .config import load_config
 from .errors import ConfigError, SuiteError
 from .logging_setup import setup_logging
+from .startup import prepare_process
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -42,6 +43,7 @@ def build_parser(description, workflow=True):
 
 def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database", "smtp")):
     """Parse arguments, load configuration, set up logging, run ``body(config, args)`` and map errors to exit codes."""
+    prepare_process()  # UTF-8 stdio and the interpreter warning filter, before anything is printed or imported
     args = parser.parse_args(argv)
     auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
     try:
