@@ -79,6 +79,11 @@ MODEL = dict({f: "CHAR" for f in CAMPAIGN_FIELDS.values()}, **{CAMPAIGN_FIELDS["
     F + "USAGE_TABLE": ("TABLE", {"FERRERO.COLUMN.USAGE_MARKET": "CHAR", "FERRERO.COLUMN.USAGE_UNTIL": "DATE"})})
 
 
+def iso(ts):
+    """OTMM-style ISO time; microseconds keep creation order visible (the client picks the oldest folder)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + ".{:06d}Z".format(int(ts % 1 * 1e6))
+
+
 def error_body(status, message):
     return "application/json", json.dumps({"exception_body": {"message": message, "http_response_code": status,
                                                               "debug_message": None}}).encode()
@@ -406,6 +411,10 @@ class OTMMApp(object):
         if parts[0] == "assets" and len(parts) == 3 and parts[2] == "contents" and method == "GET":
             with self.state.lock:
                 asset = self.asset(parts[1])
+            if req.headers.get("Accept") and req.accept_mimetypes.best_match(
+                    [asset["mime_type"], "application/octet-stream"]) is None:
+                # a JAX-RS method producing the file's type answers 406 to an Accept it cannot meet (E1 sends */*)
+                raise OTMMError(406, "HTTP 406 Not Acceptable: the content is {}".format(asset["mime_type"]))
             return Response(self.state.content(asset), content_type=asset["mime_type"], direct_passthrough=True,
                             headers={"Content-Length": str(asset["size"]),
                                      "Content-Disposition": "attachment; filename*=UTF-8''{}".format(
@@ -496,7 +505,7 @@ class OTMMApp(object):
         doc = {"asset_id": f["asset_id"], "name": f["name"], "data_type": "CONTAINER",
                "container_type_id": f["container_type_id"], "locked": bool(f["locked_by"]),
                "asset_state": "LOCKED" if f["locked_by"] else "NORMAL", "asset_lock_state_user_id": f["locked_by"],
-               "date_imported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(f["created"])),
+               "date_imported": iso(f["created"]),
                "metadata": metadata_doc(f["fields"], self.state.model, detail["fields"])}
         if detail["counts"]:
             kids = self.state.children(f["asset_id"])
@@ -511,7 +520,7 @@ class OTMMApp(object):
                 "content_size": a["size"], "version": 1, "latest_version": True, "deleted": False,
                 "expired": False, "locked": bool(a["locked_by"]), "import_job_id": a["import_job_id"],
                 "asset_state": "LOCKED" if a["locked_by"] else "NORMAL",
-                "date_imported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(a["created"])),
+                "date_imported": iso(a["created"]),
                 "master_content_info": {"id": "c" + a["asset_id"][1:], "name": a["file_name"],
                                         "mime_type": a["mime_type"], "content_size": a["size"],
                                         "url": "{}/renditions/c{}".format(API, a["asset_id"][1:])},
