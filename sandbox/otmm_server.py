@@ -22,7 +22,8 @@ Control endpoints (besides the counters/faults/log ones of sandbox.common), JSON
                                       "max_page_size": N (children pages capped below the client's limit; 0 = off),
                                       "job_shape": "job_state"|"status"|"absent" (body of GET /jobs/{id}),
                                       "single_lock": true|false (false: PUT /assets/{id}/state answers 405, only
-                                      the bulk PUT /assets/state works), "model": {field_id: type} (extra fields)}
+                                      the bulk PUT /assets/state works), "model": {field_id: type} (extra fields),
+                                      "refused_operators": [operator ids the search answers 500 to]}
 
 Strict by default, as the public evidence says OTMM is (../shared/reference/otmm-evidence.md, F1-F10):
   - lock/unlock read ``action`` only from a form body (E6, E8); bulk ``PUT /assets/state`` with a selection context;
@@ -112,6 +113,7 @@ class State(object):
         self.max_page_size = 0  # 0: children pages as large as the client asks
         self.job_shape = "job_state"  # or "status", "absent"
         self.single_lock = True
+        self.refused_operators = set()
         self.model = dict(MODEL)
         self.roots = [self.new_folder("Public Folders", None, {}, object_id=PUBLIC_ROOT)["asset_id"],
                       self.new_folder("Campaigns", None, {})["asset_id"],
@@ -620,6 +622,10 @@ class OTMMApp(object):
         after = int(params.get("after", 0))
         limit = int(params.get("limit", 100))
         scope = params.get("folder_filter")
+        for cond in conditions:  # an operator this instance does not know: HTTP 500 with exception_body (E10)
+            if cond.get("relational_operator_id") in self.state.refused_operators:
+                raise OTMMError(500, "Invalid search condition: unknown relational operator {}".format(
+                    cond.get("relational_operator_id")))
         hits = []
         objects = list(self.state.folders.values()) + list(self.state.assets.values())
         for obj in sorted(objects, key=lambda o: o["created"]):
@@ -739,6 +745,8 @@ class OTMMApp(object):
                     s.job_shape = payload["job_shape"]
                 if "single_lock" in payload:
                     s.single_lock = bool(payload["single_lock"])
+                if "refused_operators" in payload:
+                    s.refused_operators = set(payload["refused_operators"] or [])
                 for field_id, kind in (payload.get("model") or {}).items():
                     s.model[field_id] = ("TABLE", kind["TABLE"]) if isinstance(kind, dict) else kind
                 return {"ok": True}
