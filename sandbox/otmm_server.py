@@ -67,6 +67,8 @@ SESSION_USER = "dam-integration"
 PUBLIC_ROOT = "ARTESIA.PUBLIC.TREEN"
 USER_ROOT = SESSION_USER + "N"
 NUMBER_TYPES = ("number", "int", "integer", "long", "float", "double", "decimal")
+# Display preferences a slim listing may name (preference_id): the OTMM UI's gallery view shows a few fields only.
+PREFERENCES = {"ARTESIA.PREFERENCE.GALLERYVIEW.DISPLAYED_FIELDS": {F + "ASSET_TITLE", F + "DESCRIPTION"}}
 # The declared metadata model: field id -> CHAR | NUMBER | DATE | DOMAIN | ("TABLE", {column id: type}).
 MODEL = dict({f: "CHAR" for f in CAMPAIGN_FIELDS.values()}, **{CAMPAIGN_FIELDS["status"]: "DOMAIN",
     F + "TRACKING_ID": "CHAR", F + "SOURCE_FILE_ID": "CHAR", F + "ASSET_TITLE": "CHAR", F + "DESCRIPTION": "CHAR",
@@ -494,6 +496,8 @@ class OTMMApp(object):
         level = req.values.get("level_of_detail") or ("full" if single else "slim")
         wanted = req.values.get("metadata_to_return")
         fields = None if level == "full" else set(f.strip() for f in (wanted or "").split(",") if f.strip())
+        if fields is not None and req.values.get("preference_id"):  # a display preference: a few fields (E9)
+            fields |= PREFERENCES.get(req.values["preference_id"], set())
         counts = False
         raw = req.values.get("data_load_request")
         if raw:

@@ -74,6 +74,9 @@ def test_api_wrappers_and_errors(otmm):
     assert listed_fields({"level_of_detail": "slim", "metadata_to_return": "FERRERO.FIELD.ECOMMERCE_STATUS"}) == [
         "FERRERO.FIELD.ECOMMERCE_STATUS"]
     assert {"FERRERO.FIELD.ECOMMERCE_STATUS", "FERRERO.FIELD.BRAND"} <= set(listed_fields({"level_of_detail": "full"}))
+    assert listed_fields({"level_of_detail": "slim",  # the OTMM UI's gallery preference: no decision fields
+                          "preference_id": "ARTESIA.PREFERENCE.GALLERYVIEW.DISPLAYED_FIELDS"}) == [
+        "FERRERO.FIELD.DESCRIPTION"]
     missing = requests.get(api + "/assets/" + "0" * 40, headers=headers, timeout=10)
     assert missing.status_code == 404 and "does not exist" in missing.json()["exception_body"]["message"]
     bad_lock = requests.put(api + "/assets/{}/state".format(folder), data={"action": "explode"}, headers=headers,
