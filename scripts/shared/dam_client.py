@@ -187,7 +187,7 @@ class DAMClient(object):
                                        rewind=rewind, headers=headers, **kwargs)
             except ServiceError as exc:
                 if exc.status == 401 and authenticate and credential is not None and attempt == 1:
-                    log.info("DAM %s rejected (401); renewing it once", "session" if self.logins else "token")
+                    log.info("DAM %s rejected (401); refreshing it once", "session" if self.logins else "token")
                     continue
                 self._explain(exc)
                 raise
@@ -682,7 +682,7 @@ class DAMClient(object):
             except ServiceError as exc:
                 # a 401 is refused before anything is imported, so that one (only) is safe to send again
                 if exc.status == 401 and credential is not None and attempt == 1:
-                    log.info("DAM credential rejected (401) on import; renewing it once")
+                    log.info("DAM token rejected (401) on import; refreshing it once")
                     continue
                 self._explain(exc)
                 raise
