@@ -23,7 +23,8 @@ Control endpoints (besides the counters/faults/log ones of sandbox.common), JSON
                                       "job_shape": "job_state"|"status"|"absent" (body of GET /jobs/{id}),
                                       "single_lock": true|false (false: PUT /assets/{id}/state answers 405, only
                                       the bulk PUT /assets/state works), "model": {field_id: type} (extra fields),
-                                      "refused_operators": [operator ids the search answers 500 to]}
+                                      "refused_operators": [operator ids the search answers 500 to],
+                                      "folder_load_types": [load_type values a folder GET accepts; [] = any]}
 
 Strict by default, as the public evidence says OTMM is (../shared/reference/otmm-evidence.md, F1-F10):
   - lock/unlock read ``action`` only from a form body (E6, E8); bulk ``PUT /assets/state`` with a selection context;
@@ -116,6 +117,7 @@ class State(object):
         self.job_shape = "job_state"  # or "status", "absent"
         self.single_lock = True
         self.refused_operators = set()
+        self.folder_load_types = ()  # empty: any; else the load_type values a folder GET accepts
         self.model = dict(MODEL)
         self.roots = [self.new_folder("Public Folders", None, {}, object_id=PUBLIC_ROOT)["asset_id"],
                       self.new_folder("Campaigns", None, {})["asset_id"],
@@ -202,6 +204,7 @@ class State(object):
                 spec = job["spec"]
                 job["asset_id"] = self.new_asset(spec["name"], spec["parent"], spec["fields"], spec["size"],
                                                  spec["mime"], spec["path"], import_job_id=int(job_id))["asset_id"]
+                self.assets[job["asset_id"]]["import_template_id"] = job.get("template")
 
     # -- content --------------------------------------------------------------------------------------------------
     def content(self, asset):
@@ -232,7 +235,7 @@ class State(object):
         return h.hexdigest()
 
 
-# -- metadata representation (otmm-api.md section 5) -------------------------------------------------------------
+# -- metadata representation (docs/otmm-api.md section 3) ----------------------------------------------------------
 # Stored values: a string or number (scalar), {"domain": code, "label": text} (pick-list) or
 # {"table": {column_id: [row values]}} (tabular field, stored under the table id).
 VALUE_TYPE = {"CHAR": "string", "DATE": "datetime", "NUMBER": "number", "DOMAIN": "string"}
@@ -385,6 +388,8 @@ class OTMMApp(object):
                 return self.json({"folders_resource": {"folder_list": [
                     self.folder_json(self.state.folders[r], self.detail(req)) for r in self.state.roots]}})
             if parts[0] == "folders" and len(parts) == 2 and method == "GET":
+                if self.state.folder_load_types and req.args.get("load_type") not in self.state.folder_load_types:
+                    raise OTMMError(400, "Invalid load_type {!r} for a folder".format(req.args.get("load_type")))
                 return self.json({"folder_resource": {"folder": self.folder_json(
                     self.folder(parts[1]), self.detail(req, single=True))}})
             if parts[0] == "folders" and len(parts) == 2 and method == "POST":
@@ -672,6 +677,7 @@ class OTMMApp(object):
         if fail:
             self.state.fail_next_imports -= 1
         self.state.jobs[job_id] = {"job_id": job_id, "ready_at": time.time() + self.state.job_delay, "fail": fail,
+                                   "template": form.get("import_template_id"),
                                    "spec": {"name": name, "parent": parent["asset_id"], "fields": fields, "path": path,
                                             "size": os.path.getsize(path),
                                             "mime": manifest["upload_manifest"]["master_files"][0]["file"].get(
@@ -749,6 +755,8 @@ class OTMMApp(object):
                     s.job_shape = payload["job_shape"]
                 if "single_lock" in payload:
                     s.single_lock = bool(payload["single_lock"])
+                if "folder_load_types" in payload:
+                    s.folder_load_types = tuple(payload["folder_load_types"] or ())
                 if "refused_operators" in payload:
                     s.refused_operators = set(payload["refused_operators"] or [])
                 for field_id, kind in (payload.get("model") or {}).items():
@@ -791,7 +799,8 @@ def assets_under(state, folder_id):
 
 def imported_assets(state):
     return [{"asset_id": a["asset_id"], "name": a["name"], "parent_ids": list(a["parent_ids"]), "size": a["size"],
-             "sha1": state.sha1(a), "import_job_id": a["import_job_id"], "fields": dict(a["fields"])}
+             "sha1": state.sha1(a), "import_job_id": a["import_job_id"], "fields": dict(a["fields"]),
+             "import_template_id": a.get("import_template_id")}
             for a in state.assets.values() if a["import_job_id"]]
 
 

@@ -100,6 +100,7 @@ class DAMClient(object):
         self.tokens = None
         self.logins = None
         self.closed = False
+        self._folder_load_full = False  # the instance refused load_type=metadata on folders
         if auth_mode == "mtls":
             self.mtls = MTLSFiles(dam_cfg["mtls_cert_path"], dam_cfg.get("mtls_cert_password"))
         elif auth_mode == "session":
@@ -132,7 +133,7 @@ class DAMClient(object):
             session = requests.Session()
             session.verify = self.verify
             session.headers.update({"Accept": "application/json"})
-            # e.g. a gateway API key where an instance wants it (docs/otmm-api.md, "Authentication")
+            # e.g. a gateway API key where an instance wants it (docs/otmm-api.md section 1)
             session.headers.update(dict((str(k), str(v)) for k, v in (self.cfg.get("extra_headers") or {}).items()))
             if self.mtls is not None:
                 session.cert = (self.mtls.cert_path, self.mtls.key_path)
@@ -251,14 +252,28 @@ class DAMClient(object):
                 "agency_email": as_text(values.get(f.get("agency_email"))),
                 "created": folder.get("date_imported")}
 
+    def get_folder(self, folder_id):
+        """``folder_resource.folder`` with its metadata. ``load_type=metadata`` is what the client asks for; folder
+        GETs are only *seen* with other load types (E6, E7), so an instance that refuses it (400) is asked with
+        ``load_type=full`` from then on."""
+        if not self._folder_load_full:
+            try:
+                return self._get_json("/folders/{}".format(folder_id), {"load_type": "metadata"})[
+                    "folder_resource"]["folder"]
+            except ServiceError as exc:
+                if exc.status != 400:
+                    raise
+                log.info("DAM refused load_type=metadata on a folder (%s); using load_type=full", exc.message)
+                self._folder_load_full = True
+        return self._get_json("/folders/{}".format(folder_id), {"load_type": "full"})["folder_resource"]["folder"]
+
     def get_campaign(self, folder_id):
-        doc = self._get_json("/folders/{}".format(folder_id), {"load_type": "metadata"})
-        return self._campaign(doc["folder_resource"]["folder"])
+        return self._campaign(self.get_folder(folder_id))
 
     def _search(self, field_id, value):
         """Every search hit (all pages) whose field matches ``value`` per the configured operator; with
         ``dam.search.mode: walk`` the folder tree is read instead (for instances whose search config does not
-        index folders, otmm-api.md section 6b): slower, but needs no search at all."""
+        index folders, docs/otmm-api.md section 4): slower, but needs no search at all."""
         search = self.cfg.get("search") or {}
         if (search.get("mode") or "search") == "walk":
             return [f for f in self._walk_folders(search)
@@ -524,7 +539,7 @@ class DAMClient(object):
 
     def set_campaign_status(self, folder_id, expected, new):
         """Read first (already ``new`` -> "already"), lock, PATCH, unlock in finally, re-read to verify."""
-        doc = self._get_json("/folders/{}".format(folder_id), {"load_type": "metadata"})["folder_resource"]["folder"]
+        doc = self.get_folder(folder_id)
         status = self._campaign(doc)["status"]
         if status == new:
             if doc.get("locked"):  # a run that died between PATCH and unlock left our lock behind
@@ -666,6 +681,8 @@ class DAMClient(object):
                  ("manifest", None, "application/json", json.dumps(manifest)),
                  ("files", filename, "application/octet-stream", file_path),
                  ("parent_folder_id", None, None, folder_id)]
+        if self.cfg.get("import_template_id"):  # as a production uploader sends it (E4)
+            parts.append(("import_template_id", None, None, str(self.cfg["import_template_id"])))
         policy = RetryPolicy(max_attempts=1)  # never re-POST blindly: a lost answer may hide a running job
         credential = None
         for attempt in (1, 2):

@@ -1,4 +1,4 @@
-"""OTMM metadata documents <-> flat {field_id: value} (docs/otmm-api.md, "Metadata").
+"""OTMM metadata documents <-> flat {field_id: value} (docs/otmm-api.md section 3).
 
 Two readings of one document:
 - ``flatten`` for decisions and display: scalar -> its value; domain (pick-list) -> its stored code; tabular -> a

@@ -1,4 +1,4 @@
-"""A live probe of the OTMM open points (docs/otmm-api.md, "Open points"): run once against a test folder before the
+"""A live probe of the OTMM open points (docs/otmm-api.md section 4): run once against a test folder before the
 first cron tick, it says per point what worked on this instance and the .env setting to use.
 
 Points, in order: authentication (each configured profile), an authenticated search (operator id, whether campaign
@@ -109,14 +109,13 @@ class DAMProbe(object):
             return True
         self.add("auth", "FAIL", "no auth profile worked: " + "; ".join(failures),
                  "check DAM_AUTH_URL/DAM_CLIENT_ID/DAM_CLIENT_SECRET, or set DAM_AUTH_MODE=session with "
-                 "DAM_USERNAME/DAM_PASSWORD (docs/otmm-api.md, Authentication)")
+                 "DAM_USERNAME/DAM_PASSWORD (docs/otmm-api.md section 1)")
         return False
 
     def check_folder(self):
         try:
             self.folder = self.dam.get_campaign(self.folder_id)
-            raw = self.dam._get_json("/folders/{}".format(self.folder_id), {"load_type": "metadata"})
-            self.folder_raw = raw["folder_resource"]["folder"]
+            self.folder_raw = self.dam.get_folder(self.folder_id)
             self.add("folder", "OK", "test folder {} ({}) readable{}".format(
                 self.folder_id, self.folder_raw.get("name"),
                 ", campaign status {}".format(self.folder["status"]) if self.folder.get("status") else ""))
@@ -216,8 +215,7 @@ class DAMProbe(object):
                 tried.append("{}: {}".format(mode, _short(exc)))
                 continue
             try:
-                locked = self.dam._get_json("/folders/{}".format(self.folder_id), {"load_type": "metadata"})
-                shown = locked["folder_resource"]["folder"].get("locked")
+                shown = self.dam.get_folder(self.folder_id).get("locked")
             finally:
                 try:
                     self.dam.set_lock(self.folder_id, "unlock")

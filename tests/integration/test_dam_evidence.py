@@ -256,3 +256,16 @@ def test_job_assets_json_shape(otmm, dam, tmp_path):
     listed = doc["assets_resource"]["asset_list"][0]
     assert listed["name"] == "j.jpg" and listed["master_content_info"]["mime_type"] == "image/jpeg"
     assert json.dumps(doc).count("asset_id") >= 1
+
+
+def test_a_folder_refusing_load_type_metadata_is_read_with_full(otmm, dam):
+    otmm.settings(folder_load_types=["full", "custom", "system"])
+    assert dam.set_campaign_status(otmm.folder_id("LC-2026-0043"), "A1", "A2") == "changed"
+    assert dam.get_campaign(otmm.folder_id("LC-2026-0043"))["status"] == "A2"
+
+
+def test_import_template_id_sent_when_configured(otmm, dam_cfg, tmp_path):
+    final = otmm.folder_id("LC-2026-0042", "Final Assets")
+    with client(dam_cfg, import_template_id="ARTESIA.IMPORT.TEMPLATE.DEFAULT") as dam_t:
+        dam_t.import_asset(final, upload(tmp_path), {SPECIAL["tracking_id"]: "K7Q2XM"}, "t.jpg")
+    assert otmm.imported_assets()[0]["import_template_id"] == "ARTESIA.IMPORT.TEMPLATE.DEFAULT"
