@@ -647,19 +647,22 @@ class DAMClient(object):
                 return item["asset_id"]
         return None
 
-    def import_asset(self, folder_id, file_path, metadata, filename):
+    def import_asset(self, folder_id, file_path, metadata, filename, on_job=None):
         """Multipart import (streamed from disk), confirmed through ``GET /jobs/{id}/assets`` (E4); returns the new
         asset's id.
 
         The POST is never repeated blindly: only a 401 (refused before anything was imported) or a job that ended
         failed with no asset is followed by a new POST (``dam.import_failed_job_retries``, default 1). A lost answer
         or a job past its deadline is raised (retryable); the caller's next attempt starts with
-        ``find_imported_asset``."""
+        ``find_imported_asset``. ``on_job(job_id)``, when given, is called as soon as the DAM accepted the file, so a
+        caller can keep the id and later confirm through ``find_imported_asset(..., job_id=...)``."""
         tracking = metadata.get(self.fields["tracking_id"])
         source = metadata.get(self.fields["source_file_id"])
         retries = int(self.cfg.get("import_failed_job_retries", 1) or 0)
         for attempt in range(retries + 1):
             job_id = self._post_import(folder_id, file_path, metadata, filename)
+            if on_job is not None:
+                on_job(job_id)
             try:
                 return self._wait_for_import(job_id, folder_id, tracking, source, filename)
             except ServiceError as exc:

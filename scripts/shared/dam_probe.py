@@ -184,9 +184,9 @@ class DAMProbe(object):
                 return
             found = {}
             for detail in ("full", "fields"):
-                listed = [i for i in self.dam._children(self.folder_id, detail=detail)
-                          if i.get("asset_id") == first["asset_id"]]
-                values = flatten(listed[0].get("metadata")) if listed else {}
+                listed = next((i for i in self.dam._children(self.folder_id, detail=detail)
+                               if i.get("asset_id") == first["asset_id"]), None)
+                values = flatten(listed.get("metadata")) if listed else {}
                 found[detail] = [f for f in wanted if as_text(values.get(f)) == as_text(reference.get(f))]
             summary = ", ".join("{}: {}/{}".format(d, len(found[d]), len(wanted)) for d in ("full", "fields"))
             best = "full" if len(found["full"]) == len(wanted) else "fields" if len(found["fields"]) == len(

@@ -269,3 +269,15 @@ def test_import_template_id_sent_when_configured(otmm, dam_cfg, tmp_path):
     with client(dam_cfg, import_template_id="ARTESIA.IMPORT.TEMPLATE.DEFAULT") as dam_t:
         dam_t.import_asset(final, upload(tmp_path), {SPECIAL["tracking_id"]: "K7Q2XM"}, "t.jpg")
     assert otmm.imported_assets()[0]["import_template_id"] == "ARTESIA.IMPORT.TEMPLATE.DEFAULT"
+
+
+def test_a_kept_job_id_confirms_an_import_in_one_request(otmm, dam, tmp_path):
+    final = otmm.folder_id("LC-2026-0042", "Final Assets")
+    jobs = []
+    asset_id = dam.import_asset(final, upload(tmp_path), {SPECIAL["tracking_id"]: "K7Q2XM",
+                                                          SPECIAL["source_file_id"]: "b-7"}, "kept.jpg",
+                                on_job=jobs.append)
+    assert jobs == [str(otmm.imported_assets()[0]["import_job_id"])]
+    otmm.middleware.reset_counters()
+    assert dam.find_imported_asset(final, "K7Q2XM", "b-7", job_id=jobs[0]) == asset_id
+    assert otmm.middleware.snapshot()["total"] == 1  # GET /jobs/{id}/assets only
