@@ -721,10 +721,9 @@ class DAMClient(object):
         (``job_state``, ``status``, ``state``) miss."""
         try:
             job = _unwrap_job(self._get_json("/jobs/{}".format(job_id)))
-        except ServiceError as exc:
-            if exc.status in (404, 405, 406, 501):
-                return "", {}
-            raise
+        except ServiceError as exc:  # only a hint: an unreadable body never fails an import
+            log.debug("GET /jobs/%s not usable: %s", job_id, exc)
+            return "", {}
         keys = [self.job_status_key] if self.job_status_key else ["job_state", "status", "state"]
         for key in keys:
             value = job.get(key)
@@ -740,7 +739,12 @@ class DAMClient(object):
         deadline = time.time() + int(self.cfg.get("job_poll_deadline_seconds") or 600)
         delay, logged, state = 0.2, False, ""
         while True:
-            listed = self.job_assets(job_id)
+            try:
+                listed = self.job_assets(job_id)
+            except ServiceError as exc:
+                if exc.status not in (404, 405, 501):
+                    raise
+                listed = []  # not served here: the job state and the look-up below decide
             if listed:
                 named = [a for a in listed if filename in (a.get("name"), (a.get("master_content_info") or
                                                                             {}).get("name"))]

@@ -281,3 +281,13 @@ def test_a_kept_job_id_confirms_an_import_in_one_request(otmm, dam, tmp_path):
     otmm.middleware.reset_counters()
     assert dam.find_imported_asset(final, "K7Q2XM", "b-7", job_id=jobs[0]) == asset_id
     assert otmm.middleware.snapshot()["total"] == 1  # GET /jobs/{id}/assets only
+
+
+def test_without_a_job_asset_list_the_finished_job_and_the_look_up_confirm(otmm, dam, tmp_path):
+    """An instance that does not serve /jobs/{id}/assets: the job state says finished, the search finds the asset."""
+    otmm.middleware.set_faults([{"method": "GET", "path": r"/jobs/\d+/assets", "status": 404}])
+    final = otmm.folder_id("LC-2026-0042", "Final Assets")
+    asset_id = dam.import_asset(final, upload(tmp_path), {SPECIAL["tracking_id"]: "K7Q2XM",
+                                                          SPECIAL["source_file_id"]: "b-8"}, "nolist.jpg")
+    assert [a["asset_id"] for a in otmm.imported_assets()] == [asset_id]
+    assert counts(otmm, "GET /otmmapi/v6/jobs/{id}") >= 1
