@@ -3,6 +3,10 @@
 
 Run from the project root:
     python scripts/test_connection.py [--auth-pfx] [-v|-q] [--config PATH]
+    python scripts/test_connection.py --probe-dam FOLDER_ID [--probe-import] [--auth-pfx]
+The second form probes the OTMM open points against a test folder (auth profile, search operator, listing detail,
+lock form, and with --probe-import one small import confirmed through the job resource) and prints the .env
+setting for each; see docs/otmm-api.md.
 Exit code 0 when every check passes, 1 when one fails, 2 when the configuration itself is broken.
 """
 import logging
@@ -37,8 +41,10 @@ def _check_dam(config, args):
     auth_mode = "mtls" if args.auth_pfx else "oauth2"
     with DAMClient(config["dam"], auth_mode=auth_mode, field_ids=config["fields"].get("special_fields")) as dam:
         info = dam.ping()
+        mode = dam.auth_mode
     base = config["dam"]["mtls_base_url" if args.auth_pfx else "base_url"]
-    return "{} via {} ({})".format(base, "mTLS" if args.auth_pfx else "OAuth2", _short(info))
+    label = {"mtls": "mTLS", "session": "an OTMM session"}.get(mode, "OAuth2")
+    return "{} via {} ({})".format(base, label, _short(info))
 
 
 def _check_box(config, args):
@@ -99,8 +105,26 @@ def check_all(config, args):
     return EXIT_OK
 
 
+def probe_dam(config, args):
+    from scripts.shared.dam_probe import run_probe
+    ok = run_probe(config, args.probe_dam, auth_mode="mtls" if args.auth_pfx else "oauth2",
+                   try_import=args.probe_import)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
 def main(argv=None):
     parser = build_parser(__doc__.splitlines()[0], workflow=False)
+    parser.add_argument("--probe-dam", metavar="FOLDER_ID",
+                        help="probe the OTMM open points against this test folder (search, listing fields, lock then "
+                             "unlock) and print the .env setting for each; checks nothing else")
+    parser.add_argument("--probe-import", action="store_true",
+                        help="with --probe-dam: also import one small probe file into the test folder and confirm it "
+                             "through the job resource (the file stays in the DAM)")
+    args, _ = parser.parse_known_args(argv)
+    if args.probe_import and not args.probe_dam:
+        parser.error("--probe-import needs --probe-dam FOLDER_ID")
+    if args.probe_dam:
+        return run_main("test_connection", parser, probe_dam, argv, needs=("dam",))
     return run_main("test_connection", parser, check_all, argv)
 
 

@@ -245,9 +245,16 @@ def _validate(cfg, needs, auth_mode, unset, problems, file, fields_file):
                     pfx), "put the PFX there (chmod 600) or set DAM_MTLS_CERT_PATH"))
             elif pfx:
                 warn_if_readable_by_others(pfx, "mTLS certificate")
+        elif (_get(cfg, "dam.auth_mode") or "oauth2") == "session":
+            _require(cfg, ["dam.base_url", "dam.username", "dam.password"], unset, problems, file)
         else:
             _require(cfg, ["dam.base_url", "dam.auth_url", "dam.client_id", "dam.client_secret"], unset,
                      problems, file)
+        for key, allowed in (("dam.auth_mode", ("oauth2", "session")), ("dam.lock_mode", ("auto", "single", "bulk")),
+                             ("dam.listing_detail", ("full", "fields")), ("dam.import_lookup", ("search", "folder"))):
+            value = _get(cfg, key)
+            if value and str(value).strip().lower() not in allowed:
+                problems.append(Problem(file, key, "is {!r}".format(value), "use one of: " + ", ".join(allowed)))
         for key in ("dam.base_url", "dam.auth_url", "dam.mtls_base_url"):
             value = _get(cfg, key)
             if value and not re.match(r"^https?://", value):

@@ -1,4 +1,5 @@
-"""DAM credentials: an OAuth2 token cache, and the mTLS client certificate turned from PFX into private PEM files.
+"""DAM credentials: an OAuth2 token cache, an OTMM session login (JSESSIONID + X-Requested-By), and the mTLS client
+certificate turned from PFX into private PEM files.
 
 The PEM files live in a private temp directory (0700, files 0600) and are removed at exit, on exceptions and on
 SIGTERM. Certificate problems (missing file, wrong password, expired or not yet valid) are explained with dates.
@@ -53,6 +54,36 @@ class TokenCache(object):
         self.token = token
         self.expires_at = time.time() + expires_in
         log.debug("DAM token obtained, valid for %ss", expires_in)
+
+
+class SessionCache(object):
+    """An OTMM session (``dam.auth_mode: session``, evidence E2-E5, E12): ``POST /sessions`` with the user's name and
+    password gives ``session_resource.session.id`` and a ``JSESSIONID`` cookie; every later call sends the cookie and
+    ``X-Requested-By: <session id>``. A 401 logs in again once (threads that saw the same 401 share one login)."""
+
+    def __init__(self, cfg, login):
+        self.cfg = cfg
+        self.login = login  # callable(data) -> (parsed JSON, {cookie name: value})
+        self.session = None  # (session id, JSESSIONID)
+        self.lock = threading.Lock()
+
+    def get(self, rejected=None):
+        with self.lock:
+            if self.session is None or (rejected is not None and rejected == self.session):
+                self._login()
+            return self.session
+
+    def _login(self):
+        if not self.cfg.get("username") or not self.cfg.get("password"):
+            raise SuiteError("DAM_AUTH_MODE=session needs DAM_USERNAME and DAM_PASSWORD",
+                             fix="set both in .env (the OTMM user the integration acts as)")
+        body, cookies = self.login({"username": self.cfg["username"], "password": self.cfg["password"]})
+        session = ((body or {}).get("session_resource") or {}).get("session") or {}
+        if session.get("id") is None:
+            raise ServiceError("DAM", "the session login answered without session_resource.session.id",
+                               method="POST", path="/sessions", fix="check DAM_BASE_URL and DAM_API_VERSION")
+        self.session = (str(session["id"]), cookies.get("JSESSIONID"))
+        log.debug("DAM session opened")
 
 
 def parse_token(body):

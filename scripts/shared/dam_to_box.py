@@ -297,7 +297,7 @@ def _tracking_id(spec, rt, campaign, asset):
         global_master_campaign_id=campaign.get("global_master_campaign_id"), campaign_name=campaign.get("name"),
         campaign_folder_id=campaign.get("folder_id"), dam_folder_path="/".join(asset["folder_path"]),
         mime_type=asset.get("mime_type"), file_size=asset.get("size"),
-        mvp_metadata=rt.mapper.extract_mvp(asset["metadata"]), full_metadata=asset.get("raw") or {},
+        mvp_metadata=rt.mapper.extract_mvp(asset.get("typed_metadata") or asset["metadata"]), full_metadata=asset.get("raw") or {},
     )["tracking_id"]
 
 

@@ -273,7 +273,7 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
 def _import(rt, lease, final_id, f, v, master, derivative):
     parts = [p for p in (master.get("dam_folder_path") or "").split("/") if p]
     target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
-    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, f["file_id"])
+    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, f["file_id"], filename=f["name"])
     metadata = rt.mapper.build_upload_metadata(master.get("mvp_metadata") or {}, v.tracking_id, v.language,
                                                v.description, f["file_id"])
     if dam_asset is None:

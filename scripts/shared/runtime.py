@@ -47,9 +47,10 @@ class Runtime(object):
     def dam(self):
         with self._lock:
             if self._dam is None:
-                from .dam_client import DAMClient
+                from .dam_client import DAMClient, decision_fields
                 self._dam = DAMClient(self.config["dam"], auth_mode=self.auth_mode,
-                                      field_ids=self.config["fields"].get("special_fields"))
+                                      field_ids=self.config["fields"].get("special_fields"),
+                                      metadata_fields=decision_fields(self.config["fields"]))
             return self._dam
 
     @property

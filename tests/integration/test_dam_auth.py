@@ -50,7 +50,7 @@ def test_token_refreshed_before_it_expires(otmm, dam_cfg):
 def test_otmm_token_shape_is_accepted(otmm, dam_cfg):
     otmm.app.token_shape = "otmm"
     with DAMClient(dam_cfg) as client:
-        assert client.ping()["root_folders"] == 1
+        assert client.ping()["root_folders"] == 3
 
 
 def test_token_rejected_twice_fails_with_the_message(otmm, dam_cfg):
@@ -76,7 +76,7 @@ def test_wrong_client_secret_is_reported_without_the_secret(otmm, dam_cfg):
 def test_503_and_429_with_retry_after_are_retried(dam, otmm):
     otmm.middleware.set_faults([{"path": "rootfolders", "status": 503, "retry_after": 0, "count": 1},
                                 {"path": "rootfolders", "status": 429, "retry_after": 0, "count": 1}])
-    assert dam.ping()["root_folders"] == 1
+    assert dam.ping()["root_folders"] == 3
     assert counts(otmm, "GET /otmmapi/v6/folders/rootfolders") == 3
 
 
@@ -100,7 +100,7 @@ def test_a_long_retry_after_is_not_waited_for(otmm, dam_cfg):
 def test_dropped_connection_and_truncated_json_are_retried(dam, otmm):
     otmm.middleware.set_faults([{"path": "rootfolders", "drop": True, "count": 1},
                                 {"path": "/children", "truncate": True, "count": 1}])
-    assert dam.ping()["root_folders"] == 1
+    assert dam.ping()["root_folders"] == 3
     assert len(list(dam.iter_assets(otmm.folder_id("LC-2026-0043", "Master Assets")))) == 2
 
 
@@ -122,7 +122,7 @@ def test_mtls_handshake_and_private_pem_files(otmm, dam_cfg):
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
     for path in (client.mtls.cert_path, client.mtls.key_path):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert client.ping() == {"auth": "mtls", "root_folders": 1}
+    assert client.ping() == {"auth": "mtls", "root_folders": 3}
     assert counts(otmm, "POST /otdsws/oauth2/token") == 0  # the certificate is the credential
     client.close()
     assert not os.path.exists(directory)
