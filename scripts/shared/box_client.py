@@ -183,6 +183,12 @@ class BoxClient(object):
             auth, network_layer=network(), default_network_request_kwargs=kwargs,
             default_headers={"As-User": as_user} if as_user else None))
 
+    def close(self):
+        """End of run: say how long the shared rate budget held this process back (nothing when it did not)."""
+        line = self.pacer.summary()
+        if line:
+            log.info("%s", line)
+
     # -- errors ---------------------------------------------------------------------------------------------------
     def _call(self, what, fn, *args, **kwargs):
         """Run a boxsdk call, translating its exceptions into ServiceError with a fix."""

@@ -46,18 +46,17 @@ class MemoryBuckets(object):
         self.cooldown = {}
 
     def take(self, user, budgets):
-        """Reserve one token of each budget; returns the seconds to wait before sending."""
-        wait = 0.0
+        """Reserve one token of each budget; returns ({kind: seconds its budget makes us wait}, cool-down seconds)."""
+        waits = {}
         with self.lock:
             now = time.time()
             for b in budgets:
                 tokens, stamp = self.rows.get((user, b.kind), (b.capacity, now))
                 tokens = min(b.capacity, tokens + b.refill_per_second * (now - stamp)) - 1
                 self.rows[(user, b.kind)] = (tokens, now)
-                if tokens < 0:
-                    wait = max(wait, -tokens / b.refill_per_second)
-            wait = max(wait, self.cooldown.get(user, 0) - now)
-        return wait
+                waits[b.kind] = max(0.0, -tokens / b.refill_per_second)
+            cooldown = max(0.0, self.cooldown.get(user, 0) - now)
+        return waits, cooldown
 
     def cool_down(self, user, seconds):
         with self.lock:
@@ -73,7 +72,7 @@ class PostgresBuckets(object):
             "refill_per_second = EXCLUDED.refill_per_second, tokens = LEAST(EXCLUDED.capacity, b.tokens + "
             "EXCLUDED.refill_per_second * EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8) - 1, "
             "updated_at = clock_timestamp() "
-            "RETURNING b.tokens, b.refill_per_second, "
+            "RETURNING b.bucket, b.tokens, b.refill_per_second, "
             "COALESCE(EXTRACT(EPOCH FROM b.cooldown_until - clock_timestamp())::float8, 0) AS cooldown")
     COOL = ("UPDATE box_rate_budget SET cooldown_until = GREATEST(COALESCE(cooldown_until, clock_timestamp()), "
             "clock_timestamp() + %s * interval '1 second') WHERE box_user = %s")
@@ -89,12 +88,8 @@ class PostgresBuckets(object):
         with self.db.cursor() as cur:
             cur.execute(self.TAKE.format(values=values), params)
             rows = cur.fetchall()
-        wait = 0.0
-        for row in rows:
-            if row["tokens"] < 0:
-                wait = max(wait, -row["tokens"] / row["refill_per_second"])
-            wait = max(wait, row["cooldown"] or 0.0)
-        return wait
+        waits = dict((row["bucket"], max(0.0, -row["tokens"] / row["refill_per_second"])) for row in rows)
+        return waits, max([0.0] + [row["cooldown"] or 0.0 for row in rows])
 
     def cool_down(self, user, seconds):
         with self.db.cursor() as cur:
@@ -114,6 +109,8 @@ class Pacer(object):
         self.memory = MemoryBuckets()
         self.store = PostgresBuckets(db) if db is not None else self.memory
         self.sleep = sleep or time.sleep
+        # seconds this process waited, by what made it wait (the upload budget only beyond what calls asked)
+        self.waited = {"calls": 0.0, "uploads": 0.0, "cooldown": 0.0}
 
     def _store(self, action, *args):
         try:
@@ -128,12 +125,24 @@ class Pacer(object):
 
     def before(self, method, url):
         budgets = [self.calls, self.uploads] if is_upload(method, url) else [self.calls]
-        wait = self._store("take", budgets)
+        waits, cooldown = self._store("take", budgets)
+        calls, uploads = waits.get("calls", 0.0), waits.get("uploads", 0.0)
+        wait = max(calls, uploads, cooldown)
+        self.waited["calls"] += calls
+        self.waited["uploads"] += max(0.0, uploads - calls)
+        self.waited["cooldown"] += max(0.0, cooldown - max(calls, uploads))
         if wait > 0:
             if wait >= 1:
                 log.debug("Box pacing: waiting %.1fs for the shared budget of %s", wait, self.user)
             self.sleep(wait)
         return wait
+
+    def summary(self):
+        """One line for the run's log, or None when nothing waited."""
+        if not any(v >= 0.05 for v in self.waited.values()):
+            return None
+        return ("Box pacing for {}: waited {calls:.1f}s for the calls budget, {uploads:.1f}s for the uploads budget, "
+                "{cooldown:.1f}s in 429 cool-downs".format(self.user, **self.waited))
 
     def after(self, status, retry_after):
         """A 429 from Box: everyone acting as this user waits out its Retry-After (at least 1 s)."""
