@@ -1,5 +1,7 @@
 """Pacing under Box's per-user limits (about 1000 calls and 240 uploads a minute), on a fake clock (Python 3.6 too).
 The shared (PostgreSQL) buckets and four real processes run in tests/integration/test_box_shared_pacing.py."""
+import logging
+
 import pytest
 import responses
 
@@ -78,7 +80,7 @@ def test_a_broken_shared_store_falls_back_to_this_process(clock):
 
 
 @responses.activate
-def test_uploads_are_paced_apart_from_other_calls(app_settings, tmp_path, clock):
+def test_uploads_are_paced_apart_from_other_calls(app_settings, tmp_path, clock, caplog):
     path = tmp_path / "a.jpg"
     path.write_bytes(b"abc")
     sha1 = "a9993e364706816aba3e25717850c26c9cd0d89d"
@@ -95,3 +97,12 @@ def test_uploads_are_paced_apart_from_other_calls(app_settings, tmp_path, clock)
     assert 6.5 <= sum(clock.sleeps) <= 6.8  # the next upload waits 60 / 9 s; its preflight did not wait
     uploads = [c for c in responses.calls if c.request.url.startswith(base.UPLOAD)]
     assert len(uploads) == 2
+    with caplog.at_level(logging.INFO):
+        client.close()  # the run's log says what held it back
+    assert "waited 0.0s for the calls budget, 6.7s for the uploads budget" in caplog.text
+
+
+def test_nothing_to_say_when_nothing_waited(clock):
+    pacer = box_pacer.Pacer("service-account:x", 1000, 240)
+    pacer.before("GET", "https://api.box.com/2.0/users/me")
+    assert pacer.summary() is None
