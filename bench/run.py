@@ -16,7 +16,7 @@ for it. Measurements:
       with the uploads budget at its minimum (10 a minute): a chunked upload is one upload (the session) plus
       calls, so the upload budget must not slow it (issue 15). Run alone with --only f.
 
-Prints a table and writes bench/results.json. Runs in about 5 minutes on 2 cores.
+Prints a table and writes bench/results.json. Runs in about 5 minutes on 2 cores, plus about 4 for (f).
 """
 import argparse
 import json

@@ -3,8 +3,10 @@
 Only this module imports boxsdk, so moving to the generated SDK later touches one file. Every write is keyed by a
 natural key: folders by (parent, name) with 409 meaning "already there", files by (folder, "<TID>_<name>") with a
 conflict resolved by SHA-1 (equal: adopt the existing file; different: upload a new version). Calls have timeouts,
-the client paces itself under Box's per-user limits, and a Retry-After longer than configured fails the call
-instead of stalling a cron tick silently.
+every process acting as the same Box user shares one rate budget (box_pacer.py), and a Retry-After longer than
+configured fails the call instead of stalling a cron tick silently. Where real Box differs from its OpenAPI document
+(416 on an overlapping part, a transient parts_mismatch on commit, its own upload URLs) this follows real Box:
+docs/box-api.md lists each behaviour with its source.
 """
 import hashlib
 import json
