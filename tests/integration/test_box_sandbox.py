@@ -228,3 +228,7 @@ def test_spec_checker_catches_deviations():
     missing_digest = dict(base, method="PUT", path="/api/2.0/files/upload_sessions/abc", status=200,
                           headers={"content-range": "bytes 0-1/2"}, response={"part": {"part_id": "A"}})
     assert "digest" in " ".join(checker.check(missing_digest))
+    overlap_409 = dict(base, method="PUT", path="/api/2.0/files/upload_sessions/abc", status=409,
+                       headers={"content-range": "bytes 0-1/2", "digest": "sha=x"},
+                       response={"type": "error", "status": 409, "code": "range_overlaps_existing_part"})
+    assert "real Box sends 416" in " ".join(checker.check(overlap_409))
