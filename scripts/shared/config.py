@@ -293,6 +293,7 @@ def _validate(cfg, needs, auth_mode, unset, problems, file, fields_file):
         if value and not os.path.exists(value):
             problems.append(Problem(file, key, "CA bundle {} does not exist".format(value),
                                     "point it at a PEM file of trusted CAs or leave it empty for the system store"))
+    _check_ranges(cfg, problems, file)
     concurrency = _get(cfg, "transfer.concurrency")
     if isinstance(concurrency, int) and not 1 <= concurrency <= 32:
         problems.append(Problem(file, "transfer.concurrency", "must be between 1 and 32, got {}".format(concurrency),
@@ -302,6 +303,25 @@ def _validate(cfg, needs, auth_mode, unset, problems, file, fields_file):
         problems.append(Problem(file, "a2_a3.languages", "must be a non-empty list of language tags",
                                 "list the tags agencies may use, e.g. [it, it-IT, de-CH]"))
     _validate_fields(cfg.get("fields") or {}, problems, fields_file)
+
+
+# Box tuning values: (key, lowest, highest, why, fix).
+RANGES = [
+    ("box.chunked_upload_threshold_mb", 20, 50, "Box takes upload sessions from 20 MB and direct uploads up to 50 MB",
+     "set it between 20 and 50 (default 50)"),
+    ("box.max_calls_per_minute", 10, 1000, "Box allows about 1000 API calls a minute per user",
+     "set BOX_MAX_CALLS_PER_MINUTE between 10 and 1000 (default 900)"),
+    ("box.max_uploads_per_minute", 10, 240, "Box allows about 240 uploads a minute per user",
+     "set BOX_MAX_UPLOADS_PER_MINUTE between 10 and 240 (default 200)"),
+]
+
+
+def _check_ranges(cfg, problems, file):
+    for key, low, high, why, fix in RANGES:
+        value = _get(cfg, key)
+        if isinstance(value, int) and not low <= value <= high:
+            problems.append(Problem(file, key, "must be between {} and {} ({}), got {}".format(low, high, why, value),
+                                    fix))
 
 
 def _validate_fields(fields, problems, file):

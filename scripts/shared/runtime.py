@@ -58,7 +58,7 @@ class Runtime(object):
         with self._lock:
             if self._box is None:
                 from .box_client import BoxClient
-                self._box = BoxClient(self.config["box"])
+                self._box = BoxClient(self.config["box"], db=self.db)
             return self._box
 
     @property
