@@ -399,13 +399,15 @@ class BoxClient(object):
                     stack.append((item.id, path + [item.name]))
                 elif item.type == "file":
                     out.append({"file_id": item.id, "name": item.name, "size": item.size, "sha1": item.sha1,
-                                "folder_path": path, "parent_id": folder_id})
+                                "folder_path": path, "parent_id": folder_id, "etag": getattr(item, "etag", None),
+                                "version_id": _version_id(item)})
         return out
 
     def _items(self, folder_id):
         # Marker paging: Box says offset paging "is not guaranteed to work reliably for high offset values".
         return list(self.client.folder(folder_id).get_items(limit=1000, use_marker=True,
-                                                            fields=["id", "name", "type", "size", "sha1"]))
+                                                            fields=["id", "name", "type", "size", "sha1", "etag",
+                                                                    "file_version"]))
 
     def download_file(self, file_id, dest_path, expected_sha1=None):
         """Stream to a temp file beside ``dest_path``, verify, rename. A connection broken mid-body is retried a few
@@ -436,10 +438,15 @@ class BoxClient(object):
                 os.remove(temp)
         return {"path": dest_path, "size": os.path.getsize(dest_path), "sha1": sha1}
 
-    def delete_file(self, file_id):
+    def delete_file(self, file_id, etag=None):
+        """Delete (Box moves it to the trash). With ``etag``, only if the file is still that version (If-Match):
+        False means Box answered 412, someone changed the file since it was listed, and it was left alone.
+        True also when the file is already gone (404)."""
         try:
-            self._call("delete", self.client.file(file_id).delete)
+            self._call("delete", lambda: self.client.file(file_id).delete(etag=etag))
         except ServiceError as exc:
+            if exc.status == 412:
+                return False
             if exc.status != 404:
                 raise
         return True
@@ -462,6 +469,14 @@ class BoxClient(object):
                 if exc.status != 409:
                     raise
         raise ServiceError("Box", "no free name for {} in folder {}".format(base, folder_id), status=409)
+
+
+def _version_id(item):
+    """The id of a listed file's current version (Box's ``file_version``; a dict or an SDK object)."""
+    version = getattr(item, "file_version", None)
+    if isinstance(version, dict):
+        return version.get("id")
+    return getattr(version, "id", None)
 
 
 def _conflict_item(exc):

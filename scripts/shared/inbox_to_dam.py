@@ -68,7 +68,7 @@ def _tick(rt):
     with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):
         try:
             return _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
-                                     set(f["file_id"] for f in files))
+                                     set((f["file_id"], f.get("sha1")) for f in files))
         except LeaseLostError as exc:
             log.error("%s", exc)
             return EXIT_FAILED
@@ -171,30 +171,33 @@ def _process_campaign(rt, lease, local_campaign_id, entries, inbox_ids):
                     len(entries), row.get("next_attempt_at"))
         return EXIT_FAILED
     masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
-    if masters and localised >= masters and campaign.get("status") in ("A2", "A3"):
+    if masters and localised >= masters and campaign.get("status") == "A2":
         return _finish_campaign(rt, lease, campaign)
+    # Already A3: a file delivered now is a correction, reported in the import email above, never a second
+    # "moved to A3" (a run killed inside the move is finished by resume_unfinished, its state says 'finishing').
     rt.db.finish_campaign(lease, "released", total=len(entries), done=len(imported))
     log.info("Campaign %s: %d of %d master(s) localised; status stays %s", local_campaign_id, localised, masters,
              campaign.get("status"))
     return EXIT_OK
 
 
-def _settle(rt, lease, local_campaign_id, final_id, inbox_ids):
-    """Finish derivatives an interrupted run left half-done whose Box file is no longer in the inbox."""
+def _settle(rt, lease, local_campaign_id, final_id, inbox_versions):
+    """Finish derivatives an interrupted run left half-done whose Box file version is no longer in the inbox (the
+    file was deleted, or a person uploaded a new version of it)."""
     with rt.db.cursor() as cur:
         cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
                     "WHERE d.local_campaign_id = %s AND d.state IN ('claimed', 'downloaded', 'imported')",
                     (local_campaign_id,))
         rows = [dict(r) for r in cur.fetchall()]
     for row in rows:
-        if row["box_file_id"] in inbox_ids:
-            continue  # still in the inbox: the normal path resumes it
+        if (row["box_file_id"], row["sha1"]) in inbox_versions:
+            continue  # this version is still in the inbox: the normal path resumes it
         with log_context(tid=row["tracking_id"]):
             dam_asset = row["dam_asset_id"]
             if row["state"] != "imported":
                 parts = [p for p in (row["dam_folder_path"] or "").split("/") if p]
                 target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
-                dam_asset = rt.dam.find_imported_asset(target, row["tracking_id"], row["box_file_id"])
+                dam_asset = rt.dam.find_imported_asset(target, row["tracking_id"], item_store.source_key(row))
             if dam_asset:
                 item_store.update_derivative(rt.db, lease, row["id"], state="cleaned", dam_asset_id=dam_asset,
                                              last_error=None)
@@ -203,8 +206,8 @@ def _settle(rt, lease, local_campaign_id, final_id, inbox_ids):
             else:
                 item_store.update_derivative(rt.db, lease, row["id"], state="failed",
                                              last_error="the file left the inbox before it was imported")
-                log.warning("%s left the inbox before it was imported; upload it again if it is still needed",
-                            row["box_file_name"])
+                log.warning("%s (SHA-1 %s) left the inbox or was replaced before it was imported; a newer "
+                            "version still in the inbox is imported on its own", row["box_file_name"], row["sha1"])
 
 
 def _report_imports(rt, lease, campaign, failures):
@@ -222,14 +225,18 @@ def _report_imports(rt, lease, campaign, failures):
               for r in rows]
     status = send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
         LABEL, campaign_context(campaign, campaign.get("status"), campaign.get("status")), assets=assets,
-        failures=failures, next_steps=_progress_note(rt, lease.campaign_id)), raw_campaign=campaign)
+        failures=failures, next_steps=_progress_note(rt, lease.campaign_id, campaign.get("status"))),
+        raw_campaign=campaign)
     if rows and status != "failed":
         with rt.db.fenced(lease) as cur:
             cur.execute("UPDATE derivative_assets SET reported_at = now() WHERE id = ANY(%s)",
                         ([r["id"] for r in rows],))
 
 
-def _progress_note(rt, local_campaign_id):
+def _progress_note(rt, local_campaign_id, status):
+    if status not in (None, "A2"):
+        return "The campaign is already in {}: these files are corrections and replace the finals delivered " \
+               "earlier for the same tracking id and language.".format(status)
     masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
     if masters and localised >= masters:
         return "Every master of the campaign now has a localised file; the campaign moves to A3."
@@ -246,12 +253,7 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
                                                      v.language, v.description)
             if derivative["state"] not in ("imported", "cleaned"):
                 derivative = _import(rt, lease, final_id, f, v, master, derivative)
-            rt.box.delete_file(f["file_id"])
-            item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
-            rt.db.record_event(WORKFLOW, "inbox_file_deleted", f["name"], campaign_id=campaign["campaign_id"],
-                               tracking_id=v.tracking_id, box_file_id=f["file_id"])
-            log.info("Imported %s as DAM asset %s and removed it from the inbox", f["name"],
-                     derivative["dam_asset_id"])
+            _clean_inbox(rt, lease, campaign, f, v, derivative)
             return {"tracking_id": v.tracking_id, "filename": f["name"], "folder_path": master["dam_folder_path"],
                     "size": f.get("size"), "url": None, "outcome": "imported", "rejection": [],
                     "language": v.language, "description": v.description, "dam_asset_id": derivative["dam_asset_id"]}
@@ -269,12 +271,27 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
             return {"tracking_id": v.tracking_id, "filename": f["name"], "reason": reason, "fix": fix}
 
 
+def _clean_inbox(rt, lease, campaign, f, v, derivative):
+    """Delete the imported inbox file only if it is still the version imported (If-Match on its listed etag). A
+    412 means a person uploaded a corrected version meanwhile: it stays in the inbox and the next run imports it."""
+    if rt.box.delete_file(f["file_id"], etag=derivative.get("box_etag") or f.get("etag")):
+        event, text = "inbox_file_deleted", "Imported %s as DAM asset %s and moved it to the Box trash"
+    else:
+        event, text = "inbox_file_changed", ("Imported %s as DAM asset %s; it changed in Box while it was imported, "
+                                             "so the new version stays in the inbox and the next run imports it")
+    item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
+    rt.db.record_event(WORKFLOW, event, f["name"], campaign_id=campaign["campaign_id"], tracking_id=v.tracking_id,
+                       box_file_id=f["file_id"], details={"sha1": f.get("sha1"), "version_id": f.get("version_id")})
+    (log.info if event == "inbox_file_deleted" else log.warning)(text, f["name"], derivative["dam_asset_id"])
+
+
 def _import(rt, lease, final_id, f, v, master, derivative):
     parts = [p for p in (master.get("dam_folder_path") or "").split("/") if p]
     target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
-    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, f["file_id"])
+    source = item_store.source_key(derivative)
+    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, source)
     metadata = rt.mapper.build_upload_metadata(master.get("mvp_metadata") or {}, v.tracking_id, v.language,
-                                               v.description, f["file_id"])
+                                               v.description, source)
     if dam_asset is None:
         path = os.path.join(rt.temp_dir(), "{}-{}".format(v.tracking_id, f["file_id"]))
         try:

@@ -59,14 +59,22 @@ def claim_derivative(db, lease, tracking_id, box_file, local_campaign_id, langua
     with db.fenced(lease) as cur:
         cur.execute(
             "INSERT INTO derivative_assets (tracking_id, local_campaign_id, box_file_id, sha1, box_file_name, "
-            "box_folder_path, file_size, language, description, claim_token) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (box_file_id, sha1) DO NOTHING",
+            "box_folder_path, file_size, language, description, claim_token, box_version_id, box_etag) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (box_file_id, sha1) DO NOTHING",
             (tracking_id, local_campaign_id, box_file["file_id"], box_file["sha1"], box_file["name"],
              "/".join(box_file.get("folder_path") or []), box_file.get("size"), language, description,
-             lease.claim_token))
+             lease.claim_token, box_file.get("version_id"), box_file.get("etag")))
         cur.execute("SELECT * FROM derivative_assets WHERE box_file_id = %s AND sha1 = %s",
                     (box_file["file_id"], box_file["sha1"]))
         return dict(cur.fetchone())
+
+
+def source_key(derivative):
+    """The DAM import's SOURCE_FILE_ID: the Box file id and the version imported, so a corrected version of the same
+    Box file is a new import, not "already imported". Rows claimed before versions were recorded keep the bare id."""
+    if derivative.get("box_version_id"):
+        return "{}/{}".format(derivative["box_file_id"], derivative["box_version_id"])
+    return derivative["box_file_id"]
 
 
 def update_derivative(db, lease, derivative_id, **values):

@@ -1,0 +1,5 @@
+-- Data safety (issue 14).
+-- The Box version an A2->A3 import took: its version id and etag (the SHA-1 is already in sha1). The inbox file is
+-- deleted only with If-Match on that etag, so a corrected version uploaded meanwhile is never deleted unimported.
+ALTER TABLE derivative_assets ADD COLUMN IF NOT EXISTS box_version_id TEXT;
+ALTER TABLE derivative_assets ADD COLUMN IF NOT EXISTS box_etag TEXT;

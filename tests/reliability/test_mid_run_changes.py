@@ -1,0 +1,55 @@
+"""People change things while a run works: a corrected delivery uploaded mid-import, redelivery, files moved.
+Each test plays the person with a hook on the sandbox, at the exact moment the run is busy elsewhere."""
+import hashlib
+
+from tests.e2e.helpers import box_files, db_rows, subjects
+from tests.reliability.harness import fresh_lab
+
+CAMPAIGN = "LC-2026-0043"
+
+
+def _agency_delivered(lab, limit=None):
+    assert lab.run_script("a1_to_a2_download", "--campaign", CAMPAIGN).returncode == 0
+    lab.play_agency(CAMPAIGN, limit=limit)
+    return box_files(lab.box.tree(lab.box.roots["a2_a3"]))
+
+
+def _dam_sha1s(lab):
+    return sorted(a["sha1"] for a in lab.otmm.snapshot()[CAMPAIGN]["assets"] if "Final" in a["path"])
+
+
+def test_a_corrected_version_uploaded_during_the_import_stays_and_is_imported_next_run(pg_server, tmp_path,
+                                                                                      pki_dir):
+    """Promise 1: the inbox file is deleted only if the version imported is still the current one (If-Match)."""
+    with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
+        inbox = _agency_delivered(lab)
+        path, first = sorted(inbox.items())[0]
+        corrected = b"corrected by the agency while the run was importing"
+        done = []
+
+        def agency_corrects(method, url, total):
+            if method == "POST" and url.rstrip("/").endswith("/assets") and not done:
+                folder = lab.box.ensure_folder(lab.box.roots["a2_a3"], path.split("/")[0])
+                done.append(lab.box.put_file(folder, path.split("/")[-1], corrected))
+        lab.otmm.middleware.on_request.append(agency_corrects)
+        first_run = lab.run_script("a2_to_a3_upload_polling")
+        lab.otmm.middleware.on_request.remove(agency_corrects)
+        assert done, "the hook must have fired"
+        left = box_files(lab.box.tree(lab.box.roots["a2_a3"]))
+        assert list(left) == [path], (first_run.stdout, lab.log_text("a2_to_a3")[-3000:])
+        assert left[path]["sha1"] == hashlib.sha1(corrected).hexdigest() and left[path]["versions"] == 2
+        assert first["sha1"] in _dam_sha1s(lab)
+        assert "changed in Box while it was imported" in lab.log_text("a2_to_a3")
+
+        second = lab.run_script("a2_to_a3_upload_polling")
+        assert second.returncode == 0, lab.log_text("a2_to_a3")[-3000:]
+        assert box_files(lab.box.tree(lab.box.roots["a2_a3"])) == {}
+        assert hashlib.sha1(corrected).hexdigest() in _dam_sha1s(lab)
+        trashed = lab.box.trash()
+        assert sorted(t["sha1"] for t in trashed) == sorted([hashlib.sha1(corrected).hexdigest()] + [
+            info["sha1"] for p, info in inbox.items() if p != path])
+        rows = db_rows(lab, "SELECT box_version_id, sha1 FROM derivative_assets WHERE box_file_id = %s ORDER BY id",
+                       (first["id"],))
+        assert [r["sha1"] for r in rows] == [first["sha1"], hashlib.sha1(corrected).hexdigest()]
+        assert all(r["box_version_id"] for r in rows) and rows[0]["box_version_id"] != rows[1]["box_version_id"]
+        assert len([s for s in subjects(lab) if "moved to A3" in s]) == 1, subjects(lab)
