@@ -3,3 +3,7 @@
 -- deleted only with If-Match on that etag, so a corrected version uploaded meanwhile is never deleted unimported.
 ALTER TABLE derivative_assets ADD COLUMN IF NOT EXISTS box_version_id TEXT;
 ALTER TABLE derivative_assets ADD COLUMN IF NOT EXISTS box_etag TEXT;
+
+-- Which process claimed a notification as 'sending' (host:pid), so the next run sends it at once when that
+-- process is dead, whatever the lease length (a claim used to block for 10 minutes, longer than a short lease).
+ALTER TABLE notifications ADD COLUMN IF NOT EXISTS claimed_by TEXT;

@@ -6,6 +6,7 @@ lease and a claim token that grows with each claim; later writes of a tick pass 
 whose lease was taken over cannot overwrite the new owner's work.
 """
 import contextlib
+import errno
 import glob
 import json
 import logging
@@ -378,17 +379,33 @@ class Database(object):
     # -- notifications (de-duplication store for the notifier) ------------------------------------------------
     def notification_should_send(self, campaign_id, template, content_hash, channel):
         """Claim this notification for sending: True when it was never sent (new, or an earlier attempt failed)
-        and no other run is sending it right now. A claim left by a run that died expires after 10 minutes."""
+        and no live run is sending it right now. A 'sending' claim of a process that is gone (same host) is taken
+        over at once; one from another host after the lease length (at most 10 minutes)."""
         key = (campaign_id or "", template, channel, content_hash)
+        me = "{}:{}".format(socket.gethostname(), os.getpid())
         with self.cursor() as cur:
             cur.execute("INSERT INTO notifications (campaign_id, template, channel, content_hash) "
                         "VALUES (%s, %s, %s, %s) ON CONFLICT (campaign_id, template, channel, content_hash) "
                         "DO NOTHING", key)
-            cur.execute("UPDATE notifications SET status = 'sending', updated_at = now() "
+            cur.execute("SELECT status, claimed_by FROM notifications WHERE campaign_id = %s AND template = %s "
+                        "AND channel = %s AND content_hash = %s", key)
+            row = cur.fetchone()
+            dead = row["claimed_by"] if row and row["status"] == "sending" and \
+                not _claimer_alive(row["claimed_by"]) else None
+            cur.execute("UPDATE notifications SET status = 'sending', claimed_by = %s, updated_at = now() "
                         "WHERE campaign_id = %s AND template = %s AND channel = %s AND content_hash = %s "
-                        "AND (status IN ('pending', 'failed') OR (status = 'sending' AND "
-                        "updated_at < now() - interval '10 minutes')) RETURNING id", key)
+                        "AND (status IN ('pending', 'failed') OR (status = 'sending' AND (claimed_by = %s OR "
+                        "updated_at < now() - LEAST(600, %s) * interval '1 second'))) RETURNING id",
+                        (me,) + key + (dead, self.lease_seconds))
             return cur.fetchone() is not None
+
+    def notification_status(self, campaign_id, template, content_hash, channel):
+        """'sent', 'sending' (another live run has it), 'failed', 'pending' or None."""
+        with self.cursor() as cur:
+            cur.execute("SELECT status FROM notifications WHERE campaign_id = %s AND template = %s AND channel = %s "
+                        "AND content_hash = %s", (campaign_id or "", template, channel, content_hash))
+            row = cur.fetchone()
+            return row["status"] if row else None
 
     def notification_record(self, campaign_id, template, content_hash, channel, status, error=None):
         with self.cursor() as cur:
@@ -396,6 +413,18 @@ class Database(object):
                         "updated_at = now(), sent_at = CASE WHEN %s = 'sent' THEN now() ELSE sent_at END "
                         "WHERE campaign_id = %s AND template = %s AND channel = %s AND content_hash = %s",
                         (status, error, status, campaign_id or "", template, channel, content_hash))
+
+
+def _claimer_alive(claimed_by):
+    """False only when ``host:pid`` names a process of this host that no longer exists (other hosts: unknown)."""
+    host, _, pid = (claimed_by or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except OSError as exc:
+        return exc.errno != errno.ESRCH
+    return True
 
 
 def _adapt(value):

@@ -16,7 +16,9 @@ Public interface (the workflows call these):
   .ping_health(kind)                               kind "start" | "success" | "fail"; never raises
   check_smtp(config)                               connect + TLS + login without sending (test_connection.py)
 Dedupe store protocol: store.notification_should_send(campaign_id, template, content_hash, channel) -> bool and
-store.notification_record(campaign_id, template, content_hash, channel, status, error=None).
+store.notification_record(campaign_id, template, content_hash, channel, status, error=None); optional
+store.notification_status(...) -> 'sent' | 'sending' | ... (a refused claim of an unsent message is then reported
+as in progress, never as "already sent").
 content_hash = sha256 of canonical JSON of (template, sorted recipients, context without run_id / generated_at).
 
 Context every workflow template receives (reporting.message_context builds it):
@@ -273,8 +275,12 @@ class Notifier(object):
         digest = content_hash(template, to, context)
         if self.store is not None and not self.store.notification_should_send(campaign_id, template, digest,
                                                                               "email"):
-            log.info("Email %s for %s already sent; not repeating it", template, campaign_id or "-")
-            return "duplicate"
+            if self._was_sent(campaign_id, template, digest, "email"):
+                log.info("Email %s for %s already sent; not repeating it", template, campaign_id or "-")
+                return "duplicate"
+            log.info("Email %s for %s is being sent by another run right now; the next run checks that it went",
+                     template, campaign_id or "-")
+            return "failed"
         message = self._message(subject, to, html, text, attachments)
         error = self._deliver(message, to)
         if self.store is not None:
@@ -285,6 +291,11 @@ class Notifier(object):
             return "failed"
         log.info("Emailed %s to %s", template, ", ".join(to))
         return "sent"
+
+    def _was_sent(self, campaign_id, template, digest, channel):
+        """After a refused claim: sent already, or (False) claimed by a run that is sending it right now."""
+        status = getattr(self.store, "notification_status", None)
+        return status is None or status(campaign_id, template, digest, channel) == "sent"
 
     def _message(self, subject, to, html, text, attachments):
         from email.message import EmailMessage
@@ -339,7 +350,7 @@ class Notifier(object):
             return "dry_run"
         digest = content_hash(event, [url], payload)
         if self.store is not None and not self.store.notification_should_send(campaign_id, event, digest, "webhook"):
-            return "duplicate"
+            return "duplicate" if self._was_sent(campaign_id, event, digest, "webhook") else "failed"
         from .http_retry import RetryPolicy, send_with_retry
         body = json.dumps({"event": event, "campaign_id": campaign_id, "data": payload,
                            "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, sort_keys=True,
