@@ -94,7 +94,7 @@ class DAMClient(object):
             # e.g. a gateway API key or X-Requested-By where an instance wants it (otmm-api.md 2.4/2.5)
             session.headers.update(dict((str(k), str(v)) for k, v in (self.cfg.get("extra_headers") or {}).items()))
             if self.mtls is not None:
-                session.cert = (self.mtls.cert_path, self.mtls.key_path)
+                session.mount("https://", self.mtls.adapter())  # the key lives in the TLS context only
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)
