@@ -20,6 +20,7 @@ from .safe_names import safe_component
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
+TOKEN_ATTEMPTS = 3  # a cut-short or malformed answer of a repeatable request is asked for this many times
 DEFAULT_URLS = {"api_base_url": "https://api.box.com/2.0", "upload_base_url": "https://upload.box.com/api/2.0",
                 "oauth2_base_url": "https://api.box.com/oauth2"}
 AUTH_HINTS = [
@@ -155,7 +156,21 @@ class BoxClient(object):
 
     # -- errors ---------------------------------------------------------------------------------------------------
     def _call(self, what, fn, *args, **kwargs):
-        """Run a boxsdk call, translating its exceptions into ServiceError with a fix."""
+        """Run a boxsdk call, translating its exceptions into ServiceError with a fix. A token answer that was cut
+        short or is not JSON (status 2xx or 5xx) is asked for again: it fails before the call itself is sent."""
+        from boxsdk.exception import BoxOAuthException
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            try:
+                return self._call_once(what, fn, *args, **kwargs)
+            except ServiceError as exc:
+                oauth = isinstance(exc.__cause__ or exc.__context__, BoxOAuthException)
+                if not oauth or attempt == TOKEN_ATTEMPTS or (exc.status and 300 <= exc.status < 500):
+                    raise
+                log.warning("Box token answer unusable (%s); asking again (%d/%d)", exc.message, attempt + 1,
+                            TOKEN_ATTEMPTS)
+                time.sleep(min(2 ** (attempt - 1), 10))
+
+    def _call_once(self, what, fn, *args, **kwargs):
         from boxsdk.exception import BoxAPIException, BoxNetworkException, BoxOAuthException
         try:
             return fn(*args, **kwargs)
@@ -391,7 +406,7 @@ class BoxClient(object):
             if folder_id in seen:
                 continue
             seen.add(folder_id)
-            items = self._call("list folder", self._items, folder_id)
+            items = self._read("list folder", self._items, folder_id)
             for item in items:
                 if item.type == "folder":
                     if not path and item.name.lower() == skip:
@@ -402,6 +417,25 @@ class BoxClient(object):
                                 "folder_path": path, "parent_id": folder_id, "etag": getattr(item, "etag", None),
                                 "version_id": _version_id(item)})
         return out
+
+    def _read(self, what, fn, *args):
+        """A read whose answer came back cut short or malformed (not JSON, a missing field) is read again; only
+        the last attempt's error counts as a failure."""
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            try:
+                return self._call(what, fn, *args)
+            except (ServiceError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                retry = not isinstance(exc, ServiceError) or exc.code == "network_error" or \
+                    (exc.status or 0) >= 500 or exc.status == 200
+                if not retry or attempt == TOKEN_ATTEMPTS:
+                    if isinstance(exc, ServiceError):
+                        raise
+                    raise ServiceError("Box", "{}: the answer is malformed ({}: {})".format(
+                        what, type(exc).__name__, str(exc)[:200]), retryable=True,
+                        fix="the next run retries; check the network path to Box if it persists")
+                log.warning("Box %s answer unusable (%s); reading again (%d/%d)", what, exc, attempt + 1,
+                            TOKEN_ATTEMPTS)
+                time.sleep(min(2 ** (attempt - 1), 10))
 
     def _items(self, folder_id):
         # Marker paging: Box says offset paging "is not guaranteed to work reliably for high offset values".

@@ -101,12 +101,16 @@ class DAMClient(object):
         return session
 
     def _token_post(self, url, data):
-        response = self._send("POST", url, data=data, authenticate=False)
-        try:
-            return response.json()
-        except ValueError:
-            raise ServiceError("DAM", "the token endpoint answered with something that is not JSON",
-                               method="POST", path=url_path(url), fix="check DAM_AUTH_URL")
+        """A token request is repeatable: an answer cut short or not JSON is asked for again like any read."""
+        for attempt in range(1, self.retry.max_attempts + 1):
+            response = self._send("POST", url, data=data, authenticate=False)
+            try:
+                return response.json()
+            except ValueError:
+                if attempt == self.retry.max_attempts:
+                    raise ServiceError("DAM", "the token endpoint answered with something that is not JSON",
+                                       method="POST", path=url_path(url), retryable=True, fix="check DAM_AUTH_URL")
+                time.sleep(self.retry.backoff(attempt))
 
     def _send(self, method, url, authenticate=True, rewind=None, **kwargs):
         """One request with retries; a 401 refreshes the token once and retries."""

@@ -14,7 +14,7 @@ import threading
 from . import item_store
 from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
 from .database import normalise_tracking_id
-from .errors import LeaseLostError, SuiteError
+from .errors import LeaseLostError, SuiteError, as_suite_error
 from .logging_setup import log_context
 from .progress import Progress
 from .reporting import campaign_context, message_context, send, send_run_error, webhook
@@ -77,7 +77,10 @@ def _tick(spec, rt):
         except LeaseLostError as exc:
             log.error("%s", exc)
             return EXIT_FAILED
-        except SuiteError as exc:
+        except Exception as exc:  # anything, anticipated or not, is charged to this campaign; the tick goes on
+            if not isinstance(exc, SuiteError):
+                log.exception("Campaign %s failed unexpectedly", campaign["campaign_id"])
+                exc = as_suite_error(exc, "campaign {}".format(campaign["campaign_id"]))
             log.error("Campaign %s failed: %s", campaign["campaign_id"], exc)
             rt.db.record_event(spec.workflow, "campaign_failed", str(exc), campaign_id=campaign["campaign_id"],
                                level="error")

@@ -77,6 +77,7 @@ class Database(object):
     def connect(self):
         import psycopg2
         import psycopg2.pool
+        _register_storable_text()
         with self._lock:
             if self._pool is not None:
                 return self
@@ -252,7 +253,7 @@ class Database(object):
                 "INSERT INTO asset_events (run_id, workflow, campaign_id, tracking_id, opentext_id, box_file_id, "
                 "event_type, level, message, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (run_id or get_run_id(), workflow, campaign_id, tracking_id, opentext_id, box_file_id, event_type,
-                 level, message, json.dumps(details or {}, default=str)))
+                 level, message, json_text(details or {})))
 
     # -- campaign leases --------------------------------------------------------------------------------------
     @staticmethod
@@ -430,5 +431,35 @@ def _claimer_alive(claimed_by):
 def _adapt(value):
     """psycopg2 parameters: dicts and lists go to JSONB as JSON text."""
     if isinstance(value, (dict, list)):
-        return json.dumps(value, default=str)
+        return json_text(value)
     return value
+
+
+def storable(text):
+    """Text PostgreSQL accepts: it refuses the NUL character in TEXT and JSONB, so NUL is stored as the four
+    characters \\x00 (visible in reports as what it was). Other control characters are stored as they are."""
+    return text.replace("\x00", "\\x00") if isinstance(text, str) and "\x00" in text else text
+
+
+def json_text(value):
+    """JSON for a JSONB column, NUL characters escaped as in ``storable`` (JSON's \\u0000 is refused too)."""
+    def clean(v):
+        if isinstance(v, dict):
+            return dict((storable(k), clean(x)) for k, x in v.items())
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return storable(v)
+    return json.dumps(clean(value), default=str)
+
+
+_TEXT_ADAPTER = []
+
+
+def _register_storable_text():
+    """Every str parameter of every statement goes through ``storable``: one name with a NUL byte must not fail
+    the statement (and with it the whole campaign)."""
+    if _TEXT_ADAPTER:
+        return
+    from psycopg2.extensions import QuotedString, register_adapter
+    register_adapter(str, lambda text: QuotedString(storable(text)))
+    _TEXT_ADAPTER.append(True)

@@ -11,7 +11,7 @@ import os
 
 from . import item_store
 from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
-from .errors import InputError, LeaseLostError, ServiceError, SuiteError
+from .errors import InputError, LeaseLostError, ServiceError, SuiteError, as_suite_error
 from .logging_setup import log_context
 from .reporting import campaign_context, message_context, send, send_run_error
 from .tick import run_tick
@@ -72,7 +72,10 @@ def _tick(rt):
         except LeaseLostError as exc:
             log.error("%s", exc)
             return EXIT_FAILED
-        except SuiteError as exc:
+        except Exception as exc:  # anything, anticipated or not, is charged to this campaign; the tick goes on
+            if not isinstance(exc, SuiteError):
+                log.exception("Campaign %s failed unexpectedly", lease.campaign_id)
+                exc = as_suite_error(exc, "campaign {}".format(lease.campaign_id))
             log.error("Campaign %s failed: %s", lease.campaign_id, exc)
             rt.db.record_event(WORKFLOW, "campaign_failed", str(exc), campaign_id=lease.campaign_id, level="error")
             row = rt.db.finish_campaign(lease, "failed", error=str(exc))

@@ -2,7 +2,7 @@
 
 Every write is fenced by the tick's lease, so a run that lost its campaign cannot overwrite the new owner's results.
 """
-import json
+from .database import json_text
 
 TRANSFER_COLUMNS = ("tracking_id", "state", "file_size", "sha1", "box_folder_id", "box_file_id", "box_file_name",
                     "box_url", "box_outcome", "last_error", "original_filename", "folder_path")
@@ -80,7 +80,7 @@ def source_key(derivative):
 def update_derivative(db, lease, derivative_id, **values):
     names = [n for n in values if n in DERIVATIVE_COLUMNS]
     sets = ["{} = %s".format(n) for n in names] + ["claim_token = %s", "updated_at = now()"]
-    params = [json.dumps(values[n]) if n == "metadata" else values[n] for n in names] + [lease.claim_token]
+    params = [json_text(values[n]) if n == "metadata" else values[n] for n in names] + [lease.claim_token]
     state = values.get("state")
     if state == "imported":
         sets.append("imported_at = now()")

@@ -42,6 +42,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import time
 from email.utils import parseaddr
 
@@ -88,7 +89,17 @@ def _environment():
     import jinja2
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
                               autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
-                              trim_blocks=True, lstrip_blocks=True)
+                              trim_blocks=True, lstrip_blocks=True, finalize=visible_text)
+
+
+def visible_text(value):
+    """Control characters in a value (a NUL in a DAM name) are shown as \\xNN, never sent raw into a message."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda m: "\\x{:02x}".format(ord(m.group(0))), value)
+    return value
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def content_hash(template, recipients, context):
