@@ -16,6 +16,7 @@ from .config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
 from .errors import ServiceError, SuiteError
 from .http_retry import url_path
 from .safe_names import safe_component
+from .transfer_deadline import Deadline
 
 log = logging.getLogger(__name__)
 
@@ -443,13 +444,13 @@ class BoxClient(object):
                                                             fields=["id", "name", "type", "size", "sha1", "etag",
                                                                     "file_version"]))
 
-    def download_file(self, file_id, dest_path, expected_sha1=None):
+    def download_file(self, file_id, dest_path, expected_sha1=None, size=None):
         """Stream to a temp file beside ``dest_path``, verify, rename. A connection broken mid-body is retried a few
         times (box.download_attempts) before it is reported."""
         attempts = max(1, int(self.cfg.get("download_attempts") or 3))
         for attempt in range(1, attempts + 1):
             try:
-                return self._download_once(file_id, dest_path, expected_sha1)
+                return self._download_once(file_id, dest_path, expected_sha1, size)
             except ServiceError as exc:
                 if exc.code != "network_error" or attempt == attempts:
                     raise
@@ -457,11 +458,12 @@ class BoxClient(object):
                             attempts)
                 time.sleep(min(2 ** (attempt - 1), 10))
 
-    def _download_once(self, file_id, dest_path, expected_sha1):
+    def _download_once(self, file_id, dest_path, expected_sha1, size=None):
         temp = dest_path + ".part"
         try:
             with open(temp, "wb") as out:
-                self._call("download", self.client.file(file_id).download_to, out)
+                deadline = Deadline("Box", "download of file {}".format(file_id), size, self.cfg.get("transfer"))
+                self._call("download", self.client.file(file_id).download_to, _DeadlineWriter(out, deadline))
             sha1 = _sha1_of(temp)
             if expected_sha1 and sha1 != expected_sha1:
                 raise ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
@@ -503,6 +505,18 @@ class BoxClient(object):
                 if exc.status != 409:
                     raise
         raise ServiceError("Box", "no free name for {} in folder {}".format(base, folder_id), status=409)
+
+
+class _DeadlineWriter(object):
+    """The download's file, checking the transfer deadline at every piece boxsdk writes."""
+
+    def __init__(self, out, deadline):
+        self.out, self.deadline, self.done = out, deadline, 0
+
+    def write(self, data):
+        self.deadline.check(self.done)
+        self.done += len(data)
+        return self.out.write(data)
 
 
 def _version_id(item):

@@ -17,6 +17,7 @@ from .dam_metadata import as_text, flatten, to_elements
 from .errors import ServiceError, SuiteError
 from .http_retry import RetryPolicy, send_with_retry, url_path
 from .safe_names import safe_component
+from .transfer_deadline import Deadline, shut_response_socket
 
 log = logging.getLogger(__name__)
 
@@ -365,15 +366,21 @@ class DAMClient(object):
         size = 0
         try:
             response = self._send("GET", self.api + path, stream=True)
-            with response, open(temp, "wb") as out:
+            deadline = Deadline("DAM", "download of asset {}".format(asset_id),
+                                expected_size or response.headers.get("Content-Length"), self.cfg.get("transfer"))
+            with response, open(temp, "wb") as out, deadline.watch(lambda: shut_response_socket(response)):
                 try:
                     for chunk in response.iter_content(CHUNK):
+                        deadline.check(size)
                         out.write(chunk)
                         sha1.update(chunk)
                         if other is not None:
                             other.update(chunk)
                         size += len(chunk)
+                    deadline.check(size)
                 except requests.exceptions.RequestException as exc:  # a local disk error is not wrapped
+                    if deadline.expired():
+                        raise deadline.error(size)
                     raise ServiceError("DAM", "download of asset {} interrupted after {} bytes: {}".format(
                         asset_id, size, type(exc).__name__), method="GET", path=path, retryable=True,
                         fix="the download is retried; the next run downloads it again if it keeps failing")

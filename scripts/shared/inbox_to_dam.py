@@ -298,7 +298,7 @@ def _import(rt, lease, final_id, f, v, master, derivative):
     if dam_asset is None:
         path = os.path.join(rt.temp_dir(), "{}-{}".format(v.tracking_id, f["file_id"]))
         try:
-            download = rt.box.download_file(f["file_id"], path, expected_sha1=f.get("sha1"))
+            download = rt.box.download_file(f["file_id"], path, expected_sha1=f.get("sha1"), size=f.get("size"))
             item_store.update_derivative(rt.db, lease, derivative["id"], state="downloaded",
                                          file_size=download["size"])
             dam_asset = rt.dam.import_asset(target, download["path"], metadata, f["name"])
