@@ -92,6 +92,26 @@ def _environment():
                               trim_blocks=True, lstrip_blocks=True, finalize=visible_text)
 
 
+MAX_HTML_BYTES = 90 * 1024  # under the ~102 KB at which Gmail and others clip a message
+LIST_KEYS = ("assets", "failures", "quarantined")
+CSV_COLUMNS = ("tracking_id", "filename", "folder_path", "size", "url", "outcome", "language", "description",
+               "dam_asset_id", "reason", "fix")
+
+
+def rows_csv(rows):
+    """A list of report entries as CSV text (the known columns first, any others after)."""
+    import csv
+    import io
+    columns = [c for c in CSV_COLUMNS if any(c in r for r in rows)]
+    columns += sorted(set(k for r in rows for k in r if k not in columns and not isinstance(r[k], (list, dict))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(dict((k, "" if r.get(k) is None else visible_text(str(r.get(k)))) for k in columns))
+    return out.getvalue()
+
+
 def visible_text(value):
     """Control characters in a value (a NUL in a DAM name) are shown as \\xNN, never sent raw into a message."""
     if isinstance(value, str) and _CONTROL.search(value):
@@ -277,6 +297,8 @@ class Notifier(object):
     def send_email(self, template, campaign_id, context, extra_recipients=(), attachments=()):
         to = self.recipients(template, extra_recipients)
         subject, html, text = self.render(template, context)
+        if len(html.encode("utf-8")) > MAX_HTML_BYTES:
+            subject, html, text, attachments = self._summarised(template, context, attachments)
         if not to:
             log.warning("No recipients for %s: set NOTIFY_TO in .env", template)
             return "no_recipients"
@@ -302,6 +324,29 @@ class Notifier(object):
             return "failed"
         log.info("Emailed %s to %s", template, ", ".join(to))
         return "sent"
+
+    def _summarised(self, template, context, attachments):
+        """The email of a large campaign: the lists cut to what fits under MAX_HTML_BYTES (mail clients clip longer
+        messages, about 102 KB, hiding the end), every list in full as a CSV attachment, a note saying so. The
+        de-duplication hash still covers the full context."""
+        lists = [k for k in LIST_KEYS if isinstance(context.get(k), list) and context[k]]
+        total = sum(len(context[k]) for k in lists)
+        extra = list(attachments or ())
+        for key in lists:
+            extra.append(("{}-{}.csv".format(context.get("campaign", {}) and (context["campaign"] or {}).get(
+                "campaign_id") or template, key), rows_csv(context[key]), "text/csv"))
+        keep = max(len(context[k]) for k in lists)
+        while True:
+            keep = max(1, keep // 2)
+            shown = dict(context, **{k: context[k][:keep] for k in lists})
+            note = "Only the first {} of each list are shown here ({} assets in all); the attached CSV file{} " \
+                   "list{} all of them.".format(keep, total, "s" if len(lists) > 1 else "",
+                                               "" if len(lists) > 1 else "s")
+            shown["next_steps"] = "{} {}".format(note, context.get("next_steps") or "").strip()
+            subject, html, text = self.render(template, shown)
+            if len(html.encode("utf-8")) <= MAX_HTML_BYTES or keep == 1:
+                log.info("Email %s lists %d item(s): summarised, full lists attached as CSV", template, total)
+                return subject, html, text, extra
 
     def _was_sent(self, campaign_id, template, digest, channel):
         """After a refused claim: sent already, or (False) claimed by a run that is sending it right now."""
