@@ -16,7 +16,7 @@ from .dam_auth import MTLSFiles, TokenCache
 from .dam_metadata import as_text, flatten, to_elements
 from .errors import ServiceError, SuiteError
 from .http_retry import RetryPolicy, send_with_retry, url_path
-from .safe_names import safe_component
+from .safe_names import safe_component, same_name
 from .transfer_deadline import Deadline, shut_response_socket
 
 log = logging.getLogger(__name__)
@@ -301,7 +301,7 @@ class DAMClient(object):
 
     def find_subfolder(self, folder_id, name):
         for item in self._children(folder_id):
-            if self._is_folder(item) and (item.get("name") or "").strip().lower() == name.strip().lower():
+            if self._is_folder(item) and same_name(item.get("name"), name):
                 return item["asset_id"]
         return None
 

@@ -18,6 +18,7 @@ from .errors import LeaseLostError, SuiteError, as_suite_error
 from .logging_setup import log_context
 from .progress import Progress
 from .reporting import campaign_context, message_context, send, send_run_error, webhook
+from .safe_names import mirrored_path
 from .tick import run_tick
 
 log = logging.getLogger(__name__)
@@ -298,7 +299,7 @@ def _tracking_id(spec, rt, campaign, asset):
         asset["asset_id"], campaign["campaign_id"], original_filename=asset["name"], workflow=spec.workflow,
         metadata_tracking_id=asset["metadata"].get(fields["tracking_id"]) or _name_tracking_id(asset["name"]),
         global_master_campaign_id=campaign.get("global_master_campaign_id"), campaign_name=campaign.get("name"),
-        campaign_folder_id=campaign.get("folder_id"), dam_folder_path="/".join(asset["folder_path"]),
+        campaign_folder_id=campaign.get("folder_id"), dam_folder_path=mirrored_path(asset["folder_path"]),
         mime_type=asset.get("mime_type"), file_size=asset.get("size"),
         mvp_metadata=rt.mapper.extract_mvp(asset["metadata"]), full_metadata=asset.get("raw") or {},
     )["tracking_id"]

@@ -53,3 +53,25 @@ def test_a_corrected_version_uploaded_during_the_import_stays_and_is_imported_ne
         assert [r["sha1"] for r in rows] == [first["sha1"], hashlib.sha1(corrected).hexdigest()]
         assert all(r["box_version_id"] for r in rows) and rows[0]["box_version_id"] != rows[1]["box_version_id"]
         assert len([s for s in subjects(lab) if "moved to A3" in s]) == 1, subjects(lab)
+
+
+def test_final_assets_mirror_the_master_folders_under_their_box_names(pg_server, tmp_path, pki_dir):
+    """Promise 9: a DAM folder named with '/' stays one folder; NFC and NFD spellings map to one folder."""
+    nfd, nfc = "Cafe\u0301 visuals", "Caf\u00e9 visuals"
+    with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
+        lab.otmm.add_campaign({"number": "LC-2026-0781", "name": "Folders", "status": "A1", "type": "Local comm",
+                               "folders": {"Master Assets": {"folders": {
+                                   "Web/Social": {"assets": [{"name": "story.jpg", "size": 11}]},
+                                   nfc: {"assets": [{"name": "menu.jpg", "size": 12}]}}},
+                                   "Final Assets": {"folders": {nfd: {}}}}})  # a person made it, spelled NFD
+        assert lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0781").returncode == 0
+        box = lab.box.tree(lab.box.roots["a1_a2"])
+        campaign = next(v for k, v in box["folders"].items() if k.startswith("LC-2026-0781"))
+        assert sorted(campaign["folders"]) == sorted(["Web_Social", nfc])
+        lab.play_agency("LC-2026-0781")
+        result = lab.run_script("a2_to_a3_upload_polling")
+        assert result.returncode == 0, lab.log_text("a2_to_a3")[-3000:]
+        final = sorted(set(a["path"] for a in lab.otmm.snapshot()["LC-2026-0781"]["assets"]
+                           if a["path"].startswith("Final Assets")))
+        assert final == sorted(["Final Assets/Web_Social", "Final Assets/" + nfd]), final
+        assert lab.otmm.campaign_status("LC-2026-0781") == "A3"
