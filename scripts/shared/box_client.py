@@ -391,6 +391,10 @@ class BoxClient(object):
                 return stored[0]
             raise
 
+    def file_url(self, file_id):
+        """The link to a file the emails carry (a shared link when box.link_type says so)."""
+        return self._url(file_id)
+
     def _url(self, file_id):
         if self.cfg.get("link_type") == "shared_link":
             access = self.cfg.get("shared_link_access") or None

@@ -202,6 +202,7 @@ def _process_campaign(spec, rt, lease, campaign):
     campaign_folder = rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)])
     folders = _FolderCache(rt, campaign_folder)
     todo = [a for a in assets if items[a["asset_id"]]["state"] != "done"]
+    folders.recognise_uploads(items.values(), [items[a["asset_id"]] for a in todo])
     log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", number, len(assets),
              len(assets) - len(todo), len(todo))
     progress = Progress(len(todo), number)
@@ -231,6 +232,28 @@ class _FolderCache(object):
         self.rt = rt
         self.ids = {(): root_id}
         self.lock = threading.Lock()
+        self.by_sha1 = {}
+
+    def recognise_uploads(self, rows, todo):
+        """After a crash, files an earlier run may have uploaded without recording it (a row with the SHA-1 of its
+        download but no Box file) are looked for in the whole campaign folder by SHA-1: a person may have renamed
+        them or moved them into a subfolder, where the name lookup cannot see them. One listing, only then."""
+        self.by_sha1 = {}
+        if not any(r.get("sha1") and not r.get("box_file_id") for r in todo):
+            return
+        taken = set(r["box_file_id"] for r in rows if r.get("box_file_id"))
+        for f in self.rt.box.list_inbox(self.ids[()]):
+            if f["file_id"] not in taken and f.get("sha1"):
+                self.by_sha1.setdefault(f["sha1"], []).append(f)
+
+    def recognised(self, item, tid):
+        """The Box file with this row's SHA-1 (its TID in the name preferred), taken so no other row gets it."""
+        with self.lock:
+            candidates = self.by_sha1.get(item.get("sha1") or "") or []
+            if not candidates:
+                return None
+            candidates.sort(key=lambda f: not f["name"].upper().startswith((tid or "").upper() + "_"))
+            return candidates.pop(0)
 
     def get(self, parts):
         key = tuple(parts)
@@ -316,6 +339,13 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
     if limit and asset.get("size") and asset["size"] > limit:
         raise SuiteError("{} is {} bytes, over the {} byte limit".format(asset["name"], asset["size"], limit),
                          fix="raise MAX_FILE_BYTES in .env if files this large are expected")
+    found = folders.recognised(item, tid)
+    if found is not None:
+        log.info("%s is already in Box as %s (found by its SHA-1 after an interrupted run; a person may have renamed "
+                 "or moved it): not uploading it again", asset["name"], "/".join(found["folder_path"] + [found["name"]]))
+        return item_store.update_transfer_item(
+            rt.db, lease, item["id"], state="uploaded", box_folder_id=found["parent_id"], box_file_id=found["file_id"],
+            box_file_name=found["name"], box_url=rt.box.file_url(found["file_id"]), box_outcome="adopted")
     folder_id = folders.get(asset["folder_path"])
     download = rt.dam.download_asset(asset["asset_id"], rt.temp_dir(), name="{}-{}".format(tid, asset["asset_id"]),
                                      expected_size=asset.get("size"))

@@ -75,3 +75,53 @@ def test_final_assets_mirror_the_master_folders_under_their_box_names(pg_server,
                            if a["path"].startswith("Final Assets")))
         assert final == sorted(["Final Assets/Web_Social", "Final Assets/" + nfd]), final
         assert lab.otmm.campaign_status("LC-2026-0781") == "A3"
+
+
+def test_a_delivered_file_renamed_or_moved_by_a_person_after_a_crash_is_not_uploaded_again(pg_server, tmp_path,
+                                                                                          pki_dir):
+    """Promise 8: the run dies right after Box stored an upload; a person renames one file and moves another into
+    a subfolder of the campaign folder; the next run recognises both by SHA-1."""
+    import os
+    import signal
+    import subprocess
+
+    from sandbox.lab import ROOT
+    from tests.reliability.harness import expire_leases
+
+    with fresh_lab(pg_server, tmp_path, pki_dir, TRANSFER_CONCURRENCY="1") as lab:
+        env = dict(os.environ)
+        env.update(lab.env())
+        env["DAM_ENV_FILE"] = os.path.join(lab.workdir, "no-such.env")
+        proc, uploads = {}, []
+
+        def kill_after_second_upload(method, path, total):
+            if method == "POST" and path.endswith("/files/content"):
+                uploads.append(path)
+                if len(uploads) == 2:
+                    os.kill(proc["p"].pid, signal.SIGKILL)
+        lab.box.middleware.after_request.append(kill_after_second_upload)
+        proc["p"] = subprocess.Popen([lab.product_python, os.path.join("scripts", "a1_to_a2_download.py"),
+                                      "--campaign", "LC-2026-0042"], cwd=ROOT, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert proc["p"].wait(timeout=120) == -signal.SIGKILL
+        lab.box.middleware.after_request.remove(kill_after_second_upload)
+        box = lab.box.tree(lab.box.roots["a1_a2"])
+        folder = next(v for k, v in box["folders"].items() if k.startswith("LC-2026-0042"))
+        delivered = box_files(folder)
+        assert len(delivered) == 2
+        # a person tidies up: renames the first file, moves the second into a new subfolder
+        (first, one), (second, two) = sorted(delivered.items())
+        sub = lab.box.ensure_folder(folder["id"], "checked by Anna")
+        with lab.box.state.lock:
+            lab.box.state.items[one["id"]]["name"] = "renamed by a person.bin"
+            lab.box.state.items[two["id"]]["parent_id"] = sub
+        expire_leases(lab)
+        result = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0042")
+        assert result.returncode == 0, lab.log_text("a1_to_a2")[-3000:]
+        box = lab.box.tree(lab.box.roots["a1_a2"])
+        folder = next(v for k, v in box["folders"].items() if k.startswith("LC-2026-0042"))
+        files = box_files(folder)
+        sha1s = [f["sha1"] for f in files.values()]
+        assert len(sha1s) == len(set(sha1s)) == 5, sorted(files)
+        assert {one["id"], two["id"]} <= set(f["id"] for f in files.values())
+        assert lab.otmm.campaign_status("LC-2026-0042") == "A2"
