@@ -7,3 +7,8 @@ ALTER TABLE derivative_assets ADD COLUMN IF NOT EXISTS box_etag TEXT;
 -- Which process claimed a notification as 'sending' (host:pid), so the next run sends it at once when that
 -- process is dead, whatever the lease length (a claim used to block for 10 minutes, longer than a short lease).
 ALTER TABLE notifications ADD COLUMN IF NOT EXISTS claimed_by TEXT;
+
+-- Redelivery: a file with other content for the same tracking id and language replaces the earlier final. Both
+-- stay in the DAM's Final Assets; the earlier row points at the one that replaced it.
+ALTER TABLE derivative_assets ADD COLUMN IF NOT EXISTS superseded_by BIGINT;
+ALTER TABLE derivative_assets ADD COLUMN IF NOT EXISTS superseded_at TIMESTAMPTZ;

@@ -223,7 +223,7 @@ def _report_imports(rt, lease, campaign, failures):
     if not rows and not failures:
         return
     assets = [{"tracking_id": r["tracking_id"], "filename": r["box_file_name"], "folder_path": r["dam_folder_path"],
-               "size": r["file_size"], "url": None, "outcome": "imported", "rejection": [],
+               "size": r["file_size"], "url": None, "outcome": _outcome(rt, r), "rejection": [],
                "language": r["language"], "description": r["description"], "dam_asset_id": r["dam_asset_id"]}
               for r in rows]
     status = send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
@@ -234,6 +234,15 @@ def _report_imports(rt, lease, campaign, failures):
         with rt.db.fenced(lease) as cur:
             cur.execute("UPDATE derivative_assets SET reported_at = now() WHERE id = ANY(%s)",
                         ([r["id"] for r in rows],))
+
+
+def _outcome(rt, row):
+    """'imported', or which earlier final it replaces (a redelivery with other content)."""
+    earlier = item_store.replaced_by(rt.db, row["id"])
+    if not earlier:
+        return "imported"
+    return "imported; replaces " + ", ".join("{} (DAM asset {})".format(e["box_file_name"], e["dam_asset_id"])
+                                            for e in earlier)
 
 
 def _progress_note(rt, local_campaign_id, status):
@@ -309,6 +318,14 @@ def _import(rt, lease, final_id, f, v, master, derivative):
         log.info("%s is already in the DAM as asset %s (an earlier run imported it)", f["name"], dam_asset)
     derivative = item_store.update_derivative(rt.db, lease, derivative["id"], state="imported", dam_folder_id=target,
                                               dam_asset_id=dam_asset, metadata=metadata)
+    for earlier in item_store.supersede_earlier(rt.db, lease, derivative):
+        log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f["name"], earlier["box_file_name"],
+                 earlier["dam_asset_id"], v.tracking_id, v.language)
+        rt.db.record_event(WORKFLOW, "final_superseded", "{} replaced by {}".format(earlier["box_file_name"],
+                                                                                  f["name"]),
+                           campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
+                           box_file_id=f["file_id"], details={"earlier_dam_asset_id": earlier["dam_asset_id"],
+                                                             "dam_asset_id": dam_asset})
     rt.db.record_event(WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f["name"], dam_asset),
                        campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
                        box_file_id=f["file_id"], details={"dam_asset_id": dam_asset, "language": v.language})

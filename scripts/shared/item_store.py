@@ -94,6 +94,26 @@ def update_derivative(db, lease, derivative_id, **values):
         return dict(cur.fetchone())
 
 
+def supersede_earlier(db, lease, derivative):
+    """Mark the earlier imported finals of the same tracking id and language (other content) as replaced by
+    ``derivative``; return them (name and DAM asset) for the report."""
+    with db.fenced(lease) as cur:
+        cur.execute("UPDATE derivative_assets SET superseded_by = %s, superseded_at = now(), updated_at = now() "
+                    "WHERE tracking_id = %s AND lower(language) = lower(%s) AND id <> %s AND sha1 <> %s AND "
+                    "superseded_by IS NULL AND state IN ('imported', 'cleaned') RETURNING id, box_file_name, "
+                    "dam_asset_id", (derivative["id"], derivative["tracking_id"], derivative["language"],
+                                     derivative["id"], derivative["sha1"]))
+        return [dict(r) for r in cur.fetchall()]
+
+
+def replaced_by(db, derivative_id):
+    """The earlier finals ``derivative_id`` replaced (for the email's result column)."""
+    with db.cursor() as cur:
+        cur.execute("SELECT box_file_name, dam_asset_id FROM derivative_assets WHERE superseded_by = %s ORDER BY id",
+                    (derivative_id,))
+        return [dict(r) for r in cur.fetchall()]
+
+
 def imported_duplicate(db, tracking_id, language, sha1, box_file_id):
     """An earlier, already imported derivative with the same master, language and bytes (another Box file)."""
     with db.cursor() as cur:

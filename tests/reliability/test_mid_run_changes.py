@@ -2,7 +2,7 @@
 Each test plays the person with a hook on the sandbox, at the exact moment the run is busy elsewhere."""
 import hashlib
 
-from tests.e2e.helpers import box_files, db_rows, subjects
+from tests.e2e.helpers import box_files, db_rows, html_of, subjects
 from tests.reliability.harness import fresh_lab
 
 CAMPAIGN = "LC-2026-0043"
@@ -125,3 +125,41 @@ def test_a_delivered_file_renamed_or_moved_by_a_person_after_a_crash_is_not_uplo
         assert len(sha1s) == len(set(sha1s)) == 5, sorted(files)
         assert {one["id"], two["id"]} <= set(f["id"] for f in files.values())
         assert lab.otmm.campaign_status("LC-2026-0042") == "A2"
+
+
+def test_redelivery_identical_is_imported_once_different_replaces_and_after_a3_is_a_correction(pg_server, tmp_path,
+                                                                                                 pki_dir):
+    """Promise 2: identical content once; other content replaces the earlier final (marked superseded, both kept
+    in the DAM); after A3 a correction is imported without a second 'moved to A3' email."""
+    with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
+        inbox = _agency_delivered(lab)
+        assert lab.run_script("a2_to_a3_upload_polling").returncode == 0
+        assert lab.otmm.campaign_status(CAMPAIGN) == "A3"
+        finals = _dam_sha1s(lab)
+        path, first = sorted(inbox.items())[0]
+        folder, name = path.split("/")
+        tid, lang = name.split("_")[:2]
+        upload = lab.box.ensure_folder(lab.box.roots["a2_a3"], folder)
+        lab.box.put_file(upload, "{}_{}_same again.png".format(tid, lang), _first_bytes(lab, first))
+        corrected = b"corrected artwork"
+        lab.box.put_file(upload, "{}_{}_corrected.png".format(tid, lang), corrected)
+        assert lab.run_script("a2_to_a3_upload_polling").returncode == 0, lab.log_text("a2_to_a3")[-3000:]
+        now = _dam_sha1s(lab)
+        assert len(now) == len(finals) + 1 and hashlib.sha1(corrected).hexdigest() in now
+        needs = box_files(lab.box.tree(lab.box.roots["a2_a3"]))
+        assert list(needs) == ["_Needs attention/{}_{}_same again.png".format(tid, lang)]
+        rows = db_rows(lab, "SELECT box_file_name, superseded_by, id FROM derivative_assets WHERE tracking_id = %s "
+                            "ORDER BY id", (tid.upper(),))
+        assert len(rows) == 2 and rows[0]["superseded_by"] == rows[1]["id"] and rows[1]["superseded_by"] is None
+        assert len([s for s in subjects(lab) if "moved to A3" in s]) == 1, subjects(lab)
+        mail = [m for m in lab.smtp.messages() if "corrected" in html_of(m)]
+        assert mail and "replaces " + name in html_of(mail[-1]) and "already in A3" in html_of(mail[-1])
+        assert lab.otmm.campaign_status(CAMPAIGN) == "A3"
+
+
+def _first_bytes(lab, info):
+    """The bytes the agency delivered first (that file is in the Box trash now)."""
+    with lab.box.state.lock:
+        blob = lab.box.state.trash[info["id"]]["blob"]
+    with open(blob, "rb") as f:
+        return f.read()
