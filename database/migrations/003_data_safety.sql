@@ -12,3 +12,7 @@ ALTER TABLE notifications ADD COLUMN IF NOT EXISTS claimed_by TEXT;
 -- stay in the DAM's Final Assets; the earlier row points at the one that replaced it.
 ALTER TABLE derivative_assets ADD COLUMN IF NOT EXISTS superseded_by BIGINT;
 ALTER TABLE derivative_assets ADD COLUMN IF NOT EXISTS superseded_at TIMESTAMPTZ;
+
+-- What the DAM said about a master when it was delivered (version, size, checksum), so a later run sees a changed
+-- master and uploads it as a new Box version under the same tracking id.
+ALTER TABLE transfer_items ADD COLUMN IF NOT EXISTS dam_version TEXT;

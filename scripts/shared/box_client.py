@@ -215,11 +215,13 @@ class BoxClient(object):
     def get_file(self, file_id):
         try:
             f = self._call("get file", lambda: self.client.file(file_id).get(fields=["id", "name", "sha1", "size",
-                                                                                   "parent"]))
+                                                                                   "parent", "item_status"]))
         except ServiceError as exc:
             if exc.status == 404:
                 return None
             raise
+        if getattr(f, "item_status", "active") in ("trashed", "deleted"):
+            return None  # in the trash: a link to it would not open
         return {"file_id": f.id, "name": f.name, "sha1": f.sha1, "size": f.size,
                 "parent_id": (f.parent or {}).get("id") if isinstance(f.parent, dict) else getattr(f.parent, "id",
                                                                                                     None)}

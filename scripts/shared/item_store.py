@@ -5,7 +5,7 @@ Every write is fenced by the tick's lease, so a run that lost its campaign canno
 from .database import json_text
 
 TRANSFER_COLUMNS = ("tracking_id", "state", "file_size", "sha1", "box_folder_id", "box_file_id", "box_file_name",
-                    "box_url", "box_outcome", "last_error", "original_filename", "folder_path")
+                    "box_url", "box_outcome", "last_error", "original_filename", "folder_path", "dam_version")
 DERIVATIVE_COLUMNS = ("state", "dam_folder_id", "dam_asset_id", "dam_import_job_id", "last_error", "metadata",
                       "local_campaign_id", "language", "description", "file_size")
 
