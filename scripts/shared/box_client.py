@@ -349,10 +349,12 @@ class BoxClient(object):
         here: Box checks it against the parts on commit, so a file that changed meanwhile fails the commit with
         digest_mismatch (and the next run uploads it again) instead of costing every upload one more pass."""
         parts = []
+        deadline = Deadline("Box", "upload of {}".format(os.path.basename(file_path)), size, self.cfg.get("transfer"))
         try:
             with open(file_path, "rb") as f:
                 offset = 0
                 while offset < size:
+                    deadline.check(offset)
                     data = f.read(session.part_size)
                     if not data:
                         raise ServiceError("Box", "the file got shorter while it was uploaded", retryable=True,

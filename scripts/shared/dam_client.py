@@ -519,6 +519,8 @@ class DAMClient(object):
                 token = self.tokens.get(rejected=token)
                 headers["Authorization"] = "Bearer " + token
             body = MultipartStream(parts)
+            body.deadline = Deadline("DAM", "import upload of {}".format(filename), body.len,
+                                     self.cfg.get("transfer"))
             headers["Content-Type"] = body.content_type
             headers["Content-Length"] = str(body.len)
             try:
@@ -600,14 +602,19 @@ class MultipartStream(object):
         self._add("--{}--\r\n".format(self.boundary).encode("ascii"))
         self._index = 0
         self._current = None
+        self._sent = 0
 
     def _add(self, data):
         self._pieces.append(("bytes", data))
         self.len += len(data)
 
+    deadline = None  # a transfer_deadline.Deadline checked at every piece the HTTP layer reads
+
     def read(self, size=-1):
         if size is None or size < 0:
             size = CHUNK
+        if self.deadline is not None:
+            self.deadline.check(self._sent)
         out = []
         wanted = size
         while wanted > 0 and self._index < len(self._pieces):
@@ -622,6 +629,7 @@ class MultipartStream(object):
                 continue
             out.append(data)
             wanted -= len(data)
+        self._sent += size - wanted
         return b"".join(out)
 
     def close(self):
