@@ -237,12 +237,18 @@ def _report_imports(rt, lease, campaign, failures):
 
 
 def _outcome(rt, row):
-    """'imported', or which earlier final it replaces (a redelivery with other content)."""
+    """What happened to an imported file: which earlier final it replaces (a redelivery with other content), and
+    whether its inbox copy went to the Box trash or stayed because a newer version arrived meanwhile (412)."""
+    text = "imported"
     earlier = item_store.replaced_by(rt.db, row["id"])
-    if not earlier:
-        return "imported"
-    return "imported; replaces " + ", ".join("{} (DAM asset {})".format(e["box_file_name"], e["dam_asset_id"])
-                                            for e in earlier)
+    if earlier:
+        text += "; replaces " + ", ".join("{} (DAM asset {})".format(e["box_file_name"], e["dam_asset_id"])
+                                         for e in earlier)
+    if item_store.changed_while_imported(rt.db, row):
+        text += "; the file changed in Box meanwhile: the newer version stays in the inbox for the next run"
+    else:
+        text += "; moved to the Box trash"
+    return text
 
 
 def _progress_note(rt, local_campaign_id, status):

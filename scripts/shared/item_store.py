@@ -114,6 +114,14 @@ def replaced_by(db, derivative_id):
         return [dict(r) for r in cur.fetchall()]
 
 
+def changed_while_imported(db, derivative):
+    """True when the delete of this imported version was refused (412): a newer version stayed in the inbox."""
+    with db.cursor() as cur:
+        cur.execute("SELECT 1 FROM asset_events WHERE event_type = 'inbox_file_changed' AND box_file_id = %s AND "
+                    "details->>'sha1' = %s LIMIT 1", (derivative["box_file_id"], derivative["sha1"]))
+        return cur.fetchone() is not None
+
+
 def imported_duplicate(db, tracking_id, language, sha1, box_file_id):
     """An earlier, already imported derivative with the same master, language and bytes (another Box file)."""
     with db.cursor() as cur:

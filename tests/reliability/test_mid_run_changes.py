@@ -40,6 +40,8 @@ def test_a_corrected_version_uploaded_during_the_import_stays_and_is_imported_ne
         assert left[path]["sha1"] == hashlib.sha1(corrected).hexdigest() and left[path]["versions"] == 2
         assert first["sha1"] in _dam_sha1s(lab)
         assert "changed in Box while it was imported" in lab.log_text("a2_to_a3")
+        imports = [html_of(m) for m in lab.smtp.messages() if "imported" in str(m["Subject"]).lower()]
+        assert any("newer version stays in the inbox" in h for h in imports), subjects(lab)
 
         second = lab.run_script("a2_to_a3_upload_polling")
         assert second.returncode == 0, lab.log_text("a2_to_a3")[-3000:]
