@@ -268,6 +268,11 @@ class BoxApp(object):
             if p[:1] == ["folders"] and len(p) == 2 and method == "GET":
                 with s.lock:
                     return self.json(self.shaped(self.folder_full(s.item(p[1], "folder")), req))
+            if p == ["folders", "trash", "items"] and method == "GET":
+                with s.lock:
+                    entries = [dict(self.mini(t), item_status="trashed") for t in s.trash.values()]
+                return self.json({"total_count": len(entries), "entries": entries, "offset": 0,
+                                  "limit": len(entries)})
             if p[:1] == ["folders"] and len(p) == 3 and p[2] == "items" and method == "GET":
                 return self.items(req, p[1])
             if p == ["folders"] and method == "POST":
@@ -291,11 +296,6 @@ class BoxApp(object):
                         raise BoxError(404, "not_found", "Not Found")
                     return self.json(dict(self.mini(s.trash[p[1]]), item_status="trashed",
                                           trashed_at=_iso(s.trash[p[1]]["trashed_at"])))
-            if p == ["folders", "trash", "items"] and method == "GET":
-                with s.lock:
-                    entries = [dict(self.mini(t), item_status="trashed") for t in s.trash.values()]
-                return self.json({"total_count": len(entries), "entries": entries, "offset": 0,
-                                  "limit": len(entries)})
             if p[:1] == ["files"] and len(p) == 3 and p[2] == "content" and method == "GET":
                 with s.lock:
                     item = s.item(p[1], "file")
@@ -724,6 +724,8 @@ class BoxApp(object):
         if digest.split("=", 1)[1] != base64.b64encode(h.digest()).decode():
             raise BoxError(400, "digest_mismatch", "File digest was incorrect")
         with self.state.lock:
+            if sess["existing"] and sess["existing"] in self.state.items:
+                check_if_match(req, self.state.items[sess["existing"]])  # before the session is used up
             if self.state.sessions.pop(session_id, None) is None:
                 raise BoxError(404, "not_found", "Upload session not found")
             if sess["existing"]:
