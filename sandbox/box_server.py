@@ -19,6 +19,7 @@ Control endpoints (besides sandbox/common.py's counters, faults and request log)
   POST /_sandbox/put_file              {"folder_id", "name", "content_b64" | "path"} -> {"file_id"}
   POST /_sandbox/ensure_folder         {"parent_id", "name"} -> {"folder_id"}
   GET  /_sandbox/file_bytes/<file_id>  {"content_b64"}
+  GET  /_sandbox/trash                 deleted files (DELETE moves a file to the trash; If-Match is honoured)
   POST /_sandbox/expire_tokens
   POST /_sandbox/commit_202            {"count": 1, "retry_after": 1}   the next commits answer 202 + Retry-After
   POST /_sandbox/parts_mismatch        {"count": 1}   the next commits answer a transient 400 parts_mismatch
@@ -121,6 +122,7 @@ class BoxState(object):
         for name, folder_id in roots.items():
             self.items[folder_id] = {"type": "folder", "id": folder_id, "name": name, "parent_id": "0"}
         self.sessions = {}
+        self.trash = {}  # deleted files: Box's default enterprise setting moves them to the trash
         self.tokens = {}
         self.jtis = set()
         self.downloads = {}
@@ -227,6 +229,14 @@ class BoxState(object):
         return item
 
 
+def check_if_match(req, item):
+    """Box's optimistic lock: an If-Match that is not the file's current etag is refused with 412."""
+    wanted = req.headers.get("If-Match")
+    if wanted is not None and wanted.strip('"') != item.get("etag", "0"):
+        raise BoxError(412, "precondition_failed", "The resource has been modified. Please retrieve the resource "
+                                                   "again and retry")
+
+
 def _sort_key(item):
     """Box lists folders first, then files; by name (case-insensitive) within each, the id breaking ties."""
     return (item["type"] != "folder", item["name"].lower(), int(item["id"]))
@@ -325,6 +335,11 @@ class BoxApp(object):
             if p[:1] == ["folders"] and len(p) == 2 and method == "GET":
                 with s.lock:
                     return self.json(self.shaped(self.folder_full(s.item(p[1], "folder")), req))
+            if p == ["folders", "trash", "items"] and method == "GET":
+                with s.lock:
+                    entries = [dict(self.mini(t), item_status="trashed") for t in s.trash.values()]
+                return self.json({"total_count": len(entries), "entries": entries, "offset": 0,
+                                  "limit": len(entries)})
             if p[:1] == ["folders"] and len(p) == 3 and p[2] == "items" and method == "GET":
                 return self.items(req, p[1])
             if p == ["folders"] and method == "POST":
@@ -339,10 +354,15 @@ class BoxApp(object):
             if p[:1] == ["files"] and len(p) == 2 and method == "DELETE":
                 with s.lock:
                     item = s.item(p[1], "file")
-                    del s.items[p[1]]
-                if os.path.exists(item["blob"]):
-                    os.remove(item["blob"])
+                    check_if_match(req, item)
+                    s.trash[p[1]] = dict(s.items.pop(p[1]), trashed_at=time.time())  # blob kept: restorable
                 return Response(status=204)
+            if p[:1] == ["files"] and len(p) == 3 and p[2] == "trash" and method == "GET":
+                with s.lock:
+                    if p[1] not in s.trash:
+                        raise BoxError(404, "not_found", "Not Found")
+                    return self.json(dict(self.mini(s.trash[p[1]]), item_status="trashed",
+                                          trashed_at=_iso(s.trash[p[1]]["trashed_at"])))
             if p[:1] == ["files"] and len(p) == 3 and p[2] == "content" and method == "GET":
                 with s.lock:
                     item = s.item(p[1], "file")
@@ -596,6 +616,7 @@ class BoxApp(object):
             with self.state.lock:
                 if existing_id is not None:
                     item = self.state.item(existing_id, "file")
+                    check_if_match(req, item)
                     if attributes.get("name") and attributes["name"] != item["name"]:
                         self.check_name(attributes["name"])
                         clash = self.state.conflict(item["parent_id"], attributes["name"])
@@ -805,6 +826,8 @@ class BoxApp(object):
         if digest.split("=", 1)[1] != base64.b64encode(h.digest()).decode():
             raise BoxError(400, "digest_mismatch", "File digest was incorrect")
         with self.state.lock:
+            if sess["existing"] and sess["existing"] in self.state.items:
+                check_if_match(req, self.state.items[sess["existing"]])  # before the session is used up
             if self.state.sessions.pop(session_id, None) is None:
                 raise BoxError(404, "not_found", "Upload session not found")
             if sess["existing"]:
@@ -837,6 +860,10 @@ class BoxApp(object):
             return {"file_id": put_file(s, payload["folder_id"], payload["name"], data)}
         if path == "/_sandbox/ensure_folder" and method == "POST":
             return {"folder_id": ensure_folder(s, payload["parent_id"], payload["name"])}
+        if path == "/_sandbox/trash" and method == "GET":
+            with s.lock:
+                return {"entries": [{"id": t["id"], "name": t["name"], "sha1": t["sha1"], "size": t["size"],
+                                     "parent_id": t["parent_id"]} for t in s.trash.values()]}
         if path == "/_sandbox/expire_tokens" and method == "POST":
             with s.lock:
                 s.tokens.clear()
@@ -1039,6 +1066,10 @@ class BoxSandbox(object):
 
     def file_bytes(self, file_id):
         return file_bytes(self.state, file_id)
+
+    def trash(self):
+        """[{id, name, sha1, size, parent_id}] of every file deleted (Box moves deleted files to the trash)."""
+        return self.app.control("GET", "/_sandbox/trash", None)["entries"]
 
     def expire_tokens(self):
         with self.state.lock:

@@ -528,13 +528,15 @@ class OTMMApp(object):
     def asset_json(self, a, detail):
         return {"asset_id": a["asset_id"], "name": a["name"], "data_type": "DATA", "mime_type": a["mime_type"],
                 "content_type": "BITMAP" if a["mime_type"].startswith("image/") else "OTHER",
-                "content_size": a["size"], "version": 1, "latest_version": True, "deleted": False,
+                "content_size": a["size"], "version": a.get("version", 1), "latest_version": True,
+                "deleted": bool(a.get("deleted")),
                 "expired": False, "locked": bool(a["locked_by"]), "import_job_id": a["import_job_id"],
                 "asset_state": "LOCKED" if a["locked_by"] else "NORMAL",
                 "date_imported": iso(a["created"]),
                 "master_content_info": {"id": "c" + a["asset_id"][1:], "name": a["file_name"],
                                         "mime_type": a["mime_type"], "content_size": a["size"],
-                                        "url": "{}/renditions/c{}".format(API, a["asset_id"][1:])},
+                                        "url": "{}/renditions/c{}".format(API, a["asset_id"][1:]),
+                                        **({"content_checksum": a["checksum"]} if a.get("checksum") else {})},
                 "metadata_model_id": "FERRERO.MODEL.MARKETING",
                 "metadata": metadata_doc(a["fields"], self.state.model, detail["fields"])}
 
@@ -968,6 +970,25 @@ class OTMMSandbox(object):
         with self.state.lock:
             self.state.advance_jobs()
             return imported_assets(self.state)
+
+    def replace_content(self, asset_id, data, checksum=None):
+        """A person checks in a new version of an asset: new bytes, version + 1 (and a checksum to publish, or
+        None: the DAM gives none)."""
+        path = os.path.join(self.data_dir, "v-" + uuid.uuid4().hex)
+        with open(path, "wb") as f:
+            f.write(data)
+        with self.state.lock:
+            asset = self.state.assets[asset_id]
+            asset.update(path=path, size=len(data), version=asset.get("version", 1) + 1, checksum=checksum)
+
+    def set_checksum(self, asset_id, checksum):
+        with self.state.lock:
+            self.state.assets[asset_id]["checksum"] = checksum
+
+    def delete_asset(self, asset_id):
+        """A person deletes an asset in the DAM (OTMM keeps it flagged deleted)."""
+        with self.state.lock:
+            self.state.assets[asset_id]["deleted"] = True
 
     def asset_content_sha1(self, asset_id):
         with self.state.lock:

@@ -20,6 +20,7 @@ from .config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
 from .errors import ServiceError, SuiteError
 from .http_retry import url_path
 from .safe_names import safe_component
+from .transfer_deadline import Deadline
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ SIMPLE_UPLOAD_MAX = 50 * 1000 * 1000
 # A 400 parts_mismatch right after the last part is Box not having registered it yet (rclone #2054): commit again
 # after 1, 2, 4, 8... seconds, this many times, before it counts as a real mismatch.
 COMMIT_MISMATCH_TRIES = 6
+TOKEN_ATTEMPTS = 3  # a cut-short or malformed answer of a repeatable request is asked for this many times
 DEFAULT_URLS = {"api_base_url": "https://api.box.com/2.0", "upload_base_url": "https://upload.box.com/api/2.0",
                 "oauth2_base_url": "https://api.box.com/oauth2"}
 AUTH_HINTS = [
@@ -193,7 +195,21 @@ class BoxClient(object):
 
     # -- errors ---------------------------------------------------------------------------------------------------
     def _call(self, what, fn, *args, **kwargs):
-        """Run a boxsdk call, translating its exceptions into ServiceError with a fix."""
+        """Run a boxsdk call, translating its exceptions into ServiceError with a fix. A token answer that was cut
+        short or is not JSON (status 2xx or 5xx) is asked for again: it fails before the call itself is sent."""
+        from boxsdk.exception import BoxOAuthException
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            try:
+                return self._call_once(what, fn, *args, **kwargs)
+            except ServiceError as exc:
+                oauth = isinstance(exc.__cause__ or exc.__context__, BoxOAuthException)
+                if not oauth or attempt == TOKEN_ATTEMPTS or (exc.status and 300 <= exc.status < 500):
+                    raise
+                log.warning("Box token answer unusable (%s); asking again (%d/%d)", exc.message, attempt + 1,
+                            TOKEN_ATTEMPTS)
+                time.sleep(min(2 ** (attempt - 1), 10))
+
+    def _call_once(self, what, fn, *args, **kwargs):
         from boxsdk.exception import BoxAPIException, BoxNetworkException, BoxOAuthException
         try:
             return fn(*args, **kwargs)
@@ -237,11 +253,13 @@ class BoxClient(object):
     def get_file(self, file_id):
         try:
             f = self._call("get file", lambda: self.client.file(file_id).get(fields=["id", "name", "sha1", "size",
-                                                                                   "parent"]))
+                                                                                   "parent", "item_status"]))
         except ServiceError as exc:
             if exc.status == 404:
                 return None
             raise
+        if getattr(f, "item_status", "active") in ("trashed", "deleted"):
+            return None  # in the trash: a link to it would not open
         return {"file_id": f.id, "name": f.name, "sha1": f.sha1, "size": f.size,
                 "parent_id": (f.parent or {}).get("id") if isinstance(f.parent, dict) else getattr(f.parent, "id",
                                                                                                     None)}
@@ -424,10 +442,12 @@ class BoxClient(object):
         digest_mismatch (and the next run uploads it again) instead of costing every upload one more pass."""
         session = self._session_from(session)
         parts = []
+        deadline = Deadline("Box", "upload of {}".format(os.path.basename(file_path)), size, self.cfg.get("transfer"))
         try:
             with open(file_path, "rb") as f:
                 offset = 0
                 while offset < size:
+                    deadline.check(offset)
                     data = f.read(session.part_size)
                     if not data:
                         raise ServiceError("Box", "the file got shorter while it was uploaded", retryable=True,
@@ -517,6 +537,10 @@ class BoxClient(object):
                 return stored[0]
             raise
 
+    def file_url(self, file_id):
+        """The link to a file the emails carry (a shared link when box.link_type says so)."""
+        return self._url(file_id)
+
     def _url(self, file_id):
         if self.cfg.get("link_type") == "shared_link":
             access = self.cfg.get("shared_link_access") or None
@@ -533,7 +557,7 @@ class BoxClient(object):
             if folder_id in seen:
                 continue
             seen.add(folder_id)
-            items = self._call("list folder", self._items, folder_id)
+            items = self._read("list folder", self._items, folder_id)
             for item in items:
                 if item.type == "folder":
                     if not path and item.name.lower() == skip:
@@ -541,21 +565,42 @@ class BoxClient(object):
                     stack.append((item.id, path + [item.name]))
                 elif item.type == "file":
                     out.append({"file_id": item.id, "name": item.name, "size": item.size, "sha1": item.sha1,
-                                "folder_path": path, "parent_id": folder_id})
+                                "folder_path": path, "parent_id": folder_id, "etag": getattr(item, "etag", None),
+                                "version_id": _version_id(item)})
         return out
+
+    def _read(self, what, fn, *args):
+        """A read whose answer came back cut short or malformed (not JSON, a missing field) is read again; only
+        the last attempt's error counts as a failure."""
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            try:
+                return self._call(what, fn, *args)
+            except (ServiceError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                retry = not isinstance(exc, ServiceError) or exc.code == "network_error" or \
+                    (exc.status or 0) >= 500 or exc.status == 200
+                if not retry or attempt == TOKEN_ATTEMPTS:
+                    if isinstance(exc, ServiceError):
+                        raise
+                    raise ServiceError("Box", "{}: the answer is malformed ({}: {})".format(
+                        what, type(exc).__name__, str(exc)[:200]), retryable=True,
+                        fix="the next run retries; check the network path to Box if it persists")
+                log.warning("Box %s answer unusable (%s); reading again (%d/%d)", what, exc, attempt + 1,
+                            TOKEN_ATTEMPTS)
+                time.sleep(min(2 ** (attempt - 1), 10))
 
     def _items(self, folder_id):
         # Marker paging: Box says offset paging "is not guaranteed to work reliably for high offset values".
         return list(self.client.folder(folder_id).get_items(limit=1000, use_marker=True,
-                                                            fields=["id", "name", "type", "size", "sha1"]))
+                                                            fields=["id", "name", "type", "size", "sha1", "etag",
+                                                                    "file_version"]))
 
-    def download_file(self, file_id, dest_path, expected_sha1=None):
+    def download_file(self, file_id, dest_path, expected_sha1=None, size=None):
         """Stream to a temp file beside ``dest_path``, verify, rename. A connection broken mid-body is retried a few
         times (box.download_attempts) before it is reported."""
         attempts = max(1, int(self.cfg.get("download_attempts") or 3))
         for attempt in range(1, attempts + 1):
             try:
-                return self._download_once(file_id, dest_path, expected_sha1)
+                return self._download_once(file_id, dest_path, expected_sha1, size)
             except ServiceError as exc:
                 if exc.code != "network_error" or attempt == attempts:
                     raise
@@ -563,11 +608,12 @@ class BoxClient(object):
                             attempts)
                 time.sleep(min(2 ** (attempt - 1), 10))
 
-    def _download_once(self, file_id, dest_path, expected_sha1):
+    def _download_once(self, file_id, dest_path, expected_sha1, size=None):
         temp = dest_path + ".part"
         try:
             with open(temp, "wb") as out:
-                self._call("download", self.client.file(file_id).download_to, out)
+                deadline = Deadline("Box", "download of file {}".format(file_id), size, self.cfg.get("transfer"))
+                self._call("download", self.client.file(file_id).download_to, _DeadlineWriter(out, deadline))
             sha1 = _sha1_of(temp)
             if expected_sha1 and sha1 != expected_sha1:
                 raise ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
@@ -578,10 +624,15 @@ class BoxClient(object):
                 os.remove(temp)
         return {"path": dest_path, "size": os.path.getsize(dest_path), "sha1": sha1}
 
-    def delete_file(self, file_id):
+    def delete_file(self, file_id, etag=None):
+        """Delete (Box moves it to the trash). With ``etag``, only if the file is still that version (If-Match):
+        False means Box answered 412, someone changed the file since it was listed, and it was left alone.
+        True also when the file is already gone (404)."""
         try:
-            self._call("delete", self.client.file(file_id).delete)
+            self._call("delete", lambda: self.client.file(file_id).delete(etag=etag))
         except ServiceError as exc:
+            if exc.status == 412:
+                return False
             if exc.status != 404:
                 raise
         return True
@@ -625,6 +676,26 @@ def _numbered(name, n):
     while len((stem + suffix).encode("utf-8")) > 255 and stem:
         stem = stem[:-1]
     return safe_box_name(stem.rstrip() + suffix)
+
+
+class _DeadlineWriter(object):
+    """The download's file, checking the transfer deadline at every piece boxsdk writes."""
+
+    def __init__(self, out, deadline):
+        self.out, self.deadline, self.done = out, deadline, 0
+
+    def write(self, data):
+        self.deadline.check(self.done)
+        self.done += len(data)
+        return self.out.write(data)
+
+
+def _version_id(item):
+    """The id of a listed file's current version (Box's ``file_version``; a dict or an SDK object)."""
+    version = getattr(item, "file_version", None)
+    if isinstance(version, dict):
+        return version.get("id")
+    return getattr(version, "id", None)
 
 
 def _conflict_item(exc):

@@ -6,6 +6,7 @@ SIGTERM. Certificate problems (missing file, wrong password, expired or not yet 
 """
 import atexit
 import datetime
+import errno
 import logging
 import os
 import shutil
@@ -18,6 +19,7 @@ from .errors import ServiceError, SuiteError
 
 log = logging.getLogger(__name__)
 _TEMP_DIRS = set()
+KEY_DIR_PREFIX = "dam-mtls-"
 _SIGTERM_INSTALLED = [False]
 
 
@@ -136,26 +138,84 @@ def check_dates(cert, path):
 
 
 class MTLSFiles(object):
-    """The client certificate and key as PEM files readable only by the owner; ``close()`` deletes them."""
+    """The client certificate and key, loaded into a TLS context and off the disk at once.
+
+    Python's ssl module loads a key only from a file, so the PEM files exist for the few milliseconds between
+    writing and loading: 0600 in a 0700 directory named after this process, removed right after loading, at exit
+    and on SIGTERM. A process killed inside that window (kill -9 skips every handler) leaves a directory whose pid
+    is gone; the next start-up sweeps it. ``adapter()`` gives requests the loaded context."""
 
     def __init__(self, pfx_path, password):
         from cryptography.hazmat.primitives import serialization
+        from urllib3.util.ssl_ import create_urllib3_context
         cert, key, extra = load_pfx(pfx_path, password)
         check_dates(cert, pfx_path)
-        self.directory = tempfile.mkdtemp(prefix="dam-mtls-")
+        sweep_dead_key_dirs()
+        self.directory = tempfile.mkdtemp(prefix="{}{}-".format(KEY_DIR_PREFIX, os.getpid()))
         os.chmod(self.directory, 0o700)
         _register(self.directory)
         self.cert_path = os.path.join(self.directory, "client.crt")
         self.key_path = os.path.join(self.directory, "client.key")
-        chain = cert.public_bytes(serialization.Encoding.PEM) + b"".join(
-            c.public_bytes(serialization.Encoding.PEM) for c in extra)
-        _write_private(self.cert_path, chain)
-        _write_private(self.key_path, key.private_bytes(serialization.Encoding.PEM,
-                                                        serialization.PrivateFormat.PKCS8,
-                                                        serialization.NoEncryption()))
+        try:
+            chain = cert.public_bytes(serialization.Encoding.PEM) + b"".join(
+                c.public_bytes(serialization.Encoding.PEM) for c in extra)
+            _write_private(self.cert_path, chain)
+            _write_private(self.key_path, key.private_bytes(serialization.Encoding.PEM,
+                                                            serialization.PrivateFormat.PKCS8,
+                                                            serialization.NoEncryption()))
+            # urllib3's own context: it checks the host name itself and loads requests' CA bundle into it
+            self.ssl_context = create_urllib3_context()
+            self.ssl_context.load_cert_chain(self.cert_path, self.key_path)
+        finally:
+            _remove(self.directory)
+
+    def adapter(self):
+        """A requests adapter whose connections present this certificate (one per session)."""
+        return _context_adapter(self.ssl_context)
 
     def close(self):
         _remove(self.directory)
+
+
+def _context_adapter_class():
+    from requests.adapters import HTTPAdapter
+
+    class ContextAdapter(HTTPAdapter):
+        def __init__(self, ssl_context, **kwargs):
+            self.ssl_context = ssl_context
+            super(ContextAdapter, self).__init__(**kwargs)
+
+        def init_poolmanager(self, *args, **kwargs):
+            kwargs["ssl_context"] = self.ssl_context
+            return super(ContextAdapter, self).init_poolmanager(*args, **kwargs)
+
+        def proxy_manager_for(self, *args, **kwargs):
+            kwargs["ssl_context"] = self.ssl_context
+            return super(ContextAdapter, self).proxy_manager_for(*args, **kwargs)
+
+    return ContextAdapter
+
+
+def _context_adapter(ssl_context):
+    return _context_adapter_class()(ssl_context)
+
+
+def sweep_dead_key_dirs(base=None):
+    """Remove key directories left by processes of this user that are gone (kill -9 inside the load window)."""
+    base = base or tempfile.gettempdir()
+    for name in os.listdir(base):
+        pid = name[len(KEY_DIR_PREFIX):].split("-", 1)[0] if name.startswith(KEY_DIR_PREFIX) else ""
+        path = os.path.join(base, name)
+        if not pid.isdigit() or int(pid) == os.getpid() or not os.path.isdir(path):
+            continue
+        try:
+            if os.stat(path).st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except OSError as exc:
+            if exc.errno == errno.ESRCH:
+                shutil.rmtree(path, ignore_errors=True)
+                log.warning("Removed mTLS key material left by process %s, which is gone", pid)
 
 
 def _write_private(path, data):

@@ -19,7 +19,8 @@ from .dam_auth import MTLSFiles, SessionCache, TokenCache
 from .dam_metadata import as_text, flatten, to_elements, typed_values
 from .errors import ServiceError, SuiteError
 from .http_retry import RetryPolicy, send_with_retry, url_path
-from .safe_names import safe_component
+from .safe_names import safe_component, same_name
+from .transfer_deadline import Deadline, shut_response_socket
 
 log = logging.getLogger(__name__)
 
@@ -136,19 +137,23 @@ class DAMClient(object):
             # e.g. a gateway API key where an instance wants it (docs/otmm-api.md section 1)
             session.headers.update(dict((str(k), str(v)) for k, v in (self.cfg.get("extra_headers") or {}).items()))
             if self.mtls is not None:
-                session.cert = (self.mtls.cert_path, self.mtls.key_path)
+                session.mount("https://", self.mtls.adapter())  # the key lives in the TLS context only
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)
         return session
 
     def _token_post(self, url, data):
-        response = self._send("POST", url, data=data, authenticate=False)
-        try:
-            return response.json()
-        except ValueError:
-            raise ServiceError("DAM", "the token endpoint answered with something that is not JSON",
-                               method="POST", path=url_path(url), fix="check DAM_AUTH_URL")
+        """A token request is repeatable: an answer cut short or not JSON is asked for again like any read."""
+        for attempt in range(1, self.retry.max_attempts + 1):
+            response = self._send("POST", url, data=data, authenticate=False)
+            try:
+                return response.json()
+            except ValueError:
+                if attempt == self.retry.max_attempts:
+                    raise ServiceError("DAM", "the token endpoint answered with something that is not JSON",
+                                       method="POST", path=url_path(url), retryable=True, fix="check DAM_AUTH_URL")
+                time.sleep(self.retry.backoff(attempt))
 
     def _session_login(self, data):
         response = self._send("POST", self.api + "/sessions", data=data, authenticate=False)
@@ -391,11 +396,10 @@ class DAMClient(object):
         return item.get("data_type") == "CONTAINER" or bool(item.get("container_type_id"))
 
     def find_subfolder(self, folder_id, name):
-        """The subfolder called ``name`` (any case); of several same-named ones (OTMM allows them) the oldest, so
-        runs that raced to create it all settle on the same one."""
-        wanted = name.strip().lower()
+        """The subfolder called ``name`` (same name up to case, spaces and Unicode normalisation); of several
+        same-named ones (OTMM allows them) the oldest, so runs that raced to create it all settle on the same one."""
         same = [item for item in self._children(folder_id, detail="slim")
-                if self._is_folder(item) and (item.get("name") or "").strip().lower() == wanted]
+                if self._is_folder(item) and same_name(item.get("name"), name)]
         if not same:
             return None
         return min(enumerate(same), key=lambda pair: (pair[1].get("date_imported") or "~", pair[0]))[1]["asset_id"]
@@ -470,15 +474,21 @@ class DAMClient(object):
         try:
             # the only proven downloader sends Accept: */* (E1); an octet-stream method may refuse a JSON-only Accept
             response = self._send("GET", self.api + path, stream=True, headers={"Accept": "*/*"})
-            with response, open(temp, "wb") as out:
+            deadline = Deadline("DAM", "download of asset {}".format(asset_id),
+                                expected_size or response.headers.get("Content-Length"), self.cfg.get("transfer"))
+            with response, open(temp, "wb") as out, deadline.watch(lambda: shut_response_socket(response)):
                 try:
                     for chunk in response.iter_content(CHUNK):
+                        deadline.check(size)
                         out.write(chunk)
                         sha1.update(chunk)
                         if other is not None:
                             other.update(chunk)
                         size += len(chunk)
+                    deadline.check(size)
                 except requests.exceptions.RequestException as exc:  # a local disk error is not wrapped
+                    if deadline.expired():
+                        raise deadline.error(size)
                     raise ServiceError("DAM", "download of asset {} interrupted after {} bytes: {}".format(
                         asset_id, size, type(exc).__name__), method="GET", path=path, retryable=True,
                         fix="the download is retried; the next run downloads it again if it keeps failing")
@@ -692,6 +702,8 @@ class DAMClient(object):
             headers, extra = {}, {}
             credential = self._credentials(headers, extra, credential)
             body = MultipartStream(parts)
+            body.deadline = Deadline("DAM", "import upload of {}".format(filename), body.len,
+                                     self.cfg.get("transfer"))
             headers["Content-Type"] = body.content_type
             headers["Content-Length"] = str(body.len)
             try:
@@ -822,14 +834,19 @@ class MultipartStream(object):
         self._add("--{}--\r\n".format(self.boundary).encode("ascii"))
         self._index = 0
         self._current = None
+        self._sent = 0
 
     def _add(self, data):
         self._pieces.append(("bytes", data))
         self.len += len(data)
 
+    deadline = None  # a transfer_deadline.Deadline checked at every piece the HTTP layer reads
+
     def read(self, size=-1):
         if size is None or size < 0:
             size = CHUNK
+        if self.deadline is not None:
+            self.deadline.check(self._sent)
         out = []
         wanted = size
         while wanted > 0 and self._index < len(self._pieces):
@@ -844,6 +861,7 @@ class MultipartStream(object):
                 continue
             out.append(data)
             wanted -= len(data)
+        self._sent += size - wanted
         return b"".join(out)
 
     def close(self):

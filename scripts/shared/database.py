@@ -6,6 +6,7 @@ lease and a claim token that grows with each claim; later writes of a tick pass 
 whose lease was taken over cannot overwrite the new owner's work.
 """
 import contextlib
+import errno
 import glob
 import json
 import logging
@@ -76,6 +77,7 @@ class Database(object):
     def connect(self):
         import psycopg2
         import psycopg2.pool
+        _register_storable_text()
         with self._lock:
             if self._pool is not None:
                 return self
@@ -251,7 +253,7 @@ class Database(object):
                 "INSERT INTO asset_events (run_id, workflow, campaign_id, tracking_id, opentext_id, box_file_id, "
                 "event_type, level, message, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (run_id or get_run_id(), workflow, campaign_id, tracking_id, opentext_id, box_file_id, event_type,
-                 level, message, json.dumps(details or {}, default=str)))
+                 level, message, json_text(details or {})))
 
     # -- campaign leases --------------------------------------------------------------------------------------
     @staticmethod
@@ -378,17 +380,33 @@ class Database(object):
     # -- notifications (de-duplication store for the notifier) ------------------------------------------------
     def notification_should_send(self, campaign_id, template, content_hash, channel):
         """Claim this notification for sending: True when it was never sent (new, or an earlier attempt failed)
-        and no other run is sending it right now. A claim left by a run that died expires after 10 minutes."""
+        and no live run is sending it right now. A 'sending' claim of a process that is gone (same host) is taken
+        over at once; one from another host after the lease length (at most 10 minutes)."""
         key = (campaign_id or "", template, channel, content_hash)
+        me = "{}:{}".format(socket.gethostname(), os.getpid())
         with self.cursor() as cur:
             cur.execute("INSERT INTO notifications (campaign_id, template, channel, content_hash) "
                         "VALUES (%s, %s, %s, %s) ON CONFLICT (campaign_id, template, channel, content_hash) "
                         "DO NOTHING", key)
-            cur.execute("UPDATE notifications SET status = 'sending', updated_at = now() "
+            cur.execute("SELECT status, claimed_by FROM notifications WHERE campaign_id = %s AND template = %s "
+                        "AND channel = %s AND content_hash = %s", key)
+            row = cur.fetchone()
+            dead = row["claimed_by"] if row and row["status"] == "sending" and \
+                not _claimer_alive(row["claimed_by"]) else None
+            cur.execute("UPDATE notifications SET status = 'sending', claimed_by = %s, updated_at = now() "
                         "WHERE campaign_id = %s AND template = %s AND channel = %s AND content_hash = %s "
-                        "AND (status IN ('pending', 'failed') OR (status = 'sending' AND "
-                        "updated_at < now() - interval '10 minutes')) RETURNING id", key)
+                        "AND (status IN ('pending', 'failed') OR (status = 'sending' AND (claimed_by = %s OR "
+                        "updated_at < now() - LEAST(600, %s) * interval '1 second'))) RETURNING id",
+                        (me,) + key + (dead, self.lease_seconds))
             return cur.fetchone() is not None
+
+    def notification_status(self, campaign_id, template, content_hash, channel):
+        """'sent', 'sending' (another live run has it), 'failed', 'pending' or None."""
+        with self.cursor() as cur:
+            cur.execute("SELECT status FROM notifications WHERE campaign_id = %s AND template = %s AND channel = %s "
+                        "AND content_hash = %s", (campaign_id or "", template, channel, content_hash))
+            row = cur.fetchone()
+            return row["status"] if row else None
 
     def notification_record(self, campaign_id, template, content_hash, channel, status, error=None):
         with self.cursor() as cur:
@@ -398,8 +416,50 @@ class Database(object):
                         (status, error, status, campaign_id or "", template, channel, content_hash))
 
 
+def _claimer_alive(claimed_by):
+    """False only when ``host:pid`` names a process of this host that no longer exists (other hosts: unknown)."""
+    host, _, pid = (claimed_by or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except OSError as exc:
+        return exc.errno != errno.ESRCH
+    return True
+
+
 def _adapt(value):
     """psycopg2 parameters: dicts and lists go to JSONB as JSON text."""
     if isinstance(value, (dict, list)):
-        return json.dumps(value, default=str)
+        return json_text(value)
     return value
+
+
+def storable(text):
+    """Text PostgreSQL accepts: it refuses the NUL character in TEXT and JSONB, so NUL is stored as the four
+    characters \\x00 (visible in reports as what it was). Other control characters are stored as they are."""
+    return text.replace("\x00", "\\x00") if isinstance(text, str) and "\x00" in text else text
+
+
+def json_text(value):
+    """JSON for a JSONB column, NUL characters escaped as in ``storable`` (JSON's \\u0000 is refused too)."""
+    def clean(v):
+        if isinstance(v, dict):
+            return dict((storable(k), clean(x)) for k, x in v.items())
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return storable(v)
+    return json.dumps(clean(value), default=str)
+
+
+_TEXT_ADAPTER = []
+
+
+def _register_storable_text():
+    """Every str parameter of every statement goes through ``storable``: one name with a NUL byte must not fail
+    the statement (and with it the whole campaign)."""
+    if _TEXT_ADAPTER:
+        return
+    from psycopg2.extensions import QuotedString, register_adapter
+    register_adapter(str, lambda text: QuotedString(storable(text)))
+    _TEXT_ADAPTER.append(True)

@@ -16,7 +16,9 @@ Public interface (the workflows call these):
   .ping_health(kind)                               kind "start" | "success" | "fail"; never raises
   check_smtp(config)                               connect + TLS + login without sending (test_connection.py)
 Dedupe store protocol: store.notification_should_send(campaign_id, template, content_hash, channel) -> bool and
-store.notification_record(campaign_id, template, content_hash, channel, status, error=None).
+store.notification_record(campaign_id, template, content_hash, channel, status, error=None); optional
+store.notification_status(...) -> 'sent' | 'sending' | ... (a refused claim of an unsent message is then reported
+as in progress, never as "already sent").
 content_hash = sha256 of canonical JSON of (template, sorted recipients, context without run_id / generated_at).
 
 Context every workflow template receives (reporting.message_context builds it):
@@ -40,6 +42,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import time
 from email.utils import parseaddr
 
@@ -87,10 +90,40 @@ def _environment():
     import jinja2
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
                              autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True, finalize=visible_text)
     env.filters.update(outcome_label=email_format.outcome_label, folder_label=email_format.folder_label,
                        workflow_title=email_format.workflow_title, when=email_format.when)
     return env
+
+
+MAX_HTML_BYTES = 90 * 1024  # under the ~102 KB at which Gmail and others clip a message
+LIST_KEYS = ("assets", "failures", "quarantined")
+CSV_COLUMNS = ("tracking_id", "filename", "folder_path", "size", "url", "outcome", "language", "description",
+               "dam_asset_id", "reason", "fix")
+
+
+def rows_csv(rows):
+    """A list of report entries as CSV text (the known columns first, any others after)."""
+    import csv
+    import io
+    columns = [c for c in CSV_COLUMNS if any(c in r for r in rows)]
+    columns += sorted(set(k for r in rows for k in r if k not in columns and not isinstance(r[k], (list, dict))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(dict((k, "" if r.get(k) is None else visible_text(str(r.get(k)))) for k in columns))
+    return out.getvalue()
+
+
+def visible_text(value):
+    """Control characters in a value (a NUL in a DAM name) are shown as \\xNN, never sent raw into a message."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda m: "\\x{:02x}".format(ord(m.group(0))), value)
+    return value
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def content_hash(template, recipients, context):
@@ -271,6 +304,8 @@ class Notifier(object):
     def send_email(self, template, campaign_id, context, extra_recipients=(), attachments=()):
         to = self.recipients(template, extra_recipients)
         subject, html, text = self.render(template, context)
+        if len(html.encode("utf-8")) > MAX_HTML_BYTES:
+            subject, html, text, attachments = self._summarised(template, context, attachments)
         if not to:
             log.warning("No recipients for %s: set NOTIFY_TO in .env", template)
             return "no_recipients"
@@ -280,8 +315,12 @@ class Notifier(object):
         digest = content_hash(template, to, context)
         if self.store is not None and not self.store.notification_should_send(campaign_id, template, digest,
                                                                               "email"):
-            log.info("Email %s for %s already sent; not repeating it", template, campaign_id or "-")
-            return "duplicate"
+            if self._was_sent(campaign_id, template, digest, "email"):
+                log.info("Email %s for %s already sent; not repeating it", template, campaign_id or "-")
+                return "duplicate"
+            log.info("Email %s for %s is being sent by another run right now; the next run checks that it went",
+                     template, campaign_id or "-")
+            return "failed"
         message = self._message(subject, to, html, text, attachments)
         error = self._deliver(message, to)
         if self.store is not None:
@@ -292,6 +331,34 @@ class Notifier(object):
             return "failed"
         log.info("Emailed %s to %s", template, ", ".join(to))
         return "sent"
+
+    def _summarised(self, template, context, attachments):
+        """The email of a large campaign: the lists cut to what fits under MAX_HTML_BYTES (mail clients clip longer
+        messages, about 102 KB, hiding the end), every list in full as a CSV attachment, a note saying so. The
+        de-duplication hash still covers the full context."""
+        lists = [k for k in LIST_KEYS if isinstance(context.get(k), list) and context[k]]
+        total = sum(len(context[k]) for k in lists)
+        extra = list(attachments or ())
+        for key in lists:
+            extra.append(("{}-{}.csv".format(context.get("campaign", {}) and (context["campaign"] or {}).get(
+                "campaign_id") or template, key), rows_csv(context[key]), "text/csv"))
+        keep = max(len(context[k]) for k in lists)
+        while True:
+            keep = max(1, keep // 2)
+            shown = dict(context, **{k: context[k][:keep] for k in lists})
+            note = "Only the first {} of each list are shown here ({} assets in all); the attached CSV file{} " \
+                   "list{} all of them.".format(keep, total, "s" if len(lists) > 1 else "",
+                                               "" if len(lists) > 1 else "s")
+            shown["next_steps"] = "{} {}".format(note, context.get("next_steps") or "").strip()
+            subject, html, text = self.render(template, shown)
+            if len(html.encode("utf-8")) <= MAX_HTML_BYTES or keep == 1:
+                log.info("Email %s lists %d item(s): summarised, full lists attached as CSV", template, total)
+                return subject, html, text, extra
+
+    def _was_sent(self, campaign_id, template, digest, channel):
+        """After a refused claim: sent already, or (False) claimed by a run that is sending it right now."""
+        status = getattr(self.store, "notification_status", None)
+        return status is None or status(campaign_id, template, digest, channel) == "sent"
 
     def _message(self, subject, to, html, text, attachments):
         from email.message import EmailMessage
@@ -346,7 +413,7 @@ class Notifier(object):
             return "dry_run"
         digest = content_hash(event, [url], payload)
         if self.store is not None and not self.store.notification_should_send(campaign_id, event, digest, "webhook"):
-            return "duplicate"
+            return "duplicate" if self._was_sent(campaign_id, event, digest, "webhook") else "failed"
         from .http_retry import RetryPolicy, send_with_retry
         body = json.dumps({"event": event, "campaign_id": campaign_id, "data": payload,
                            "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, sort_keys=True,

@@ -48,7 +48,9 @@ class Runtime(object):
         with self._lock:
             if self._dam is None:
                 from .dam_client import DAMClient, decision_fields
-                self._dam = DAMClient(self.config["dam"], auth_mode=self.auth_mode,
+                # the transfer settings ride along for the per-transfer deadline (transfer_deadline.py)
+                self._dam = DAMClient(dict(self.config["dam"], transfer=self.config.get("transfer") or {}),
+                                      auth_mode=self.auth_mode,
                                       field_ids=self.config["fields"].get("special_fields"),
                                       metadata_fields=decision_fields(self.config["fields"]))
             return self._dam
@@ -58,7 +60,7 @@ class Runtime(object):
         with self._lock:
             if self._box is None:
                 from .box_client import BoxClient
-                self._box = BoxClient(self.config["box"], db=self.db)
+                self._box = BoxClient(dict(self.config["box"], transfer=self.config.get("transfer") or {}), db=self.db)
             return self._box
 
     @property

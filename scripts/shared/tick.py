@@ -2,7 +2,7 @@
 import logging
 
 from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
-from .errors import LeaseLostError, SuiteError
+from .errors import LeaseLostError, SuiteError, as_suite_error
 from .reporting import send_run_error
 from .runtime import Runtime
 
@@ -23,7 +23,10 @@ def run_tick(config, args, workflow, label, tick):
         return code
     except LeaseLostError:
         raise
-    except SuiteError as exc:
+    except Exception as exc:
+        if not isinstance(exc, SuiteError):
+            log.exception("%s run stopped on an unexpected error", label)
+            exc = as_suite_error(exc, "the {} run".format(label))
         log.error("%s run stopped before it could do its work: %s", label, exc)
         if not rt.dry_run:
             send_run_error(rt, label, exc)

@@ -5,7 +5,6 @@ files removed at close and on SIGTERM, retries with Retry-After, dropped connect
 import copy
 import os
 import signal
-import stat
 import subprocess
 import sys
 import time
@@ -116,12 +115,10 @@ def test_errors_carry_status_method_path_and_server_message_never_the_token(dam,
 
 
 # -- mTLS -------------------------------------------------------------------------------------------------------------
-def test_mtls_handshake_and_private_pem_files(otmm, dam_cfg):
+def test_mtls_handshake_with_the_key_off_the_disk(otmm, dam_cfg):
     client = DAMClient(copy.deepcopy(dam_cfg), auth_mode="mtls", field_ids=SPECIAL)
     directory = client.mtls.directory
-    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
-    for path in (client.mtls.cert_path, client.mtls.key_path):
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert not os.path.exists(directory)  # loaded into the TLS context, files removed before the first request
     assert client.ping() == {"auth": "mtls", "root_folders": 3}
     assert counts(otmm, "POST /otdsws/oauth2/token") == 0  # the certificate is the credential
     client.close()
@@ -170,7 +167,7 @@ def test_pfx_problems_are_explained(otmm, dam_cfg, tmp_path, case):
         assert "expired on 20" in text and "renewed certificate" in info.value.fix
 
 
-def test_pem_files_removed_on_sigterm(otmm, dam_cfg, tmp_path):
+def test_no_pem_files_while_running_and_clean_exit_on_sigterm(otmm, dam_cfg, tmp_path):
     script = (
         "import json, sys, time\n"
         "sys.path.insert(0, {root!r})\n"
@@ -185,7 +182,7 @@ def test_pem_files_removed_on_sigterm(otmm, dam_cfg, tmp_path):
                             stderr=subprocess.PIPE, universal_newlines=True)
     try:
         directory = proc.stdout.readline().strip()
-        assert directory and os.path.exists(os.path.join(directory, "client.key"))
+        assert directory and not os.path.exists(directory)  # the key lives in the TLS context only
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 128 + signal.SIGTERM
     finally:
