@@ -32,7 +32,7 @@ NUMERIC_KEYS = {
 }
 # Keys holding file paths, made absolute against the project root.
 PATH_KEYS = {"box.config_path", "dam.mtls_cert_path", "dam.ca_bundle", "box.ca_bundle", "smtp.ca_bundle",
-             "transfer.temp_dir", "logging.dir"}
+             "transfer.temp_dir", "logging.dir", "notifications.state_dir"}
 # Keys whose values are secrets: never logged, never emailed (the log redaction filter is fed from these).
 SECRET_KEYS = {"dam.client_secret", "dam.password", "dam.mtls_cert_password", "database.password",
                "smtp.password", "notifications.webhook_secret",

@@ -46,11 +46,23 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None):
         stuck = [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
                   "state": r["state"], "since": r["since"].strftime("%Y-%m-%d %H:%M"),
                   "last_error": r["last_error"] or ""} for r in cur.fetchall()]
+        problems = open_problems(cur, labels)
     totals = {k: sum(w[k] for w in workflows) for k in ("campaigns_advanced", "assets_moved", "failures",
                                                         "rejections", "quarantined")}
     return {"date": day.isoformat(), "generated_at": datetime.datetime.now().astimezone().isoformat(
         timespec="seconds"), "workflows": workflows, "failures": failures, "inbox_waiting": inbox_waiting,
-        "stuck": stuck, "totals": totals}
+        "stuck": stuck, "problems": problems, "totals": totals}
+
+
+def open_problems(cur, labels):
+    """Campaigns failing now, with the running count of failed attempts (the alert is sent once a day; this is
+    where the count keeps going)."""
+    cur.execute("SELECT workflow, campaign_id, attempts, last_error, next_attempt_at FROM workflow_state "
+                "WHERE state IN ('failed', 'partial') AND attempts > 0 ORDER BY attempts DESC, campaign_id")
+    return [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
+             "attempts": r["attempts"], "last_error": r["last_error"] or "",
+             "next_try": r["next_attempt_at"].astimezone().strftime("%Y-%m-%d %H:%M") if r["next_attempt_at"]
+             else ""} for r in cur.fetchall()]
 
 
 def to_csv(context):

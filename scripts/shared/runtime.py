@@ -64,8 +64,10 @@ class Runtime(object):
     def notifier(self):
         with self._lock:
             if self._notifier is None:
+                from .alert_markers import FallbackStore, MarkerStore, state_dir
                 from .notifier import Notifier
-                self._notifier = Notifier(self.config, store=self.db, dry_run=self.dry_run)
+                store = FallbackStore(self.db, MarkerStore(state_dir(self.config)))
+                self._notifier = Notifier(self.config, store=store, dry_run=self.dry_run)
             return self._notifier
 
     @property
