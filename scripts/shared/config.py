@@ -59,6 +59,30 @@ class Problem(object):
         return "{}: {}. Fix: {}".format(where, self.reason, self.fix)
 
 
+def _user(uid):
+    try:
+        import pwd
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return str(uid)
+
+
+def file_access_fix(path, write=False):
+    """The owner of ``path`` (or its nearest existing parent) and the chown/chmod that lets this user use it."""
+    probe = path
+    while probe and not os.path.exists(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)
+    try:
+        st = os.stat(probe)
+        owner, mode = _user(st.st_uid), oct(st.st_mode & 0o777)
+    except OSError:
+        owner, mode = "unknown", "unknown"
+    me = _user(os.geteuid()) if hasattr(os, "geteuid") else "this user"
+    perm = ("u+rwx" if os.path.isdir(probe) else "u+rw") if write else ("u+rx" if os.path.isdir(probe) else "u+r")
+    return "{} is owned by {} (mode {}) and this run is {}: run sudo chown {} {} && chmod {} {}".format(
+        probe, owner, mode, me, me, probe, perm, probe)
+
+
 def _rel(path):
     try:
         return os.path.relpath(path, PROJECT_ROOT)

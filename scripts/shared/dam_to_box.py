@@ -61,14 +61,15 @@ def _tick(spec, rt):
         return EXIT_OK
     if rt.dry_run:
         return _dry_run(spec, rt, candidates)
+    rt.check_credentials()
     lease, reason = rt.db.claim_campaign(spec.workflow, candidates, rt.run_id, force=bool(rt.args.campaign))
     if lease is None:
         if reason == "leased":
             log.info("Every eligible %s campaign is being handled by another run; nothing to do here",
                      spec.status_from)
             return EXIT_BUSY
-        log.info("%d %s campaign(s) found, all waiting for their retry time; nothing to do now",
-                 len(candidates), spec.status_from)
+        log.info("%d %s campaign(s) found, all waiting for their retry time; nothing to do now: %s",
+                 len(candidates), spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
         return EXIT_OK
     campaign = next(c for c in candidates if c["campaign_id"] == lease.campaign_id)
     with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):

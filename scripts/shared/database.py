@@ -301,6 +301,19 @@ class Database(object):
             return None, "backoff"
         return None, "none"
 
+    def describe_waiting(self, workflow, candidates):
+        """'LC-1 (next try 14:05, after 3 failed attempts), ...; run with --campaign ID to try one now' for the
+        candidates waiting out a back-off (the operator's answer to "why is nothing happening?")."""
+        ids = [c["campaign_id"] for c in candidates]
+        with self.cursor() as cur:
+            cur.execute("SELECT campaign_id, attempts, next_attempt_at FROM workflow_state WHERE workflow = %s AND "
+                        "campaign_id = ANY(%s) AND next_attempt_at > now() ORDER BY next_attempt_at", (workflow, ids))
+            rows = cur.fetchall()
+        parts = ["{} (next try {}{})".format(
+            r["campaign_id"], r["next_attempt_at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+            ", after {} failed attempt(s)".format(r["attempts"]) if r["attempts"] else "") for r in rows]
+        return "{}; run with --campaign ID to try one now".format(", ".join(parts) or "-")
+
     @contextlib.contextmanager
     def _fenced_cursor(self, lease):
         """A transaction that first proves ``lease`` still holds (row locked FOR SHARE until commit)."""

@@ -47,6 +47,9 @@ class Runtime(object):
     def dam(self):
         with self._lock:
             if self._dam is None:
+                if self.auth_mode == "mtls":
+                    from .credentials import check_pfx
+                    check_pfx(self.config["dam"]["mtls_cert_path"], self.config["dam"].get("mtls_cert_password"))
                 from .dam_client import DAMClient
                 self._dam = DAMClient(self.config["dam"], auth_mode=self.auth_mode,
                                       field_ids=self.config["fields"].get("special_fields"))
@@ -56,6 +59,8 @@ class Runtime(object):
     def box(self):
         with self._lock:
             if self._box is None:
+                from .credentials import check_box_config
+                check_box_config(self.config["box"]["config_path"])
                 from .box_client import BoxClient
                 self._box = BoxClient(self.config["box"])
             return self._box
@@ -77,6 +82,11 @@ class Runtime(object):
                 from .metadata_extractor_mvp import MetadataMapper
                 self._mapper = MetadataMapper(self.config["fields"])
             return self._mapper
+
+    def check_credentials(self):
+        """Open the DAM and Box credentials before a campaign is claimed: a broken credential file is a
+        configuration error (ConfigError, exit 2), never a failed campaign attempt with a back-off."""
+        return self.dam and self.box
 
     def temp_dir(self):
         """This run's private download directory under transfer.temp_dir (created on demand).

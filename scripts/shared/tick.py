@@ -1,8 +1,8 @@
 """The frame of every cron tick: start, dead-man's-switch pings, the one alert when a run cannot start, cleanup."""
 import logging
 
-from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
-from .errors import LeaseLostError, SuiteError
+from .cli import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from .errors import ConfigError, LeaseLostError, SuiteError
 from .reporting import send_run_error
 from .runtime import Runtime
 
@@ -23,6 +23,12 @@ def run_tick(config, args, workflow, label, tick):
         return code
     except LeaseLostError:
         raise
+    except ConfigError as exc:  # found before any campaign was claimed: no attempt counted, exit 2
+        log.error("%s run cannot start: %s", label, exc)
+        if not rt.dry_run:
+            send_run_error(rt, label, exc)
+            rt.notifier.ping_health("fail")
+        return EXIT_CONFIG
     except SuiteError as exc:
         log.error("%s run stopped before it could do its work: %s", label, exc)
         if not rt.dry_run:

@@ -1,6 +1,9 @@
 """Issue #16: the operator is told once, clearly, and never misled (alerts, outages, credentials, dry runs)."""
+import json
 import os
 import socket
+
+import pytest
 
 from tests.e2e.helpers import db_rows, subjects
 
@@ -44,3 +47,58 @@ def test_database_down_logs_one_line_and_alerts_once_without_the_database(lab):
     alerts = _alerts(lab)
     assert len(alerts) == 1 and "cannot connect to PostgreSQL" in alerts[0], alerts
     assert any(name.endswith(".sent") for name in os.listdir(state_dir))
+
+
+def _box_config(lab, tmp_path, change):
+    with open(lab.box.box_config_path) as f:
+        doc = json.load(f)
+    text = change(doc)
+    path = tmp_path / "Box-config.json"
+    path.write_text(text if isinstance(text, str) else json.dumps(doc))
+    return str(path)
+
+
+def _drop_key_id(doc):
+    del doc["boxAppSettings"]["appAuth"]["publicKeyID"]
+
+
+def _wrong_passphrase(doc):
+    doc["boxAppSettings"]["appAuth"]["passphrase"] = "not-the-passphrase"
+
+
+@pytest.mark.parametrize("change,expected", [
+    (lambda doc: '{"boxAppSettings": {', "is not valid JSON"),
+    (_drop_key_id, "boxAppSettings.appAuth.publicKeyID: is missing"),
+    (_wrong_passphrase, "boxAppSettings.appAuth.passphrase: the passphrase does not open privateKey"),
+])
+def test_broken_box_credentials_exit_2_before_any_campaign_is_claimed(lab, tmp_path, change, expected):
+    path = _box_config(lab, tmp_path, change)
+    result = lab.run_script("a1_to_a2_download", env={"BOX_CONFIG_PATH": path})
+    assert result.returncode == 2, result.stdout
+    assert path in result.stdout and expected in result.stdout and "Developer Console" in result.stdout
+    assert "Key ID header parameter" not in result.stdout and "Traceback" not in result.stdout
+    assert db_rows(lab, "SELECT campaign_id FROM workflow_state") == []  # nothing claimed, no attempt counted
+    assert lab.otmm.campaign_status("LC-2026-0042") == "A1"
+    assert any("ACTION NEEDED" in s for s in subjects(lab))
+
+
+def test_unreadable_pfx_exits_2_before_any_claim(lab, tmp_path):
+    result = lab.run_script("a1_to_a2_download", "--auth-pfx", env={"DAM_MTLS_CERT_PATH": str(tmp_path)})
+    assert result.returncode == 2, result.stdout
+    assert "cannot read the mTLS certificate (PFX)" in result.stdout and "chown" in result.stdout
+    wrong = lab.run_script("a1_to_a2_download", "--auth-pfx", env={"DAM_MTLS_CERT_PASSWORD": "nope-nope"})
+    assert wrong.returncode == 2 and "DAM_MTLS_CERT_PASSWORD: cannot open the mTLS certificate" in wrong.stdout
+    assert "nope-nope" not in wrong.stdout
+    assert db_rows(lab, "SELECT campaign_id FROM workflow_state") == []
+
+
+def test_waiting_campaigns_are_named_with_their_next_try(lab):
+    env = {"DAM_MASTER_ASSETS_FOLDER": "Masters That Do Not Exist"}
+    for _ in range(6):  # each tick takes the next A1 campaign, fails it and backs it off
+        waiting = lab.run_script("a1_to_a2_download", env=env)
+        if waiting.returncode == 0:
+            break
+    assert waiting.returncode == 0, waiting.stdout
+    line = next(x for x in waiting.stdout.splitlines() if "all waiting for their retry time" in x)
+    assert "LC-2026-0042 (next try " in line and "LC-2026-0043 (next try " in line
+    assert "after 1 failed attempt(s)" in line and "--campaign ID" in line
