@@ -19,9 +19,27 @@ EXIT_BUSY = 75
 log = logging.getLogger(__name__)
 
 
+EPILOG = """exit codes:
+  0    done, or nothing to do
+  1    some asset or step failed (the next run retries; an alert mail says what to do)
+  2    usage or configuration error (file, key and fix are printed; nothing was claimed)
+  75   everything eligible is leased by another run (cron simply tries again)
+  130  interrupted (the next run resumes)
+
+logs:
+  {log} (rotated; LOG_DIR in .env), also on the console
+
+example:
+  {example}
+"""
+
+
 def build_parser(description, workflow=True):
     """Parser with the common flags; workflow scripts also get --campaign and --dry-run."""
-    parser = argparse.ArgumentParser(description=description)
+    from . import __version__
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version",
+                        version="dam-content-scaling {} (Python {})".format(__version__, sys.version.split()[0]))
     parser.add_argument("--auth-pfx", action="store_true",
                         help="authenticate to the DAM with the mTLS certificate (DAM_MTLS_CERT_PATH) against "
                              "DAM_MTLS_BASE_URL instead of OAuth2 (requires a whitelisted IP)")
@@ -42,6 +60,13 @@ def build_parser(description, workflow=True):
 
 def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database", "smtp")):
     """Parse arguments, load configuration, set up logging, run ``body(config, args)`` and map errors to exit codes."""
+    if parser.epilog is None:
+        workflow = any("--dry-run" in a.option_strings for a in parser._actions)
+        prog = "python scripts/{}".format(parser.prog)
+        example = ("{0} --dry-run                  # what the next cron tick would do\n"
+                   "  {0} --campaign LC-2026-0042   # one campaign now, ignoring its back-off".format(prog)
+                   if workflow else "{} -v".format(prog))
+        parser.epilog = EPILOG.format(log="logs/{}.log".format(log_name), example=example)
     args = parser.parse_args(argv)
     auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
     try:
