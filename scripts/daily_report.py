@@ -34,7 +34,7 @@ def report(config, args):
     db = Database.from_config(config).connect()
     try:
         db.migrate()
-        context = collect(db, day, config["transfer"].get("stuck_after_hours", 6), _inbox_waiting(config))
+        context = collect(db, day, config["transfer"]["stuck_after_hours"], _inbox_waiting(config))
         csv_text = to_csv(context)
         if args.print:
             from scripts.shared.notifier import Notifier

@@ -7,7 +7,7 @@ import argparse
 import logging
 import sys
 
-from .config import load_config
+from .config import check_directories, load_config
 from .errors import ConfigError, SuiteError
 from .logging_setup import setup_logging
 
@@ -71,6 +71,7 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
     auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
     try:
         config = load_config(args.config, needs=needs, auth_mode=auth_mode)
+        check_directories(config, needs)
     except ConfigError as exc:
         setup_logging(log_name, None, quiet=getattr(args, "quiet", False))
         log.error("%s", exc)

@@ -202,7 +202,7 @@ def _process_campaign(spec, rt, lease, campaign):
     log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", number, len(assets),
              len(assets) - len(todo), len(todo))
     progress = Progress(len(todo), number)
-    concurrency = max(1, int(rt.config["transfer"].get("concurrency", 1)))
+    concurrency = rt.config["transfer"]["concurrency"]
     failures = {}
     if todo:
         with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -418,7 +418,7 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
 def _alert(spec, rt, campaign, exc, row, first=False):
     """Raise the run_error alert once a campaign has failed alert_after_failures times in a row (or at once for a
     campaign-level failure such as a missing source folder)."""
-    limit = int(rt.config["transfer"].get("alert_after_failures", 5))
+    limit = rt.config["transfer"]["alert_after_failures"]
     if first or row.get("attempts", 0) >= limit:
         if send_run_error(rt, spec.label, exc, campaign=campaign_context(campaign, spec.status_from,
                                                                          spec.status_from),

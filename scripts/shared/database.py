@@ -67,10 +67,10 @@ class Database(object):
 
     @classmethod
     def from_config(cls, config):
-        transfer = config.get("transfer") or {}
-        return cls(config["database"], lease_seconds=transfer.get("lease_seconds", 900),
-                   backoff_base_seconds=transfer.get("backoff_base_seconds", 300),
-                   backoff_max_seconds=transfer.get("backoff_max_seconds", 21600))
+        transfer = config["transfer"]  # defaults: config/schema.yaml
+        return cls(config["database"], lease_seconds=transfer["lease_seconds"],
+                   backoff_base_seconds=transfer["backoff_base_seconds"],
+                   backoff_max_seconds=transfer["backoff_max_seconds"])
 
     # -- connections ------------------------------------------------------------------------------------------
     def connect(self):

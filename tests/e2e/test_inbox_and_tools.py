@@ -86,7 +86,8 @@ def test_test_connection_reports_each_part(lab):
 def test_configuration_error_exits_2_and_names_the_fix(lab):
     result = lab.run_script("a1_to_a2_download", env={"DB_PASSWORD": "", "BOX_ROOT_FOLDER_A1_A2": "abc"})
     assert result.returncode == 2
-    assert "database.password: refers to ${DB_PASSWORD}, which is not set" in result.stdout
+    # issue #16: a variable present but empty says so (it is not "not set")
+    assert "database.password: refers to ${DB_PASSWORD}, which is set but empty" in result.stdout
     assert "box.roots.a1_a2: must be a Box folder id" in result.stdout
     missing = lab.run_script("a1_to_a2_download", env={"BOX_CONFIG_PATH": "/nonexistent/Box-config.json"})
     assert missing.returncode == 2 and "Box-config.json not found at /nonexistent/Box-config.json" in missing.stdout
