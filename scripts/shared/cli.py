@@ -77,6 +77,9 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
         log.error("%s", exc)
         return EXIT_CONFIG
     setup_logging(log_name, config, verbose=args.verbose, quiet=args.quiet)
+    dry_run = bool(getattr(args, "dry_run", False))
+    if dry_run:
+        _prefix_every_line("DRY RUN: ")
     try:
         return body(config, args)
     except ConfigError as exc:
@@ -91,6 +94,26 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
     except Exception:
         log.exception("Unexpected error; the next run retries. Please report this with the log above")
         return EXIT_FAILED
+    finally:
+        if dry_run:
+            log.info("DRY RUN: nothing was written: the DAM, Box, the database and the mailbox are as they were")
+
+
+class _Prefix(logging.Filter):
+    def __init__(self, prefix):
+        super(_Prefix, self).__init__()
+        self.prefix = prefix
+
+    def filter(self, record):
+        if not str(record.msg).startswith(self.prefix):
+            record.msg = self.prefix + str(record.msg)
+        return True
+
+
+def _prefix_every_line(prefix):
+    """A dry run's output cannot be mistaken for a real run's: every line it logs starts with ``prefix``."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_Prefix(prefix))
 
 
 def script_main(log_name, parser, body, needs=("dam", "box", "database", "smtp")):

@@ -145,10 +145,18 @@ def _box_campaign_folder_name(spec, campaign):
 
 
 def _dry_run(spec, rt, candidates):
-    campaign = candidates[0]
+    """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
+    campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign))
+    if campaign is None:
+        if reason == "leased":
+            log.info("DRY RUN: every eligible %s campaign is being handled by another run", spec.status_from)
+        else:
+            log.info("DRY RUN: %d %s campaign(s) found, all waiting for their retry time: %s", len(candidates),
+                     spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
+        return EXIT_OK
     with log_context(campaign=campaign["campaign_id"]):
         _, assets = _source_assets(spec, rt, campaign)
-        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) eligible", campaign["campaign_id"],
+        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign["campaign_id"],
                  campaign.get("name"), len(candidates), spec.status_from)
         if not assets:
             log.info("DRY RUN: no assets: would send %s once and leave the status at %s", spec.template_empty,
@@ -159,14 +167,20 @@ def _dry_run(spec, rt, candidates):
             cur.execute("SELECT opentext_id, state, tracking_id FROM transfer_items WHERE workflow = %s AND "
                         "campaign_id = %s", (spec.workflow, campaign["campaign_id"]))
             known = {r["opentext_id"]: r for r in cur.fetchall()}
+        tid_field = rt.config["fields"]["special_fields"]["tracking_id"]
         for asset in assets:
             row = known.get(asset["asset_id"]) or {}
             if row.get("state") == "done":
                 log.info("DRY RUN: %s already delivered as %s", asset["name"], row.get("tracking_id"))
                 continue
+            tid = row.get("tracking_id")
+            if not tid:  # the same lookup the real run makes, without registering anything
+                written = asset["metadata"].get(tid_field) or _name_tracking_id(asset["name"])
+                existing = rt.db.existing_tracking_id(asset["asset_id"], campaign["campaign_id"], written)
+                tid = existing["tracking_id"] if existing else (normalise_tracking_id(written) or "<new TID>")
             path = "/".join([folder] + list(asset["folder_path"]))
             log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset["name"], asset.get("size"),
-                     spec.box_root, path, row.get("tracking_id") or "<new TID>", asset["name"])
+                     spec.box_root, path, tid, _strip_tid_prefix(asset["name"], tid))
         log.info("DRY RUN: when all %d assets succeed, would set the DAM status %s -> %s and send %s%s",
                  len(assets), spec.status_from, spec.status_to, spec.template_complete,
                  " and the webhook" if spec.webhook else "")

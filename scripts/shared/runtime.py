@@ -38,8 +38,10 @@ class Runtime(object):
                 _remove_orphans(self.config["transfer"]["temp_dir"], self.workflow)
             except OSError as exc:
                 log.warning("could not clean the temp directory: %s", exc)
-        self.db.connect()
-        if not self.dry_run:
+        if self.dry_run:
+            self.db.start_dry_run()
+        else:
+            self.db.connect()
             self.db.migrate()
         return self
 

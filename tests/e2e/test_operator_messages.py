@@ -102,3 +102,57 @@ def test_waiting_campaigns_are_named_with_their_next_try(lab):
     line = next(x for x in waiting.stdout.splitlines() if "all waiting for their retry time" in x)
     assert "LC-2026-0042 (next try " in line and "LC-2026-0043 (next try " in line
     assert "after 1 failed attempt(s)" in line and "--campaign ID" in line
+
+
+SCRIPTS = ("a1_to_a2_download", "a5_to_a6_download", "b1_to_b2_download", "a2_to_a3_upload_polling")
+
+
+def _dry_lines(result):
+    lines = [x for x in result.stdout.splitlines() if x.strip()]
+    assert lines and all("DRY RUN: " in x for x in lines), result.stdout
+    assert "DRY RUN: nothing was written" in lines[-1]
+    return lines
+
+
+def test_dry_run_on_a_fresh_database_writes_nothing(pg_server, tmp_path):
+    import psycopg2
+
+    from sandbox.lab import Lab
+    name = "dam_test_fresh_{}".format(os.getpid())
+    admin = psycopg2.connect(host=pg_server["host"], port=pg_server["port"], user=pg_server["user"],
+                             password=pg_server["password"], dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute('DROP DATABASE IF EXISTS "{}"'.format(name))
+        cur.execute('CREATE DATABASE "{}"'.format(name))
+    try:
+        with Lab(str(tmp_path / "lab"), db_settings=dict(pg_server, name=name)) as lab:
+            for script in SCRIPTS:
+                result = lab.run_script(script, "--dry-run")
+                assert result.returncode == 0, result.stdout
+                _dry_lines(result)
+            tables = db_rows(lab, "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'")
+            assert tables[0]["n"] == 0
+            assert lab.smtp.messages() == [] and lab.otmm.campaign_status("LC-2026-0042") == "A1"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(name))
+        admin.close()
+
+
+def test_dry_run_respects_the_back_off_and_names_files_like_the_real_run(lab):
+    failing = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0042",
+                             env={"DAM_MASTER_ASSETS_FOLDER": "Masters That Do Not Exist"})
+    assert failing.returncode == 1
+    dry = lab.run_script("a1_to_a2_download", "--dry-run")
+    lines = _dry_lines(dry)
+    assert any("would claim campaign LC-2026-0043" in x for x in lines), dry.stdout
+    forced = _dry_lines(lab.run_script("a1_to_a2_download", "--dry-run", "--campaign", "LC-2026-0042"))
+    assert any("would claim campaign LC-2026-0042" in x for x in forced)
+    a5 = _dry_lines(lab.run_script("a5_to_a6_download", "--dry-run"))
+    assert any("as K7Q2XM_it-IT_Raffaello banner.jpg" in x for x in a5), "\n".join(a5)
+    assert any("as P3R7ZD_it-IT_Raffaello poster.pdf" in x for x in a5)
+    assert not any("<new TID>" in x for x in a5)
+    real = lab.run_script("a5_to_a6_download")
+    assert real.returncode == 0
+    assert db_rows(lab, "SELECT count(*) AS n FROM workflow_state WHERE workflow = 'a5_a6'")[0]["n"] == 1
