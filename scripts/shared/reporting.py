@@ -66,7 +66,7 @@ def stable_error(exc):
     """Error text without per-attempt noise (request ids, object addresses), so one fault alerts once."""
     if isinstance(exc, ServiceError) and exc.method:
         text = "{} {} {}: {}".format(exc.service, exc.method or "", exc.path or "",
-                                     "HTTP {}".format(exc.status) if exc.status else "network error")
+                                     "HTTP {}".format(exc.status) if exc.status else exc.message.split(": ", 1)[-1])
     elif isinstance(exc, SuiteError):  # no request behind it (database, files): its own words, without the fix
         text = exc.message
     else:
