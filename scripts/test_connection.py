@@ -1,8 +1,8 @@
 #!/usr/bin/env python
-"""Check every connection the suite needs: database, DAM, Box, SMTP and webhook; prints OK/FAIL with the fix.
+"""Check every connection the suite needs: database, DAM, Box, SMTP, webhook and health check; prints OK/FAIL.
 
 Run from the project root:
-    python scripts/test_connection.py [--auth-pfx] [-v|-q] [--config PATH]
+    python scripts/test_connection.py [--auth-pfx] [--no-webhook] [-v|-q] [--config PATH]
 Exit code 0 when every check passes, 1 when one fails, 2 when the configuration itself is broken.
 """
 import logging
@@ -61,17 +61,34 @@ def _check_smtp(config, args):
 
 
 def _check_webhook(config, args):
-    if not config["notifications"].get("webhook_url"):
+    if not config["notifications"].get("webhook_url") or args.no_webhook:
         return None
     from scripts.shared.notifier import Notifier
-    status = Notifier(config).send_webhook("connection_test", "", {"message": "test_connection.py"})
+    # marked as a test so the receiver (and whoever reads it) can tell it from a real campaign event
+    status = Notifier(config).send_webhook("connection_test", "", {"test": True, "message": "test_connection.py: "
+                                                                   "a connection test, not a campaign event"})
     if status != "sent":
         raise RuntimeError("webhook POST {}; fix: check WEBHOOK_URL and that the receiver accepts JSON".format(status))
-    return "POST accepted"
+    return "test event accepted (event connection_test, data.test = true)"
+
+
+def _check_health(config, args):
+    """The health-check URL answers; pinged for this job only (test_connection), never a cron job's check."""
+    template = config["notifications"].get("healthcheck_url")
+    if not template:
+        return None
+    from scripts.shared import monitoring
+    from scripts.shared.http_retry import host_port
+    if monitoring.ping(template, "test_connection", "") is not True:
+        raise RuntimeError("the health-check URL at {} did not accept a ping; fix: check HEALTHCHECK_URL (one check "
+                           "per job: put {{job}} where the job name goes) and the firewall".format(
+                               host_port(monitoring.health_url(template, "test_connection"))))
+    return "{} answers ({})".format(host_port(monitoring.health_url(template, "test_connection")),
+                                    "one check per job" if "{job}" in template else "one check for all jobs")
 
 
 CHECKS = [("Database", _check_database), ("DAM", _check_dam), ("Box", _check_box), ("SMTP", _check_smtp),
-          ("Webhook", _check_webhook)]
+          ("Webhook", _check_webhook), ("Health check", _check_health)]
 
 
 def _short(info):
@@ -101,6 +118,8 @@ def check_all(config, args):
 
 def main(argv=None):
     parser = build_parser(__doc__.splitlines()[0], workflow=False)
+    parser.add_argument("--no-webhook", action="store_true",
+                        help="do not send the webhook test event (it is marked as a test: data.test = true)")
     return run_main("test_connection", parser, check_all, argv)
 
 

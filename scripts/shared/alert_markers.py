@@ -52,10 +52,11 @@ class MarkerStore(object):
 class FallbackStore(object):
     """The database as de-duplication store, the marker files once the database fails (for the rest of the run)."""
 
-    def __init__(self, db, markers):
+    def __init__(self, db, markers, errors=None):
         self.db = db
         self.markers = markers
         self.db_down = False
+        self.errors = errors if errors is not None else {}  # last delivery error per channel (for monitoring)
 
     def _call(self, name, *args, **kwargs):
         if not self.db_down:
@@ -71,8 +72,10 @@ class FallbackStore(object):
     def notification_should_send(self, *args, **kwargs):
         return self._call("notification_should_send", *args, **kwargs)
 
-    def notification_record(self, *args, **kwargs):
-        return self._call("notification_record", *args, **kwargs)
+    def notification_record(self, campaign_id, template, content_hash, channel, status, error=None):
+        if error:
+            self.errors[channel] = error
+        return self._call("notification_record", campaign_id, template, content_hash, channel, status, error=error)
 
 
 def state_dir(config):

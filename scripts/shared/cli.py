@@ -5,9 +5,11 @@ Exit codes: 0 done or nothing to do, 1 some asset or step failed, 2 usage or con
 """
 import argparse
 import logging
+import os
 import sys
 
 from .config import check_directories, load_config
+from . import monitoring
 from .errors import ConfigError, SuiteError
 from .logging_setup import setup_logging
 
@@ -59,7 +61,10 @@ def build_parser(description, workflow=True):
 
 
 def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database", "smtp")):
-    """Parse arguments, load configuration, set up logging, run ``body(config, args)`` and map errors to exit codes."""
+    """Parse arguments, load configuration, set up logging, run ``body(config, args)`` and map errors to exit codes.
+
+    Cron jobs ping their health check (notifications.healthcheck_url) at the start and with the exit code at the
+    end, whatever the code, so a silent failure is seen by the monitoring too."""
     if parser.epilog is None:
         workflow = any("--dry-run" in a.option_strings for a in parser._actions)
         prog = "python scripts/{}".format(parser.prog)
@@ -69,34 +74,56 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
         parser.epilog = EPILOG.format(log="logs/{}.log".format(log_name), example=example)
     args = parser.parse_args(argv)
     auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
+    dry_run = bool(getattr(args, "dry_run", False))
+    pings = not dry_run and log_name not in monitoring.MANUAL_TOOLS
     try:
         config = load_config(args.config, needs=needs, auth_mode=auth_mode)
         check_directories(config, needs)
     except ConfigError as exc:
         setup_logging(log_name, None, quiet=getattr(args, "quiet", False))
         log.error("%s", exc)
+        if pings:
+            monitoring.ping(_health_url_without_config(), log_name, EXIT_CONFIG)
         return EXIT_CONFIG
     setup_logging(log_name, config, verbose=args.verbose, quiet=args.quiet)
-    dry_run = bool(getattr(args, "dry_run", False))
     if dry_run:
         _prefix_every_line("DRY RUN: ")
+    health = config["notifications"].get("healthcheck_url") if pings else None
+    monitoring.ping(health, log_name, "start")
+    code = EXIT_FAILED
     try:
-        return body(config, args)
+        code = body(config, args)
     except ConfigError as exc:
         log.error("%s", exc)
-        return EXIT_CONFIG
+        code = EXIT_CONFIG
     except SuiteError as exc:
         log.error("%s", exc)
-        return exc.exit_code
+        code = exc.exit_code
     except KeyboardInterrupt:
         log.warning("Interrupted; the next run resumes where this one stopped")
-        return 130
+        code = 130
     except Exception:
         log.exception("Unexpected error; the next run retries. Please report this with the log above")
-        return EXIT_FAILED
+        code = EXIT_FAILED
     finally:
+        monitoring.ping(health, log_name, monitoring.exit_code_for_ping(code))
         if dry_run:
             log.info("DRY RUN: nothing was written: the DAM, Box, the database and the mailbox are as they were")
+    return code
+
+
+def _health_url_without_config():
+    """HEALTHCHECK_URL from the environment or .env when the configuration itself failed to load (best effort)."""
+    url = os.environ.get("HEALTHCHECK_URL")
+    if url:
+        return url
+    try:
+        from dotenv import dotenv_values
+        from .config import PROJECT_ROOT
+        path = os.environ.get("DAM_ENV_FILE") or ".env"
+        return dotenv_values(path if os.path.isabs(path) else os.path.join(PROJECT_ROOT, path)).get("HEALTHCHECK_URL")
+    except Exception:
+        return None
 
 
 class _Prefix(logging.Filter):

@@ -35,6 +35,8 @@ daily_summary_report: {date, generated_at, workflows: [{workflow, campaigns_adva
   rejections, quarantined}], failures: [{workflow, campaign_id, tracking_id, reason, at}], inbox_waiting (int or
   None when Box could not be asked), stuck: [{workflow, campaign_id, state, since, last_error}],
   problems: [{workflow, campaign_id, attempts, next_try, last_error}] (running count of a failing campaign),
+  failures[].resolved (time or None), not_started: [{workflow, count, first, last, resolved_at, message}],
+  channels: [{channel, ticks, since, last_error}], certificate ({days_left, expires} or None),
   totals: {campaigns_advanced, assets_moved, failures, rejections, quarantined}}
 run_error: {workflow, run_id, generated_at, date, error, fix, campaign (or None), attempts (or None)}
   (date makes the alert once per fault and day; attempts is set for a campaign that failed N times in a row)

@@ -47,17 +47,27 @@ def send(rt, template, campaign, context, raw_campaign=None, dedupe_key=None):
     except Exception as exc:
         log.warning("could not send %s: %s", template, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         log.debug("details", exc_info=True)
-        return "failed"
+        status = "failed"
+    _outcome(rt, "email", status)
     log.info("Email %s: %s", template, status)
     return status
+
+
+def _outcome(rt, channel, status):
+    outcomes = getattr(rt, "channel_outcomes", None)
+    if outcomes is not None and status in ("sent", "failed", "duplicate"):
+        outcomes.setdefault(channel, []).append(status)
 
 
 def webhook(rt, event, campaign_id, payload):
     try:
         status = rt.notifier.send_webhook(event, campaign_id, payload)
-    except Exception:
-        log.warning("could not send webhook %s", event, exc_info=True)
-        return "failed"
+    except Exception as exc:
+        log.warning("could not send webhook %s: %s", event, str(exc).splitlines()[0] if str(exc) else
+                    type(exc).__name__)
+        log.debug("details", exc_info=True)
+        status = "failed"
+    _outcome(rt, "webhook", status)
     log.info("Webhook %s: %s", event, status)
     return status
 

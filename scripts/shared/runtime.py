@@ -31,6 +31,10 @@ class Runtime(object):
         self._mapper = None
         self._temp = None
         self._lock = threading.Lock()
+        # what this tick's notifications did, per channel ("sent", "failed", "duplicate", ...): tick.py counts
+        # the ticks a channel keeps failing
+        self.channel_outcomes = {"email": [], "webhook": []}
+        self.channel_errors = {}
 
     def start(self):
         if not self.dry_run:  # a dead run cannot clean up after itself: sweep its temp files (a listdir)
@@ -73,7 +77,7 @@ class Runtime(object):
             if self._notifier is None:
                 from .alert_markers import FallbackStore, MarkerStore, state_dir
                 from .notifier import Notifier
-                store = FallbackStore(self.db, MarkerStore(state_dir(self.config)))
+                store = FallbackStore(self.db, MarkerStore(state_dir(self.config)), errors=self.channel_errors)
                 self._notifier = Notifier(self.config, store=store, dry_run=self.dry_run)
             return self._notifier
 

@@ -156,3 +156,88 @@ def test_dry_run_respects_the_back_off_and_names_files_like_the_real_run(lab):
     real = lab.run_script("a5_to_a6_download")
     assert real.returncode == 0
     assert db_rows(lab, "SELECT count(*) AS n FROM workflow_state WHERE workflow = 'a5_a6'")[0]["n"] == 1
+
+
+@pytest.fixture
+def health(lab):
+    from sandbox.webhook_receiver import WebhookReceiver
+    receiver = WebhookReceiver().start()
+    lab.extra_env["HEALTHCHECK_URL"] = receiver.server.url + "/ping/{job}"
+    yield receiver
+    receiver.stop()
+
+
+def _pings(receiver):
+    paths = [e["path"] for e in receiver.events]
+    del receiver.events[:]
+    return paths
+
+
+def test_each_job_pings_its_own_check_with_the_exit_code_also_on_exit_2(lab, health, tmp_path):
+    assert lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0043").returncode == 0
+    assert _pings(health) == ["/ping/a1_to_a2/start", "/ping/a1_to_a2/0"]
+    assert lab.run_script("a5_to_a6_download", env={"BOX_ROOT_FOLDER_A5_A6": "abc"}).returncode == 2
+    assert _pings(health) == ["/ping/a5_to_a6/2"]  # configuration broken: still reported, with its code
+    path = _box_config(lab, tmp_path, _drop_key_id)
+    assert lab.run_script("b1_to_b2_download", env={"BOX_CONFIG_PATH": path}).returncode == 2
+    assert _pings(health) == ["/ping/b1_to_b2/start", "/ping/b1_to_b2/2"]
+    assert lab.run_script("a1_to_a2_download", "--dry-run").returncode == 0
+    assert _pings(health) == []  # a dry run is not a cron tick
+    assert lab.run_script("daily_report").returncode == 0
+    assert _pings(health) == ["/ping/daily_report/start", "/ping/daily_report/0"]
+
+
+def test_test_connection_checks_the_health_url_and_marks_its_webhook_as_a_test(lab, health):
+    result = lab.run_script("test_connection")
+    assert result.returncode == 0, result.stdout
+    line = next(x for x in result.stdout.splitlines() if x.startswith("Health check"))
+    assert " OK " in line and "one check per job" in line
+    assert "/ping/test_connection" in _pings(health)
+    tests = [e["payload"] for e in lab.webhook.events]
+    assert tests and tests[-1]["event"] == "connection_test" and tests[-1]["data"]["test"] is True
+    before = len(lab.webhook.events)
+    skipped = lab.run_script("test_connection", "--no-webhook")
+    assert skipped.returncode == 0 and len(lab.webhook.events) == before
+    assert any(x.startswith("Webhook") and "SKIP" in x for x in skipped.stdout.splitlines())
+    down = lab.run_script("test_connection", env={"HEALTHCHECK_URL": "http://127.0.0.1:{}/x".format(_closed_port())})
+    assert down.returncode == 1 and "did not accept a ping" in down.stdout
+
+
+def test_smtp_failing_run_after_run_makes_the_run_fail_and_the_report_says_so(lab):
+    env = {"SMTP_PORT": str(_closed_port()), "CHANNEL_FAILURE_TICKS": "1"}
+    first = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0044", env=env)
+    assert first.returncode == 0, first.stdout  # one failed tick: a warning, the next run retries the email
+    second = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0044", env=env)
+    assert second.returncode == 1, second.stdout
+    assert "Email (SMTP) has failed in 2 runs in a row since" in second.stdout and "test_connection" in second.stdout
+    report = lab.run_script("daily_report", "--print")
+    assert "NOTIFICATION CHANNELS FAILING" in report.stdout and "email: failed in 2 run(s)" in report.stdout
+    assert lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0044").returncode == 0  # mail is back
+    assert "NOTIFICATION CHANNELS FAILING" not in lab.run_script("daily_report", "--print").stdout
+
+
+def test_daily_report_lists_runs_that_could_not_start_and_marks_them_resolved(lab):
+    down = {"DAM_BASE_URL": "http://127.0.0.1:{}/otmmapi".format(_closed_port()),
+            "DAM_AUTH_URL": "http://127.0.0.1:{}/token".format(_closed_port()), "DAM_RETRY_ATTEMPTS": "1"}
+    for _ in range(2):
+        assert lab.run_script("a1_to_a2_download", env=down).returncode == 1
+    report = lab.run_script("daily_report", "--print").stdout
+    assert "RUNS THAT COULD NOT START" in report
+    line = next(x for x in report.splitlines() if x.startswith("- A1→A2: 2 run(s)"))
+    assert "cannot reach 127.0.0.1:" in line and "resolved" not in line
+    assert lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0043").returncode == 0
+    report = lab.run_script("daily_report", "--print").stdout
+    assert "[resolved " in next(x for x in report.splitlines() if x.startswith("- A1→A2: 2 run(s)"))
+
+
+def test_daily_report_shows_certificate_days_and_warns_once_at_30_days(lab, tmp_path):
+    from tests.unit.test_dam_auth import make_pfx
+    pfx = make_pfx(tmp_path / "soon.pfx", days=(-1, 20), password=lab.otmm.client_pfx_password)
+    env = {"DAM_MTLS_CERT_PATH": pfx}
+    printed = lab.run_script("daily_report", "--print", env=env)
+    assert "mTLS certificate: 19 day(s) left" in printed.stdout or "mTLS certificate: 20 day(s) left" in \
+        printed.stdout, printed.stdout
+    for _ in range(2):
+        assert lab.run_script("daily_report", env=env).returncode == 0
+    warnings = [s for s in subjects(lab) if "mTLS certificate" in s]
+    assert len(warnings) == 1 and "expires in" in warnings[0]
