@@ -192,6 +192,12 @@ def load_config(path="config/config.yaml", needs=NEEDS_ALL, auth_mode="oauth2", 
     if raw is None:
         raise ConfigError(problems)
     base_dir = os.path.dirname(path)
+    for key in ("extends", "env_file", "field_mappings"):  # file names the loader follows before the schema
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            problems.append(Problem(_rel(path), key, "must be a file name, got {!r}".format(raw[key]),
+                                    "write the path of the file, e.g. {}: config.yaml".format(key)))
+    if problems:
+        raise ConfigError(problems)
     if raw.get("extends"):
         base = _read_yaml(os.path.join(base_dir, raw.pop("extends")), problems, "the base configuration")
         if base is None:

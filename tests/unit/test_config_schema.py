@@ -134,3 +134,21 @@ def test_unreadable_env_file_and_bad_shapes_exit_2_never_unexpected_error(tmp_pa
                             stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
     assert shaped.returncode == 2 and "transfer: must be a mapping" in shaped.stdout, shaped.stdout
     assert "Unexpected error" not in shaped.stdout and "Traceback" not in shaped.stdout
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("extends: 5\n", "extends: must be a file name, got 5"),
+    ("extends: config.yaml\nfield_mappings: [a]\n", "field_mappings: must be a file name"),
+    ("extends: config.yaml\ndam: {folders: {master_assets: 7}}\n", "dam.folders.master_assets: must be text"),
+    ("- just\n- a list\n", "must be a mapping of sections"),
+])
+def test_no_configuration_shape_is_an_unexpected_error(project, text, expected):
+    cfg_dir, env = project
+    (cfg_dir / "odd.yaml").write_text(text)
+    assert expected in _problems_of(cfg_dir / "odd.yaml", env)
+
+
+def _problems_of(path, env):
+    with pytest.raises(ConfigError) as err:
+        load_config(str(path), env=env)
+    return str(err.value)
