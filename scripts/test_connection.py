@@ -43,6 +43,12 @@ def _check_dam(config, args):
 
 def _check_box(config, args):
     from scripts.shared.box_client import BoxClient
+    from scripts.shared.credentials import check_box_config
+    from scripts.shared.errors import ConfigError
+    try:  # the same check a workflow makes before it claims anything: file, key and fix on one line
+        check_box_config(config["box"]["config_path"])
+    except ConfigError as exc:
+        raise RuntimeError("; ".join(str(p) for p in exc.problems))
     box = BoxClient(config["box"])
     info = box.ping()
     missing = [name for name, folder in sorted(config["box"]["roots"].items()) if box.get_folder(folder) is None]

@@ -55,6 +55,7 @@ def _box_config(lab, tmp_path, change):
     text = change(doc)
     path = tmp_path / "Box-config.json"
     path.write_text(text if isinstance(text, str) else json.dumps(doc))
+    os.chmod(str(path), 0o600)
     return str(path)
 
 
@@ -203,6 +204,13 @@ def test_test_connection_checks_the_health_url_and_marks_its_webhook_as_a_test(l
     assert down.returncode == 1 and "did not accept a ping" in down.stdout
 
 
+def test_test_connection_names_the_broken_box_credential(lab, tmp_path):
+    path = _box_config(lab, tmp_path, _drop_key_id)
+    result = lab.run_script("test_connection", "--no-webhook", env={"BOX_CONFIG_PATH": path})
+    line = next(x for x in result.stdout.splitlines() if x.startswith("Box ") and " FAIL " in x)
+    assert result.returncode == 1 and "boxAppSettings.appAuth.publicKeyID: is missing" in line
+
+
 def test_smtp_failing_run_after_run_makes_the_run_fail_and_the_report_says_so(lab):
     env = {"SMTP_PORT": str(_closed_port()), "CHANNEL_FAILURE_TICKS": "1"}
     first = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0044", env=env)
@@ -241,3 +249,15 @@ def test_daily_report_shows_certificate_days_and_warns_once_at_30_days(lab, tmp_
         assert lab.run_script("daily_report", env=env).returncode == 0
     warnings = [s for s in subjects(lab) if "mTLS certificate" in s]
     assert len(warnings) == 1 and "expires in" in warnings[0]
+
+
+def test_a_webhook_that_keeps_failing_is_reported_and_fails_the_run(lab):
+    env = {"WEBHOOK_URL": "http://127.0.0.1:{}/hooks/dam".format(_closed_port()), "CHANNEL_FAILURE_TICKS": "1"}
+    first = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0042", env=env)
+    assert first.returncode == 0 and lab.otmm.campaign_status("LC-2026-0042") == "A2", first.stdout
+    second = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0043", env=env)
+    assert second.returncode == 1 and lab.otmm.campaign_status("LC-2026-0043") == "A2", second.stdout
+    assert "The webhook has failed in 2 runs in a row" in second.stdout and "WEBHOOK_URL" in second.stdout
+    assert "/hooks/dam" not in second.stdout  # the URL may carry a token: never logged
+    report = lab.run_script("daily_report", "--print")
+    assert "webhook: failed in 2 run(s)" in report.stdout
