@@ -39,6 +39,14 @@ def resolve(node):
     return merged
 
 
+def default(dotted, name="config"):
+    """The schema default of a dotted key (for code handed a partial section, e.g. by a test)."""
+    for key, node in leaves(section(name)):
+        if key == dotted:
+            return node.get("default")
+    raise KeyError("{} is not declared in config/schema.yaml".format(dotted))
+
+
 def _types(node):
     t = node.get("type")
     return set(t if isinstance(t, list) else [t]) if t else set()

@@ -29,13 +29,15 @@ class RetryPolicy(object):
 
     @classmethod
     def from_config(cls, section):
-        """Build from a config section with ``max_attempts``, ``backoff_base_seconds``, ``backoff_max_seconds``."""
+        """Build from a config section like dam.retry; keys it lacks take their config/schema.yaml default."""
+        from .config_schema import default
         section = section or {}
-        return cls(max_attempts=section.get("max_attempts", 5),
-                   base=section.get("backoff_base_seconds", 1),
-                   cap=section.get("backoff_max_seconds", 60),
-                   max_wait=section.get("max_wait_seconds", 120),
-                   deadline=section.get("deadline_seconds", 900))
+
+        def value(key):
+            return section[key] if section.get(key) is not None else default("dam.retry." + key)
+        return cls(max_attempts=value("max_attempts"), base=value("backoff_base_seconds"),
+                   cap=value("backoff_max_seconds"), max_wait=value("max_wait_seconds"),
+                   deadline=value("deadline_seconds"))
 
     def backoff(self, attempt):
         """Full-jitter exponential back-off for the given 1-based attempt."""

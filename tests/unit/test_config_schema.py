@@ -152,3 +152,12 @@ def _problems_of(path, env):
     with pytest.raises(ConfigError) as err:
         load_config(str(path), env=env)
     return str(err.value)
+
+
+def test_code_handed_a_partial_section_takes_the_schema_default():
+    from scripts.shared.config_schema import default
+    from scripts.shared.http_retry import RetryPolicy
+    policy = RetryPolicy.from_config({"max_attempts": 2})
+    assert policy.max_attempts == 2 and policy.deadline == default("dam.retry.deadline_seconds") == 900
+    with pytest.raises(KeyError):
+        default("dam.retry.no_such_key")
