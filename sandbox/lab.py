@@ -80,6 +80,7 @@ class Lab(object):
             "SMTP_USERNAME": SMTP_USER, "SMTP_PASSWORD": SMTP_PASSWORD, "NOTIFY_TO": NOTIFY_TO,
             "SMTP_FROM": "DAM Automation <dam-automation@example.com>",
             "TEMP_DIR": os.path.join(self.workdir, "temp"), "LOG_DIR": os.path.join(self.workdir, "logs"),
+            "STATE_DIR": os.path.join(self.workdir, "state"),
             "TRANSFER_CONCURRENCY": "4", "WEBHOOK_URL": self.webhook.url, "WEBHOOK_SECRET": WEBHOOK_SECRET,
         }
         env.update(self.extra_env)

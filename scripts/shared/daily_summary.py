@@ -35,14 +35,21 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None):
             workflows.append({"workflow": label, "campaigns_advanced": row["advanced"], "assets_moved": row["moved"],
                               "failures": row["failures"], "rejections": row["rejections"],
                               "quarantined": row["quarantined"]})
-        cur.execute("SELECT workflow, campaign_id, tracking_id, message, occurred_at FROM asset_events "
-                    "WHERE level = 'error' AND occurred_at >= %s AND occurred_at < %s ORDER BY occurred_at",
+        # a failure is "resolved" when the same asset (or, for a campaign-level failure, the campaign) moved on later
+        cur.execute("SELECT e.workflow, e.campaign_id, e.tracking_id, e.message, e.occurred_at, "
+                    "(SELECT min(l.occurred_at) FROM asset_events l WHERE l.workflow = e.workflow AND "
+                    "l.campaign_id IS NOT DISTINCT FROM e.campaign_id AND l.occurred_at > e.occurred_at AND "
+                    "l.event_type IN ('asset_delivered', 'file_imported', 'status_changed') AND "
+                    "(e.tracking_id IS NULL OR l.tracking_id = e.tracking_id OR l.event_type = 'status_changed')) "
+                    "AS resolved_at FROM asset_events e "
+                    "WHERE e.level = 'error' AND e.occurred_at >= %s AND e.occurred_at < %s ORDER BY e.occurred_at",
                     (start, end))
         labels = dict((k, label) for k, label, _ in WORKFLOWS)
         for r in cur.fetchall():
             failures.append({"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
                              "tracking_id": r["tracking_id"], "reason": r["message"],
-                             "at": r["occurred_at"].strftime("%Y-%m-%d %H:%M")})
+                             "at": r["occurred_at"].strftime("%Y-%m-%d %H:%M"),
+                             "resolved": r["resolved_at"].strftime("%Y-%m-%d %H:%M") if r["resolved_at"] else None})
         cur.execute("SELECT workflow, campaign_id, state, COALESCE(started_at, updated_at) AS since, last_error "
                     "FROM workflow_state WHERE state NOT IN ('completed', 'idle', 'no_assets') AND "
                     "COALESCE(started_at, updated_at) < now() - %s * interval '1 hour' ORDER BY since",
@@ -50,11 +57,23 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None):
         stuck = [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
                   "state": r["state"], "since": r["since"].strftime("%Y-%m-%d %H:%M"),
                   "last_error": r["last_error"] or ""} for r in cur.fetchall()]
+        problems = open_problems(cur, labels)
     totals = {k: sum(w[k] for w in workflows) for k in ("campaigns_advanced", "assets_moved", "failures",
                                                         "rejections", "quarantined")}
     return {"date": day.isoformat(), "generated_at": datetime.datetime.now().astimezone().isoformat(
         timespec="seconds"), "workflows": workflows, "failures": failures, "inbox_waiting": inbox_waiting,
-        "stuck": stuck, "totals": totals}
+        "stuck": stuck, "problems": problems, "totals": totals}
+
+
+def open_problems(cur, labels):
+    """Campaigns failing now, with the running count of failed attempts (the alert is sent once a day; this is
+    where the count keeps going)."""
+    cur.execute("SELECT workflow, campaign_id, attempts, last_error, next_attempt_at FROM workflow_state "
+                "WHERE state IN ('failed', 'partial') AND attempts > 0 ORDER BY attempts DESC, campaign_id")
+    return [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
+             "attempts": r["attempts"], "last_error": r["last_error"] or "",
+             "next_try": r["next_attempt_at"].astimezone().strftime("%Y-%m-%d %H:%M") if r["next_attempt_at"]
+             else ""} for r in cur.fetchall()]
 
 
 # One table per CSV file (Excel opens one table per file), with the columns a person reads.

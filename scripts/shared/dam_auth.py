@@ -29,7 +29,8 @@ class TokenCache(object):
     def __init__(self, cfg, post):
         self.cfg = cfg
         self.post = post  # callable(url, data) -> parsed JSON (errors raised by the caller's retry wrapper)
-        self.margin = int(cfg.get("token_refresh_margin_seconds") or 120)
+        self.configured_margin = int(cfg.get("token_refresh_margin_seconds") or 120)
+        self.margin = self.configured_margin
         self.token = None
         self.expires_at = 0.0
         self.lock = threading.Lock()
@@ -54,8 +55,16 @@ class TokenCache(object):
             raise ServiceError("DAM", "the token endpoint answered without an access token",
                                fix="check DAM_AUTH_URL points at the OAuth2 token endpoint")
         self.token = token
+        # the refresh margin never exceeds half the token's lifetime: a 30 s token with a 120 s margin would
+        # otherwise be fetched again before every single API call
         self.expires_at = time.time() + expires_in
-        log.debug("DAM token obtained, valid for %ss", expires_in)
+        self.margin = refresh_margin(self.configured_margin, expires_in)
+        log.debug("DAM token obtained, valid for %ss (refreshed %ss before expiry)", expires_in, self.margin)
+
+
+def refresh_margin(configured, lifetime):
+    """Seconds before expiry at which a token is renewed: the configured margin, at most half the lifetime."""
+    return max(0, min(int(configured), int(lifetime) // 2))
 
 
 class SessionCache(object):

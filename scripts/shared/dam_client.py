@@ -206,7 +206,9 @@ class DAMClient(object):
         if exc.status is None and "CERTIFICATE_VERIFY_FAILED" in exc.message:
             exc.fix = ("the DAM's server certificate is not trusted: set DAM_CA_BUNDLE to the CA bundle that "
                        "signed it (TLS verification stays on)")
-        elif self.mtls is not None and exc.status is None and ("TLS" in exc.message or "network" in exc.message):
+        elif self.mtls is not None and exc.status is None and "TLS error" not in exc.message:
+            # unreachable over mTLS: the gateway drops IPs that are not whitelisted (TLS alerts are named by
+            # http_retry.tls_cause instead)
             exc.fix = MTLS_REFUSED_FIX
 
     def _get_json(self, path, params=None):

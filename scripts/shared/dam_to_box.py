@@ -62,14 +62,15 @@ def _tick(spec, rt):
         return EXIT_OK
     if rt.dry_run:
         return _dry_run(spec, rt, candidates)
+    rt.check_credentials()
     lease, reason = rt.db.claim_campaign(spec.workflow, candidates, rt.run_id, force=bool(rt.args.campaign))
     if lease is None:
         if reason == "leased":
             log.info("Every eligible %s campaign is being handled by another run; nothing to do here",
                      spec.status_from)
             return EXIT_BUSY
-        log.info("%d %s campaign(s) found, all waiting for their retry time; nothing to do now",
-                 len(candidates), spec.status_from)
+        log.info("%d %s campaign(s) found, all waiting for their retry time; nothing to do now: %s",
+                 len(candidates), spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
         return EXIT_OK
     campaign = next(c for c in candidates if c["campaign_id"] == lease.campaign_id)
     with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):
@@ -148,10 +149,18 @@ def _box_campaign_folder_name(spec, campaign):
 
 
 def _dry_run(spec, rt, candidates):
-    campaign = candidates[0]
+    """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
+    campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign))
+    if campaign is None:
+        if reason == "leased":
+            log.info("DRY RUN: every eligible %s campaign is being handled by another run", spec.status_from)
+        else:
+            log.info("DRY RUN: %d %s campaign(s) found, all waiting for their retry time: %s", len(candidates),
+                     spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
+        return EXIT_OK
     with log_context(campaign=campaign["campaign_id"]):
         _, assets = _source_assets(spec, rt, campaign)
-        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) eligible", campaign["campaign_id"],
+        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign["campaign_id"],
                  campaign.get("name"), len(candidates), spec.status_from)
         if not assets:
             log.info("DRY RUN: no assets: would send %s once and leave the status at %s", spec.template_empty,
@@ -162,14 +171,20 @@ def _dry_run(spec, rt, candidates):
             cur.execute("SELECT opentext_id, state, tracking_id FROM transfer_items WHERE workflow = %s AND "
                         "campaign_id = %s", (spec.workflow, campaign["campaign_id"]))
             known = {r["opentext_id"]: r for r in cur.fetchall()}
+        tid_field = rt.config["fields"]["special_fields"]["tracking_id"]
         for asset in assets:
             row = known.get(asset["asset_id"]) or {}
             if row.get("state") == "done":
                 log.info("DRY RUN: %s already delivered as %s", asset["name"], row.get("tracking_id"))
                 continue
+            tid = row.get("tracking_id")
+            if not tid:  # the same lookup the real run makes, without registering anything
+                written = asset["metadata"].get(tid_field) or _name_tracking_id(asset["name"])
+                existing = rt.db.existing_tracking_id(asset["asset_id"], campaign["campaign_id"], written)
+                tid = existing["tracking_id"] if existing else (normalise_tracking_id(written) or "<new TID>")
             path = "/".join([folder] + list(asset["folder_path"]))
             log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset["name"], asset.get("size"),
-                     spec.box_root, path, row.get("tracking_id") or "<new TID>", asset["name"])
+                     spec.box_root, path, tid, _strip_tid_prefix(asset["name"], tid))
         log.info("DRY RUN: when all %d assets succeed, would set the DAM status %s -> %s and send %s%s",
                  len(assets), spec.status_from, spec.status_to, spec.template_complete,
                  " and the webhook" if spec.webhook else "")
@@ -207,7 +222,7 @@ def _process_campaign(spec, rt, lease, campaign):
     log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", number, len(assets),
              len(assets) - len(todo), len(todo))
     progress = Progress(len(todo), number)
-    concurrency = max(1, int(rt.config["transfer"].get("concurrency", 1)))
+    concurrency = rt.config["transfer"]["concurrency"]
     failures = {}
     _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures)
     rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
@@ -521,7 +536,7 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
 def _alert(spec, rt, campaign, exc, row, first=False):
     """Raise the run_error alert once a campaign has failed alert_after_failures times in a row (or at once for a
     campaign-level failure such as a missing source folder)."""
-    limit = int(rt.config["transfer"].get("alert_after_failures", 5))
+    limit = rt.config["transfer"]["alert_after_failures"]
     if first or row.get("attempts", 0) >= limit:
         if send_run_error(rt, spec.label, exc, campaign=campaign_context(campaign, spec.status_from,
                                                                          spec.status_from),

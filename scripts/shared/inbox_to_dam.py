@@ -62,7 +62,8 @@ def _tick(rt):
         if reason == "leased":
             log.info("Every campaign with inbox files is being handled by another run")
             return EXIT_BUSY
-        log.info("%d campaign(s) have inbox files, all waiting for their retry time", len(candidates))
+        log.info("%d campaign(s) have inbox files, all waiting for their retry time: %s", len(candidates),
+                 rt.db.describe_waiting(WORKFLOW, candidates))
         return EXIT_OK
     limit = int(rt.config["a2_a3"].get("max_files_per_tick") or 50)
     with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):

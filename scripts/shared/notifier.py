@@ -7,8 +7,10 @@ warning recorded as "failed" (a later tick sends it); it never fails or rolls ba
 Public interface (the workflows call these):
   Notifier(config, store=None, dry_run=False)      config = the whole loaded config dict (smtp, notifications,
                                                    optional secrets); store = the dedupe store (Database)
-  .send_email(template, campaign_id, context, extra_recipients=(), attachments=())
-                                                   attachments: [(filename, bytes or str, mimetype)]
+  .send_email(template, campaign_id, context, extra_recipients=(), attachments=(), dedupe_key=None)
+                                                   attachments: [(filename, bytes or str, mimetype)]; dedupe_key:
+                                                   what makes two messages "the same" when it is not the
+                                                   whole context (run_error: the problem and the day)
                                                    -> "sent" | "duplicate" | "failed" | "dry_run" | "no_recipients"
   .send_webhook(event, campaign_id, payload)       -> same, or "disabled" without notifications.webhook_url
   .render(template, context)                       -> (subject, html, text); raises jinja2.UndefinedError when the
@@ -19,7 +21,8 @@ Dedupe store protocol: store.notification_should_send(campaign_id, template, con
 store.notification_record(campaign_id, template, content_hash, channel, status, error=None); optional
 store.notification_status(...) -> 'sent' | 'sending' | ... (a refused claim of an unsent message is then reported
 as in progress, never as "already sent").
-content_hash = sha256 of canonical JSON of (template, sorted recipients, context without run_id / generated_at).
+content_hash = sha256 of canonical JSON of (template, sorted recipients, dedupe_key or the context without
+run_id / generated_at).
 
 Context every workflow template receives (reporting.message_context builds it):
   workflow ("A1→A2"), run_id, generated_at (ISO),
@@ -33,6 +36,9 @@ Context every workflow template receives (reporting.message_context builds it):
 daily_summary_report: {date, generated_at, workflows: [{workflow, campaigns_advanced, assets_moved, failures,
   rejections, quarantined}], failures: [{workflow, campaign_id, tracking_id, reason, at}], inbox_waiting (int or
   None when Box could not be asked), stuck: [{workflow, campaign_id, state, since, last_error}],
+  problems: [{workflow, campaign_id, attempts, next_try, last_error}] (running count of a failing campaign),
+  failures[].resolved (time or None), not_started: [{workflow, count, first, last, resolved_at, message}],
+  channels: [{channel, ticks, since, last_error}], certificate ({days_left, expires} or None),
   totals: {campaigns_advanced, assets_moved, failures, rejections, quarantined}}
 run_error: {workflow, run_id, generated_at, date, error, fix, campaign (or None), attempts (or None)}
   (date makes the alert once per fault and day; attempts is set for a campaign that failed N times in a row)
@@ -301,7 +307,7 @@ class Notifier(object):
                 out.append(address)
         return out
 
-    def send_email(self, template, campaign_id, context, extra_recipients=(), attachments=()):
+    def send_email(self, template, campaign_id, context, extra_recipients=(), attachments=(), dedupe_key=None):
         to = self.recipients(template, extra_recipients)
         subject, html, text = self.render(template, context)
         if len(html.encode("utf-8")) > MAX_HTML_BYTES:
@@ -312,7 +318,7 @@ class Notifier(object):
         if self.dry_run:
             log.info("DRY RUN: would email %s to %s: %s", template, ", ".join(to), subject)
             return "dry_run"
-        digest = content_hash(template, to, context)
+        digest = content_hash(template, to, context if dedupe_key is None else dedupe_key)
         if self.store is not None and not self.store.notification_should_send(campaign_id, template, digest,
                                                                               "email"):
             if self._was_sent(campaign_id, template, digest, "email"):

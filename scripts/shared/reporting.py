@@ -3,7 +3,7 @@ import datetime
 import logging
 import re
 
-from .errors import ServiceError
+from .errors import ServiceError, SuiteError
 from .logging_setup import get_run_id
 
 log = logging.getLogger(__name__)
@@ -52,33 +52,48 @@ def agency_recipients(config, template, campaign):
     return tuple(a.strip() for a in re.split(r"[,;\s]+", raw) if "@" in a)
 
 
-def send(rt, template, campaign, context, raw_campaign=None):
-    """Send one email through the notifier (de-duplicated there); never raises."""
+def send(rt, template, campaign, context, raw_campaign=None, dedupe_key=None):
+    """Send one email through the notifier (de-duplicated there); never raises (one warning line, details at
+    debug level)."""
     try:
         status = rt.notifier.send_email(template, (campaign or {}).get("campaign_id") or "", context,
-                                        extra_recipients=agency_recipients(rt.config, template, raw_campaign))
-    except Exception:
-        log.warning("could not send %s", template, exc_info=True)
-        return "failed"
+                                        extra_recipients=agency_recipients(rt.config, template, raw_campaign),
+                                        dedupe_key=dedupe_key)
+    except Exception as exc:
+        log.warning("could not send %s: %s", template, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        log.debug("details", exc_info=True)
+        status = "failed"
+    _outcome(rt, "email", status)
     log.info("Email %s: %s", template, status)
     return status
+
+
+def _outcome(rt, channel, status):
+    outcomes = getattr(rt, "channel_outcomes", None)
+    if outcomes is not None and status in ("sent", "failed", "duplicate"):
+        outcomes.setdefault(channel, []).append(status)
 
 
 def webhook(rt, event, campaign_id, payload):
     try:
         status = rt.notifier.send_webhook(event, campaign_id, payload)
-    except Exception:
-        log.warning("could not send webhook %s", event, exc_info=True)
-        return "failed"
+    except Exception as exc:
+        log.warning("could not send webhook %s: %s", event, str(exc).splitlines()[0] if str(exc) else
+                    type(exc).__name__)
+        log.debug("details", exc_info=True)
+        status = "failed"
+    _outcome(rt, "webhook", status)
     log.info("Webhook %s: %s", event, status)
     return status
 
 
 def stable_error(exc):
     """Error text without per-attempt noise (request ids, object addresses), so one fault alerts once."""
-    if isinstance(exc, ServiceError):
+    if isinstance(exc, ServiceError) and exc.method:
         text = "{} {} {}: {}".format(exc.service, exc.method or "", exc.path or "",
-                                     "HTTP {}".format(exc.status) if exc.status else "network error")
+                                     "HTTP {}".format(exc.status) if exc.status else exc.message.split(": ", 1)[-1])
+    elif isinstance(exc, SuiteError):  # no request behind it (database, files): its own words, without the fix
+        text = exc.message
     else:
         text = str(exc)
     text = re.sub(r" at 0x[0-9a-f]+", "", text)
@@ -86,11 +101,16 @@ def stable_error(exc):
 
 
 def send_run_error(rt, workflow_label, exc, campaign=None, attempts=None):
-    """The single alert for a run that failed before it could process assets (or a campaign failing N times)."""
+    """The single alert for a run that failed before it could process assets (or a campaign failing N times).
+
+    De-duplicated on the problem (workflow, campaign, error text, day), never on the attempt: a campaign that
+    keeps failing alerts once a day, and the daily report carries the running count."""
+    error = stable_error(exc)
+    day = datetime.date.today().isoformat()
     context = {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
-               "error": stable_error(exc), "fix": getattr(exc, "fix", None) or
+               "error": error, "fix": getattr(exc, "fix", None) or
                "see the log for details; the next run retries automatically",
-               "campaign": campaign, "attempts": attempts,
-               # one alert per day for the same fault, not one per five-minute tick
-               "date": datetime.date.today().isoformat()}
-    return send(rt, "run_error", campaign, context)
+               "campaign": campaign, "attempts": attempts, "date": day}
+    problem = {"workflow": workflow_label, "campaign": (campaign or {}).get("campaign_id"), "error": error,
+               "date": day}
+    return send(rt, "run_error", campaign, context, dedupe_key=problem)

@@ -112,3 +112,19 @@ def test_threads_that_saw_the_same_401_share_one_refresh():
     assert cache.get(rejected=first) == "t2"  # a second thread with the same rejected token: no new fetch
     assert cache.get(force=True) == "t3"
     assert issued == ["client_credentials"] * 3
+
+
+def test_short_lived_token_is_not_fetched_before_every_call():
+    """Issue #16: a 30 s token with the default 120 s margin used to cost one token request per API call."""
+    calls = []
+
+    def post(url, data):
+        calls.append(url)
+        return {"access_token": "t{}".format(len(calls)), "expires_in": 30}
+
+    cache = dam_auth.TokenCache({"auth_url": "https://auth.example.com/token", "token_refresh_margin_seconds": 120},
+                                post)
+    tokens = [cache.get() for _ in range(5)]
+    assert len(calls) == 1 and set(tokens) == {"t1"}
+    assert cache.margin == 15
+    assert dam_auth.refresh_margin(120, 3600) == 120 and dam_auth.refresh_margin(120, 1) == 0

@@ -30,5 +30,5 @@ def test_defaults_and_misspelt_values(project):  # noqa: F811
     with pytest.raises(ConfigError) as err:
         load_config(str(cfg_dir / "config.yaml"), env=env)
     text = str(err.value)
-    assert "dam.lock_mode: is 'query'" in text and "auto, single, bulk" in text
-    assert "dam.listing_detail: is 'slim'" in text and "full, fields" in text
+    assert "dam.lock_mode: must be" in text and "'query'" in text and "DAM_LOCK_MODE to auto, single or bulk" in text
+    assert "dam.listing_detail: must be" in text and "'slim'" in text and "full or fields" in text
