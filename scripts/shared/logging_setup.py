@@ -222,7 +222,7 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
     if not os.path.isabs(log_dir):
         log_dir = os.path.join(root_dir, log_dir)
     if not os.path.isdir(log_dir):
-        os.makedirs(log_dir)
+        os.makedirs(log_dir, exist_ok=True)  # two ticks starting together both create it
     if secrets is None:
         secrets = config.get("secrets") or ()
     if _RUN_ID[0] is None:
