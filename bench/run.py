@@ -33,6 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from bench import db_scale, growth  # noqa: E402
 from sandbox.lab import Lab  # noqa: E402
 
 MiB = 1024 * 1024
@@ -66,8 +67,9 @@ class Bench(object):
         self.counter = 0
 
     # campaigns --------------------------------------------------------------------------------------------------
-    def campaign(self, assets, label):
-        """A fresh A1 Local comm campaign with ``assets`` [(name, size)] in Master Assets; returns its number."""
+    def campaign(self, assets, label, finals=0):
+        """A fresh A1 Local comm campaign with ``assets`` [(name, size)] in Master Assets and ``finals`` small
+        assets already in Final Assets; returns its number."""
         self.counter += 1
         number = "BN-2099-{:04d}".format(self.counter)
         self.lab.otmm.add_campaign({
@@ -76,17 +78,22 @@ class Bench(object):
             "folders": {"Master Assets": {"assets": [{"name": n, "size": s, "mime": "application/octet-stream"}
                                                      for n, s in assets]},
                         "Final Assets": {}}})
+        if finals:
+            self.lab.otmm.bulk_assets(self.lab.otmm.folder_id(number, "Final Assets"),
+                                      ["earlier-final-{:05d}.jpg".format(k) for k in range(finals)], size=2048)
         return number
 
-    def run_product(self, number=None, concurrency=4, extra_env=None):
-        """Run the A1->A2 script as a fresh child; returns wall seconds, its own peak RSS (MiB), exit code, output."""
+    def run_product(self, number=None, concurrency=4, extra_env=None, script=SCRIPT, expect_status="A2",
+                    ok_codes=(0,)):
+        """Run a workflow script (A1->A2 unless told) as a fresh child; returns wall seconds, its own peak RSS
+        (MiB), CPU seconds, exit code and output."""
         env = dict(os.environ)
         env.pop("DAM_ENV_FILE", None)
         env.update(self.lab.env())
         env["TRANSFER_CONCURRENCY"] = str(concurrency)
         env["DAM_ENV_FILE"] = os.path.join(self.workdir, "no-such.env")
         env.update(extra_env or {})
-        args = [self.lab.product_python, SCRIPT] + (["--campaign", number] if number else [])
+        args = [self.lab.product_python, script] + (["--campaign", number] if number else [])
         out_path = os.path.join(self.workdir, "run-{}.out".format(uuid.uuid4().hex[:8]))
         usage_path = out_path + ".usage"
         with open(out_path, "w") as out:
@@ -100,46 +107,35 @@ class Bench(object):
         with open(out_path) as f:
             output = f.read()
         os.remove(out_path)
-        if proc.returncode != 0:
-            raise RuntimeError("A1->A2 run on {} exited {}:\n{}".format(number, proc.returncode, output[-4000:]))
-        if number and self.status(number) != "A2":
-            raise RuntimeError("campaign {} did not reach A2:\n{}".format(number, output[-4000:]))
+        if proc.returncode not in ok_codes:
+            raise RuntimeError("{} run on {} exited {}:\n{}".format(script, number, proc.returncode, output[-4000:]))
+        if number and expect_status and self.status(number) != expect_status:
+            raise RuntimeError("campaign {} did not reach {}:\n{}".format(number, expect_status, output[-4000:]))
         return {"wall_s": wall, "peak_rss_mib": usage["maxrss_kib"] / 1024.0, "cpu_s": usage["cpu_s"],
-                "output": output}
+                "output": output, "returncode": proc.returncode}
 
-    # the sandbox's snapshot() hashes every asset's content: too slow with gigabytes seeded, so read the state here
+    # the sandboxes run in their own processes (sandbox/remote.py): everything below goes over /_sandbox/ HTTP
     def status(self, number):
-        from sandbox.otmm_server import CAMPAIGN_FIELDS, campaign_folder, scalar
-        state = self.lab.otmm.state
-        with state.lock:
-            return scalar(campaign_folder(state, number)["fields"].get(CAMPAIGN_FIELDS["status"]))
+        return self.lab.otmm.campaign_status(number)
 
     def master_asset_ids(self, number):
-        state = self.lab.otmm.state
-        folder = self.lab.otmm.folder_id(number, "Master Assets")
-        with state.lock:
-            return [k["asset_id"] for k in state.children(folder) if k["asset_id"] in state.assets]
+        return self.lab.otmm.asset_ids(self.lab.otmm.folder_id(number, "Master Assets"))
 
     def free_box_blobs(self):
         """Box sandbox keeps uploaded bytes on disk; drop the big ones once measured (the tree stays)."""
-        state = self.lab.box.state
-        with state.lock:
-            for item in list(state.items.values()):
-                blob = item.get("blob")
-                if blob and (item.get("size") or 0) > 4 * MiB and os.path.exists(blob):
-                    os.remove(blob)
+        self.lab.box.free_blobs(4 * MiB)
 
     def counters(self):
-        return {"otmm": self.lab.otmm.middleware.snapshot(), "box": self.lab.box.middleware.snapshot()}
+        return {"otmm": self.lab.otmm.counters(), "box": self.lab.box.counters()}
 
     def reset_counters(self):
-        self.lab.otmm.middleware.reset_counters()
-        self.lab.box.middleware.reset_counters()
+        self.lab.otmm.reset_counters()
+        self.lab.box.reset_counters()
 
     def set_latency(self, ms):
         rules = [{"latency_ms": ms, "path": "/"}] if ms else []
-        self.lab.otmm.middleware.set_faults(rules)
-        self.lab.box.middleware.set_faults(rules)
+        self.lab.otmm.set_faults(rules)
+        self.lab.box.set_faults(rules)
 
 
 # -- (a) memory --------------------------------------------------------------------------------------------------
@@ -159,19 +155,12 @@ def bench_memory(b, runs, big):
 
 
 # -- (b) throughput vs curl --------------------------------------------------------------------------------------
-def _inject_token(sandbox_state):
-    token = uuid.uuid4().hex + uuid.uuid4().hex
-    with sandbox_state.lock:
-        sandbox_state.tokens[token] = time.time() + 3600
-    return token
-
-
 def curl_move(b, asset_ids, lanes):
     """Download each asset with curl to disk, then upload it with curl (simple multipart upload) to a new Box folder;
     ``lanes`` workers in parallel. Tokens are put into the sandboxes directly (not timed)."""
     lab = b.lab
-    otmm_token = _inject_token(lab.otmm.state)
-    box_token = _inject_token(lab.box.state)
+    otmm_token = lab.otmm.token()
+    box_token = lab.box.token()
     folder = lab.box.ensure_folder(lab.box.roots["a1_a2"], "curl-{}".format(uuid.uuid4().hex[:8]))
     scratch = tempfile.mkdtemp(prefix="curl-", dir=b.workdir)
     work = queue.Queue()
@@ -381,6 +370,8 @@ def table(results):
         rows.append(("(e) HTTP requests per asset (A1->A2)", "{:.2f}".format(e["per_asset"]),
                      "<= 4 beyond listing: {}; listing {:.2f}/asset, fixed {:.0f}/campaign".format(
                          _ok(e["met"]), e["listing_per_asset"], e["fixed_per_campaign"])))
+    rows.extend(growth.rows(results))
+    rows.extend(db_scale.rows(results))
     width = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = ["| {} | {} | {} |".format("measurement".ljust(width[0]), "median (min-max, runs)".ljust(width[1]),
                                        "target / note".ljust(width[2])),
@@ -408,7 +399,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--quick", action="store_true", help="1 run each, 256 MiB instead of 2 GiB in (a)")
-    parser.add_argument("--only", default="d,e,a,b,c", help="which measurements, e.g. a,d")
+    parser.add_argument("--only", default="d,e,a,b,c,f,g,i,h", help="which measurements, e.g. a,d or f,g,h,i")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results.json"))
     parser.add_argument("--workdir", help="keep the lab here (default: a temp dir, removed afterwards)")
     args = parser.parse_args(argv)
@@ -418,7 +409,7 @@ def main(argv=None):
     results = {"machine": machine(), "runs": runs, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     started = time.perf_counter()
     try:
-        with Lab(workdir, seed={"campaigns": []}) as lab:
+        with Lab(workdir, seed={"campaigns": []}, servers_in_subprocess=True) as lab:
             b = Bench(lab, workdir)
             print("Sandbox up in {:.1f}s (OTMM {}, Box {})".format(time.perf_counter() - started,
                                                                    lab.otmm.oauth_base_url, lab.box.api_base_url),
@@ -429,6 +420,11 @@ def main(argv=None):
                 "a": ("a_memory", lambda: bench_memory(b, runs, 256 * MiB if args.quick else 2 * GiB)),
                 "b": ("b_throughput", lambda: bench_throughput(b, runs, 8, 128 * MiB, 4)),
                 "c": ("c_latency", lambda: bench_latency(b, runs, 40, MiB, 100, [1, 4, 8])),
+                "f": ("f_a2_a3_requests", lambda: growth.bench_a2_a3_requests(b)),
+                "g": ("g_big_campaign", lambda: growth.bench_big_campaign(b, 100 if args.quick else 500)),
+                "i": ("i_scale_out", lambda: growth.bench_scale_out(b, 1 if args.quick else min(runs, 2))),
+                "h": ("h_database", lambda: db_scale.bench_database(
+                    lab, 100000 if args.quick else 1000000, 1000000 if args.quick else 10000000)),
             }
             for key in only:  # the idle tick first: later steps leave campaigns behind (all in A2, so still idle)
                 name, fn = steps[key]
