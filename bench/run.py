@@ -1,19 +1,21 @@
-"""`make bench`: the performance budgets of design §13 (issue 8), measured against the sandbox on loopback.
+"""`make bench`: the performance budgets of design §13 (issues 8 and 19), measured against the sandbox on loopback.
 
-    .venv/bin/python -m bench.run [--runs N] [--quick] [--only a,b,c,d,e] [--out bench/results.json]
+    .venv/bin/python -m bench.run [--runs N] [--quick] [--only a,b,c,d,e,f,g,h,i] [--out bench/results.json]
 
-One sandbox lab (OTMM + Box emulators, SMTP catcher, webhook receiver, embedded PostgreSQL) serves every
-measurement; each measured run is the real ``scripts/a1_to_a2_download.py`` as a fresh subprocess on a campaign made
-for it. Measurements:
+One sandbox lab serves every measurement: the OTMM and Box emulators each in a process of their own (so the figures
+measure the product, not a GIL shared with the servers), an SMTP catcher, a webhook receiver and an embedded
+PostgreSQL. The benchmark seeds data, reads counters and injects latency over the servers' /_sandbox/ HTTP
+endpoints. Each measured run is a real workflow script as a fresh subprocess on a campaign made for it.
 
   (a) peak RSS of the A1->A2 process moving one 2 GiB asset vs one 1 MiB asset (os.wait4 rusage of that child);
   (b) wall time of A1->A2 for a 1 GiB campaign (8 x 128 MiB) vs curl moving the same bytes (download from the OTMM
       sandbox to disk, then a Box upload; the same number of parallel lanes as TRANSFER_CONCURRENCY), as a ratio;
   (c) 40 assets of 1 MiB with 100 ms injected latency on every OTMM and Box request, at concurrency 1, 4 and 8;
   (d) idle-tick wall time (no A1 campaign at all) vs ``python -c 'import requests'``;
-  (e) HTTP requests per asset of A1->A2, from the sandbox counters (marginal: a 40-asset run minus a 10-asset run).
+  (e) HTTP requests per asset of A1->A2, from the sandbox counters (marginal: a 40-asset run minus a 10-asset run);
+  (f), (g), (i): how cost grows with the work (bench/growth.py); (h): the database at scale (bench/db_scale.py).
 
-Prints a table and writes bench/results.json. Runs in about 5 minutes on 2 cores.
+Prints a table and writes bench/results.json (and bench/query-plans.txt for (h)). About 13 minutes on 2 cores.
 """
 import argparse
 import json
@@ -372,7 +374,8 @@ def table(results):
                          _ok(e["met"]), e["listing_per_asset"], e["fixed_per_campaign"])))
     rows.extend(growth.rows(results))
     rows.extend(db_scale.rows(results))
-    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    header = ("measurement", "median (min-max, runs)", "target / note")
+    width = [max(len(r[i]) for r in rows + [header]) for i in range(3)]
     lines = ["| {} | {} | {} |".format("measurement".ljust(width[0]), "median (min-max, runs)".ljust(width[1]),
                                        "target / note".ljust(width[2])),
              "|{}|{}|{}|".format("-" * (width[0] + 2), "-" * (width[1] + 2), "-" * (width[2] + 2))]
