@@ -60,7 +60,7 @@ def _generate(cur, assets, events):
         "1048576 + i, 'image/jpeg', md5(i::text) || '00000000', CASE WHEN mod(i, 3) = 0 THEN 'Banners' ELSE '' END, "
         "(900000000000 + i)::text, jsonb_build_object('brand', 'Brand ' || mod(i, 40), 'market', 'IT'), t, t, t, t "
         "FROM generate_series(0, %(n)s - 1) AS i, "
-        "LATERAL (SELECT now() - ((%(days)s * (%(n)s - i))::float / %(n)s) * interval '1 day') AS at(t)".format(
+        "LATERAL (SELECT now() - (%(days)s::float * (%(n)s - i) / %(n)s) * interval '1 day') AS at(t)".format(
             tid=_tid_sql("i")), {"n": assets, "per": PER_CAMPAIGN, "days": DAYS})
     cur.execute(
         "INSERT INTO derivative_assets (tracking_id, local_campaign_id, box_file_id, sha1, box_file_name, "
@@ -70,11 +70,11 @@ def _generate(cur, assets, events):
         "md5('d' || i) || '00000000', 'x_it-IT_asset ' || i || '.jpg', 2048, 'it-IT', 'asset ' || i, "
         "'cleaned', md5('dam' || i), t, t, t, t, t "
         "FROM generate_series(0, %(n)s - 1) AS i, "
-        "LATERAL (SELECT now() - ((%(days)s * (%(n)s - i))::float / %(n)s) * interval '1 day' "
+        "LATERAL (SELECT now() - (%(days)s::float * (%(n)s - i) / %(n)s) * interval '1 day' "
         "+ interval '3 days') AS at(t)".format(tid=_tid_sql("i")), {"n": assets, "per": PER_CAMPAIGN, "days": DAYS})
     cur.execute(
         "INSERT INTO asset_events (occurred_at, workflow, campaign_id, tracking_id, event_type, level, message) "
-        "SELECT now() - ((%(days)s * (%(n)s - e))::float / %(n)s) * interval '1 day', "
+        "SELECT now() - (%(days)s::float * (%(n)s - e) / %(n)s) * interval '1 day', "
         "(ARRAY['a1_a2', 'a2_a3', 'a5_a6', 'b1_b2'])[1 + mod(e, 4)], "
         "'LC-2024-' || lpad((a / %(per)s)::text, 5, '0'), {tid}, "
         "CASE WHEN mod(e, 100) = 0 THEN 'file_failed' WHEN mod(e, 50) = 1 THEN 'status_changed' "
@@ -89,7 +89,7 @@ def _generate(cur, assets, events):
         "CASE WHEN mod(c, 2000) = 7 THEN 'running' WHEN mod(c, 2000) = 9 THEN 'failed' ELSE 'completed' END, c, "
         "%(per)s, %(per)s, t, t, t, t, t "
         "FROM generate_series(0, %(c)s - 1) AS c, unnest(ARRAY['a1_a2', 'a2_a3', 'a5_a6', 'b1_b2']) AS w, "
-        "LATERAL (SELECT now() - ((%(days)s * (%(c)s - c))::float / %(c)s) * interval '1 day') AS at(t)",
+        "LATERAL (SELECT now() - (%(days)s::float * (%(c)s - c) / %(c)s) * interval '1 day') AS at(t)",
         {"c": campaigns, "per": PER_CAMPAIGN, "days": DAYS})
     for _, definition in secondary:
         cur.execute(definition)

@@ -411,6 +411,7 @@ def main(argv=None):
     workdir = args.workdir or tempfile.mkdtemp(prefix="dam-bench-")
     results = {"machine": machine(), "runs": runs, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     started = time.perf_counter()
+    failed = []
     try:
         with Lab(workdir, seed={"campaigns": []}, servers_in_subprocess=True) as lab:
             b = Bench(lab, workdir)
@@ -432,11 +433,17 @@ def main(argv=None):
             for key in only:  # the idle tick first: later steps leave campaigns behind (all in A2, so still idle)
                 name, fn = steps[key]
                 print("{} ...".format(name), flush=True)
-                results[name] = fn()
+                try:
+                    results[name] = fn()
+                except Exception as exc:  # one failed measurement must not lose the others' figures
+                    import traceback
+                    traceback.print_exc()
+                    failed.append("{}: {}: {}".format(name, type(exc).__name__, exc))
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     results["total_seconds"] = time.perf_counter() - started
+    results["failed"] = failed
     with open(args.out, "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)
     print()
@@ -444,7 +451,9 @@ def main(argv=None):
     print("\nmachine: {cpus} cores, {mem} GiB, Python {python}; total {t:.0f}s; results in {out}".format(
         cpus=results["machine"]["cpus"], mem=results["machine"].get("mem_gib"), python=results["machine"]["python"],
         t=results["total_seconds"], out=os.path.relpath(args.out, ROOT)))
-    return 0
+    for line in failed:
+        print("FAILED " + line)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
