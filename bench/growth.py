@@ -130,7 +130,8 @@ def _drain(b, campaigns, workers, concurrency):
     left = [n for n in numbers if b.status(n) != "A2"]
     if left:
         raise RuntimeError("scale-out left {} campaign(s) short of A2: {}".format(len(left), ", ".join(left)))
-    return wall, len(log), sum(x[2] for x in log)
+    per_worker = [sum(1 for x in log if x[0] == w) for w in range(workers)]
+    return wall, per_worker, sum(x[2] for x in log)
 
 
 def bench_scale_out(b, runs, campaigns=8, assets=10, size=256 * KiB, latency_ms=100, concurrency=4,
@@ -140,14 +141,16 @@ def bench_scale_out(b, runs, campaigns=8, assets=10, size=256 * KiB, latency_ms=
     b.set_latency(latency_ms)
     try:
         for workers in levels:
-            walls, cpu = [], []
+            walls, cpu, shares = [], [], []
             for i in range(runs):
-                wall, ticks, cpu_s = _drain(b, [(assets, size)] * campaigns, workers, concurrency)
+                wall, per_worker, cpu_s = _drain(b, [(assets, size)] * campaigns, workers, concurrency)
                 walls.append(wall)
                 cpu.append(cpu_s)
-                print("  (i) {} worker(s) run {}: {:.2f}s for {} campaigns ({} working ticks, {:.1f} CPU s)".format(
-                    workers, i + 1, wall, campaigns, ticks, cpu_s), flush=True)
-            out["levels"][str(workers)] = {"wall_s": _stats(walls), "product_cpu_s": _stats(cpu)}
+                shares.append(per_worker)
+                print("  (i) {} worker(s) run {}: {:.2f}s for {} campaigns (campaigns per worker {}, {:.1f} CPU s)"
+                      .format(workers, i + 1, wall, campaigns, per_worker, cpu_s), flush=True)
+            out["levels"][str(workers)] = {"wall_s": _stats(walls), "product_cpu_s": _stats(cpu),
+                                           "campaigns_per_worker": shares}
     finally:
         b.set_latency(0)
     base = out["levels"][str(levels[0])]["wall_s"]["median"]
