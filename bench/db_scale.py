@@ -21,6 +21,8 @@ import os
 import statistics
 import time
 
+from bench.common import ROOT, ok
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # the tracking-id alphabet (init.sql's CHECK)
 PER_CAMPAIGN = 50
 DAYS = 730
@@ -229,7 +231,6 @@ def bench_database(lab, assets=1000000, events=10000000, repeats=7):
 
 def _write_plans(out):
     """bench/query-plans.txt: every statement's plan, for the performance notes."""
-    from bench.run import ROOT
     with open(os.path.join(ROOT, "bench", "query-plans.txt"), "w") as f:
         f.write("Query plans of `make bench` (h): {assets} assets, {events} events\n".format(**out))
         for qname, e in out["queries"].items():
@@ -239,17 +240,16 @@ def _write_plans(out):
 
 
 def rows(results):
-    from bench.run import _ok
     h = results.get("h_database")
     if not h:
         return []
     out = []
     for qname, e in h["queries"].items():
         ms = e["ms"]
-        out.append(("(h) {}, {:.0f}M assets/{:.0f}M events".format(qname, h["assets"] / 1e6, h["events"] / 1e6),
+        out.append(("(h) {}, {:g}M assets/{:g}M events".format(qname, h["assets"] / 1e6, h["events"] / 1e6),
                     "{:.1f} ({:.1f}-{:.1f}, n={}) ms".format(ms["median"], ms["min"], ms["max"], len(ms["runs"])),
                     "seq scans: {}".format(", ".join(e["seq_scans"]) or "none")))
     out.append(("(h) target < 50 ms each, indexed", "", "{} (data built in {:.0f} s)".format(
-        _ok(h["met"]), h["generate_s"])))
+        ok(h["met"]), h["generate_s"])))
     return out
 

@@ -13,13 +13,10 @@ import os
 import threading
 import time
 
+from bench.common import ROOT, ok, spread, stats
+
 A2_SCRIPT = os.path.join("scripts", "a2_to_a3_upload_polling.py")
 KiB = 1024
-
-
-def _stats(values):
-    from bench.run import stats
-    return stats(values)
 
 
 def _total(snap):
@@ -74,7 +71,6 @@ def upload_floor_seconds(uploads, per_minute):
 
 def _configured_upload_limit():
     import yaml
-    from bench.run import ROOT
     with open(os.path.join(ROOT, "config", "config.yaml")) as f:
         return int(yaml.safe_load(f)["box"]["max_uploads_per_minute"])
 
@@ -91,12 +87,13 @@ def bench_big_campaign(b, assets=500, size=16 * KiB, concurrency=4):
     wall = result["wall_s"]
     print("  (g) {} assets: {:.1f}s (upload-limit floor {:.0f}s at {}/min), {:.2f} requests per asset".format(
         assets, wall, floor, per_minute, total / float(assets)), flush=True)
-    return {"assets": assets, "asset_bytes": size, "concurrency": concurrency, "wall_s": _stats([wall]),
+    return {"assets": assets, "asset_bytes": size, "concurrency": concurrency, "wall_s": stats([wall]),
             "cpu_s": result["cpu_s"], "uploads_per_minute": per_minute, "floor_s": floor,
             "over_floor": wall / floor if floor else None, "requests_total": total, "uploads": uploads,
             "requests_per_asset": total / float(assets), "otmm_by_endpoint": snap["otmm"]["by_endpoint"],
             "box_by_endpoint": snap["box"]["by_endpoint"],
-            "target": "within 10 % of the time the upload limit allows", "met": bool(floor) and wall <= 1.1 * floor}
+            "target": "within 10 % of the time the upload limit allows",
+            "met": (wall <= 1.1 * floor) if floor else None}  # None: fewer uploads than one window, no floor
 
 
 # -- (i) scale-out -----------------------------------------------------------------------------------------------
@@ -149,7 +146,7 @@ def bench_scale_out(b, runs, campaigns=8, assets=10, size=256 * KiB, latency_ms=
                 shares.append(per_worker)
                 print("  (i) {} worker(s) run {}: {:.2f}s for {} campaigns (campaigns per worker {}, {:.1f} CPU s)"
                       .format(workers, i + 1, wall, campaigns, per_worker, cpu_s), flush=True)
-            out["levels"][str(workers)] = {"wall_s": _stats(walls), "product_cpu_s": _stats(cpu),
+            out["levels"][str(workers)] = {"wall_s": stats(walls), "product_cpu_s": stats(cpu),
                                            "campaigns_per_worker": shares}
     finally:
         b.set_latency(0)
@@ -165,20 +162,20 @@ def bench_scale_out(b, runs, campaigns=8, assets=10, size=256 * KiB, latency_ms=
 
 def rows(results):
     """Table rows (measurement, median/spread, note) for the figures above."""
-    from bench.run import _ok, _spread
     out = []
     f = results.get("f_a2_a3_requests")
     if f:
         for finals, e in f["levels"].items():
             out.append(("(f) A2->A3 requests/file, {} finals".format(finals), "{:.2f}".format(e["per_file"]),
                         "{:.2f} DAM + {:.2f} Box".format(e["otmm_per_file"], e["box_per_file"])))
-        out.append(("(f) same (+-1) with 0 and 2000 finals", "{:+.2f}".format(f["difference"]), _ok(f["met"])))
+        out.append(("(f) same (+-1) with 0 and 2000 finals", "{:+.2f}".format(f["difference"]), ok(f["met"])))
     g = results.get("g_big_campaign")
     if g:
         out.append(("(g) {} x {} KiB, A1->A2 (c={})".format(g["assets"], g["asset_bytes"] // KiB, g["concurrency"]),
-                    _spread(g["wall_s"], "{:.1f}") + " s",
+                    spread(g["wall_s"], "{:.1f}") + " s",
                     "floor {:.0f} s at {}/min; x{:.2f}; <= 1.1: {}".format(
-                        g["floor_s"], g["uploads_per_minute"], g["over_floor"] or 0, _ok(g["met"]))))
+                        g["floor_s"], g["uploads_per_minute"], g["over_floor"], ok(g["met"]))
+                    if g["floor_s"] else "under one minute's uploads: no floor to compare"))
         out.append(("(g) HTTP requests per asset", "{:.2f}".format(g["requests_per_asset"]),
                     "{} requests, {} uploads".format(g["requests_total"], g["uploads"])))
     i = results.get("i_scale_out")
@@ -186,8 +183,8 @@ def rows(results):
         for workers, e in i["levels"].items():
             out.append(("(i) {} campaigns x {}, {} ms, {} worker(s)".format(i["campaigns"], i["assets_per_campaign"],
                                                                           i["latency_ms"], workers),
-                        _spread(e["wall_s"]) + " s", "x{:.2f}; scripts used {:.1f} CPU s".format(
+                        spread(e["wall_s"]) + " s", "x{:.2f}; scripts used {:.1f} CPU s".format(
                             e["speedup"], e["product_cpu_s"]["median"])))
-        out.append(("(i) target 4 workers >= 3.5x one", "", _ok(i["met"])))
+        out.append(("(i) target 4 workers >= 3.5x one", "", ok(i["met"])))
     return out
 

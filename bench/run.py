@@ -15,7 +15,7 @@ endpoints. Each measured run is a real workflow script as a fresh subprocess on 
   (e) HTTP requests per asset of A1->A2, from the sandbox counters (marginal: a 40-asset run minus a 10-asset run);
   (f), (g), (i): how cost grows with the work (bench/growth.py); (h): the database at scale (bench/db_scale.py).
 
-Prints a table and writes bench/results.json (and bench/query-plans.txt for (h)). About 13 minutes on 2 cores.
+Prints a table and writes bench/results.json (and bench/query-plans.txt for (h)). About 12 minutes on 2 cores.
 """
 import argparse
 import json
@@ -36,6 +36,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from bench import db_scale, growth  # noqa: E402
+from bench.common import ok as _ok, spread as _spread, stats  # noqa: E402
 from sandbox.lab import Lab  # noqa: E402
 
 MiB = 1024 * 1024
@@ -43,7 +44,7 @@ GiB = 1024 * MiB
 SCRIPT = os.path.join("scripts", "a1_to_a2_download.py")
 
 # The fresh, small parent of every measured run. Linux carries a process's peak RSS across exec, and a child that
-# the bench (hundreds of MiB: it hosts the sandboxes) spawns starts from the bench's own peak; so the script is
+# the bench spawns starts from the bench's own peak (more than the script's); so the script is
 # started by this tiny process instead, which times it and reads its rusage (RUSAGE_CHILDREN: its only child).
 MEASURE = """
 import json, resource, subprocess, sys, time
@@ -57,11 +58,6 @@ with open(sys.argv[1], "w") as f:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------
-def stats(values):
-    values = list(values)
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
-
-
 class Bench(object):
     def __init__(self, lab, workdir):
         self.lab = lab
@@ -328,11 +324,6 @@ def _size(n):
     return "{:.0f} GiB".format(n / GiB) if n >= GiB else "{:.0f} MiB".format(n / MiB)
 
 
-def _spread(s, fmt="{:.2f}"):
-    return "{} ({}-{}, n={})".format(fmt.format(s["median"]), fmt.format(s["min"]), fmt.format(s["max"]),
-                                     len(s["runs"]))
-
-
 def table(results):
     rows = []
     a = results.get("a_memory")
@@ -382,10 +373,6 @@ def table(results):
     for r in rows:
         lines.append("| {} | {} | {} |".format(r[0].ljust(width[0]), r[1].ljust(width[1]), r[2].ljust(width[2])))
     return "\n".join(lines)
-
-
-def _ok(flag):
-    return "met" if flag else "MISSED"
 
 
 def machine():
