@@ -2,10 +2,14 @@
 PYTHON ?= python3
 VENV := .venv
 PY36 ?= $(HOME)/.pyenv/versions/3.6.15/bin/python3.6
-VENV36 := .venv36
+VENV36 ?= .venv36
+# Production install on CPython 3.6: exact versions, sha256 hashes, wheels only (make lock writes both files).
+LOCK36 := requirements-py36.lock
+PIP_LOCK36 := requirements-py36-pip.lock
+TEST_TOOLS36 := "pytest>=7,<7.1" "responses>=0.17,<0.18"
 PYTEST_ARGS ?=
 
-.PHONY: venv venv36 pg-binaries test test-py36 lint demo sandbox reliability bench preview clean
+.PHONY: venv venv36 lock pg-binaries chromium test test-py36 lint demo sandbox reliability bench preview clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,17 +26,35 @@ pg-binaries:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || \
 	    { echo "PostgreSQL binaries missing and apt-get failed: install postgresql, or set TEST_DB_HOST"; exit 1; }; }
 
-test: venv pg-binaries
+# Headless Chromium for the email browser test and the preview screenshots; installed from Debian's packages if
+# missing (CHROMIUM=/path/to/chromium uses another build).
+chromium:
+	@test -n "$(CHROMIUM)" || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "Installing Chromium (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	    { echo "Chromium missing and apt-get failed: install the 'chromium' package, or set CHROMIUM=/path"; exit 1; }; }
+
+test: venv pg-binaries chromium
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
-$(VENV36)/.installed: requirements.txt
+# Exactly what production installs (README "Production", DEPLOYMENT_GUIDE step 2): a fresh venv, pip upgraded first
+# from its own hashed lock (the bundled pip 18.1 cannot read manylinux2014 wheels), then the lock from wheels only;
+# the 3.6 test tools come last and --check proves they changed no locked version.
+$(VENV36)/.installed: $(LOCK36) $(PIP_LOCK36)
 	@test -x $(PY36) || { echo "Python 3.6 not found at $(PY36) (set PY36=...)"; exit 1; }
+	rm -rf $(VENV36)
 	$(PY36) -m venv $(VENV36)
-	$(VENV36)/bin/pip install -q pip==21.3.1
-	$(VENV36)/bin/pip install -q -r requirements.txt "pytest>=7,<7.1" "responses>=0.17,<0.18"
+	$(VENV36)/bin/python -m pip install -q --only-binary=:all: --require-hashes -r $(PIP_LOCK36)
+	$(VENV36)/bin/python -m pip install -q --only-binary=:all: --require-hashes -r $(LOCK36)
+	$(VENV36)/bin/python -m pip install -q --only-binary=:all: $(TEST_TOOLS36)
+	$(VENV36)/bin/python tools/lock_py36.py --check $(LOCK36)
 	touch $@
 
 venv36: $(VENV36)/.installed
+
+# Re-resolve requirements.txt for production on CPython 3.6 (needs PY36 and PyPI); commit both lock files.
+lock:
+	$(PYTHON) tools/lock_py36.py --python $(PY36)
 
 # Runtime code on CPython 3.6: unit tests run under 3.6; end-to-end tests run the real scripts under 3.6
 # (PRODUCT_PYTHON) while the harness (sandbox servers, embedded PostgreSQL) stays on the main Python.
@@ -53,11 +75,13 @@ reliability: venv pg-binaries
 bench: venv pg-binaries
 	$(VENV)/bin/python -m bench.run
 
-preview: venv
-	$(VENV)/bin/python scripts/preview_emails.py --out var/email-preview
+# Every email with sample data: var/email-preview/<template>.html/.txt, index.html, and screenshots/<template>-375.png
+# (phone), -720.png (desktop), -375-dark.png (phone in dark mode).
+preview: venv chromium
+	$(VENV)/bin/python scripts/preview_emails.py --out var/email-preview --screenshots
 
 lint: venv
-	$(VENV)/bin/ruff check scripts sandbox tests
+	$(VENV)/bin/ruff check scripts sandbox tests tools
 	$(VENV)/bin/vermin -q --no-tips --violations --target=3.6- --exclude-regex '(sandbox|tests|bench)' scripts
 	@echo "lint: ruff and vermin (Python 3.6 target) clean"
 

@@ -7,13 +7,25 @@ whole-file digest on commit (optionally 202 + Retry-After first); downloads via 
 links; ``fields=`` answered with the mini representation plus the asked fields; ``ClientError`` bodies. File bytes
 live on disk under data_dir; request bodies are read outside the state lock, so big uploads do not stall others.
 
+Strict where real Box is (../shared/reference/box-evidence.md, docs/box-api.md): names without non-printable
+characters; ``limit`` at most 1000; preflight and sessions checked against the file-size cap and the quota; a JWT
+user subject or ``As-User`` header must name a user of the enterprise; direct uploads up to 50 MB; a commit's parts
+must match the stored parts (id, offset, size, sha1); an overlapping part gets 416 ``range_overlaps_existing_part``;
+uploads are answered on a separate upload listener (``session_endpoints``, the preflight's ``upload_url``); per-user
+rate limits (1000 calls and 240 uploads a minute, sliding window) answer 429 + Retry-After.
+
 Control endpoints (besides sandbox/common.py's counters, faults and request log), all JSON:
   GET  /_sandbox/tree/<folder_id>      nested names, files with id/sha1/size/versions
   POST /_sandbox/put_file              {"folder_id", "name", "content_b64" | "path"} -> {"file_id"}
   POST /_sandbox/ensure_folder         {"parent_id", "name"} -> {"folder_id"}
   GET  /_sandbox/file_bytes/<file_id>  {"content_b64"}
+  GET  /_sandbox/trash                 deleted files (DELETE moves a file to the trash; If-Match is honoured)
   POST /_sandbox/expire_tokens
   POST /_sandbox/commit_202            {"count": 1, "retry_after": 1}   the next commits answer 202 + Retry-After
+  POST /_sandbox/parts_mismatch        {"count": 1}   the next commits answer a transient 400 parts_mismatch
+  POST /_sandbox/move_blocked          {"count": 1}   the next moves answer 409 operation_blocked_temporary
+  POST /_sandbox/rate_limits           {"calls": [1000, 60], "uploads": [240, 60]}   per-user limits (and reset)
+  GET  /_sandbox/rate_limited          every 429 the per-user limiter sent, and the limits
   POST /_sandbox/token_error           {"error": "unauthorized_client", "error_description": "...", "count": 1}
   GET  /_sandbox/exchanges             recorded requests with their responses (see BoxApp.record)
   POST /_sandbox/exchanges             {"enabled": true|false}  (and clears them)
@@ -37,9 +49,17 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox.common import SandboxMiddleware, ServerThread, serve_until_interrupted
 
+SERVICE_ACCOUNT = "11446498"
+# Managed users of the sandbox enterprise: a JWT user subject or an As-User header must name one of these.
+DEFAULT_USERS = {SERVICE_ACCOUNT: ("DAM Automation (service account)", "AutomationUser_sandbox@boxdevedition.com"),
+                 "22000001": ("Marketing Ops", "marketing-ops@example.com")}
+# Box's per-user limits (developer.box.com rate-limits guide): (requests, window seconds); strict by default.
+DEFAULT_RATE_LIMITS = {"calls": (1000, 60.0), "uploads": (240, 60.0)}
+SIMPLE_UPLOAD_MAX = 50 * 1000 * 1000  # "limited to a maximum file size of 50MB" (direct-upload guide)
+UPLOAD_PATH = re.compile(r"^/api/2\.0/files/(?:\d+/)?(?:content|upload_sessions)$")
 DEFAULT_ROOTS = {"a1_a2": "348304357505", "a5_a6": "349441822875", "b1_b2": "349261192115", "a2_a3": "348526703108"}
 AUD = "https://api.box.com/oauth2/token"
-MIN_CHUNKED = 20 * 1024 * 1024
+MIN_CHUNKED = 20 * 1000 * 1000  # "files from 20MB in size" (chunked-upload guide; the decimal reading)
 RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)$")
 
 
@@ -102,6 +122,7 @@ class BoxState(object):
         for name, folder_id in roots.items():
             self.items[folder_id] = {"type": "folder", "id": folder_id, "name": name, "parent_id": "0"}
         self.sessions = {}
+        self.trash = {}  # deleted files: Box's default enterprise setting moves them to the trash
         self.tokens = {}
         self.jtis = set()
         self.downloads = {}
@@ -109,6 +130,15 @@ class BoxState(object):
         self.commit_retry_after = 1
         self.token_errors = []
         self.part_size = 8 * 1024 * 1024
+        self.users = dict(DEFAULT_USERS)
+        self.token_users = {}            # token -> user id (absent: the service account)
+        self.max_file_size = 15 * 1000 ** 3
+        self.quota_bytes = 10 * 1000 ** 4
+        self.parts_mismatch = 0          # the next commits answer a transient 400 parts_mismatch
+        self.move_blocked = 0            # the next moves answer 409 operation_blocked_temporary
+        self.rate_limits = dict(DEFAULT_RATE_LIMITS)
+        self.rate_log = {}               # (user, kind) -> accepted request times in the window
+        self.rate_limited = []           # every 429 sent: {"user", "kind", "path", "time", "retry_after"}
 
     def new_id(self):
         return str(next(self.ids))
@@ -160,12 +190,51 @@ class BoxState(object):
                                "etag": "0", "created": time.time()}
         return self.items[file_id]
 
+    def used_bytes(self):
+        return sum(i.get("size") or 0 for i in self.items.values() if i["type"] == "file")
+
+    def check_size(self, size, status=403):
+        """Box's file-size cap and the account's quota (what a preflight, a session or an upload checks)."""
+        if size > self.max_file_size:
+            raise BoxError(status, "file_size_limit_exceeded", "File size exceeds the folder owner's file size "
+                                                               "limit", {"max_file_size": self.max_file_size})
+        if self.used_bytes() + size > self.quota_bytes:
+            raise BoxError(status, "storage_limit_exceeded", "Account storage limit reached")
+
+    def rate_check(self, user, kinds, path):
+        """Per-user sliding-window limits; a refused request is not counted. Raises the 429 Box sends."""
+        now = time.time()
+        wait = 0.0
+        for kind in kinds:
+            limit, window = self.rate_limits[kind]
+            stamps = self.rate_log.setdefault((user, kind), [])
+            while stamps and stamps[0] <= now - window:
+                stamps.pop(0)
+            if len(stamps) >= limit:
+                wait = max(wait, stamps[0] + window - now)
+        if wait > 0:
+            retry_after = max(1, int(wait + 0.999))
+            self.rate_limited.append({"user": user, "kinds": list(kinds), "path": path, "time": now,
+                                      "retry_after": retry_after})
+            raise BoxError(429, "rate_limit_exceeded", "Request rate limit exceeded, please try again later",
+                           headers={"Retry-After": str(retry_after)})
+        for kind in kinds:
+            self.rate_log[(user, kind)].append(now)
+
     def new_version(self, item, blob, sha1, size):
         old = item.get("blob")
         item.update(blob=blob, sha1=sha1, size=size, versions=item["versions"] + 1, etag=str(item["versions"]))
         if old and os.path.exists(old):
             os.remove(old)
         return item
+
+
+def check_if_match(req, item):
+    """Box's optimistic lock: an If-Match that is not the file's current etag is refused with 412."""
+    wanted = req.headers.get("If-Match")
+    if wanted is not None and wanted.strip('"') != item.get("etag", "0"):
+        raise BoxError(412, "precondition_failed", "The resource has been modified. Please retrieve the resource "
+                                                   "again and retry")
 
 
 def _sort_key(item):
@@ -199,6 +268,7 @@ class BoxApp(object):
         self.public_key = public_key
         self.recording = False
         self.exchanges = []
+        self.upload_host_url = None  # the separate upload listener (session_endpoints, preflight upload_url)
 
     def __call__(self, environ, start_response):
         req = Request(environ)
@@ -231,10 +301,14 @@ class BoxApp(object):
         if response.mimetype == "application/json" and not response.direct_passthrough:
             out = json.loads(response.get_data() or b"null")
         with self.state.lock:
-            self.exchanges.append({"method": req.method, "path": req.path, "query": req.args.to_dict(flat=True),
+            self.exchanges.append({"method": req.method, "host": req.host, "path": req.path, "query": req.args.to_dict(flat=True),
                                    "headers": headers, "body": body, "status": response.status_code,
                                    "response_headers": {k.lower(): v for k, v in response.headers.items()},
                                    "response": out, "time": time.time()})
+
+    def upload_host(self, req):
+        """Where uploads go: the sandbox's own upload listener (like upload.box.com / upload-las.app.box.com)."""
+        return (self.upload_host_url or req.host_url).rstrip("/")
 
     @staticmethod
     def json(doc, status=200, headers=None):
@@ -247,17 +321,25 @@ class BoxApp(object):
             return self.token(req)
         if path.startswith("/dl/"):
             return self.download_target(path.split("/")[2])
-        self.authorise(req)
+        user = self.authorise(req)
+        with self.state.lock:
+            self.state.rate_check(user, ["calls", "uploads"] if method == "POST" and UPLOAD_PATH.match(path)
+                                  else ["calls"], path)
         parts = path.split("/")[1:]
         s = self.state
         if parts[:1] == ["2.0"]:
             p = parts[1:]
             if p == ["users", "me"] and method == "GET":
-                return self.json({"type": "user", "id": "11446498", "name": "DAM Automation (service account)",
-                                  "login": "AutomationUser_sandbox@boxdevedition.com"})
+                name, login = s.users[user]
+                return self.json({"type": "user", "id": user, "name": name, "login": login})
             if p[:1] == ["folders"] and len(p) == 2 and method == "GET":
                 with s.lock:
                     return self.json(self.shaped(self.folder_full(s.item(p[1], "folder")), req))
+            if p == ["folders", "trash", "items"] and method == "GET":
+                with s.lock:
+                    entries = [dict(self.mini(t), item_status="trashed") for t in s.trash.values()]
+                return self.json({"total_count": len(entries), "entries": entries, "offset": 0,
+                                  "limit": len(entries)})
             if p[:1] == ["folders"] and len(p) == 3 and p[2] == "items" and method == "GET":
                 return self.items(req, p[1])
             if p == ["folders"] and method == "POST":
@@ -272,10 +354,15 @@ class BoxApp(object):
             if p[:1] == ["files"] and len(p) == 2 and method == "DELETE":
                 with s.lock:
                     item = s.item(p[1], "file")
-                    del s.items[p[1]]
-                if os.path.exists(item["blob"]):
-                    os.remove(item["blob"])
+                    check_if_match(req, item)
+                    s.trash[p[1]] = dict(s.items.pop(p[1]), trashed_at=time.time())  # blob kept: restorable
                 return Response(status=204)
+            if p[:1] == ["files"] and len(p) == 3 and p[2] == "trash" and method == "GET":
+                with s.lock:
+                    if p[1] not in s.trash:
+                        raise BoxError(404, "not_found", "Not Found")
+                    return self.json(dict(self.mini(s.trash[p[1]]), item_status="trashed",
+                                          trashed_at=_iso(s.trash[p[1]]["trashed_at"])))
             if p[:1] == ["files"] and len(p) == 3 and p[2] == "content" and method == "GET":
                 with s.lock:
                     item = s.item(p[1], "file")
@@ -343,6 +430,7 @@ class BoxApp(object):
         sub_type = claims.get("box_sub_type")
         if sub_type not in ("enterprise", "user") or \
                 (sub_type == "enterprise" and claims["sub"] != self.config["enterpriseID"]) or \
+                (sub_type == "user" and str(claims["sub"]) not in self.state.users) or \
                 not str(claims["sub"]).isdigit():
             return oauth_error("invalid_grant", "Please check the 'sub' claim. The 'sub' specified is invalid.")
         with self.state.lock:
@@ -351,6 +439,8 @@ class BoxApp(object):
             self.state.jtis.add(jti)
             token = uuid.uuid4().hex
             self.state.tokens[token] = time.time() + 3600
+            if sub_type == "user":
+                self.state.token_users[token] = str(claims["sub"])
         return self.json({"access_token": token, "expires_in": 3600, "token_type": "bearer", "restricted_to": []})
 
     def authorise(self, req):
@@ -358,10 +448,19 @@ class BoxApp(object):
         token = header.split(" ", 1)[1] if " " in header else None
         with self.state.lock:
             expiry = self.state.tokens.get(token)
+            user = self.state.token_users.get(token, SERVICE_ACCOUNT)
+            known = set(self.state.users)
         if expiry is None or expiry < time.time():
             raise BoxError(401, "unauthorized", "Unauthorized", headers={
                 "WWW-Authenticate": 'Bearer realm="Service", error="invalid_token", '
                                     'error_description="The access token provided is invalid."'})
+        as_user = req.headers.get("As-User")
+        if as_user is not None:
+            if as_user not in known:
+                raise BoxError(403, "access_denied_insufficient_permissions",
+                               "As-User names a user this enterprise does not have: {}".format(as_user))
+            user = as_user
+        return user
 
     # -- representations ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -416,10 +515,12 @@ class BoxApp(object):
     # -- folders ------------------------------------------------------------------------------------------------------
     def items(self, req, folder_id):
         try:
-            limit = min(int(req.args.get("limit", 100)), 1000)
+            limit = int(req.args.get("limit", 100))
             offset = int(req.args.get("offset", 0))
         except ValueError:
             raise BoxError(400, "bad_request", "Invalid value for limit or offset")
+        if not 1 <= limit <= 1000:
+            raise BoxError(400, "bad_request", "Invalid value for limit: it must be between 1 and 1000")
         with self.state.lock:
             self.state.item(folder_id, "folder")
             kids = self.state.children(folder_id)
@@ -439,7 +540,7 @@ class BoxApp(object):
     @staticmethod
     def check_name(name):
         if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name or \
-                name != name.rstrip() or any(ord(c) < 32 for c in name):
+                name != name.rstrip() or any(ord(c) < 32 or ord(c) == 127 for c in name):
             raise BoxError(400, "item_name_invalid", "Item name invalid")
         if len(name) > 255:
             raise BoxError(400, "item_name_too_long", "Item name too long")
@@ -474,7 +575,10 @@ class BoxApp(object):
             existing = self.state.conflict(body["parent"]["id"], body["name"])
             if existing:
                 raise name_in_use(existing)
-        return self.json({"upload_url": req.host_url + "api/2.0/files/content",
+            size = body.get("size")
+            if size is not None:  # the guide: a preflight checks "any file size caps" and "storage quotas"
+                self.state.check_size(int(size), status=409)
+        return self.json({"upload_url": self.upload_host(req) + "/api/2.0/files/content",
                           "upload_token": "Pc3FIOG9vSGV4VHZ4VlhZ" + uuid.uuid4().hex[:12]})
 
     def upload(self, req, existing_id):
@@ -498,6 +602,9 @@ class BoxApp(object):
         upload.stream.close()
         blob, sha1, size = self.state.store_blob(temp)
         try:
+            if size > SIMPLE_UPLOAD_MAX:
+                raise BoxError(413, "request_entity_too_large", "Direct uploads are limited to 50MB ({} bytes "
+                                                                "sent): use an upload session".format(size))
             if attributes is None:
                 raise BoxError(400, "bad_request", "attributes is not valid JSON")
             if head.first_part_name() != "attributes":
@@ -509,6 +616,7 @@ class BoxApp(object):
             with self.state.lock:
                 if existing_id is not None:
                     item = self.state.item(existing_id, "file")
+                    check_if_match(req, item)
                     if attributes.get("name") and attributes["name"] != item["name"]:
                         self.check_name(attributes["name"])
                         clash = self.state.conflict(item["parent_id"], attributes["name"])
@@ -534,6 +642,10 @@ class BoxApp(object):
         body = self.body_json(req)
         with self.state.lock:
             item = self.state.item(file_id, "file")
+            if ("parent" in body or "name" in body) and self.state.move_blocked > 0:
+                self.state.move_blocked -= 1
+                raise BoxError(409, "operation_blocked_temporary", "The operation is blocked by another ongoing "
+                                                                   "operation on the folder")
             if "parent" in body or "name" in body:
                 parent_id = (body.get("parent") or {}).get("id", item["parent_id"])
                 name = body.get("name", item["name"])
@@ -588,6 +700,8 @@ class BoxApp(object):
         if size < MIN_CHUNKED:
             raise BoxError(400, "file_size_too_small", "File size is less than minimum allowed for this API")
         with self.state.lock:
+            self.state.check_size(size - (self.state.items.get(existing_id) or {}).get("size", 0)
+                                  if existing_id else size)
             existing = self.state.item(existing_id, "file") if existing_id else None
             folder_id = existing["parent_id"] if existing else body["folder_id"]
             name = body.get("file_name") or (existing and existing["name"])
@@ -607,7 +721,7 @@ class BoxApp(object):
             self.state.sessions[session_id] = {"folder_id": folder_id, "name": name, "size": size,
                                                "part_size": part, "parts": {}, "pending": set(), "path": path,
                                                "existing": existing["id"] if existing else None}
-        base = "{}api/2.0/files/upload_sessions/{}".format(req.host_url, session_id)
+        base = "{}/api/2.0/files/upload_sessions/{}".format(self.upload_host(req), session_id)
         return self.json({"type": "upload_session", "id": session_id, "part_size": part,
                           "total_parts": (size + part - 1) // part, "num_parts_processed": 0,
                           "session_expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
@@ -639,7 +753,9 @@ class BoxApp(object):
             with self.state.lock:
                 parts = sorted(sess["parts"].values(), key=lambda p: p["offset"])
             offset = int(req.args.get("offset", 0))
-            limit = min(int(req.args.get("limit", 1000)), 1000)
+            limit = int(req.args.get("limit", 1000))
+            if not 1 <= limit <= 1000:
+                raise BoxError(400, "bad_request", "Invalid value for limit: it must be between 1 and 1000")
             return self.json({"entries": parts[offset:offset + limit], "total_count": len(parts), "limit": limit,
                               "offset": offset, "order": [{"by": "offset", "direction": "ASC"}]})
         if action == "commit" and method == "POST":
@@ -667,7 +783,11 @@ class BoxApp(object):
             raise BoxError(400, "bad_digest", "The digest of the part does not match")
         with self.state.lock:
             if lo in sess["parts"] or lo in sess["pending"]:
-                raise BoxError(409, "range_overlaps_existing_part", "Part overlaps a part already uploaded")
+                # real Box: 416 (rclone #2054's log; Box's Android app tests 416 + this code), not the spec's 409
+                stored = sess["parts"].get(lo) or {"offset": lo, "size": hi - lo + 1}
+                raise BoxError(416, "range_overlaps_existing_part", "Part overlaps with previously uploaded part",
+                               {"conflicting_part": {k: stored[k] for k in ("part_id", "offset", "size")
+                                                     if k in stored}})
             sess["pending"].add(lo)
         try:
             with open(sess["path"], "r+b") as f:
@@ -690,12 +810,15 @@ class BoxApp(object):
             if self.state.commit_202 > 0:
                 self.state.commit_202 -= 1
                 return Response(status=202, headers={"Retry-After": str(self.state.commit_retry_after)})
+            if self.state.parts_mismatch > 0:  # Box right after the last part (rclone #2054): transient
+                self.state.parts_mismatch -= 1
+                raise BoxError(400, "parts_mismatch", "Parts mismatch: the parts have not all been processed")
             stored = sorted(sess["parts"].values(), key=lambda p: p["offset"])
         listed = sorted(body.get("parts") or [], key=lambda p: p.get("offset", -1))
-        if [(p.get("part_id"), p.get("offset"), p.get("size")) for p in listed] != \
-                [(p["part_id"], p["offset"], p["size"]) for p in stored] or \
+        fields = ("part_id", "offset", "size", "sha1")
+        if [tuple(p.get(k) for k in fields) for p in listed] != [tuple(p[k] for k in fields) for p in stored] or \
                 sum(p["size"] for p in stored) != sess["size"]:
-            raise BoxError(400, "bad_request", "The parts listed do not cover the file")
+            raise BoxError(400, "parts_mismatch", "The parts listed do not match the uploaded parts")
         h = hashlib.sha1()
         with open(sess["path"], "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -703,6 +826,8 @@ class BoxApp(object):
         if digest.split("=", 1)[1] != base64.b64encode(h.digest()).decode():
             raise BoxError(400, "digest_mismatch", "File digest was incorrect")
         with self.state.lock:
+            if sess["existing"] and sess["existing"] in self.state.items:
+                check_if_match(req, self.state.items[sess["existing"]])  # before the session is used up
             if self.state.sessions.pop(session_id, None) is None:
                 raise BoxError(404, "not_found", "Upload session not found")
             if sess["existing"]:
@@ -735,6 +860,10 @@ class BoxApp(object):
             return {"file_id": put_file(s, payload["folder_id"], payload["name"], data)}
         if path == "/_sandbox/ensure_folder" and method == "POST":
             return {"folder_id": ensure_folder(s, payload["parent_id"], payload["name"])}
+        if path == "/_sandbox/trash" and method == "GET":
+            with s.lock:
+                return {"entries": [{"id": t["id"], "name": t["name"], "sha1": t["sha1"], "size": t["size"],
+                                     "parent_id": t["parent_id"]} for t in s.trash.values()]}
         if path == "/_sandbox/expire_tokens" and method == "POST":
             with s.lock:
                 s.tokens.clear()
@@ -744,6 +873,27 @@ class BoxApp(object):
                 s.commit_202 = int(payload.get("count", 1))
                 s.commit_retry_after = int(payload.get("retry_after", 1))
             return {"ok": True}
+        if path == "/_sandbox/parts_mismatch" and method == "POST":
+            with s.lock:
+                s.parts_mismatch = int(payload.get("count", 1))
+            return {"ok": True}
+        if path == "/_sandbox/move_blocked" and method == "POST":
+            with s.lock:
+                s.move_blocked = int(payload.get("count", 1))
+            return {"ok": True}
+        if path == "/_sandbox/rate_limits" and method == "POST":
+            with s.lock:
+                for kind in ("calls", "uploads"):
+                    if kind in payload:
+                        limit, window = payload[kind]
+                        s.rate_limits[kind] = (int(limit), float(window))
+                s.rate_log.clear()
+                s.rate_limited = []
+            return {"ok": True}
+        if path == "/_sandbox/rate_limited" and method == "GET":
+            with s.lock:
+                return {"rate_limited": list(s.rate_limited),
+                        "limits": {k: list(v) for k, v in s.rate_limits.items()}}
         if path == "/_sandbox/token_error" and method == "POST":
             with s.lock:
                 s.token_errors = [(payload.get("error", "unauthorized_client"),
@@ -848,15 +998,22 @@ class BoxSandbox(object):
         self.middleware = SandboxMiddleware(self.app, error_body)
         self.port = port
         self.server = None
+        self.upload_server = None
 
     def start(self):
         self.server = ServerThread(self.middleware, port=self.port).start()
+        # Box hands out upload addresses on their own hosts (upload.box.com, upload-las.app.box.com): a second
+        # listener plays that host, so the client's "follow session_endpoints / the preflight's upload_url" code
+        # runs in tests instead of URLs it built from its configuration.
+        self.upload_server = ServerThread(self.middleware).start()
+        self.app.upload_host_url = self.upload_server.url
         return self
 
     def stop(self):
-        if self.server:
-            self.server.stop()
-            self.server = None
+        for server in (self.upload_server, self.server):
+            if server:
+                server.stop()
+        self.server = self.upload_server = None
 
     def __enter__(self):
         return self.start()
@@ -880,12 +1037,17 @@ class BoxSandbox(object):
     def oauth2_base_url(self):
         return self.server.url + "/oauth2"
 
+    @property
+    def upload_host_url(self):
+        """The separate upload listener: session_endpoints and the preflight's upload_url point here."""
+        return self.upload_server.url
+
     def client_config(self, **overrides):
         """A config['box'] section pointing at this sandbox."""
         cfg = {"config_path": self.box_config_path, "as_user_id": "", "api_base_url": self.api_base_url,
                "upload_base_url": self.upload_base_url, "oauth2_base_url": self.oauth2_base_url, "ca_bundle": "",
                "connect_timeout_seconds": 5, "read_timeout_seconds": 60, "chunked_upload_threshold_mb": 50,
-               "max_retry_wait_seconds": 10, "max_calls_per_minute": 100000, "max_uploads_per_minute": 100000,
+               "max_retry_wait_seconds": 10, "max_calls_per_minute": 900, "max_uploads_per_minute": 200,
                "link_type": "web_url", "shared_link_access": "company", "roots": dict(self.roots),
                "needs_attention_folder": "_Needs attention"}
         cfg.update(overrides)
@@ -905,6 +1067,10 @@ class BoxSandbox(object):
     def file_bytes(self, file_id):
         return file_bytes(self.state, file_id)
 
+    def trash(self):
+        """[{id, name, sha1, size, parent_id}] of every file deleted (Box moves deleted files to the trash)."""
+        return self.app.control("GET", "/_sandbox/trash", None)["entries"]
+
     def expire_tokens(self):
         with self.state.lock:
             self.state.tokens.clear()
@@ -913,6 +1079,32 @@ class BoxSandbox(object):
         with self.state.lock:
             self.state.commit_202 = count
             self.state.commit_retry_after = retry_after
+
+    def commit_answers_parts_mismatch(self, count=1):
+        """The next ``count`` commits answer the transient 400 parts_mismatch Box sends right after the last part."""
+        with self.state.lock:
+            self.state.parts_mismatch = count
+
+    def block_moves(self, count=1):
+        """The next ``count`` moves answer 409 operation_blocked_temporary (the folder is busy)."""
+        with self.state.lock:
+            self.state.move_blocked = count
+
+    def set_rate_limits(self, calls=None, uploads=None):
+        """Per-user limits as (requests, window seconds); clears the windows and the record of 429s."""
+        with self.state.lock:
+            if calls:
+                self.state.rate_limits["calls"] = (int(calls[0]), float(calls[1]))
+            if uploads:
+                self.state.rate_limits["uploads"] = (int(uploads[0]), float(uploads[1]))
+            self.state.rate_log.clear()
+            self.state.rate_limited = []
+
+    @property
+    def rate_limited(self):
+        """Every 429 the per-user limiter sent: [{"user", "kinds", "path", "time", "retry_after"}]."""
+        with self.state.lock:
+            return list(self.state.rate_limited)
 
     def fail_token(self, error="unauthorized_client",
                    description="This app is not authorized by the enterprise admin.", count=1):
@@ -937,6 +1129,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     sandbox = BoxSandbox(data_dir=args.data_dir, port=args.port).start()
     serve_until_interrupted(sandbox, {"api_base_url": sandbox.api_base_url, "upload_base_url": sandbox.upload_base_url,
+                      "upload_host_url": sandbox.upload_host_url,
                       "oauth2_base_url": sandbox.oauth2_base_url, "box_config_path": sandbox.box_config_path,
                       "BOX_API_BASE_URL": sandbox.api_base_url, "BOX_UPLOAD_BASE_URL": sandbox.upload_base_url,
                       "BOX_OAUTH2_BASE_URL": sandbox.oauth2_base_url, "BOX_CONFIG_PATH": sandbox.box_config_path,

@@ -44,6 +44,8 @@ class FaultRule(object):
         self.latency_ms = int(spec.get("latency_ms", 0) or 0)
         self.drop = bool(spec.get("drop"))
         self.truncate = bool(spec.get("truncate"))
+        self.body = spec.get("body")  # answer this text (status, default 200) instead: a malformed answer
+        self.trickle = spec.get("trickle_bytes_per_second")  # stream the real answer this slowly
         self.hits = 0
         self.spec = dict(spec)
 
@@ -122,6 +124,13 @@ class SandboxMiddleware(object):
                 start_response("500 Dropped", [("Content-Length", "0")])  # never sent: the socket is closed first
                 _drop_connection(environ)
                 return []
+            if rule.body is not None:
+                raw = rule.body.encode("utf-8")
+                start_response("{} Malformed".format(int(rule.status or 200)),
+                               [("Content-Type", "application/json"), ("Content-Length", str(len(raw)))])
+                return [raw]
+            if rule.trickle:
+                return _trickled(self.app(environ, start_response), float(rule.trickle))
             if rule.status:
                 ctype, body = self.error_body(int(rule.status), "sandbox fault injection")
                 headers = [("Content-Type", ctype), ("Content-Length", str(len(body)))]
@@ -188,6 +197,16 @@ class SandboxMiddleware(object):
         body = json.dumps(result).encode("utf-8")
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
+
+
+def _trickled(chunks, per_second):
+    """The answer's bytes at ``per_second``, 1 byte-ish pieces a few times a second: never silent for long enough to
+    hit a read timeout, far too slow to finish."""
+    piece = max(1, int(per_second / 4))
+    for chunk in chunks:
+        for i in range(0, len(chunk), piece):
+            time.sleep(piece / per_second)
+            yield chunk[i:i + piece]
 
 
 def _drop_connection(environ):

@@ -76,6 +76,7 @@ class Lab(object):
         env = {
             "DAM_BASE_URL": self.otmm.oauth_base_url, "DAM_AUTH_URL": self.otmm.token_url,
             "DAM_CLIENT_ID": self.otmm.client_id, "DAM_CLIENT_SECRET": self.otmm.client_secret,
+            "DAM_USERNAME": self.otmm.session_user, "DAM_PASSWORD": self.otmm.session_password,
             "DAM_MTLS_BASE_URL": self.otmm.mtls_base_url, "DAM_MTLS_CERT_PATH": self.otmm.client_pfx,
             "DAM_MTLS_CERT_PASSWORD": self.otmm.client_pfx_password, "DAM_CA_BUNDLE": self.otmm.ca_bundle,
             "BOX_CONFIG_PATH": self.box.box_config_path, "BOX_API_BASE_URL": self.box.api_base_url,
@@ -88,6 +89,7 @@ class Lab(object):
             "SMTP_USERNAME": SMTP_USER, "SMTP_PASSWORD": SMTP_PASSWORD, "NOTIFY_TO": NOTIFY_TO,
             "SMTP_FROM": "DAM Automation <dam-automation@example.com>",
             "TEMP_DIR": os.path.join(self.workdir, "temp"), "LOG_DIR": os.path.join(self.workdir, "logs"),
+            "STATE_DIR": os.path.join(self.workdir, "state"),
             "TRANSFER_CONCURRENCY": "4", "WEBHOOK_URL": self.webhook.url, "WEBHOOK_SECRET": WEBHOOK_SECRET,
         }
         env.update(self.extra_env)

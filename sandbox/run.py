@@ -23,7 +23,9 @@ def main():
         for cmd in ("python scripts/test_connection.py --config config/sandbox.yaml",
                     "python scripts/a1_to_a2_download.py --config config/sandbox.yaml",
                     "python scripts/a1_to_a2_download.py --config config/sandbox.yaml --auth-pfx",
-                    "python scripts/daily_report.py --config config/sandbox.yaml --print"):
+                    "python scripts/daily_report.py --config config/sandbox.yaml --print",
+                    "python scripts/test_connection.py --config config/sandbox.yaml --probe-dam {} --probe-import".format(
+                        lab.otmm.folder_id("LC-2026-0044"))):
             print("  .venv/bin/" + cmd)
         print("Captured emails: {}   Logs: {}".format(lab.smtp.out_dir, os.path.join(workdir, "logs")))
         try:

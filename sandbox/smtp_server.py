@@ -21,6 +21,10 @@ class _Handler(object):
         self.catcher = catcher
 
     async def handle_DATA(self, server, session, envelope):
+        for hook in list(self.catcher.on_data):  # tests: play a sender that dies mid-send
+            answer = hook(envelope.content)
+            if answer:
+                return answer
         self.catcher.store(envelope.content, envelope.rcpt_tos)
         return "250 OK"
 
@@ -43,6 +47,7 @@ class SMTPCatcher(object):
         self.count = len([n for n in os.listdir(self.out_dir) if n.endswith(".eml")])
         self.envelope_recipients = []   # RCPT TO addresses of each message, in arrival order
         self.controller = None
+        self.on_data = []  # callables(raw message bytes) -> None, or an SMTP answer given instead of storing it
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.username and \

@@ -13,7 +13,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from scripts.shared.cli import EXIT_OK, build_parser, run_main  # noqa: E402
-from scripts.shared.daily_summary import collect, to_csv  # noqa: E402
+from scripts.shared.daily_summary import collect, csv_files  # noqa: E402
+from scripts.shared import monitoring  # noqa: E402
 from scripts.shared.database import Database  # noqa: E402
 
 log = logging.getLogger("daily_report")
@@ -29,22 +30,73 @@ def _inbox_waiting(config):
         return None
 
 
+CERT_WARN_DAYS = (30, 7)
+
+
+def _certificate(config):
+    """Days left on the mTLS client certificate ({days_left, expires, path}), or None when none is configured."""
+    dam = config.get("dam") or {}
+    path = dam.get("mtls_cert_path")
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        from scripts.shared.dam_auth import load_pfx, validity
+        cert, _, _ = load_pfx(path, dam.get("mtls_cert_password"))
+        after = validity(cert)[1]
+    except Exception as exc:
+        log.warning("Could not read the mTLS certificate for the report: %s", exc)
+        return None
+    days = (after - datetime.datetime.utcnow()).days
+    return {"days_left": days, "expires": after.strftime("%Y-%m-%d"), "path": path}
+
+
+def _warn_certificate(config, db, certificate):
+    """One warning mail when the certificate has 30 days left, and one more at 7 (de-duplicated per threshold)."""
+    if not certificate:
+        return None
+    due = [t for t in CERT_WARN_DAYS if certificate["days_left"] <= t]
+    if not due:
+        return None
+    threshold = min(due)
+    from scripts.shared.notifier import Notifier
+    from scripts.shared.reporting import now_iso
+    expired = certificate["days_left"] < 0
+    context = {"workflow": "mTLS certificate", "run_id": "", "generated_at": now_iso(),
+               "date": datetime.date.today().isoformat(), "campaign": None, "attempts": None,
+               "error": "{} on {}: {}".format("expired" if expired else "expires in {} day(s)".format(
+                   certificate["days_left"]), certificate["expires"], certificate["path"]),
+               "fix": "request a renewed certificate now, replace the PFX (DAM_MTLS_CERT_PATH) and check it with "
+                      "python scripts/test_mtls_cert.py --handshake"}
+    return Notifier(config, store=db).send_email(
+        "run_error", "", context, dedupe_key={"certificate": certificate["path"], "expires": certificate["expires"],
+                                              "threshold": threshold})
+
+
 def report(config, args):
     day = args.date or datetime.date.today()
     db = Database.from_config(config).connect()
     try:
         db.migrate()
-        context = collect(db, day, config["transfer"].get("stuck_after_hours", 6), _inbox_waiting(config))
-        csv_text = to_csv(context)
-        if args.print:
-            from scripts.shared.notifier import Notifier
-            _, _, text = Notifier(config).render("daily_summary_report", context)
-            sys.stdout.write(text + "\n\n" + csv_text)
-            return EXIT_OK
+        context = collect(db, day, config["transfer"]["stuck_after_hours"], _inbox_waiting(config))
+        context["not_started"] = monitoring.runs_not_started(config, day)
+        context["channels"] = monitoring.failing_channels(config)
+        certificate = _certificate(config)
+        context["certificate"] = certificate and {"days_left": certificate["days_left"],
+                                                  "expires": certificate["expires"]}
+        if not args.print:
+            warned = _warn_certificate(config, db, certificate)
+            if warned:
+                log.info("mTLS certificate warning (%s day(s) left): %s", certificate["days_left"], warned)
+        tables = csv_files(context)
         from scripts.shared.notifier import Notifier
+        if args.print:
+            _, _, text = Notifier(config).render("daily_summary_report", context)
+            sys.stdout.write(text + "\n")
+            for name, data in tables:
+                sys.stdout.write("\n== {}\n{}".format(name, data.decode("utf-8-sig")))
+            return EXIT_OK
         status = Notifier(config, store=db).send_email(
-            "daily_summary_report", "", context,
-            attachments=[("daily_report_{}.csv".format(day.isoformat()), csv_text.encode("utf-8"), "text/csv")])
+            "daily_summary_report", "", context, attachments=[(name, data, "text/csv") for name, data in tables])
         log.info("Daily report for %s: %s (%d assets moved, %d failures)", day, status,
                  context["totals"]["assets_moved"], context["totals"]["failures"])
         return EXIT_OK

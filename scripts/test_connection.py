@@ -1,8 +1,12 @@
 #!/usr/bin/env python
-"""Check every connection the suite needs: database, DAM, Box, SMTP and webhook; prints OK/FAIL with the fix.
+"""Check every connection the suite needs: database, DAM, Box, SMTP, webhook and health check; prints OK/FAIL.
 
 Run from the project root:
-    python scripts/test_connection.py [--auth-pfx] [-v|-q] [--config PATH]
+    python scripts/test_connection.py [--auth-pfx] [--no-webhook] [-v|-q] [--config PATH]
+    python scripts/test_connection.py --probe-dam FOLDER_ID [--probe-import] [--auth-pfx]
+The second form probes the OTMM open points against a test folder (auth profile, search operator, listing detail,
+lock form, and with --probe-import one small import confirmed through the job resource) and prints the .env
+setting for each; see docs/otmm-api.md.
 Exit code 0 when every check passes, 1 when one fails, 2 when the configuration itself is broken.
 """
 import logging
@@ -11,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scripts.shared.cli import EXIT_FAILED, EXIT_OK, build_parser, run_main  # noqa: E402
+from scripts.shared.cli import EXIT_FAILED, EXIT_OK, add_epilog, build_parser, run_main  # noqa: E402
 
 log = logging.getLogger("test_connection")
 
@@ -37,12 +41,20 @@ def _check_dam(config, args):
     auth_mode = "mtls" if args.auth_pfx else "oauth2"
     with DAMClient(config["dam"], auth_mode=auth_mode, field_ids=config["fields"].get("special_fields")) as dam:
         info = dam.ping()
+        mode = dam.auth_mode
     base = config["dam"]["mtls_base_url" if args.auth_pfx else "base_url"]
-    return "{} via {} ({})".format(base, "mTLS" if args.auth_pfx else "OAuth2", _short(info))
+    label = {"mtls": "mTLS", "session": "an OTMM session"}.get(mode, "OAuth2")
+    return "{} via {} ({})".format(base, label, _short(info))
 
 
 def _check_box(config, args):
     from scripts.shared.box_client import BoxClient
+    from scripts.shared.credentials import check_box_config
+    from scripts.shared.errors import ConfigError
+    try:  # the same check a workflow makes before it claims anything: file, key and fix on one line
+        check_box_config(config["box"]["config_path"])
+    except ConfigError as exc:
+        raise RuntimeError("; ".join(str(p) for p in exc.problems))
     box = BoxClient(config["box"])
     info = box.ping()
     missing = [name for name, folder in sorted(config["box"]["roots"].items()) if box.get_folder(folder) is None]
@@ -61,17 +73,34 @@ def _check_smtp(config, args):
 
 
 def _check_webhook(config, args):
-    if not config["notifications"].get("webhook_url"):
+    if not config["notifications"].get("webhook_url") or args.no_webhook:
         return None
     from scripts.shared.notifier import Notifier
-    status = Notifier(config).send_webhook("connection_test", "", {"message": "test_connection.py"})
+    # marked as a test so the receiver (and whoever reads it) can tell it from a real campaign event
+    status = Notifier(config).send_webhook("connection_test", "", {"test": True, "message": "test_connection.py: "
+                                                                   "a connection test, not a campaign event"})
     if status != "sent":
         raise RuntimeError("webhook POST {}; fix: check WEBHOOK_URL and that the receiver accepts JSON".format(status))
-    return "POST accepted"
+    return "test event accepted (event connection_test, data.test = true)"
+
+
+def _check_health(config, args):
+    """The health-check URL answers; pinged for this job only (test_connection), never a cron job's check."""
+    template = config["notifications"].get("healthcheck_url")
+    if not template:
+        return None
+    from scripts.shared import monitoring
+    from scripts.shared.http_retry import host_port
+    if monitoring.ping(template, "test_connection", "") is not True:
+        raise RuntimeError("the health-check URL at {} did not accept a ping; fix: check HEALTHCHECK_URL (one check "
+                           "per job: put {{job}} where the job name goes) and the firewall".format(
+                               host_port(monitoring.health_url(template, "test_connection"))))
+    return "{} answers ({})".format(host_port(monitoring.health_url(template, "test_connection")),
+                                    "one check per job" if "{job}" in template else "one check for all jobs")
 
 
 CHECKS = [("Database", _check_database), ("DAM", _check_dam), ("Box", _check_box), ("SMTP", _check_smtp),
-          ("Webhook", _check_webhook)]
+          ("Webhook", _check_webhook), ("Health check", _check_health)]
 
 
 def _short(info):
@@ -99,8 +128,29 @@ def check_all(config, args):
     return EXIT_OK
 
 
+def probe_dam(config, args):
+    from scripts.shared.dam_probe import run_probe
+    ok = run_probe(config, args.probe_dam, auth_mode="mtls" if args.auth_pfx else "oauth2",
+                   try_import=args.probe_import)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
 def main(argv=None):
     parser = build_parser(__doc__.splitlines()[0], workflow=False)
+    parser.add_argument("--no-webhook", action="store_true",
+                        help="do not send the webhook test event (it is marked as a test: data.test = true)")
+    parser.add_argument("--probe-dam", metavar="FOLDER_ID",
+                        help="probe the OTMM open points against this test folder (search, listing fields, lock then "
+                             "unlock) and print the .env setting for each; checks nothing else")
+    parser.add_argument("--probe-import", action="store_true",
+                        help="with --probe-dam: also import one small probe file into the test folder and confirm it "
+                             "through the job resource (the file stays in the DAM)")
+    add_epilog(parser, "test_connection")
+    args, _ = parser.parse_known_args(argv)
+    if args.probe_import and not args.probe_dam:
+        parser.error("--probe-import needs --probe-dam FOLDER_ID")
+    if args.probe_dam:
+        return run_main("test_connection", parser, probe_dam, argv, needs=("dam",))
     return run_main("test_connection", parser, check_all, argv)
 
 

@@ -3,30 +3,42 @@
 Only this module imports boxsdk, so moving to the generated SDK later touches one file. Every write is keyed by a
 natural key: folders by (parent, name) with 409 meaning "already there", files by (folder, "<TID>_<name>") with a
 conflict resolved by SHA-1 (equal: adopt the existing file; different: upload a new version). Calls have timeouts,
-the client paces itself under Box's per-user limits, and a Retry-After longer than configured fails the call
-instead of stalling a cron tick silently.
+every process acting as the same Box user shares one rate budget (box_pacer.py), and a Retry-After longer than
+configured fails the call instead of stalling a cron tick silently. Where real Box differs from its OpenAPI document
+(416 on an overlapping part, a transient parts_mismatch on commit, its own upload URLs) this follows real Box:
+docs/box-api.md lists each behaviour with its source.
 """
 import hashlib
+import json
 import logging
 import os
-import threading
 import time
 
+from .box_pacer import Pacer
+from .box_sessions import session_store
 from .config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
 from .errors import ServiceError, SuiteError
 from .http_retry import url_path
 from .safe_names import safe_component
+from .transfer_deadline import Deadline
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
+# Box's direct-upload guide: "limited to a maximum file size of 50MB"; above it, an upload session.
+SIMPLE_UPLOAD_MAX = 50 * 1000 * 1000
+# A 400 parts_mismatch right after the last part is Box not having registered it yet (rclone #2054): commit again
+# after 1, 2, 4, 8... seconds, this many times, before it counts as a real mismatch.
+COMMIT_MISMATCH_TRIES = 6
+TOKEN_ATTEMPTS = 3  # a cut-short or malformed answer of a repeatable request is asked for this many times
 DEFAULT_URLS = {"api_base_url": "https://api.box.com/2.0", "upload_base_url": "https://upload.box.com/api/2.0",
                 "oauth2_base_url": "https://api.box.com/oauth2"}
 AUTH_HINTS = [
     ("not authorized by the enterprise admin", "a Box admin must authorise the app (Admin Console > Apps > "
                                                "Custom Apps Manager) and re-authorise it after scope changes"),
     ("unauthorized_client", "a Box admin must authorise the app in the Admin Console"),
-    ("'sub' claim", "check enterpriseID in Box-config.json and BOX_AS_USER_ID"),
+    ("'sub' claim", "check enterpriseID in Box-config.json, and BOX_JWT_USER_ID: the user must exist and the app "
+                    "needs 'Generate user access tokens'"),
     ("'exp' claim", "the server clock is off: enable NTP (Box allows 60 s)"),
     ("'jti' claim", "retry; if it persists check that only one process shares the assertion"),
     ("invalid_client", "the clientID/clientSecret in Box-config.json are wrong or the app was deleted"),
@@ -47,37 +59,17 @@ def _sha1_of(path):
     return h.hexdigest()
 
 
-class _Pacer(object):
-    """Sliding one-minute window: waits before a call that would exceed ``per_minute``."""
-
-    def __init__(self, per_minute):
-        self.per_minute = max(1, int(per_minute))
-        self.stamps = []
-        self.lock = threading.Lock()
-
-    def wait(self):
-        while True:
-            with self.lock:
-                now = time.time()
-                self.stamps = [t for t in self.stamps if now - t < 60]
-                if len(self.stamps) < self.per_minute:
-                    self.stamps.append(now)
-                    return
-                delay = 60 - (now - self.stamps[0])
-            time.sleep(max(0.01, delay))
-
-
-def _network_class(max_wait, calls, uploads, upload_base):
+def _network_class(max_wait, pacer):
     from boxsdk.network.default_network import DefaultNetwork
 
     class PacedNetwork(DefaultNetwork):
-        """boxsdk's network layer with pacing and a ceiling on Retry-After waits."""
+        """boxsdk's network layer with the shared per-user pacing and a ceiling on Retry-After waits."""
 
         def request(self, method, url, access_token, **kwargs):
-            calls.wait()
-            if url.startswith(upload_base) and method.upper() in ("POST", "PUT"):
-                uploads.wait()
-            return super(PacedNetwork, self).request(method, url, access_token, **kwargs)
+            pacer.before(method, url)
+            response = super(PacedNetwork, self).request(method, url, access_token, **kwargs)
+            pacer.after(response.status_code, response.headers.get("Retry-After"))
+            return response
 
         def retry_after(self, delay, request_method, *args, **kwargs):
             if delay > max_wait:
@@ -112,8 +104,44 @@ def _capped(session_class, max_wait):
     return Capped
 
 
+def box_subject(box_cfg):
+    """(JWT user subject, As-User header user) from the configuration, each an id or None.
+
+    jwt_user_id (BOX_JWT_USER_ID): the token is requested for that user (the app needs "Generate user access
+    tokens"). as_user_header_id (BOX_AS_USER_HEADER_ID): the service account's token plus an As-User header (the
+    app needs "Make API calls using the as-user header"). The old as_user_id (BOX_AS_USER_ID) always meant the JWT
+    user subject; it still does, with a warning."""
+    jwt_user = str(box_cfg.get("jwt_user_id") or "").strip() or None
+    as_user = str(box_cfg.get("as_user_header_id") or "").strip() or None
+    legacy = str(box_cfg.get("as_user_id") or "").strip() or None
+    if legacy:
+        if jwt_user and jwt_user != legacy:
+            raise SuiteError("BOX_AS_USER_ID ({}) and BOX_JWT_USER_ID ({}) name different users".format(
+                legacy, jwt_user), fix="remove BOX_AS_USER_ID from .env: it is the old name of BOX_JWT_USER_ID")
+        log.warning("BOX_AS_USER_ID (box.as_user_id) is deprecated: it sets the JWT user subject. Rename it to "
+                    "BOX_JWT_USER_ID (same meaning), or use BOX_AS_USER_HEADER_ID to send an As-User header instead")
+        jwt_user = legacy
+    if jwt_user and as_user:
+        raise SuiteError("both BOX_JWT_USER_ID and BOX_AS_USER_HEADER_ID are set",
+                         fix="set only one: BOX_JWT_USER_ID to get tokens as that user, or BOX_AS_USER_HEADER_ID "
+                             "to act as that user with the service account's token")
+    for name, value in (("BOX_JWT_USER_ID", jwt_user), ("BOX_AS_USER_HEADER_ID", as_user)):
+        if value and not value.isdigit():
+            raise SuiteError("{} must be a Box user id (digits), got {!r}".format(name, value),
+                             fix="copy the user's id from the Box Admin Console (Users and Groups)")
+    return jwt_user, as_user
+
+
+def upload_threshold(box_cfg):
+    """Bytes above which a file goes through an upload session: chunked_upload_threshold_mb, never above Box's
+    50 MB cap on direct uploads (read as 50,000,000 bytes: the stricter reading of "50MB")."""
+    return min(int(box_cfg.get("chunked_upload_threshold_mb") or 50) * 1024 * 1024, SIMPLE_UPLOAD_MAX)
+
+
 class BoxClient(object):
-    def __init__(self, box_cfg):
+    def __init__(self, box_cfg, db=None):
+        """``db``: the suite's Database; when given, the rate budget and kept upload sessions are shared through it
+        with every other process acting as the same Box user."""
         self.cfg = box_cfg
         path = os.path.abspath(box_cfg.get("config_path") or "../Box-config.json")
         if not os.path.isfile(path):
@@ -128,21 +156,26 @@ class BoxClient(object):
         if JWTAuth is None:
             raise SuiteError("the Box SDK is installed without its JWT extra (JWTAuth is None)",
                              fix='pip install "boxsdk[jwt]>=3.14,<4" (quote the brackets)')
+        jwt_user, as_user = box_subject(box_cfg)
         # boxsdk reads these class attributes (the token URL only from the class), so set all three every time.
         API.BASE_API_URL = (box_cfg.get("api_base_url") or DEFAULT_URLS["api_base_url"]).rstrip("/")
         API.UPLOAD_URL = (box_cfg.get("upload_base_url") or DEFAULT_URLS["upload_base_url"]).rstrip("/")
         API.OAUTH2_API_URL = (box_cfg.get("oauth2_base_url") or DEFAULT_URLS["oauth2_base_url"]).rstrip("/")
-        self.threshold = int(box_cfg.get("chunked_upload_threshold_mb") or 50) * 1024 * 1024
+        self.upload_base = API.UPLOAD_URL
+        self.threshold = upload_threshold(box_cfg)
+        self.max_wait = int(box_cfg.get("max_retry_wait_seconds") or 60)
         kwargs = {"timeout": (int(box_cfg.get("connect_timeout_seconds") or 10),
                               int(box_cfg.get("read_timeout_seconds") or 120)),
                   "verify": box_cfg.get("ca_bundle") or True}
-        max_wait = int(box_cfg.get("max_retry_wait_seconds") or 60)
-        Session, AuthorizedSession = _capped(Session, max_wait), _capped(AuthorizedSession, max_wait)
-        network = _network_class(max_wait,
-                                 _Pacer(box_cfg.get("max_calls_per_minute") or 900),
-                                 _Pacer(box_cfg.get("max_uploads_per_minute") or 200), API.UPLOAD_URL)
+        Session, AuthorizedSession = _capped(Session, self.max_wait), _capped(AuthorizedSession, self.max_wait)
+        self.user = "user:" + (as_user or jwt_user) if (as_user or jwt_user) else \
+            "service-account:" + _client_id(path)
+        self.pacer = Pacer(self.user, box_cfg.get("max_calls_per_minute") or 900,
+                           box_cfg.get("max_uploads_per_minute") or 200, db=db)
+        self.sessions = session_store(db)
+        network = _network_class(self.max_wait, self.pacer)
         try:
-            auth = JWTAuth.from_settings_file(path, user=box_cfg.get("as_user_id") or None,
+            auth = JWTAuth.from_settings_file(path, user=jwt_user,
                                               session=Session(network_layer=network(),
                                                               default_network_request_kwargs=kwargs))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -150,12 +183,33 @@ class BoxClient(object):
                 path, _config_problem(exc)), fix="download the app's JSON config again from the Box Developer "
                                                  "Console (it needs boxAppSettings.clientID, clientSecret and "
                                                  "appAuth with publicKeyID, privateKey and passphrase)")
-        self.client = Client(auth, session=AuthorizedSession(auth, network_layer=network(),
-                                                             default_network_request_kwargs=kwargs))
+        self.client = Client(auth, session=AuthorizedSession(
+            auth, network_layer=network(), default_network_request_kwargs=kwargs,
+            default_headers={"As-User": as_user} if as_user else None))
+
+    def close(self):
+        """End of run: say how long the shared rate budget held this process back (nothing when it did not)."""
+        line = self.pacer.summary()
+        if line:
+            log.info("%s", line)
 
     # -- errors ---------------------------------------------------------------------------------------------------
     def _call(self, what, fn, *args, **kwargs):
-        """Run a boxsdk call, translating its exceptions into ServiceError with a fix."""
+        """Run a boxsdk call, translating its exceptions into ServiceError with a fix. A token answer that was cut
+        short or is not JSON (status 2xx or 5xx) is asked for again: it fails before the call itself is sent."""
+        from boxsdk.exception import BoxOAuthException
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            try:
+                return self._call_once(what, fn, *args, **kwargs)
+            except ServiceError as exc:
+                oauth = isinstance(exc.__cause__ or exc.__context__, BoxOAuthException)
+                if not oauth or attempt == TOKEN_ATTEMPTS or (exc.status and 300 <= exc.status < 500):
+                    raise
+                log.warning("Box token answer unusable (%s); asking again (%d/%d)", exc.message, attempt + 1,
+                            TOKEN_ATTEMPTS)
+                time.sleep(min(2 ** (attempt - 1), 10))
+
+    def _call_once(self, what, fn, *args, **kwargs):
         from boxsdk.exception import BoxAPIException, BoxNetworkException, BoxOAuthException
         try:
             return fn(*args, **kwargs)
@@ -199,11 +253,13 @@ class BoxClient(object):
     def get_file(self, file_id):
         try:
             f = self._call("get file", lambda: self.client.file(file_id).get(fields=["id", "name", "sha1", "size",
-                                                                                   "parent"]))
+                                                                                   "parent", "item_status"]))
         except ServiceError as exc:
             if exc.status == 404:
                 return None
             raise
+        if getattr(f, "item_status", "active") in ("trashed", "deleted"):
+            return None  # in the trash: a link to it would not open
         return {"file_id": f.id, "name": f.name, "sha1": f.sha1, "size": f.size,
                 "parent_id": (f.parent or {}).get("id") if isinstance(f.parent, dict) else getattr(f.parent, "id",
                                                                                                     None)}
@@ -249,9 +305,9 @@ class BoxClient(object):
         size = os.path.getsize(file_path)
         folder = self.client.folder(folder_id)
         try:
-            self._call("preflight", folder.preflight_check, size, name)
+            upload_url = self._call("preflight", folder.preflight_check, size, name)
             try:
-                uploaded = self._upload_new(folder, file_path, name, size, sha1)
+                uploaded = self._upload_new(folder, file_path, name, size, sha1, upload_url)
             except ServiceError as exc:
                 if _conflict_item(exc) is not None:
                     raise
@@ -311,30 +367,87 @@ class BoxClient(object):
         log.warning("the new version of file %s failed (%s) but Box has it with the same SHA-1", file_id, error)
         return current
 
-    def _upload_new(self, folder, file_path, name, size, sha1):
+    def _upload_new(self, folder, file_path, name, size, sha1, upload_url=None):
         if size <= self.threshold:
-            return self._call("upload", folder.upload, file_path, file_name=name, sha1=sha1)
-        session = self._call("create upload session", folder.create_upload_session, size, name)
-        return self._chunked(session, file_path, size, sha1)
+            return self._call("upload", self._simple_upload, folder, file_path, name, sha1, upload_url)
+        return self._chunked("folder:{}/{}".format(folder.object_id, name.lower()), file_path, size, sha1,
+                             lambda: folder.create_upload_session(size, name))
 
     def _upload_version(self, file_id, file_path, size, sha1):
         f = self.client.file(file_id)
         if size <= self.threshold:
             return self._call("upload new version", f.update_contents, file_path, etag=None, sha1=sha1)
-        session = self._call("create upload session", f.create_upload_session, size)
-        return self._chunked(session, file_path, size, sha1)
+        return self._chunked("file:{}".format(file_id), file_path, size, sha1, lambda: f.create_upload_session(size))
 
-    def _chunked(self, session, file_path, size, sha1):
+    def _simple_upload(self, folder, file_path, name, sha1, upload_url):
+        """POST to the upload_url Box gave in the preflight answer (Box's upload guide), else the configured upload
+        host. The same multipart request boxsdk's Folder.upload sends: attributes first, then the file."""
+        url = self._preflight_url(upload_url)
+        if url is None:
+            return folder.upload(file_path, file_name=name, sha1=sha1)
+        session = self.client.session
+        with open(file_path, "rb") as stream:
+            answer = session.post(url, data={"attributes": json.dumps({"name": name,
+                                                                        "parent": {"id": folder.object_id}})},
+                                  files={"file": ("unused", stream)}, expect_json_response=False,
+                                  headers={"Content-MD5": sha1}, stream_file_content=True).json()
+        entry = answer["entries"][0] if "entries" in answer else answer
+        return self.client.translator.translate(session=session, response_object=entry)
+
+    def _preflight_url(self, upload_url):
+        """The preflight's upload_url when it is a Box upload address on the configured scheme; else None."""
+        if not upload_url or not isinstance(upload_url, str):
+            return None
+        scheme = self.upload_base.split("://", 1)[0]
+        if not upload_url.startswith(scheme + "://") or "/files/content" not in upload_url:
+            log.warning("ignoring the preflight's upload_url %s (not a %s upload address)",
+                        upload_url.split("?", 1)[0], scheme)
+            return None
+        return upload_url
+
+    def _chunked(self, target, file_path, size, sha1, create):
+        """A chunked upload to ``target``: a session Box still holds for these bytes (kept by an earlier run whose
+        commit Box kept answering 202) is committed; otherwise a new session, the parts, the commit."""
+        kept = self._kept("get", target, sha1, size)
+        if kept:
+            session = self._session_from(kept["session"])
+            log.info("committing upload session %s kept by an earlier run (all parts were stored)", session.id)
+            try:
+                return self._commit(session, target, kept["parts"], sha1, size)
+            except ServiceError as exc:
+                if exc.code == "commit_pending":
+                    raise
+                log.warning("the kept upload session %s cannot be committed (%s): uploading the file again",
+                            session.id, exc)
+                self._kept("forget", target, sha1)
+                self._abort(session)
+        session = self._call("create upload session", create)
+        return self._send_parts(session, target, file_path, size, sha1)
+
+    def _session_from(self, answer):
+        """An UploadSession that uses Box's session_endpoints for parts, commit, list and abort.
+
+        boxsdk 3.x follows them only while API.UPLOAD_URL is its import-time default, and builds its own URLs
+        otherwise; the instance attribute makes it follow Box's URLs whatever the configured upload host."""
+        session = answer if not isinstance(answer, dict) else self.client.translator.translate(
+            session=self.client.session, response_object=answer)
+        session._default_upload_url = session.session.api_config.UPLOAD_URL
+        return session
+
+    def _send_parts(self, session, target, file_path, size, sha1):
         """Parts of the server's part_size with per-part digests, whole-file digest on commit (202 waits).
 
         The whole-file digest is the SHA-1 the caller already has (taken while downloading); it is not hashed again
         here: Box checks it against the parts on commit, so a file that changed meanwhile fails the commit with
         digest_mismatch (and the next run uploads it again) instead of costing every upload one more pass."""
+        session = self._session_from(session)
         parts = []
+        deadline = Deadline("Box", "upload of {}".format(os.path.basename(file_path)), size, self.cfg.get("transfer"))
         try:
             with open(file_path, "rb") as f:
                 offset = 0
                 while offset < size:
+                    deadline.check(offset)
                     data = f.read(session.part_size)
                     if not data:
                         raise ServiceError("Box", "the file got shorter while it was uploaded", retryable=True,
@@ -343,37 +456,90 @@ class BoxClient(object):
                     parts.append(part)
                     offset += len(data)
                     data = None  # drop the part before the next read: one part in memory per thread
-            deadline = time.time() + int(self.cfg.get("max_retry_wait_seconds") or 60) * 5
-            while True:
-                uploaded = self._call("commit upload", session.commit, bytes(bytearray.fromhex(sha1)), parts=parts)
-                if uploaded is not None:
-                    return uploaded
-                if time.time() > deadline:
-                    raise ServiceError("Box", "upload session {} was not processed in time".format(session.id),
-                                       retryable=True, fix="the next run uploads the file again")
-                time.sleep(1)
+            return self._commit(session, target, parts, sha1, size)
+        except ServiceError as exc:
+            if exc.code != "commit_pending":
+                self._abort(session)
+            raise
         except Exception:
-            try:
-                session.abort()
-            except Exception:
-                log.debug("could not abort upload session", exc_info=True)
+            self._abort(session)
             raise
 
+    def _commit(self, session, target, parts, sha1, size):
+        """Commit until Box says 201. 202 + Retry-After: wait and commit again (boxsdk does, up to the wait limit);
+        400 parts_mismatch: Box has not registered the last part yet, commit again a few times. If Box is still
+        processing when this run's patience ends, the session is kept for the next run instead of thrown away."""
+        digest = bytes(bytearray.fromhex(sha1))
+        deadline = time.time() + self.max_wait * 5
+        mismatches = 0
+        while True:
+            try:
+                uploaded = self._call("commit upload", session.commit, digest, parts=parts)
+            except ServiceError as exc:
+                if exc.code == "retry_after_too_long":
+                    raise self._keep_pending(session, target, parts, sha1, size, exc)
+                if exc.status == 400 and exc.code == "parts_mismatch" and mismatches < COMMIT_MISMATCH_TRIES:
+                    mismatches += 1
+                    log.info("Box answered parts_mismatch on commit %d of session %s: committing again",
+                             mismatches, session.id)
+                    time.sleep(min(2 ** (mismatches - 1), 8))
+                    continue
+                raise
+            if uploaded is not None:
+                self._kept("forget", target, sha1)
+                return uploaded
+            if time.time() > deadline:
+                raise self._keep_pending(session, target, parts, sha1, size, None)
+            time.sleep(1)
+
+    def _keep_pending(self, session, target, parts, sha1, size, cause):
+        self._kept("keep", target, sha1, size, session.response_object, parts)
+        return ServiceError("Box", "Box is still processing upload session {} ({}); every part is stored and the "
+                                   "session is kept, so the next run commits it without sending the file again"
+                            .format(session.id, cause or "commit answered 202 for {}s".format(self.max_wait * 5)),
+                            retryable=True, code="commit_pending",
+                            fix="nothing to do: the next run finishes it (raise box.max_retry_wait_seconds to wait "
+                                "longer within one run)")
+
+    def _kept(self, action, target, *args):
+        """Kept upload sessions; a database problem here must not fail an upload (it only costs a re-upload)."""
+        try:
+            return getattr(self.sessions, action)(self.user, target, *args)
+        except Exception:
+            log.warning("could not %s the kept upload session for %s", action, target, exc_info=True)
+            return None
+
+    @staticmethod
+    def _abort(session):
+        try:
+            session.abort()
+        except Exception:
+            log.debug("could not abort upload session", exc_info=True)
+
     def _upload_part(self, session, data, offset, size):
-        """One part; a 409 range_overlaps_existing_part (the SDK retried a part whose answer was lost) takes the part
-        Box already stored at that offset when its SHA-1 is ours."""
+        """One part. A part Box already stores at that offset (boxsdk retried a part whose answer was lost) is
+        answered 416 range_overlaps_existing_part by real Box (409 in the spec): the stored part is taken when its
+        SHA-1 and size are ours."""
         try:
             return self._call("upload part", session.upload_part_bytes, data, offset, size)
         except ServiceError as exc:
-            if exc.status != 409:
+            if exc.status not in (409, 416) or exc.code != "range_overlaps_existing_part":
                 raise
             digest = hashlib.sha1(data).hexdigest()
-            stored = self._call("list parts", lambda: [p for p in session.get_parts(limit=1000)
-                                                       if p.get("offset") == offset])
+            context = (getattr(exc, "context_info", None) or {}).get("conflicting_part") or {}
+            if context.get("sha1") and context.get("offset") == offset and context.get("part_id"):
+                stored = [context]
+            else:
+                stored = self._call("list parts", lambda: [p for p in session.get_parts(limit=1000)
+                                                           if p.get("offset") == offset])
             if stored and stored[0].get("sha1") == digest and stored[0].get("size") == len(data):
                 log.info("part at offset %d was already stored (answer lost): taking it", offset)
                 return stored[0]
             raise
+
+    def file_url(self, file_id):
+        """The link to a file the emails carry (a shared link when box.link_type says so)."""
+        return self._url(file_id)
 
     def _url(self, file_id):
         if self.cfg.get("link_type") == "shared_link":
@@ -391,7 +557,7 @@ class BoxClient(object):
             if folder_id in seen:
                 continue
             seen.add(folder_id)
-            items = self._call("list folder", self._items, folder_id)
+            items = self._read("list folder", self._items, folder_id)
             for item in items:
                 if item.type == "folder":
                     if not path and item.name.lower() == skip:
@@ -399,21 +565,42 @@ class BoxClient(object):
                     stack.append((item.id, path + [item.name]))
                 elif item.type == "file":
                     out.append({"file_id": item.id, "name": item.name, "size": item.size, "sha1": item.sha1,
-                                "folder_path": path, "parent_id": folder_id})
+                                "folder_path": path, "parent_id": folder_id, "etag": getattr(item, "etag", None),
+                                "version_id": _version_id(item)})
         return out
+
+    def _read(self, what, fn, *args):
+        """A read whose answer came back cut short or malformed (not JSON, a missing field) is read again; only
+        the last attempt's error counts as a failure."""
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            try:
+                return self._call(what, fn, *args)
+            except (ServiceError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                retry = not isinstance(exc, ServiceError) or exc.code == "network_error" or \
+                    (exc.status or 0) >= 500 or exc.status == 200
+                if not retry or attempt == TOKEN_ATTEMPTS:
+                    if isinstance(exc, ServiceError):
+                        raise
+                    raise ServiceError("Box", "{}: the answer is malformed ({}: {})".format(
+                        what, type(exc).__name__, str(exc)[:200]), retryable=True,
+                        fix="the next run retries; check the network path to Box if it persists")
+                log.warning("Box %s answer unusable (%s); reading again (%d/%d)", what, exc, attempt + 1,
+                            TOKEN_ATTEMPTS)
+                time.sleep(min(2 ** (attempt - 1), 10))
 
     def _items(self, folder_id):
         # Marker paging: Box says offset paging "is not guaranteed to work reliably for high offset values".
         return list(self.client.folder(folder_id).get_items(limit=1000, use_marker=True,
-                                                            fields=["id", "name", "type", "size", "sha1"]))
+                                                            fields=["id", "name", "type", "size", "sha1", "etag",
+                                                                    "file_version"]))
 
-    def download_file(self, file_id, dest_path, expected_sha1=None):
+    def download_file(self, file_id, dest_path, expected_sha1=None, size=None):
         """Stream to a temp file beside ``dest_path``, verify, rename. A connection broken mid-body is retried a few
         times (box.download_attempts) before it is reported."""
         attempts = max(1, int(self.cfg.get("download_attempts") or 3))
         for attempt in range(1, attempts + 1):
             try:
-                return self._download_once(file_id, dest_path, expected_sha1)
+                return self._download_once(file_id, dest_path, expected_sha1, size)
             except ServiceError as exc:
                 if exc.code != "network_error" or attempt == attempts:
                     raise
@@ -421,11 +608,12 @@ class BoxClient(object):
                             attempts)
                 time.sleep(min(2 ** (attempt - 1), 10))
 
-    def _download_once(self, file_id, dest_path, expected_sha1):
+    def _download_once(self, file_id, dest_path, expected_sha1, size=None):
         temp = dest_path + ".part"
         try:
             with open(temp, "wb") as out:
-                self._call("download", self.client.file(file_id).download_to, out)
+                deadline = Deadline("Box", "download of file {}".format(file_id), size, self.cfg.get("transfer"))
+                self._call("download", self.client.file(file_id).download_to, _DeadlineWriter(out, deadline))
             sha1 = _sha1_of(temp)
             if expected_sha1 and sha1 != expected_sha1:
                 raise ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
@@ -436,24 +624,31 @@ class BoxClient(object):
                 os.remove(temp)
         return {"path": dest_path, "size": os.path.getsize(dest_path), "sha1": sha1}
 
-    def delete_file(self, file_id):
+    def delete_file(self, file_id, etag=None):
+        """Delete (Box moves it to the trash). With ``etag``, only if the file is still that version (If-Match):
+        False means Box answered 412, someone changed the file since it was listed, and it was left alone.
+        True also when the file is already gone (404)."""
         try:
-            self._call("delete", self.client.file(file_id).delete)
+            self._call("delete", lambda: self.client.file(file_id).delete(etag=etag))
         except ServiceError as exc:
+            if exc.status == 412:
+                return False
             if exc.status != 404:
                 raise
         return True
 
     def move_file(self, file_id, folder_id, new_name=None):
-        """Move a file; a name already used in the target gets a numbered suffix (nothing is overwritten)."""
+        """Move a file; a name already used in the target (409 item_name_in_use) gets a numbered suffix, nothing is
+        overwritten. Any other 409 (operation_blocked_temporary: the folder is locked by another operation) is
+        retried with the same name."""
         f = self.client.file(file_id)
         info = self.get_file(file_id)
         if info is None:
             raise ServiceError("Box", "file {} is gone".format(file_id), status=404)
-        base = new_name or info["name"]
-        stem, ext = os.path.splitext(base)
-        for n in range(0, 50):
-            name = base if n == 0 else "{} ({}){}".format(stem, n, ext)
+        base = safe_box_name(new_name or info["name"])
+        n, blocked = 0, 0
+        while n < 50:
+            name = _numbered(base, n)
             try:
                 moved = self._call("move", f.move, parent_folder=self.client.folder(folder_id), name=name)
                 return {"file_id": moved.id, "name": name, "parent_id": folder_id, "sha1": info["sha1"],
@@ -461,7 +656,46 @@ class BoxClient(object):
             except ServiceError as exc:
                 if exc.status != 409:
                     raise
+                if exc.code == "item_name_in_use":
+                    n += 1
+                    continue
+                if blocked >= 5:
+                    raise
+                blocked += 1
+                log.info("moving file %s: Box answered 409 %s; retrying", file_id, exc.code)
+                time.sleep(min(2 ** (blocked - 1), 8))
         raise ServiceError("Box", "no free name for {} in folder {}".format(base, folder_id), status=409)
+
+
+def _numbered(name, n):
+    """``name`` with " (n)" before its extension, shortened so it stays within Box's 255 characters."""
+    if n == 0:
+        return name
+    stem, ext = os.path.splitext(name)
+    suffix = " ({}){}".format(n, ext)
+    while len((stem + suffix).encode("utf-8")) > 255 and stem:
+        stem = stem[:-1]
+    return safe_box_name(stem.rstrip() + suffix)
+
+
+class _DeadlineWriter(object):
+    """The download's file, checking the transfer deadline at every piece boxsdk writes."""
+
+    def __init__(self, out, deadline):
+        self.out, self.deadline, self.done = out, deadline, 0
+
+    def write(self, data):
+        self.deadline.check(self.done)
+        self.done += len(data)
+        return self.out.write(data)
+
+
+def _version_id(item):
+    """The id of a listed file's current version (Box's ``file_version``; a dict or an SDK object)."""
+    version = getattr(item, "file_version", None)
+    if isinstance(version, dict):
+        return version.get("id")
+    return getattr(version, "id", None)
 
 
 def _conflict_item(exc):
@@ -471,6 +705,15 @@ def _conflict_item(exc):
     conflicts = (getattr(exc, "context_info", None) or {}).get("conflicts")
     item = conflicts[0] if isinstance(conflicts, list) and conflicts else conflicts
     return item if isinstance(item, dict) else None
+
+
+def _client_id(path):
+    """The app's client id (its service account is the Box user the rate limits count against)."""
+    try:
+        with open(path) as f:
+            return str(json.load(f)["boxAppSettings"]["clientID"])
+    except (IOError, ValueError, KeyError, TypeError):
+        return "unknown"
 
 
 def _config_problem(exc):

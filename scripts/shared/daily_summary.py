@@ -3,8 +3,12 @@ import csv
 import datetime
 import io
 
+from .email_format import ascii_workflow
+
 WORKFLOWS = [("a1_a2", "A1→A2", "asset_delivered"), ("a5_a6", "A5→A6", "asset_delivered"),
              ("b1_b2", "B1→B2", "asset_delivered"), ("a2_a3", "A2→A3", "file_imported")]
+LABELS = set(label for _, label, _ in WORKFLOWS)
+INBOX_LABEL = "A2→A3"  # the workflow whose inbox the waiting-files count is about
 
 
 def day_window(day):
@@ -31,14 +35,21 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None):
             workflows.append({"workflow": label, "campaigns_advanced": row["advanced"], "assets_moved": row["moved"],
                               "failures": row["failures"], "rejections": row["rejections"],
                               "quarantined": row["quarantined"]})
-        cur.execute("SELECT workflow, campaign_id, tracking_id, message, occurred_at FROM asset_events "
-                    "WHERE level = 'error' AND occurred_at >= %s AND occurred_at < %s ORDER BY occurred_at",
+        # a failure is "resolved" when the same asset (or, for a campaign-level failure, the campaign) moved on later
+        cur.execute("SELECT e.workflow, e.campaign_id, e.tracking_id, e.message, e.occurred_at, "
+                    "(SELECT min(l.occurred_at) FROM asset_events l WHERE l.workflow = e.workflow AND "
+                    "l.campaign_id IS NOT DISTINCT FROM e.campaign_id AND l.occurred_at > e.occurred_at AND "
+                    "l.event_type IN ('asset_delivered', 'file_imported', 'status_changed') AND "
+                    "(e.tracking_id IS NULL OR l.tracking_id = e.tracking_id OR l.event_type = 'status_changed')) "
+                    "AS resolved_at FROM asset_events e "
+                    "WHERE e.level = 'error' AND e.occurred_at >= %s AND e.occurred_at < %s ORDER BY e.occurred_at",
                     (start, end))
         labels = dict((k, label) for k, label, _ in WORKFLOWS)
         for r in cur.fetchall():
             failures.append({"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
                              "tracking_id": r["tracking_id"], "reason": r["message"],
-                             "at": r["occurred_at"].strftime("%Y-%m-%d %H:%M")})
+                             "at": r["occurred_at"].strftime("%Y-%m-%d %H:%M"),
+                             "resolved": r["resolved_at"].strftime("%Y-%m-%d %H:%M") if r["resolved_at"] else None})
         cur.execute("SELECT workflow, campaign_id, state, COALESCE(started_at, updated_at) AS since, last_error "
                     "FROM workflow_state WHERE state NOT IN ('completed', 'idle', 'no_assets') AND "
                     "COALESCE(started_at, updated_at) < now() - %s * interval '1 hour' ORDER BY since",
@@ -46,31 +57,64 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None):
         stuck = [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
                   "state": r["state"], "since": r["since"].strftime("%Y-%m-%d %H:%M"),
                   "last_error": r["last_error"] or ""} for r in cur.fetchall()]
+        problems = open_problems(cur, labels)
     totals = {k: sum(w[k] for w in workflows) for k in ("campaigns_advanced", "assets_moved", "failures",
                                                         "rejections", "quarantined")}
     return {"date": day.isoformat(), "generated_at": datetime.datetime.now().astimezone().isoformat(
         timespec="seconds"), "workflows": workflows, "failures": failures, "inbox_waiting": inbox_waiting,
-        "stuck": stuck, "totals": totals}
+        "stuck": stuck, "problems": problems, "totals": totals}
 
 
-def to_csv(context):
-    """The report as CSV (one section per table) for the email attachment and --print."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["date", context["date"]])
-    w.writerow([])
-    w.writerow(["workflow", "campaigns_advanced", "assets_moved", "failures", "rejections", "quarantined"])
-    for r in context["workflows"]:
-        w.writerow([r["workflow"], r["campaigns_advanced"], r["assets_moved"], r["failures"], r["rejections"],
-                    r["quarantined"]])
-    w.writerow([])
-    w.writerow(["failure_workflow", "campaign_id", "tracking_id", "reason", "at"])
-    for r in context["failures"]:
-        w.writerow([r["workflow"], r["campaign_id"], r["tracking_id"], r["reason"], r["at"]])
-    w.writerow([])
-    w.writerow(["stuck_workflow", "campaign_id", "state", "since", "last_error"])
-    for r in context["stuck"]:
-        w.writerow([r["workflow"], r["campaign_id"], r["state"], r["since"], r["last_error"]])
-    w.writerow([])
-    w.writerow(["inbox_waiting", "" if context["inbox_waiting"] is None else context["inbox_waiting"]])
-    return out.getvalue()
+def open_problems(cur, labels):
+    """Campaigns failing now, with the running count of failed attempts (the alert is sent once a day; this is
+    where the count keeps going)."""
+    cur.execute("SELECT workflow, campaign_id, attempts, last_error, next_attempt_at FROM workflow_state "
+                "WHERE state IN ('failed', 'partial') AND attempts > 0 ORDER BY attempts DESC, campaign_id")
+    return [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
+             "attempts": r["attempts"], "last_error": r["last_error"] or "",
+             "next_try": r["next_attempt_at"].astimezone().strftime("%Y-%m-%d %H:%M") if r["next_attempt_at"]
+             else ""} for r in cur.fetchall()]
+
+
+# One table per CSV file (Excel opens one table per file), with the columns a person reads.
+CSV_TABLES = (
+    ("workflows", ["Date", "Workflow", "Campaigns advanced", "Assets moved", "Failures", "Rejections",
+                   "Needs attention", "Files waiting in the inbox"]),
+    ("failures", ["At", "Workflow", "Campaign", "Tracking ID", "Reason"]),
+    ("stuck", ["Workflow", "Campaign", "State", "Since", "Last error"]),
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """A CSV cell Excel shows as typed: None empty, ASCII workflow names, text that would start a formula quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = ascii_workflow(value) if value in LABELS else value
+        return "'" + value if value.startswith(FORMULA_START) else value
+    return value
+
+
+def _rows(context, table):
+    if table == "workflows":
+        return [[context["date"], w["workflow"], w["campaigns_advanced"], w["assets_moved"], w["failures"],
+                 w["rejections"], w["quarantined"], context["inbox_waiting"] if w["workflow"] == INBOX_LABEL else None]
+                for w in context["workflows"]]
+    if table == "failures":
+        return [[f["at"], f["workflow"], f["campaign_id"], f["tracking_id"], f["reason"]] for f in context["failures"]]
+    return [[s["workflow"], s["campaign_id"], s["state"], s["since"], s["last_error"]] for s in context["stuck"]]
+
+
+def csv_files(context):
+    """The report as CSV attachments [(filename, bytes)]: one table per file, UTF-8 with a byte-order mark (without
+    it Excel reads the file in the local code page and garbles accents), ASCII workflow names ("A1-A2")."""
+    files = []
+    for table, header in CSV_TABLES:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for row in _rows(context, table):
+            writer.writerow([_cell(v) for v in row])
+        files.append(("daily_report_{}_{}.csv".format(context["date"], table), out.getvalue().encode("utf-8-sig")))
+    return files

@@ -1,10 +1,12 @@
-"""DAM credentials: an OAuth2 token cache, and the mTLS client certificate turned from PFX into private PEM files.
+"""DAM credentials: an OAuth2 token cache, an OTMM session login (JSESSIONID + X-Requested-By), and the mTLS client
+certificate turned from PFX into private PEM files.
 
 The PEM files live in a private temp directory (0700, files 0600) and are removed at exit, on exceptions and on
 SIGTERM. Certificate problems (missing file, wrong password, expired or not yet valid) are explained with dates.
 """
 import atexit
 import datetime
+import errno
 import logging
 import os
 import shutil
@@ -17,6 +19,7 @@ from .errors import ServiceError, SuiteError
 
 log = logging.getLogger(__name__)
 _TEMP_DIRS = set()
+KEY_DIR_PREFIX = "dam-mtls-"
 _SIGTERM_INSTALLED = [False]
 
 
@@ -26,7 +29,8 @@ class TokenCache(object):
     def __init__(self, cfg, post):
         self.cfg = cfg
         self.post = post  # callable(url, data) -> parsed JSON (errors raised by the caller's retry wrapper)
-        self.margin = int(cfg.get("token_refresh_margin_seconds") or 120)
+        self.configured_margin = int(cfg.get("token_refresh_margin_seconds") or 120)
+        self.margin = self.configured_margin
         self.token = None
         self.expires_at = 0.0
         self.lock = threading.Lock()
@@ -51,8 +55,46 @@ class TokenCache(object):
             raise ServiceError("DAM", "the token endpoint answered without an access token",
                                fix="check DAM_AUTH_URL points at the OAuth2 token endpoint")
         self.token = token
+        # the refresh margin never exceeds half the token's lifetime: a 30 s token with a 120 s margin would
+        # otherwise be fetched again before every single API call
         self.expires_at = time.time() + expires_in
-        log.debug("DAM token obtained, valid for %ss", expires_in)
+        self.margin = refresh_margin(self.configured_margin, expires_in)
+        log.debug("DAM token obtained, valid for %ss (refreshed %ss before expiry)", expires_in, self.margin)
+
+
+def refresh_margin(configured, lifetime):
+    """Seconds before expiry at which a token is renewed: the configured margin, at most half the lifetime."""
+    return max(0, min(int(configured), int(lifetime) // 2))
+
+
+class SessionCache(object):
+    """An OTMM session (``dam.auth_mode: session``, evidence E2-E5, E12): ``POST /sessions`` with the user's name and
+    password gives ``session_resource.session.id`` and a ``JSESSIONID`` cookie; every later call sends the cookie and
+    ``X-Requested-By: <session id>``. A 401 logs in again once (threads that saw the same 401 share one login)."""
+
+    def __init__(self, cfg, login):
+        self.cfg = cfg
+        self.login = login  # callable(data) -> (parsed JSON, {cookie name: value})
+        self.session = None  # (session id, JSESSIONID)
+        self.lock = threading.Lock()
+
+    def get(self, rejected=None):
+        with self.lock:
+            if self.session is None or (rejected is not None and rejected == self.session):
+                self._login()
+            return self.session
+
+    def _login(self):
+        if not self.cfg.get("username") or not self.cfg.get("password"):
+            raise SuiteError("DAM_AUTH_MODE=session needs DAM_USERNAME and DAM_PASSWORD",
+                             fix="set both in .env (the OTMM user the integration acts as)")
+        body, cookies = self.login({"username": self.cfg["username"], "password": self.cfg["password"]})
+        session = ((body or {}).get("session_resource") or {}).get("session") or {}
+        if session.get("id") is None:
+            raise ServiceError("DAM", "the session login answered without session_resource.session.id",
+                               method="POST", path="/sessions", fix="check DAM_BASE_URL and DAM_API_VERSION")
+        self.session = (str(session["id"]), cookies.get("JSESSIONID"))
+        log.debug("DAM session opened")
 
 
 def parse_token(body):
@@ -105,26 +147,84 @@ def check_dates(cert, path):
 
 
 class MTLSFiles(object):
-    """The client certificate and key as PEM files readable only by the owner; ``close()`` deletes them."""
+    """The client certificate and key, loaded into a TLS context and off the disk at once.
+
+    Python's ssl module loads a key only from a file, so the PEM files exist for the few milliseconds between
+    writing and loading: 0600 in a 0700 directory named after this process, removed right after loading, at exit
+    and on SIGTERM. A process killed inside that window (kill -9 skips every handler) leaves a directory whose pid
+    is gone; the next start-up sweeps it. ``adapter()`` gives requests the loaded context."""
 
     def __init__(self, pfx_path, password):
         from cryptography.hazmat.primitives import serialization
+        from urllib3.util.ssl_ import create_urllib3_context
         cert, key, extra = load_pfx(pfx_path, password)
         check_dates(cert, pfx_path)
-        self.directory = tempfile.mkdtemp(prefix="dam-mtls-")
+        sweep_dead_key_dirs()
+        self.directory = tempfile.mkdtemp(prefix="{}{}-".format(KEY_DIR_PREFIX, os.getpid()))
         os.chmod(self.directory, 0o700)
         _register(self.directory)
         self.cert_path = os.path.join(self.directory, "client.crt")
         self.key_path = os.path.join(self.directory, "client.key")
-        chain = cert.public_bytes(serialization.Encoding.PEM) + b"".join(
-            c.public_bytes(serialization.Encoding.PEM) for c in extra)
-        _write_private(self.cert_path, chain)
-        _write_private(self.key_path, key.private_bytes(serialization.Encoding.PEM,
-                                                        serialization.PrivateFormat.PKCS8,
-                                                        serialization.NoEncryption()))
+        try:
+            chain = cert.public_bytes(serialization.Encoding.PEM) + b"".join(
+                c.public_bytes(serialization.Encoding.PEM) for c in extra)
+            _write_private(self.cert_path, chain)
+            _write_private(self.key_path, key.private_bytes(serialization.Encoding.PEM,
+                                                            serialization.PrivateFormat.PKCS8,
+                                                            serialization.NoEncryption()))
+            # urllib3's own context: it checks the host name itself and loads requests' CA bundle into it
+            self.ssl_context = create_urllib3_context()
+            self.ssl_context.load_cert_chain(self.cert_path, self.key_path)
+        finally:
+            _remove(self.directory)
+
+    def adapter(self):
+        """A requests adapter whose connections present this certificate (one per session)."""
+        return _context_adapter(self.ssl_context)
 
     def close(self):
         _remove(self.directory)
+
+
+def _context_adapter_class():
+    from requests.adapters import HTTPAdapter
+
+    class ContextAdapter(HTTPAdapter):
+        def __init__(self, ssl_context, **kwargs):
+            self.ssl_context = ssl_context
+            super(ContextAdapter, self).__init__(**kwargs)
+
+        def init_poolmanager(self, *args, **kwargs):
+            kwargs["ssl_context"] = self.ssl_context
+            return super(ContextAdapter, self).init_poolmanager(*args, **kwargs)
+
+        def proxy_manager_for(self, *args, **kwargs):
+            kwargs["ssl_context"] = self.ssl_context
+            return super(ContextAdapter, self).proxy_manager_for(*args, **kwargs)
+
+    return ContextAdapter
+
+
+def _context_adapter(ssl_context):
+    return _context_adapter_class()(ssl_context)
+
+
+def sweep_dead_key_dirs(base=None):
+    """Remove key directories left by processes of this user that are gone (kill -9 inside the load window)."""
+    base = base or tempfile.gettempdir()
+    for name in os.listdir(base):
+        pid = name[len(KEY_DIR_PREFIX):].split("-", 1)[0] if name.startswith(KEY_DIR_PREFIX) else ""
+        path = os.path.join(base, name)
+        if not pid.isdigit() or int(pid) == os.getpid() or not os.path.isdir(path):
+            continue
+        try:
+            if os.stat(path).st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except OSError as exc:
+            if exc.errno == errno.ESRCH:
+                shutil.rmtree(path, ignore_errors=True)
+                log.warning("Removed mTLS key material left by process %s, which is gone", pid)
 
 
 def _write_private(path, data):

@@ -14,10 +14,11 @@ import threading
 from . import item_store
 from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
 from .database import normalise_tracking_id
-from .errors import LeaseLostError, SuiteError
+from .errors import LeaseLostError, SuiteError, as_suite_error
 from .logging_setup import log_context
 from .progress import Progress
-from .reporting import campaign_context, message_context, send, send_run_error, webhook
+from .reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
+from .safe_names import mirrored_path
 from .tick import run_tick
 
 log = logging.getLogger(__name__)
@@ -61,14 +62,15 @@ def _tick(spec, rt):
         return EXIT_OK
     if rt.dry_run:
         return _dry_run(spec, rt, candidates)
+    rt.check_credentials()
     lease, reason = rt.db.claim_campaign(spec.workflow, candidates, rt.run_id, force=bool(rt.args.campaign))
     if lease is None:
         if reason == "leased":
             log.info("Every eligible %s campaign is being handled by another run; nothing to do here",
                      spec.status_from)
             return EXIT_BUSY
-        log.info("%d %s campaign(s) found, all waiting for their retry time; nothing to do now",
-                 len(candidates), spec.status_from)
+        log.info("%d %s campaign(s) found, all waiting for their retry time; nothing to do now: %s",
+                 len(candidates), spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
         return EXIT_OK
     campaign = next(c for c in candidates if c["campaign_id"] == lease.campaign_id)
     with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):
@@ -77,7 +79,10 @@ def _tick(spec, rt):
         except LeaseLostError as exc:
             log.error("%s", exc)
             return EXIT_FAILED
-        except SuiteError as exc:
+        except Exception as exc:  # anything, anticipated or not, is charged to this campaign; the tick goes on
+            if not isinstance(exc, SuiteError):
+                log.exception("Campaign %s failed unexpectedly", campaign["campaign_id"])
+                exc = as_suite_error(exc, "campaign {}".format(campaign["campaign_id"]))
             log.error("Campaign %s failed: %s", campaign["campaign_id"], exc)
             rt.db.record_event(spec.workflow, "campaign_failed", str(exc), campaign_id=campaign["campaign_id"],
                                level="error")
@@ -144,10 +149,18 @@ def _box_campaign_folder_name(spec, campaign):
 
 
 def _dry_run(spec, rt, candidates):
-    campaign = candidates[0]
+    """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
+    campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign))
+    if campaign is None:
+        if reason == "leased":
+            log.info("DRY RUN: every eligible %s campaign is being handled by another run", spec.status_from)
+        else:
+            log.info("DRY RUN: %d %s campaign(s) found, all waiting for their retry time: %s", len(candidates),
+                     spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
+        return EXIT_OK
     with log_context(campaign=campaign["campaign_id"]):
         _, assets = _source_assets(spec, rt, campaign)
-        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) eligible", campaign["campaign_id"],
+        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign["campaign_id"],
                  campaign.get("name"), len(candidates), spec.status_from)
         if not assets:
             log.info("DRY RUN: no assets: would send %s once and leave the status at %s", spec.template_empty,
@@ -158,14 +171,20 @@ def _dry_run(spec, rt, candidates):
             cur.execute("SELECT opentext_id, state, tracking_id FROM transfer_items WHERE workflow = %s AND "
                         "campaign_id = %s", (spec.workflow, campaign["campaign_id"]))
             known = {r["opentext_id"]: r for r in cur.fetchall()}
+        tid_field = rt.config["fields"]["special_fields"]["tracking_id"]
         for asset in assets:
             row = known.get(asset["asset_id"]) or {}
             if row.get("state") == "done":
                 log.info("DRY RUN: %s already delivered as %s", asset["name"], row.get("tracking_id"))
                 continue
+            tid = row.get("tracking_id")
+            if not tid:  # the same lookup the real run makes, without registering anything
+                written = asset["metadata"].get(tid_field) or _name_tracking_id(asset["name"])
+                existing = rt.db.existing_tracking_id(asset["asset_id"], campaign["campaign_id"], written)
+                tid = existing["tracking_id"] if existing else (normalise_tracking_id(written) or "<new TID>")
             path = "/".join([folder] + list(asset["folder_path"]))
             log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset["name"], asset.get("size"),
-                     spec.box_root, path, row.get("tracking_id") or "<new TID>", asset["name"])
+                     spec.box_root, path, tid, _strip_tid_prefix(asset["name"], tid))
         log.info("DRY RUN: when all %d assets succeed, would set the DAM status %s -> %s and send %s%s",
                  len(assets), spec.status_from, spec.status_to, spec.template_complete,
                  " and the webhook" if spec.webhook else "")
@@ -197,27 +216,90 @@ def _process_campaign(spec, rt, lease, campaign):
     box_root = rt.config["box"]["roots"][spec.box_root]
     campaign_folder = rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)])
     folders = _FolderCache(rt, campaign_folder)
+    items = _catch_up_with_dam(spec, rt, lease, number, assets, items)
     todo = [a for a in assets if items[a["asset_id"]]["state"] != "done"]
+    folders.recognise_uploads(items.values(), [items[a["asset_id"]] for a in todo])
     log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", number, len(assets),
              len(assets) - len(todo), len(todo))
     progress = Progress(len(todo), number)
-    concurrency = max(1, int(rt.config["transfer"].get("concurrency", 1)))
+    concurrency = rt.config["transfer"]["concurrency"]
     failures = {}
-    if todo:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-            futures = {pool.submit(_transfer_asset, spec, rt, lease, campaign, a, items[a["asset_id"]], folders): a
-                       for a in todo}
-            for future in concurrent.futures.as_completed(futures):
-                asset = futures[future]
-                failure = future.result()
-                if failure:
-                    failures[asset["asset_id"]] = failure
-                progress.step(asset["name"])
+    _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures)
     rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
     current = [rows[a["asset_id"]] for a in assets]
     if all(r["state"] == "done" for r in current):
+        missing = _missing_in_box(rt, lease, [r for r in current if r["opentext_id"] not in
+                                              set(a["asset_id"] for a in todo)])
+        if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
+            again = [a for a in assets if a["asset_id"] in missing]
+            fresh = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
+            _transfer_all(spec, rt, lease, campaign, again, fresh, folders, progress, concurrency, failures)
+            rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
+            current = [rows[a["asset_id"]] for a in assets]
+    if all(r["state"] == "done" for r in current):
         return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder)
     return _partial(spec, rt, lease, campaign, current, failures, campaign_folder)
+
+
+def _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures):
+    """Move ``todo`` through the bounded pool; failures (by asset id) are collected, never raised."""
+    if not todo:
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+        futures = {pool.submit(_transfer_asset, spec, rt, lease, campaign, a, items[a["asset_id"]], folders): a
+                   for a in todo}
+        for future in concurrent.futures.as_completed(futures):
+            asset = futures[future]
+            failure = future.result()
+            if failure:
+                failures[asset["asset_id"]] = failure
+            progress.step(asset["name"])
+
+
+def dam_version(asset):
+    """What the DAM says identifies this content: version, size and checksum (whichever it gives)."""
+    raw = asset.get("raw") or {}
+    return "v={}|size={}|checksum={}".format(raw.get("version", ""), asset.get("size", ""),
+                                            asset.get("checksum") or "")
+
+
+def _catch_up_with_dam(spec, rt, lease, number, assets, items):
+    """Compare every delivered master with what the DAM says now. Changed (new version, size or checksum): delivered
+    again, which Box takes as a new version of the same <TID>_ file. Gone from the DAM (deleted): marked 'gone',
+    reported, never counted as delivered. Returns the rows by asset id."""
+    listed = set(a["asset_id"] for a in assets)
+    for asset in assets:
+        row = items[asset["asset_id"]]
+        now = dam_version(asset)
+        if row["state"] == "done" and row.get("dam_version") and row["dam_version"] != now:
+            log.info("%s changed in the DAM since it was delivered (%s -> %s): uploading a new Box version of %s",
+                     asset["name"], row["dam_version"], now, row["box_file_name"])
+            rt.db.record_event(spec.workflow, "master_changed", "{} -> {}".format(row["dam_version"], now),
+                               campaign_id=number, tracking_id=row["tracking_id"], opentext_id=asset["asset_id"])
+            items[asset["asset_id"]] = item_store.update_transfer_item(
+                rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None, box_outcome=None)
+    for opentext_id, row in list(items.items()):
+        if opentext_id not in listed and row["state"] != "gone":
+            log.warning("%s (TID %s) is no longer in the DAM (deleted); it is reported as gone, not delivered",
+                        row["original_filename"], row["tracking_id"])
+            rt.db.record_event(spec.workflow, "master_gone", row["original_filename"], campaign_id=number,
+                               tracking_id=row["tracking_id"], opentext_id=opentext_id, level="warning")
+            items[opentext_id] = item_store.update_transfer_item(rt.db, lease, row["id"], state="gone")
+    return items
+
+
+def _missing_in_box(rt, lease, rows):
+    """Asset ids of rows delivered in an earlier tick whose Box file is gone (deleted or trashed by a person);
+    their rows go back to pending so they are delivered again before the status moves."""
+    missing = set()
+    for row in rows:
+        if row.get("box_file_id") and rt.box.get_file(row["box_file_id"]) is None:
+            log.warning("%s was delivered as Box file %s, which is no longer in Box: delivering it again",
+                        row["original_filename"], row["box_file_id"])
+            item_store.update_transfer_item(rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None,
+                                            box_outcome=None)
+            missing.add(row["opentext_id"])
+    return missing
 
 
 class _FolderCache(object):
@@ -227,6 +309,28 @@ class _FolderCache(object):
         self.rt = rt
         self.ids = {(): root_id}
         self.lock = threading.Lock()
+        self.by_sha1 = {}
+
+    def recognise_uploads(self, rows, todo):
+        """After a crash, files an earlier run may have uploaded without recording it (a row with the SHA-1 of its
+        download but no Box file) are looked for in the whole campaign folder by SHA-1: a person may have renamed
+        them or moved them into a subfolder, where the name lookup cannot see them. One listing, only then."""
+        self.by_sha1 = {}
+        if not any(r.get("sha1") and not r.get("box_file_id") for r in todo):
+            return
+        taken = set(r["box_file_id"] for r in rows if r.get("box_file_id"))
+        for f in self.rt.box.list_inbox(self.ids[()]):
+            if f["file_id"] not in taken and f.get("sha1"):
+                self.by_sha1.setdefault(f["sha1"], []).append(f)
+
+    def recognised(self, item, tid):
+        """The Box file with this row's SHA-1 (its TID in the name preferred), taken so no other row gets it."""
+        with self.lock:
+            candidates = self.by_sha1.get(item.get("sha1") or "") or []
+            if not candidates:
+                return None
+            candidates.sort(key=lambda f: not f["name"].upper().startswith((tid or "").upper() + "_"))
+            return candidates.pop(0)
 
     def get(self, parts):
         key = tuple(parts)
@@ -295,9 +399,9 @@ def _tracking_id(spec, rt, campaign, asset):
         asset["asset_id"], campaign["campaign_id"], original_filename=asset["name"], workflow=spec.workflow,
         metadata_tracking_id=asset["metadata"].get(fields["tracking_id"]) or _name_tracking_id(asset["name"]),
         global_master_campaign_id=campaign.get("global_master_campaign_id"), campaign_name=campaign.get("name"),
-        campaign_folder_id=campaign.get("folder_id"), dam_folder_path="/".join(asset["folder_path"]),
+        campaign_folder_id=campaign.get("folder_id"), dam_folder_path=mirrored_path(asset["folder_path"]),
         mime_type=asset.get("mime_type"), file_size=asset.get("size"),
-        mvp_metadata=rt.mapper.extract_mvp(asset["metadata"]), full_metadata=asset.get("raw") or {},
+        mvp_metadata=rt.mapper.extract_mvp(asset.get("typed_metadata") or asset["metadata"]), full_metadata=asset.get("raw") or {},
     )["tracking_id"]
 
 
@@ -312,12 +416,19 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
     if limit and asset.get("size") and asset["size"] > limit:
         raise SuiteError("{} is {} bytes, over the {} byte limit".format(asset["name"], asset["size"], limit),
                          fix="raise MAX_FILE_BYTES in .env if files this large are expected")
+    found = folders.recognised(item, tid)
+    if found is not None:
+        log.info("%s is already in Box as %s (found by its SHA-1 after an interrupted run; a person may have renamed "
+                 "or moved it): not uploading it again", asset["name"], "/".join(found["folder_path"] + [found["name"]]))
+        return item_store.update_transfer_item(
+            rt.db, lease, item["id"], state="uploaded", box_folder_id=found["parent_id"], box_file_id=found["file_id"],
+            box_file_name=found["name"], box_url=rt.box.file_url(found["file_id"]), box_outcome="adopted")
     folder_id = folders.get(asset["folder_path"])
     download = rt.dam.download_asset(asset["asset_id"], rt.temp_dir(), name="{}-{}".format(tid, asset["asset_id"]),
-                                     expected_size=asset.get("size"))
+                                     expected_size=asset.get("size"), checksum=asset.get("checksum"))
     try:
         item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=download["sha1"],
-                                        file_size=download["size"])
+                                        file_size=download["size"], dam_version=dam_version(asset))
         result = rt.box.upload_with_tracking_id(download["path"], folder_id, tid,
                                                 _strip_tid_prefix(asset["name"], tid), sha1=download["sha1"])
     finally:
@@ -328,12 +439,18 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
         box_file_name=result["name"], box_url=result["url"], box_outcome=result["outcome"])
 
 
+OUTCOMES = {"new_version": "new version (the DAM master changed)"}
+
+
 def _asset_entries(rows, include_rejection=None):
     entries = []
     for r in sorted(rows, key=lambda r: (r["folder_path"], r["original_filename"])):
-        entries.append({"tracking_id": r["tracking_id"], "filename": r["box_file_name"] or r["original_filename"],
-                        "folder_path": r["folder_path"], "size": r["file_size"], "url": r["box_url"],
-                        "outcome": r["box_outcome"] or r["state"],
+        gone = r["state"] == "gone"
+        entries.append({"tracking_id": r["tracking_id"], "filename": r["original_filename"] if gone else
+                        (r["box_file_name"] or r["original_filename"]),
+                        "folder_path": r["folder_path"], "size": r["file_size"], "url": None if gone else r["box_url"],
+                        "outcome": "deleted in the DAM: not delivered" if gone else
+                        OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]),
                         "rejection": include_rejection(r) if include_rejection else []})
     return entries
 
@@ -354,7 +471,8 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
         box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
-                              assets=assets, next_steps=_done_next_steps(spec))
+                              assets=assets, next_steps=_done_next_steps(spec),
+                              inbox_url=inbox_url(rt.config) if spec.workflow in ("a1_a2", "a5_a6") else None)
     mail = send(rt, spec.template_complete, campaign, context, raw_campaign=campaign)
     hook = "disabled"
     if spec.webhook:
@@ -368,8 +486,9 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
                               total=len(rows), done=len(rows))
         log.warning("Campaign %s is complete but a notification failed; the next run sends it", number)
         return EXIT_OK
-    rt.db.finish_campaign(lease, "completed", total=len(rows), done=len(rows))
-    log.info("Campaign %s complete: %d asset(s) in Box", number, len(rows))
+    delivered = len([r for r in rows if r["state"] != "gone"])
+    rt.db.finish_campaign(lease, "completed", total=len(rows), done=delivered)
+    log.info("Campaign %s complete: %d asset(s) in Box", number, delivered)
     return EXIT_OK
 
 
@@ -417,7 +536,7 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
 def _alert(spec, rt, campaign, exc, row, first=False):
     """Raise the run_error alert once a campaign has failed alert_after_failures times in a row (or at once for a
     campaign-level failure such as a missing source folder)."""
-    limit = int(rt.config["transfer"].get("alert_after_failures", 5))
+    limit = rt.config["transfer"]["alert_after_failures"]
     if first or row.get("attempts", 0) >= limit:
         if send_run_error(rt, spec.label, exc, campaign=campaign_context(campaign, spec.status_from,
                                                                          spec.status_from),
@@ -440,8 +559,9 @@ def _done_next_steps(spec):
         return ("The agency localises each file and uploads it to the A2→A3 inbox named "
                 "<TID>_<language>_<description>.<ext>; each is imported into the DAM automatically.")
     if spec.workflow == "a5_a6":
-        return ("The agency reworks each rejected file and uploads it again with the same tracking ID, named "
-                "<TID>_<language>_<description>.<ext>.")
+        return ("The agency reworks each rejected file and uploads it again to the A2→A3 inbox with the same "
+                "tracking ID, named <TID>_<language>_<description>.<ext>; each is imported into the DAM "
+                "automatically.")
     return "The global masters are in Box for the local markets to use."
 
 

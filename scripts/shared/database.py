@@ -6,6 +6,7 @@ lease and a claim token that grows with each claim; later writes of a tick pass 
 whose lease was taken over cannot overwrite the new owner's work.
 """
 import contextlib
+import errno
 import glob
 import json
 import logging
@@ -64,18 +65,21 @@ class Database(object):
         self.backoff_max = int(backoff_max_seconds)
         self._pool = None
         self._lock = threading.Lock()
+        self._dry = None  # the single connection of a dry run (one transaction, always rolled back)
+        self._dry_lock = threading.RLock()
 
     @classmethod
     def from_config(cls, config):
-        transfer = config.get("transfer") or {}
-        return cls(config["database"], lease_seconds=transfer.get("lease_seconds", 900),
-                   backoff_base_seconds=transfer.get("backoff_base_seconds", 300),
-                   backoff_max_seconds=transfer.get("backoff_max_seconds", 21600))
+        transfer = config["transfer"]  # defaults: config/schema.yaml
+        return cls(config["database"], lease_seconds=transfer["lease_seconds"],
+                   backoff_base_seconds=transfer["backoff_base_seconds"],
+                   backoff_max_seconds=transfer["backoff_max_seconds"])
 
     # -- connections ------------------------------------------------------------------------------------------
     def connect(self):
         import psycopg2
         import psycopg2.pool
+        _register_storable_text()
         with self._lock:
             if self._pool is not None:
                 return self
@@ -96,8 +100,34 @@ class Database(object):
                             cfg["port"], cfg["host"], cfg["port"], cfg["user"], cfg["name"]))
         return self
 
+    def start_dry_run(self):
+        """Dry runs read through one connection in one transaction that is rolled back at close(): nothing they do
+        can be written. A fresh database gets its tables inside that transaction (and loses them again), so a dry
+        run answers on a new install too; otherwise the transaction is READ ONLY."""
+        self.connect()
+        conn = self._pool.getconn()
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass('public.workflow_state') IS NULL")
+            fresh = cur.fetchone()[0]
+        conn.rollback()
+        self._dry = conn
+        if fresh:
+            log.info("DRY RUN: the database has no tables yet; they exist only inside this run's transaction, "
+                     "which is rolled back")
+            self.migrate(announce=False)
+        else:
+            with conn.cursor() as cur:
+                cur.execute("SET TRANSACTION READ ONLY")
+        return self
+
     def close(self):
         with self._lock:
+            if self._dry is not None and self._pool is not None:
+                try:
+                    self._dry.rollback()
+                finally:
+                    self._pool.putconn(self._dry, close=True)
+                    self._dry = None
             if self._pool is not None:
                 self._pool.closeall()
                 self._pool = None
@@ -106,6 +136,15 @@ class Database(object):
     def cursor(self):
         """A cursor in its own transaction: committed on success, rolled back on any exception."""
         import psycopg2.extras
+        if self._dry is not None:
+            with self._dry_lock, self._dry.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                cur.execute("SAVEPOINT dry_run")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK TO SAVEPOINT dry_run")
+                    raise
+            return
         if self._pool is None:
             self.connect()
         conn = self._pool.getconn()
@@ -124,7 +163,7 @@ class Database(object):
             self._pool.putconn(conn, close=broken or conn.closed != 0)
 
     # -- schema -----------------------------------------------------------------------------------------------
-    def migrate(self):
+    def migrate(self, announce=True):
         """Apply database/init.sql and any numbered migration not yet recorded; safe under concurrent starts."""
         with self.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
@@ -144,7 +183,8 @@ class Database(object):
                 with open(path) as f:
                     cur.execute(f.read())
                 cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
-                log.info("Applied database migration %s", version)
+                if announce:
+                    log.info("Applied database migration %s", version)
 
     # -- tracking ids -----------------------------------------------------------------------------------------
     def generate_unique_tracking_id(self):
@@ -158,14 +198,9 @@ class Database(object):
         raise ServiceError("Database", "could not draw a free tracking id in 20 tries",
                            fix="the tracking id space is nearly full; widen TRACKING_ID_LENGTH")
 
-    def find_or_create_tracking_id(self, opentext_id, local_campaign_id, original_filename=None, workflow=None,
-                                   metadata_tracking_id=None, **row):
-        """The tracking id of this DAM asset in this campaign: existing master, else the derivative it came from
-        (rework), else the id written in its metadata (registered for it when still free), else a new one.
-
-        Returns {"tracking_id", "source": "master"|"derivative"|"metadata"|"new"}.
-        """
-        import psycopg2
+    def existing_tracking_id(self, opentext_id, local_campaign_id, metadata_tracking_id=None):
+        """The tracking id this asset already has (master, derivative it came from, or the registered id written in
+        its metadata) as {"tracking_id", "source"}, or None. Reads only (dry runs name files with it)."""
         with self.cursor() as cur:
             cur.execute("SELECT tracking_id FROM master_assets WHERE opentext_id = %s AND local_campaign_id = %s",
                         (opentext_id, local_campaign_id))
@@ -182,6 +217,20 @@ class Database(object):
                 cur.execute("SELECT 1 FROM master_assets WHERE tracking_id = %s", (known,))
                 if cur.fetchone():
                     return {"tracking_id": known, "source": "metadata"}
+        return None
+
+    def find_or_create_tracking_id(self, opentext_id, local_campaign_id, original_filename=None, workflow=None,
+                                   metadata_tracking_id=None, **row):
+        """The tracking id of this DAM asset in this campaign: existing master, else the derivative it came from
+        (rework), else the id written in its metadata (registered for it when still free), else a new one.
+
+        Returns {"tracking_id", "source": "master"|"derivative"|"metadata"|"new"}.
+        """
+        import psycopg2
+        existing = self.existing_tracking_id(opentext_id, local_campaign_id, metadata_tracking_id)
+        if existing:
+            return existing
+        known = normalise_tracking_id(metadata_tracking_id)
         columns = dict(row)
         columns.update({"opentext_id": opentext_id, "local_campaign_id": local_campaign_id,
                         "original_filename": original_filename, "workflow": workflow or "unknown"})
@@ -251,7 +300,7 @@ class Database(object):
                 "INSERT INTO asset_events (run_id, workflow, campaign_id, tracking_id, opentext_id, box_file_id, "
                 "event_type, level, message, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (run_id or get_run_id(), workflow, campaign_id, tracking_id, opentext_id, box_file_id, event_type,
-                 level, message, json.dumps(details or {}, default=str)))
+                 level, message, json_text(details or {})))
 
     # -- campaign leases --------------------------------------------------------------------------------------
     @staticmethod
@@ -300,6 +349,38 @@ class Database(object):
         if counts["waiting"]:
             return None, "backoff"
         return None, "none"
+
+    def preview_claim(self, workflow, candidates, force=False):
+        """What claim_campaign would pick, without claiming: (candidate or None, reason) (for dry runs)."""
+        ids = [c["campaign_id"] for c in candidates]
+        with self.cursor() as cur:
+            cur.execute("SELECT campaign_id, lease_expires_at >= now() AS leased, "
+                        "COALESCE(next_attempt_at > now(), false) AS waiting FROM workflow_state "
+                        "WHERE workflow = %s AND campaign_id = ANY(%s)", (workflow, ids))
+            rows = {r["campaign_id"]: r for r in cur.fetchall()}
+        leased = waiting = 0
+        for c in candidates:
+            row = rows.get(c["campaign_id"])
+            if row and row["leased"]:
+                leased += 1
+            elif row and row["waiting"] and not force:
+                waiting += 1
+            else:
+                return c, "claimed"
+        return None, "leased" if leased else ("backoff" if waiting else "none")
+
+    def describe_waiting(self, workflow, candidates):
+        """'LC-1 (next try 14:05, after 3 failed attempts), ...; run with --campaign ID to try one now' for the
+        candidates waiting out a back-off (the operator's answer to "why is nothing happening?")."""
+        ids = [c["campaign_id"] for c in candidates]
+        with self.cursor() as cur:
+            cur.execute("SELECT campaign_id, attempts, next_attempt_at FROM workflow_state WHERE workflow = %s AND "
+                        "campaign_id = ANY(%s) AND next_attempt_at > now() ORDER BY next_attempt_at", (workflow, ids))
+            rows = cur.fetchall()
+        parts = ["{} (next try {}{})".format(
+            r["campaign_id"], r["next_attempt_at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+            ", after {} failed attempt(s)".format(r["attempts"]) if r["attempts"] else "") for r in rows]
+        return "{}; run with --campaign ID to try one now".format(", ".join(parts) or "-")
 
     @contextlib.contextmanager
     def _fenced_cursor(self, lease):
@@ -378,17 +459,33 @@ class Database(object):
     # -- notifications (de-duplication store for the notifier) ------------------------------------------------
     def notification_should_send(self, campaign_id, template, content_hash, channel):
         """Claim this notification for sending: True when it was never sent (new, or an earlier attempt failed)
-        and no other run is sending it right now. A claim left by a run that died expires after 10 minutes."""
+        and no live run is sending it right now. A 'sending' claim of a process that is gone (same host) is taken
+        over at once; one from another host after the lease length (at most 10 minutes)."""
         key = (campaign_id or "", template, channel, content_hash)
+        me = "{}:{}".format(socket.gethostname(), os.getpid())
         with self.cursor() as cur:
             cur.execute("INSERT INTO notifications (campaign_id, template, channel, content_hash) "
                         "VALUES (%s, %s, %s, %s) ON CONFLICT (campaign_id, template, channel, content_hash) "
                         "DO NOTHING", key)
-            cur.execute("UPDATE notifications SET status = 'sending', updated_at = now() "
+            cur.execute("SELECT status, claimed_by FROM notifications WHERE campaign_id = %s AND template = %s "
+                        "AND channel = %s AND content_hash = %s", key)
+            row = cur.fetchone()
+            dead = row["claimed_by"] if row and row["status"] == "sending" and \
+                not _claimer_alive(row["claimed_by"]) else None
+            cur.execute("UPDATE notifications SET status = 'sending', claimed_by = %s, updated_at = now() "
                         "WHERE campaign_id = %s AND template = %s AND channel = %s AND content_hash = %s "
-                        "AND (status IN ('pending', 'failed') OR (status = 'sending' AND "
-                        "updated_at < now() - interval '10 minutes')) RETURNING id", key)
+                        "AND (status IN ('pending', 'failed') OR (status = 'sending' AND (claimed_by = %s OR "
+                        "updated_at < now() - LEAST(600, %s) * interval '1 second'))) RETURNING id",
+                        (me,) + key + (dead, self.lease_seconds))
             return cur.fetchone() is not None
+
+    def notification_status(self, campaign_id, template, content_hash, channel):
+        """'sent', 'sending' (another live run has it), 'failed', 'pending' or None."""
+        with self.cursor() as cur:
+            cur.execute("SELECT status FROM notifications WHERE campaign_id = %s AND template = %s AND channel = %s "
+                        "AND content_hash = %s", (campaign_id or "", template, channel, content_hash))
+            row = cur.fetchone()
+            return row["status"] if row else None
 
     def notification_record(self, campaign_id, template, content_hash, channel, status, error=None):
         with self.cursor() as cur:
@@ -398,8 +495,50 @@ class Database(object):
                         (status, error, status, campaign_id or "", template, channel, content_hash))
 
 
+def _claimer_alive(claimed_by):
+    """False only when ``host:pid`` names a process of this host that no longer exists (other hosts: unknown)."""
+    host, _, pid = (claimed_by or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except OSError as exc:
+        return exc.errno != errno.ESRCH
+    return True
+
+
 def _adapt(value):
     """psycopg2 parameters: dicts and lists go to JSONB as JSON text."""
     if isinstance(value, (dict, list)):
-        return json.dumps(value, default=str)
+        return json_text(value)
     return value
+
+
+def storable(text):
+    """Text PostgreSQL accepts: it refuses the NUL character in TEXT and JSONB, so NUL is stored as the four
+    characters \\x00 (visible in reports as what it was). Other control characters are stored as they are."""
+    return text.replace("\x00", "\\x00") if isinstance(text, str) and "\x00" in text else text
+
+
+def json_text(value):
+    """JSON for a JSONB column, NUL characters escaped as in ``storable`` (JSON's \\u0000 is refused too)."""
+    def clean(v):
+        if isinstance(v, dict):
+            return dict((storable(k), clean(x)) for k, x in v.items())
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return storable(v)
+    return json.dumps(clean(value), default=str)
+
+
+_TEXT_ADAPTER = []
+
+
+def _register_storable_text():
+    """Every str parameter of every statement goes through ``storable``: one name with a NUL byte must not fail
+    the statement (and with it the whole campaign)."""
+    if _TEXT_ADAPTER:
+        return
+    from psycopg2.extensions import QuotedString, register_adapter
+    register_adapter(str, lambda text: QuotedString(storable(text)))
+    _TEXT_ADAPTER.append(True)

@@ -64,3 +64,14 @@ class LeaseLostError(SuiteError):
 
 class InputError(SuiteError):
     """A file or value from outside cannot be taken as it is; the message says how to fix it."""
+
+
+def as_suite_error(exc, where):
+    """An exception nobody anticipated, as a SuiteError charged to ``where`` (an asset, a campaign, the run): it is
+    reported and alerted like any other failure instead of ending a tick in silence. SuiteErrors pass unchanged."""
+    if isinstance(exc, SuiteError):
+        return exc
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return SuiteError("unexpected {} in {}: {}".format(type(exc).__name__, where, text),
+                      fix="the next run retries; if it keeps happening, send the log (it has the traceback) to "
+                          "the maintainers")

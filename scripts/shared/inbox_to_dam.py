@@ -11,9 +11,9 @@ import os
 
 from . import item_store
 from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
-from .errors import InputError, LeaseLostError, ServiceError, SuiteError
+from .errors import InputError, LeaseLostError, ServiceError, SuiteError, as_suite_error
 from .logging_setup import log_context
-from .reporting import campaign_context, message_context, send, send_run_error
+from .reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from .tick import run_tick
 from .v2_names import parse_v2_name
 
@@ -62,17 +62,21 @@ def _tick(rt):
         if reason == "leased":
             log.info("Every campaign with inbox files is being handled by another run")
             return EXIT_BUSY
-        log.info("%d campaign(s) have inbox files, all waiting for their retry time", len(candidates))
+        log.info("%d campaign(s) have inbox files, all waiting for their retry time: %s", len(candidates),
+                 rt.db.describe_waiting(WORKFLOW, candidates))
         return EXIT_OK
     limit = int(rt.config["a2_a3"].get("max_files_per_tick") or 50)
     with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):
         try:
             return _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
-                                     set(f["file_id"] for f in files))
+                                     set((f["file_id"], f.get("sha1")) for f in files))
         except LeaseLostError as exc:
             log.error("%s", exc)
             return EXIT_FAILED
-        except SuiteError as exc:
+        except Exception as exc:  # anything, anticipated or not, is charged to this campaign; the tick goes on
+            if not isinstance(exc, SuiteError):
+                log.exception("Campaign %s failed unexpectedly", lease.campaign_id)
+                exc = as_suite_error(exc, "campaign {}".format(lease.campaign_id))
             log.error("Campaign %s failed: %s", lease.campaign_id, exc)
             rt.db.record_event(WORKFLOW, "campaign_failed", str(exc), campaign_id=lease.campaign_id, level="error")
             row = rt.db.finish_campaign(lease, "failed", error=str(exc))
@@ -142,7 +146,8 @@ def _quarantine(rt, root, bad):
     if reported:
         inbox = campaign_context(INBOX, "A2", "A2")
         send(rt, "a2_to_a3_file_uploaded", inbox, message_context(
-            LABEL, inbox, quarantined=reported,
+            LABEL, inbox, quarantined=reported, inbox_url=inbox_url(rt.config),
+            needs_attention_url=box_folder_url(folder),
             next_steps="Files in '{}' are kept, never deleted. Rename each as shown and upload it to the inbox "
                        "again.".format(rt.config["box"]["needs_attention_folder"])))
 
@@ -171,30 +176,33 @@ def _process_campaign(rt, lease, local_campaign_id, entries, inbox_ids):
                     len(entries), row.get("next_attempt_at"))
         return EXIT_FAILED
     masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
-    if masters and localised >= masters and campaign.get("status") in ("A2", "A3"):
+    if masters and localised >= masters and campaign.get("status") == "A2":
         return _finish_campaign(rt, lease, campaign)
+    # Already A3: a file delivered now is a correction, reported in the import email above, never a second
+    # "moved to A3" (a run killed inside the move is finished by resume_unfinished, its state says 'finishing').
     rt.db.finish_campaign(lease, "released", total=len(entries), done=len(imported))
     log.info("Campaign %s: %d of %d master(s) localised; status stays %s", local_campaign_id, localised, masters,
              campaign.get("status"))
     return EXIT_OK
 
 
-def _settle(rt, lease, local_campaign_id, final_id, inbox_ids):
-    """Finish derivatives an interrupted run left half-done whose Box file is no longer in the inbox."""
+def _settle(rt, lease, local_campaign_id, final_id, inbox_versions):
+    """Finish derivatives an interrupted run left half-done whose Box file version is no longer in the inbox (the
+    file was deleted, or a person uploaded a new version of it)."""
     with rt.db.cursor() as cur:
         cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
                     "WHERE d.local_campaign_id = %s AND d.state IN ('claimed', 'downloaded', 'imported')",
                     (local_campaign_id,))
         rows = [dict(r) for r in cur.fetchall()]
     for row in rows:
-        if row["box_file_id"] in inbox_ids:
-            continue  # still in the inbox: the normal path resumes it
+        if (row["box_file_id"], row["sha1"]) in inbox_versions:
+            continue  # this version is still in the inbox: the normal path resumes it
         with log_context(tid=row["tracking_id"]):
             dam_asset = row["dam_asset_id"]
             if row["state"] != "imported":
                 parts = [p for p in (row["dam_folder_path"] or "").split("/") if p]
                 target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
-                dam_asset = rt.dam.find_imported_asset(target, row["tracking_id"], row["box_file_id"])
+                dam_asset = rt.dam.find_imported_asset(target, row["tracking_id"], item_store.source_key(row))
             if dam_asset:
                 item_store.update_derivative(rt.db, lease, row["id"], state="cleaned", dam_asset_id=dam_asset,
                                              last_error=None)
@@ -203,8 +211,8 @@ def _settle(rt, lease, local_campaign_id, final_id, inbox_ids):
             else:
                 item_store.update_derivative(rt.db, lease, row["id"], state="failed",
                                              last_error="the file left the inbox before it was imported")
-                log.warning("%s left the inbox before it was imported; upload it again if it is still needed",
-                            row["box_file_name"])
+                log.warning("%s (SHA-1 %s) left the inbox or was replaced before it was imported; a newer "
+                            "version still in the inbox is imported on its own", row["box_file_name"], row["sha1"])
 
 
 def _report_imports(rt, lease, campaign, failures):
@@ -217,19 +225,38 @@ def _report_imports(rt, lease, campaign, failures):
     if not rows and not failures:
         return
     assets = [{"tracking_id": r["tracking_id"], "filename": r["box_file_name"], "folder_path": r["dam_folder_path"],
-               "size": r["file_size"], "url": None, "outcome": "imported", "rejection": [],
+               "size": r["file_size"], "url": None, "outcome": _outcome(rt, r), "rejection": [],
                "language": r["language"], "description": r["description"], "dam_asset_id": r["dam_asset_id"]}
               for r in rows]
     status = send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
         LABEL, campaign_context(campaign, campaign.get("status"), campaign.get("status")), assets=assets,
-        failures=failures, next_steps=_progress_note(rt, lease.campaign_id)), raw_campaign=campaign)
+        failures=failures, next_steps=_progress_note(rt, lease.campaign_id, campaign.get("status"))),
+        raw_campaign=campaign)
     if rows and status != "failed":
         with rt.db.fenced(lease) as cur:
             cur.execute("UPDATE derivative_assets SET reported_at = now() WHERE id = ANY(%s)",
                         ([r["id"] for r in rows],))
 
 
-def _progress_note(rt, local_campaign_id):
+def _outcome(rt, row):
+    """What happened to an imported file: which earlier final it replaces (a redelivery with other content), and
+    whether its inbox copy went to the Box trash or stayed because a newer version arrived meanwhile (412)."""
+    text = "imported"
+    earlier = item_store.replaced_by(rt.db, row["id"])
+    if earlier:
+        text += "; replaces " + ", ".join("{} (DAM asset {})".format(e["box_file_name"], e["dam_asset_id"])
+                                         for e in earlier)
+    if item_store.changed_while_imported(rt.db, row):
+        text += "; the file changed in Box meanwhile: the newer version stays in the inbox for the next run"
+    else:
+        text += "; moved to the Box trash"
+    return text
+
+
+def _progress_note(rt, local_campaign_id, status):
+    if status not in (None, "A2"):
+        return "The campaign is already in {}: these files are corrections and replace the finals delivered " \
+               "earlier for the same tracking id and language.".format(status)
     masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
     if masters and localised >= masters:
         return "Every master of the campaign now has a localised file; the campaign moves to A3."
@@ -246,12 +273,7 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
                                                      v.language, v.description)
             if derivative["state"] not in ("imported", "cleaned"):
                 derivative = _import(rt, lease, final_id, f, v, master, derivative)
-            rt.box.delete_file(f["file_id"])
-            item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
-            rt.db.record_event(WORKFLOW, "inbox_file_deleted", f["name"], campaign_id=campaign["campaign_id"],
-                               tracking_id=v.tracking_id, box_file_id=f["file_id"])
-            log.info("Imported %s as DAM asset %s and removed it from the inbox", f["name"],
-                     derivative["dam_asset_id"])
+            _clean_inbox(rt, lease, campaign, f, v, derivative)
             return {"tracking_id": v.tracking_id, "filename": f["name"], "folder_path": master["dam_folder_path"],
                     "size": f.get("size"), "url": None, "outcome": "imported", "rejection": [],
                     "language": v.language, "description": v.description, "dam_asset_id": derivative["dam_asset_id"]}
@@ -269,16 +291,31 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
             return {"tracking_id": v.tracking_id, "filename": f["name"], "reason": reason, "fix": fix}
 
 
+def _clean_inbox(rt, lease, campaign, f, v, derivative):
+    """Delete the imported inbox file only if it is still the version imported (If-Match on its listed etag). A
+    412 means a person uploaded a corrected version meanwhile: it stays in the inbox and the next run imports it."""
+    if rt.box.delete_file(f["file_id"], etag=derivative.get("box_etag") or f.get("etag")):
+        event, text = "inbox_file_deleted", "Imported %s as DAM asset %s and moved it to the Box trash"
+    else:
+        event, text = "inbox_file_changed", ("Imported %s as DAM asset %s; it changed in Box while it was imported, "
+                                             "so the new version stays in the inbox and the next run imports it")
+    item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
+    rt.db.record_event(WORKFLOW, event, f["name"], campaign_id=campaign["campaign_id"], tracking_id=v.tracking_id,
+                       box_file_id=f["file_id"], details={"sha1": f.get("sha1"), "version_id": f.get("version_id")})
+    (log.info if event == "inbox_file_deleted" else log.warning)(text, f["name"], derivative["dam_asset_id"])
+
+
 def _import(rt, lease, final_id, f, v, master, derivative):
     parts = [p for p in (master.get("dam_folder_path") or "").split("/") if p]
     target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
-    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, f["file_id"])
+    source = item_store.source_key(derivative)
+    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, source, filename=f["name"])
     metadata = rt.mapper.build_upload_metadata(master.get("mvp_metadata") or {}, v.tracking_id, v.language,
-                                               v.description, f["file_id"])
+                                               v.description, source)
     if dam_asset is None:
         path = os.path.join(rt.temp_dir(), "{}-{}".format(v.tracking_id, f["file_id"]))
         try:
-            download = rt.box.download_file(f["file_id"], path, expected_sha1=f.get("sha1"))
+            download = rt.box.download_file(f["file_id"], path, expected_sha1=f.get("sha1"), size=f.get("size"))
             item_store.update_derivative(rt.db, lease, derivative["id"], state="downloaded",
                                          file_size=download["size"])
             dam_asset = rt.dam.import_asset(target, download["path"], metadata, f["name"])
@@ -289,6 +326,14 @@ def _import(rt, lease, final_id, f, v, master, derivative):
         log.info("%s is already in the DAM as asset %s (an earlier run imported it)", f["name"], dam_asset)
     derivative = item_store.update_derivative(rt.db, lease, derivative["id"], state="imported", dam_folder_id=target,
                                               dam_asset_id=dam_asset, metadata=metadata)
+    for earlier in item_store.supersede_earlier(rt.db, lease, derivative):
+        log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f["name"], earlier["box_file_name"],
+                 earlier["dam_asset_id"], v.tracking_id, v.language)
+        rt.db.record_event(WORKFLOW, "final_superseded", "{} replaced by {}".format(earlier["box_file_name"],
+                                                                                  f["name"]),
+                           campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
+                           box_file_id=f["file_id"], details={"earlier_dam_asset_id": earlier["dam_asset_id"],
+                                                             "dam_asset_id": dam_asset})
     rt.db.record_event(WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f["name"], dam_asset),
                        campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
                        box_file_id=f["file_id"], details={"dam_asset_id": dam_asset, "language": v.language})

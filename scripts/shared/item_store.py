@@ -2,10 +2,10 @@
 
 Every write is fenced by the tick's lease, so a run that lost its campaign cannot overwrite the new owner's results.
 """
-import json
+from .database import json_text
 
 TRANSFER_COLUMNS = ("tracking_id", "state", "file_size", "sha1", "box_folder_id", "box_file_id", "box_file_name",
-                    "box_url", "box_outcome", "last_error", "original_filename", "folder_path")
+                    "box_url", "box_outcome", "last_error", "original_filename", "folder_path", "dam_version")
 DERIVATIVE_COLUMNS = ("state", "dam_folder_id", "dam_asset_id", "dam_import_job_id", "last_error", "metadata",
                       "local_campaign_id", "language", "description", "file_size")
 
@@ -59,20 +59,28 @@ def claim_derivative(db, lease, tracking_id, box_file, local_campaign_id, langua
     with db.fenced(lease) as cur:
         cur.execute(
             "INSERT INTO derivative_assets (tracking_id, local_campaign_id, box_file_id, sha1, box_file_name, "
-            "box_folder_path, file_size, language, description, claim_token) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (box_file_id, sha1) DO NOTHING",
+            "box_folder_path, file_size, language, description, claim_token, box_version_id, box_etag) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (box_file_id, sha1) DO NOTHING",
             (tracking_id, local_campaign_id, box_file["file_id"], box_file["sha1"], box_file["name"],
              "/".join(box_file.get("folder_path") or []), box_file.get("size"), language, description,
-             lease.claim_token))
+             lease.claim_token, box_file.get("version_id"), box_file.get("etag")))
         cur.execute("SELECT * FROM derivative_assets WHERE box_file_id = %s AND sha1 = %s",
                     (box_file["file_id"], box_file["sha1"]))
         return dict(cur.fetchone())
 
 
+def source_key(derivative):
+    """The DAM import's SOURCE_FILE_ID: the Box file id and the version imported, so a corrected version of the same
+    Box file is a new import, not "already imported". Rows claimed before versions were recorded keep the bare id."""
+    if derivative.get("box_version_id"):
+        return "{}/{}".format(derivative["box_file_id"], derivative["box_version_id"])
+    return derivative["box_file_id"]
+
+
 def update_derivative(db, lease, derivative_id, **values):
     names = [n for n in values if n in DERIVATIVE_COLUMNS]
     sets = ["{} = %s".format(n) for n in names] + ["claim_token = %s", "updated_at = now()"]
-    params = [json.dumps(values[n]) if n == "metadata" else values[n] for n in names] + [lease.claim_token]
+    params = [json_text(values[n]) if n == "metadata" else values[n] for n in names] + [lease.claim_token]
     state = values.get("state")
     if state == "imported":
         sets.append("imported_at = now()")
@@ -84,6 +92,34 @@ def update_derivative(db, lease, derivative_id, **values):
         cur.execute("UPDATE derivative_assets SET {} WHERE id = %s RETURNING *".format(", ".join(sets)),
                     params + [derivative_id])
         return dict(cur.fetchone())
+
+
+def supersede_earlier(db, lease, derivative):
+    """Mark the earlier imported finals of the same tracking id and language (other content) as replaced by
+    ``derivative``; return them (name and DAM asset) for the report."""
+    with db.fenced(lease) as cur:
+        cur.execute("UPDATE derivative_assets SET superseded_by = %s, superseded_at = now(), updated_at = now() "
+                    "WHERE tracking_id = %s AND lower(language) = lower(%s) AND id <> %s AND sha1 <> %s AND "
+                    "superseded_by IS NULL AND state IN ('imported', 'cleaned') RETURNING id, box_file_name, "
+                    "dam_asset_id", (derivative["id"], derivative["tracking_id"], derivative["language"],
+                                     derivative["id"], derivative["sha1"]))
+        return [dict(r) for r in cur.fetchall()]
+
+
+def replaced_by(db, derivative_id):
+    """The earlier finals ``derivative_id`` replaced (for the email's result column)."""
+    with db.cursor() as cur:
+        cur.execute("SELECT box_file_name, dam_asset_id FROM derivative_assets WHERE superseded_by = %s ORDER BY id",
+                    (derivative_id,))
+        return [dict(r) for r in cur.fetchall()]
+
+
+def changed_while_imported(db, derivative):
+    """True when the delete of this imported version was refused (412): a newer version stayed in the inbox."""
+    with db.cursor() as cur:
+        cur.execute("SELECT 1 FROM asset_events WHERE event_type = 'inbox_file_changed' AND box_file_id = %s AND "
+                    "details->>'sha1' = %s LIMIT 1", (derivative["box_file_id"], derivative["sha1"]))
+        return cur.fetchone() is not None
 
 
 def imported_duplicate(db, tracking_id, language, sha1, box_file_id):

@@ -7,8 +7,10 @@ warning recorded as "failed" (a later tick sends it); it never fails or rolls ba
 Public interface (the workflows call these):
   Notifier(config, store=None, dry_run=False)      config = the whole loaded config dict (smtp, notifications,
                                                    optional secrets); store = the dedupe store (Database)
-  .send_email(template, campaign_id, context, extra_recipients=(), attachments=())
-                                                   attachments: [(filename, bytes or str, mimetype)]
+  .send_email(template, campaign_id, context, extra_recipients=(), attachments=(), dedupe_key=None)
+                                                   attachments: [(filename, bytes or str, mimetype)]; dedupe_key:
+                                                   what makes two messages "the same" when it is not the
+                                                   whole context (run_error: the problem and the day)
                                                    -> "sent" | "duplicate" | "failed" | "dry_run" | "no_recipients"
   .send_webhook(event, campaign_id, payload)       -> same, or "disabled" without notifications.webhook_url
   .render(template, context)                       -> (subject, html, text); raises jinja2.UndefinedError when the
@@ -16,8 +18,11 @@ Public interface (the workflows call these):
   .ping_health(kind)                               kind "start" | "success" | "fail"; never raises
   check_smtp(config)                               connect + TLS + login without sending (test_connection.py)
 Dedupe store protocol: store.notification_should_send(campaign_id, template, content_hash, channel) -> bool and
-store.notification_record(campaign_id, template, content_hash, channel, status, error=None).
-content_hash = sha256 of canonical JSON of (template, sorted recipients, context without run_id / generated_at).
+store.notification_record(campaign_id, template, content_hash, channel, status, error=None); optional
+store.notification_status(...) -> 'sent' | 'sending' | ... (a refused claim of an unsent message is then reported
+as in progress, never as "already sent").
+content_hash = sha256 of canonical JSON of (template, sorted recipients, dedupe_key or the context without
+run_id / generated_at).
 
 Context every workflow template receives (reporting.message_context builds it):
   workflow ("A1→A2"), run_id, generated_at (ISO),
@@ -27,10 +32,13 @@ Context every workflow template receives (reporting.message_context builds it):
                outcome (uploaded|adopted|new_version|imported|...), rejection: [{label, value}] (A5 only, else [])}],
   failures   [{tracking_id (or None), filename, reason, fix}],
   quarantined [{filename, reason, fix}]   (A2→A3 only, else []),
-  next_steps (str)
+  next_steps (str), inbox_url (A2→A3 upload inbox link, or None), needs_attention_url (or None)
 daily_summary_report: {date, generated_at, workflows: [{workflow, campaigns_advanced, assets_moved, failures,
   rejections, quarantined}], failures: [{workflow, campaign_id, tracking_id, reason, at}], inbox_waiting (int or
   None when Box could not be asked), stuck: [{workflow, campaign_id, state, since, last_error}],
+  problems: [{workflow, campaign_id, attempts, next_try, last_error}] (running count of a failing campaign),
+  failures[].resolved (time or None), not_started: [{workflow, count, first, last, resolved_at, message}],
+  channels: [{channel, ticks, since, last_error}], certificate ({days_left, expires} or None),
   totals: {campaigns_advanced, assets_moved, failures, rejections, quarantined}}
 run_error: {workflow, run_id, generated_at, date, error, fix, campaign (or None), attempts (or None)}
   (date makes the alert once per fault and day; attempts is set for a campaign that failed N times in a row)
@@ -40,9 +48,11 @@ import hmac
 import json
 import logging
 import os
+import re
 import time
 from email.utils import parseaddr
 
+from . import email_format
 from .errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -76,7 +86,7 @@ SUBJECTS = {
     "daily_summary_report": "[Daily report] {{ date }}: {{ totals.campaigns_advanced }} campaign(s) advanced, "
                             "{{ totals.assets_moved }} asset(s) moved, {{ totals.failures }} failure(s)",
     "run_error": "[{{ workflow }}] ACTION NEEDED{% if campaign %} {{ campaign.campaign_id }}{% endif %}: "
-                 "{{ error|truncate(90) }}",
+                 "{{ error|truncate(90, end='\u2026') }}",
 }
 TEMPLATES = sorted(SUBJECTS)
 
@@ -84,9 +94,42 @@ TEMPLATES = sorted(SUBJECTS)
 def _environment():
     """HTML files autoescaped, .txt files and subjects (strings: a header is text, not HTML) verbatim."""
     import jinja2
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
-                              autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
-                              trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
+                             autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
+                             trim_blocks=True, lstrip_blocks=True, finalize=visible_text)
+    env.filters.update(outcome_label=email_format.outcome_label, folder_label=email_format.folder_label,
+                       workflow_title=email_format.workflow_title, when=email_format.when)
+    return env
+
+
+MAX_HTML_BYTES = 90 * 1024  # under the ~102 KB at which Gmail and others clip a message
+LIST_KEYS = ("assets", "failures", "quarantined")
+CSV_COLUMNS = ("tracking_id", "filename", "folder_path", "size", "url", "outcome", "language", "description",
+               "dam_asset_id", "reason", "fix")
+
+
+def rows_csv(rows):
+    """A list of report entries as CSV text (the known columns first, any others after)."""
+    import csv
+    import io
+    columns = [c for c in CSV_COLUMNS if any(c in r for r in rows)]
+    columns += sorted(set(k for r in rows for k in r if k not in columns and not isinstance(r[k], (list, dict))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(dict((k, "" if r.get(k) is None else visible_text(str(r.get(k)))) for k in columns))
+    return out.getvalue()
+
+
+def visible_text(value):
+    """Control characters in a value (a NUL in a DAM name) are shown as \\xNN, never sent raw into a message."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda m: "\\x{:02x}".format(ord(m.group(0))), value)
+    return value
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def content_hash(template, recipients, context):
@@ -234,8 +277,11 @@ class Notifier(object):
 
     # -- email ----------------------------------------------------------------------------------------------------
     def render(self, template, context):
-        """(subject, html, text); a missing context key raises (StrictUndefined), values are escaped in HTML."""
-        subject = " ".join(self.env.from_string(SUBJECTS[template]).render(**context).split())
+        """(subject, html, text); a missing context key raises (StrictUndefined), values are escaped in HTML.
+
+        The subject stays under 100 characters (a long campaign name is shortened with an ellipsis)."""
+        source = self.env.from_string(SUBJECTS[template])
+        subject = email_format.fit_subject(lambda ctx: " ".join(source.render(**ctx).split()), context)
         html = self.env.get_template(template + ".html").render(subject=subject, **context)
         text = self.env.get_template(template + ".txt").render(subject=subject, **context)
         secrets = self.config.get("secrets") or ()
@@ -261,20 +307,26 @@ class Notifier(object):
                 out.append(address)
         return out
 
-    def send_email(self, template, campaign_id, context, extra_recipients=(), attachments=()):
+    def send_email(self, template, campaign_id, context, extra_recipients=(), attachments=(), dedupe_key=None):
         to = self.recipients(template, extra_recipients)
         subject, html, text = self.render(template, context)
+        if len(html.encode("utf-8")) > MAX_HTML_BYTES:
+            subject, html, text, attachments = self._summarised(template, context, attachments)
         if not to:
             log.warning("No recipients for %s: set NOTIFY_TO in .env", template)
             return "no_recipients"
         if self.dry_run:
             log.info("DRY RUN: would email %s to %s: %s", template, ", ".join(to), subject)
             return "dry_run"
-        digest = content_hash(template, to, context)
+        digest = content_hash(template, to, context if dedupe_key is None else dedupe_key)
         if self.store is not None and not self.store.notification_should_send(campaign_id, template, digest,
                                                                               "email"):
-            log.info("Email %s for %s already sent; not repeating it", template, campaign_id or "-")
-            return "duplicate"
+            if self._was_sent(campaign_id, template, digest, "email"):
+                log.info("Email %s for %s already sent; not repeating it", template, campaign_id or "-")
+                return "duplicate"
+            log.info("Email %s for %s is being sent by another run right now; the next run checks that it went",
+                     template, campaign_id or "-")
+            return "failed"
         message = self._message(subject, to, html, text, attachments)
         error = self._deliver(message, to)
         if self.store is not None:
@@ -285,6 +337,34 @@ class Notifier(object):
             return "failed"
         log.info("Emailed %s to %s", template, ", ".join(to))
         return "sent"
+
+    def _summarised(self, template, context, attachments):
+        """The email of a large campaign: the lists cut to what fits under MAX_HTML_BYTES (mail clients clip longer
+        messages, about 102 KB, hiding the end), every list in full as a CSV attachment, a note saying so. The
+        de-duplication hash still covers the full context."""
+        lists = [k for k in LIST_KEYS if isinstance(context.get(k), list) and context[k]]
+        total = sum(len(context[k]) for k in lists)
+        extra = list(attachments or ())
+        for key in lists:
+            extra.append(("{}-{}.csv".format(context.get("campaign", {}) and (context["campaign"] or {}).get(
+                "campaign_id") or template, key), rows_csv(context[key]), "text/csv"))
+        keep = max(len(context[k]) for k in lists)
+        while True:
+            keep = max(1, keep // 2)
+            shown = dict(context, **{k: context[k][:keep] for k in lists})
+            note = "Only the first {} of each list are shown here ({} assets in all); the attached CSV file{} " \
+                   "list{} all of them.".format(keep, total, "s" if len(lists) > 1 else "",
+                                               "" if len(lists) > 1 else "s")
+            shown["next_steps"] = "{} {}".format(note, context.get("next_steps") or "").strip()
+            subject, html, text = self.render(template, shown)
+            if len(html.encode("utf-8")) <= MAX_HTML_BYTES or keep == 1:
+                log.info("Email %s lists %d item(s): summarised, full lists attached as CSV", template, total)
+                return subject, html, text, extra
+
+    def _was_sent(self, campaign_id, template, digest, channel):
+        """After a refused claim: sent already, or (False) claimed by a run that is sending it right now."""
+        status = getattr(self.store, "notification_status", None)
+        return status is None or status(campaign_id, template, digest, channel) == "sent"
 
     def _message(self, subject, to, html, text, attachments):
         from email.message import EmailMessage
@@ -339,7 +419,7 @@ class Notifier(object):
             return "dry_run"
         digest = content_hash(event, [url], payload)
         if self.store is not None and not self.store.notification_should_send(campaign_id, event, digest, "webhook"):
-            return "duplicate"
+            return "duplicate" if self._was_sent(campaign_id, event, digest, "webhook") else "failed"
         from .http_retry import RetryPolicy, send_with_retry
         body = json.dumps({"event": event, "campaign_id": campaign_id, "data": payload,
                            "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, sort_keys=True,

@@ -31,6 +31,10 @@ class Runtime(object):
         self._mapper = None
         self._temp = None
         self._lock = threading.Lock()
+        # what this tick's notifications did, per channel ("sent", "failed", "duplicate", ...): tick.py counts
+        # the ticks a channel keeps failing
+        self.channel_outcomes = {"email": [], "webhook": []}
+        self.channel_errors = {}
 
     def start(self):
         if not self.dry_run:  # a dead run cannot clean up after itself: sweep its temp files (a listdir)
@@ -38,8 +42,10 @@ class Runtime(object):
                 _remove_orphans(self.config["transfer"]["temp_dir"], self.workflow)
             except OSError as exc:
                 log.warning("could not clean the temp directory: %s", exc)
-        self.db.connect()
-        if not self.dry_run:
+        if self.dry_run:
+            self.db.start_dry_run()
+        else:
+            self.db.connect()
             self.db.migrate()
         return self
 
@@ -47,25 +53,35 @@ class Runtime(object):
     def dam(self):
         with self._lock:
             if self._dam is None:
-                from .dam_client import DAMClient
-                self._dam = DAMClient(self.config["dam"], auth_mode=self.auth_mode,
-                                      field_ids=self.config["fields"].get("special_fields"))
+                if self.auth_mode == "mtls":
+                    from .credentials import check_pfx
+                    check_pfx(self.config["dam"]["mtls_cert_path"], self.config["dam"].get("mtls_cert_password"))
+                from .dam_client import DAMClient, decision_fields
+                # the transfer settings ride along for the per-transfer deadline (transfer_deadline.py)
+                self._dam = DAMClient(dict(self.config["dam"], transfer=self.config.get("transfer") or {}),
+                                      auth_mode=self.auth_mode,
+                                      field_ids=self.config["fields"].get("special_fields"),
+                                      metadata_fields=decision_fields(self.config["fields"]))
             return self._dam
 
     @property
     def box(self):
         with self._lock:
             if self._box is None:
+                from .credentials import check_box_config
+                check_box_config(self.config["box"]["config_path"])
                 from .box_client import BoxClient
-                self._box = BoxClient(self.config["box"])
+                self._box = BoxClient(dict(self.config["box"], transfer=self.config.get("transfer") or {}), db=self.db)
             return self._box
 
     @property
     def notifier(self):
         with self._lock:
             if self._notifier is None:
+                from .alert_markers import FallbackStore, MarkerStore, state_dir
                 from .notifier import Notifier
-                self._notifier = Notifier(self.config, store=self.db, dry_run=self.dry_run)
+                store = FallbackStore(self.db, MarkerStore(state_dir(self.config)), errors=self.channel_errors)
+                self._notifier = Notifier(self.config, store=store, dry_run=self.dry_run)
             return self._notifier
 
     @property
@@ -75,6 +91,11 @@ class Runtime(object):
                 from .metadata_extractor_mvp import MetadataMapper
                 self._mapper = MetadataMapper(self.config["fields"])
             return self._mapper
+
+    def check_credentials(self):
+        """Open the DAM and Box credentials before a campaign is claimed: a broken credential file is a
+        configuration error (ConfigError, exit 2), never a failed campaign attempt with a back-off."""
+        return self.dam and self.box
 
     def temp_dir(self):
         """This run's private download directory under transfer.temp_dir (created on demand).

@@ -21,3 +21,16 @@ def safe_component(name, max_length=255, fallback="unnamed"):
             stem = stem[:-1]
         text = stem.rstrip(" .") + ext
     return text
+
+
+def mirrored_path(parts):
+    """A DAM folder path as the names Box shows (each part through safe_component, so a '/' inside a folder name
+    stays inside one part), joined with '/': A2->A3 splits it to mirror the same folders in Final Assets."""
+    return "/".join(safe_component(p) for p in parts)
+
+
+def same_name(a, b):
+    """Folder names compared as a person reads them: NFC/NFD spellings, case and outer spaces do not matter."""
+    def key(n):
+        return unicodedata.normalize("NFC", n or "").strip().lower()
+    return key(a) == key(b)

@@ -75,6 +75,9 @@ def test_a5_to_a6_sends_back_only_not_approved_with_their_tracking_ids(lab):
     assert "2 rejected asset(s) sent back for rework" in str(message["Subject"])
     assert "&lt;script&gt;alert(1)&lt;/script&gt; wrong colour" in html and "<script>" not in html
     assert "Claim &#39;best&#39; needs a footnote" in html and "Giulia Bianchi" in html
+    # the rework email says where the agency uploads the reworked files: the A2→A3 inbox, linked
+    assert 'href="https://app.box.com/folder/{}"'.format(lab.box.roots["a2_a3"]) in html
+    assert "uploads it again to the A2→A3 inbox" in message.get_body(("plain",)).get_content()
     log = lab.log_text("a5_to_a6")
     assert log.count("NOT APPROVED: sending it back") == 2
     assert "Raffaello social" not in log and "Raffaello leaflet" not in log

@@ -48,6 +48,11 @@ def test_a2_to_a3_imports_good_files_quarantines_the_rest_and_advances(lab):
     text = report.get_body(("plain",)).get_content()
     assert "tracking id ZZZZZZ is not known" in text and "language 'xx-XX' is not allowed" in text
     assert "identical to" in text
+    # the email links the folder the files were moved to, and the inbox to upload the renamed files to
+    html = report.get_body(("html",)).get_content()
+    attention_url = "https://app.box.com/folder/{}".format(tree["folders"]["_Needs attention"]["id"])
+    assert 'href="{}"'.format(attention_url) in html and attention_url in text
+    assert 'href="https://app.box.com/folder/{}"'.format(inbox) in html
     derivatives = db_rows(lab, "SELECT state FROM derivative_assets")
     assert sorted(d["state"] for d in derivatives) == ["cleaned", "cleaned"]
     before = len(lab.smtp.messages())
@@ -86,7 +91,8 @@ def test_test_connection_reports_each_part(lab):
 def test_configuration_error_exits_2_and_names_the_fix(lab):
     result = lab.run_script("a1_to_a2_download", env={"DB_PASSWORD": "", "BOX_ROOT_FOLDER_A1_A2": "abc"})
     assert result.returncode == 2
-    assert "database.password: refers to ${DB_PASSWORD}, which is not set" in result.stdout
+    # issue #16: a variable present but empty says so (it is not "not set")
+    assert "database.password: refers to ${DB_PASSWORD}, which is set but empty" in result.stdout
     assert "box.roots.a1_a2: must be a Box folder id" in result.stdout
     missing = lab.run_script("a1_to_a2_download", env={"BOX_CONFIG_PATH": "/nonexistent/Box-config.json"})
     assert missing.returncode == 2 and "Box-config.json not found at /nonexistent/Box-config.json" in missing.stdout
@@ -99,10 +105,17 @@ def test_daily_report_email_with_csv(lab):
     report = lab.smtp.messages()[-1]
     assert "[Daily report]" in str(report["Subject"]) and "1 campaign(s) advanced, 2 asset(s) moved" in str(
         report["Subject"])
-    attachment = next(report.iter_attachments())
-    content = attachment.get_content()
-    content = content.decode("utf-8") if isinstance(content, bytes) else content
-    assert attachment.get_filename().startswith("daily_report_") and "A1→A2,1,2,0,0,0" in content
+    attachments = {a.get_filename(): a for a in report.iter_attachments()}
+    day = str(report["Subject"]).split("]")[1].split(":")[0].strip()
+    assert sorted(attachments) == ["daily_report_{}_{}.csv".format(day, t)
+                                   for t in ("failures", "stuck", "workflows")]
+    raw = attachments["daily_report_{}_workflows.csv".format(day)].get_payload(decode=True)
+    assert raw.startswith(b"\xef\xbb\xbf")                  # UTF-8 with BOM: Excel reads it as UTF-8
+    assert "{},A1-A2,1,2,0,0,0,".format(day) in raw.decode("utf-8-sig")
+    printed = lab.run_script("daily_report", "--print")
+    assert printed.returncode == 0, printed.stdout
+    assert "== daily_report_{}_workflows.csv\nDate,Workflow,".format(day) in printed.stdout.replace("\r\n", "\n")
+    assert "== daily_report_{}_stuck.csv".format(day) in printed.stdout and "\ufeff" not in printed.stdout
 
 
 def test_mtls_certificate_check(lab):
@@ -115,4 +128,6 @@ def test_mtls_certificate_check(lab):
     assert wrong.returncode == 1 and "wrong password" in wrong.stdout and "not-the-password" not in wrong.stdout
     other = lab.run_script("a1_to_a2_download", "--auth-pfx",
                            env={"DAM_MTLS_CERT_PATH": lab.otmm.pki["client_other_ca_pfx"]})
-    assert other.returncode == 1 and "IP not whitelisted or wrong base URL" in other.stdout
+    # issue #16: the TLS refusal is named (unknown CA alert, or the handshake closed under TLS 1.3): wrong PFX first
+    assert other.returncode == 1 and "our client certificate" in other.stdout
+    assert "wrong PFX?" in other.stdout and "HTTPSConnectionPool" not in other.stdout

@@ -65,7 +65,7 @@ def test_part_stored_but_answer_lost_is_taken_from_the_session(chunky, box_sandb
     info = box_sandbox.tree(root)["files"]["ABC123_big.mp4"]
     assert (info["sha1"], info["size"]) == (sha1_file(path), 21 * MB + 7)
     c = counts(box_sandbox)
-    assert c["PUT /api/2.0/files/upload_sessions/{id}"] == 23  # 22 parts + the retry that met the overlap 409
+    assert c["PUT /api/2.0/files/upload_sessions/{id}"] == 23  # 22 parts + the retry that met the overlap 416
     assert c["GET /api/2.0/files/upload_sessions/{id}/parts"] == 1
     assert c["POST /api/2.0/files/upload_sessions"] == 1  # no second session
 

@@ -112,11 +112,14 @@ def test_upload_session_rules(box_sandbox):
     ok = _put(box_sandbox, t, sess["id"], data, 0, size)
     assert ok.status_code == 200 and ok.json()["part"]["sha1"] == hashlib.sha1(data).hexdigest()
     again = _put(box_sandbox, t, sess["id"], data, 0, size)
-    assert again.status_code == 409 and again.json()["code"] == "range_overlaps_existing_part"
+    # real Box answers 416 here, with the stored part in context_info (rclone #2054; box-evidence.md finding 1)
+    assert again.status_code == 416 and again.json()["code"] == "range_overlaps_existing_part"
+    assert again.json()["context_info"]["conflicting_part"] == {k: ok.json()["part"][k]
+                                                               for k in ("part_id", "offset", "size")}
     commit = requests.post(box_sandbox.upload_base_url + "/files/upload_sessions/{}/commit".format(sess["id"]),
                            timeout=10, headers={"Authorization": "Bearer " + t, "Digest": "sha=AAAA"},
                            json={"parts": [ok.json()["part"]]})
-    assert commit.status_code == 400  # parts do not cover the file
+    assert commit.status_code == 400 and commit.json()["code"] == "parts_mismatch"  # parts do not cover the file
     abort = requests.delete(box_sandbox.upload_base_url + "/files/upload_sessions/" + sess["id"], timeout=10,
                             headers={"Authorization": "Bearer " + t})
     assert abort.status_code == 204
@@ -225,3 +228,7 @@ def test_spec_checker_catches_deviations():
     missing_digest = dict(base, method="PUT", path="/api/2.0/files/upload_sessions/abc", status=200,
                           headers={"content-range": "bytes 0-1/2"}, response={"part": {"part_id": "A"}})
     assert "digest" in " ".join(checker.check(missing_digest))
+    overlap_409 = dict(base, method="PUT", path="/api/2.0/files/upload_sessions/abc", status=409,
+                       headers={"content-range": "bytes 0-1/2", "digest": "sha=x"},
+                       response={"type": "error", "status": 409, "code": "range_overlaps_existing_part"})
+    assert "real Box sends 416" in " ".join(checker.check(overlap_409))

@@ -1,7 +1,9 @@
 """The daily report's figures come from the audit trail and workflow state of the day asked for."""
+import csv
 import datetime
+import io
 
-from scripts.shared.daily_summary import collect, to_csv
+from scripts.shared.daily_summary import collect, csv_files
 
 
 def test_figures_per_workflow_failures_and_stuck(database):
@@ -30,7 +32,41 @@ def test_figures_per_workflow_failures_and_stuck(database):
     assert ctx["failures"][0]["campaign_id"] == "LC-2" and "503" in ctx["failures"][0]["reason"]
     assert [s["campaign_id"] for s in ctx["stuck"]] == ["LC-2"]
     assert ctx["totals"]["assets_moved"] == 3 and ctx["inbox_waiting"] == 3
-    text = to_csv(ctx)
-    assert "A1→A2,1,2,1,0,0" in text and "inbox_waiting,3" in text
+    tables = _tables(ctx)
+    workflows = tables["workflows"]
+    assert workflows[0] == ["Date", "Workflow", "Campaigns advanced", "Assets moved", "Failures", "Rejections",
+                            "Needs attention", "Files waiting in the inbox"]
+    assert workflows[1] == [today.isoformat(), "A1-A2", "1", "2", "1", "0", "0", ""]
+    assert workflows[4] == [today.isoformat(), "A2-A3", "0", "1", "0", "0", "1", "3"]
+    assert tables["failures"][1][1:4] == ["A1-A2", "LC-2", "K7Q2XP"] and "503" in tables["failures"][1][4]
+    assert [r[1] for r in tables["stuck"][1:]] == ["LC-2"]
     yesterday = collect(database, today - datetime.timedelta(days=1), inbox_waiting=None)
     assert yesterday["totals"]["assets_moved"] == 0
+
+
+def _tables(ctx):
+    """{table: rows} from the CSV attachments, checked the way Excel needs them: UTF-8 with a BOM, one table each,
+    every row as wide as the header, ASCII workflow names."""
+    tables = {}
+    for name, data in csv_files(ctx):
+        assert name.startswith("daily_report_" + ctx["date"] + "_") and name.endswith(".csv")
+        assert data.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        assert rows and all(len(r) == len(rows[0]) for r in rows), name      # one rectangular table
+        assert "\u2192" not in data.decode("utf-8-sig")
+        tables[name[len("daily_report_" + ctx["date"] + "_"):-len(".csv")]] = rows
+    assert sorted(tables) == ["failures", "stuck", "workflows"]
+    return tables
+
+
+def test_csv_cells_excel_would_run_as_formulas_are_quoted_and_empty_tables_keep_their_header():
+    ctx = {"date": "2026-11-24", "inbox_waiting": None, "stuck": [],
+           "workflows": [{"workflow": "A1→A2", "campaigns_advanced": 0, "assets_moved": 0, "failures": 1,
+                          "rejections": 0, "quarantined": 0}],
+           "failures": [{"workflow": "A1→A2", "campaign_id": "LC-1", "tracking_id": None, "at": "2026-11-24 10:05",
+                         "reason": "=HYPERLINK(\"http://evil.example\",\"click\") in file name café.jpg"}]}
+    tables = _tables(ctx)
+    assert tables["failures"][1][3] == "" and tables["failures"][1][4].startswith("'=HYPERLINK(")
+    assert "café" in tables["failures"][1][4]
+    assert tables["stuck"] == [["Workflow", "Campaign", "State", "Since", "Last error"]]
+    assert tables["workflows"][1][-1] == ""                      # inbox count unknown: empty, not "None"

@@ -36,7 +36,7 @@ def sha1_file(path):
 def test_ping_authenticates_and_reads(any_dam):
     info = any_dam.ping()
     assert info["auth"] == any_dam.auth_mode
-    assert info["root_folders"] == 1
+    assert info["root_folders"] == 3  # ARTESIA.PUBLIC.TREEN, Campaigns, dam-integrationN
 
 
 def test_find_campaigns_returns_exact_status_oldest_first(any_dam):
@@ -233,8 +233,9 @@ def test_set_campaign_status_locks_patches_unlocks_and_verifies(any_dam, otmm):
     assert otmm.is_locked("LC-2026-0042") is None
     calls = [(r["method"], r["path"].split("/")[-1], r["query"]) for r in otmm.middleware.records
              if "/otmmapi/" in r["path"]]
-    assert calls == [("GET", folder, "load_type=metadata"), ("PUT", "state", "action=lock"), ("PATCH", folder, ""),
-                     ("PUT", "state", "action=unlock"), ("GET", folder, "load_type=metadata")]
+    # lock and unlock carry action in a form body, never in the query (the sandbox reads only the form, E6)
+    assert calls == [("GET", folder, "load_type=metadata"), ("PUT", "state", ""), ("PATCH", folder, ""),
+                     ("PUT", "state", ""), ("GET", folder, "load_type=metadata")]
     # a second run finds it done
     otmm.middleware.records = []
     assert any_dam.set_campaign_status(folder, "A1", "A2") == "already"
@@ -300,7 +301,9 @@ def test_import_asset_with_metadata_is_found_again(any_dam, otmm, tmp_path):
     path = _upload_file(tmp_path)
     meta = {SPECIAL["tracking_id"]: "K7Q2XM", SPECIAL["source_file_id"]: "98765",
             "FERRERO.FIELD.LANGUAGE": "it-IT", "FERRERO.FIELD.DESCRIPTION": "Nutella banner \"è\"",
-            "FERRERO.FIELD.KEYWORDS": ["a", "b"], "FERRERO.FIELD.EMPTY": None}
+            "FERRERO.FIELD.KEYWORDS": {"table": {"FERRERO.COLUMN.KEYWORD": ["a", "b"]}},
+            "FERRERO.FIELD.PIECE_COUNT": 12, "FERRERO.FIELD.APPROVAL_DATE": {"datetime": "2026-11-20T00:00:00Z"},
+            "FERRERO.FIELD.BRAND": {"domain": "NUTELLA"}, "FERRERO.FIELD.EMPTY": None}
     assert any_dam.find_imported_asset(final, "K7Q2XM", "98765") is None
     name = "K7Q2XM_it-IT_Nutella banner è.jpg"
     asset_id = any_dam.import_asset(final, path, meta, name)
@@ -311,7 +314,10 @@ def test_import_asset_with_metadata_is_found_again(any_dam, otmm, tmp_path):
     fields = imported[0]["fields"]
     assert fields[SPECIAL["tracking_id"]] == "K7Q2XM" and fields["FERRERO.FIELD.LANGUAGE"] == "it-IT"
     assert fields["FERRERO.FIELD.DESCRIPTION"] == "Nutella banner \"è\""
-    assert fields["FERRERO.FIELD.KEYWORDS"] == {"table": {"FERRERO.FIELD.KEYWORDS": ["a", "b"]}}
+    # typed writes: the table under its column id, the number as a number, the date as a date, the domain wrapped
+    assert fields["FERRERO.FIELD.KEYWORDS"] == {"table": {"FERRERO.COLUMN.KEYWORD": ["a", "b"]}}
+    assert fields["FERRERO.FIELD.PIECE_COUNT"] == 12 and fields["FERRERO.FIELD.APPROVAL_DATE"].startswith("2026-11-20")
+    assert fields["FERRERO.FIELD.BRAND"] == {"domain": "NUTELLA", "label": None}
     assert "FERRERO.FIELD.EMPTY" not in fields
     assert any_dam.find_imported_asset(final, "K7Q2XM", "98765") == asset_id
     assert any_dam.find_imported_asset(final, "K7Q2XM", "11111") is None

@@ -37,7 +37,9 @@ def test_cli_prints_its_urls_and_serves(tmp_path):
                                                           "client_secret": urls["DAM_CLIENT_SECRET"]}, timeout=10)
         headers = {"Authorization": "Bearer " + token.json()["access_token"]}
         roots = requests.get(urls["DAM_BASE_URL"] + "/v6/folders/rootfolders", headers=headers, timeout=10)
-        assert roots.json()["folders_resource"]["folder_list"][0]["name"] == "Campaigns"
+        listed = roots.json()["folders_resource"]["folder_list"]
+        assert [f["name"] for f in listed] == ["Public Folders", "Campaigns", "My Folders"]
+        assert listed[0]["asset_id"] == "ARTESIA.PUBLIC.TREEN" and listed[2]["asset_id"] == "dam-integrationN"
         state = requests.get(urls["DAM_BASE_URL"].rsplit("/otmmapi", 1)[0] + "/_sandbox/state", timeout=10).json()
         assert state["campaigns"]["LC-2026-0042"]["status"] == "A1"
     finally:
@@ -54,21 +56,36 @@ def test_api_wrappers_and_errors(otmm):
     folder = otmm.folder_id("LC-2026-0050")
     doc = requests.get(api + "/folders/" + folder, params={"load_type": "metadata"}, headers=headers,
                        timeout=10).json()["folder_resource"]["folder"]
-    assert doc["data_type"] == "CONTAINER" and doc["container_child_counts"]["container_count"] == 2
+    assert doc["data_type"] == "CONTAINER" and "container_child_counts" not in doc  # counts only when asked
+    counted = requests.get(api + "/folders/" + folder, headers=headers, timeout=10, params={
+        "load_type": "custom", "data_load_request": json.dumps({"data_load_request": {"child_count_load_type":
+                                                                                       "both"}})}).json()
+    assert counted["folder_resource"]["folder"]["container_child_counts"]["container_count"] == 2
     group = doc["metadata"]["metadata_element_list"][0]
     assert group["type"] == "com.artesia.metadata.MetadataCategory"
     final = otmm.folder_id("LC-2026-0050", "Final Assets")
-    page = requests.get(api + "/folders/{}/children".format(final), params={"after": 1, "limit": 2},
-                        headers=headers, timeout=10).json()["folder_children"]["asset_list"]
-    assert len(page) == 2
-    status = [e for e in page[0]["metadata"]["metadata_element_list"][0]["metadata_element_list"]
-              if e["id"] == "FERRERO.FIELD.ECOMMERCE_STATUS"]
-    assert status  # each listed asset carries its metadata
+    def listed_fields(params):
+        page = requests.get(api + "/folders/{}/children".format(final), params=dict(params, after=1, limit=2),
+                            headers=headers, timeout=10).json()["folder_children"]["asset_list"]
+        assert len(page) == 2 and all("container_child_counts" not in e for e in page)
+        return [e["id"] for e in page[0]["metadata"]["metadata_element_list"][0]["metadata_element_list"]]
+
+    assert listed_fields({"level_of_detail": "slim"}) == []  # a slim listing carries only what it names
+    assert listed_fields({"level_of_detail": "slim", "metadata_to_return": "FERRERO.FIELD.ECOMMERCE_STATUS"}) == [
+        "FERRERO.FIELD.ECOMMERCE_STATUS"]
+    assert {"FERRERO.FIELD.ECOMMERCE_STATUS", "FERRERO.FIELD.BRAND"} <= set(listed_fields({"level_of_detail": "full"}))
+    assert listed_fields({"level_of_detail": "slim",  # the OTMM UI's gallery preference: no decision fields
+                          "preference_id": "ARTESIA.PREFERENCE.GALLERYVIEW.DISPLAYED_FIELDS"}) == [
+        "FERRERO.FIELD.DESCRIPTION"]
     missing = requests.get(api + "/assets/" + "0" * 40, headers=headers, timeout=10)
     assert missing.status_code == 404 and "does not exist" in missing.json()["exception_body"]["message"]
-    bad_lock = requests.put(api + "/assets/{}/state".format(folder), params={"action": "explode"}, headers=headers,
+    bad_lock = requests.put(api + "/assets/{}/state".format(folder), data={"action": "explode"}, headers=headers,
                             timeout=10)
     assert bad_lock.status_code == 400
+    query_lock = requests.put(api + "/assets/{}/state".format(folder), params={"action": "lock"}, headers=headers,
+                              timeout=10)  # action only from a form body, as real OTMM PUTs send it (E6, E8)
+    assert query_lock.status_code == 400 and "form" in query_lock.json()["exception_body"]["message"]
+    assert not otmm.is_locked("LC-2026-0050")
 
 
 def test_control_endpoints(otmm):

@@ -118,7 +118,8 @@ def test_temp_dir_unusable_and_file_over_limit(pg_server, tmp_path, pki_dir):
     blocker.write_text("x")
     with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
         bad_temp = _run(lab, "--campaign", "LC-2026-0043", TEMP_DIR=str(blocker / "temp"))
-        assert bad_temp.returncode == 1 and "cannot use the temp directory" in bad_temp.stdout
+        # issue #16: an unusable temp directory is a configuration error (exit 2) found before anything is claimed
+        assert bad_temp.returncode == 2 and "cannot write the temp directory" in bad_temp.stdout
         assert "point TEMP_DIR in .env at a writable directory" in bad_temp.stdout
         too_big = _run(lab, "--campaign", "LC-2026-0042", MAX_FILE_BYTES="100000")
         assert too_big.returncode == 1

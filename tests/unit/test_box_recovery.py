@@ -41,8 +41,9 @@ def _preflight_ok():
                                                            "upload_token": "t"})
 
 
+@pytest.mark.parametrize("status", [416, 409])  # real Box sends 416 (box-evidence.md finding 1), the spec 409
 @responses.activate
-def test_part_already_stored_is_taken_from_the_session_list(app_settings, tmp_path):
+def test_part_already_stored_is_taken_from_the_session_list(app_settings, tmp_path, status):
     path, data = _big_file(tmp_path)
     whole = hashlib.sha1(data).hexdigest()
     second = data[MB:]
@@ -51,8 +52,9 @@ def test_part_already_stored_is_taken_from_the_session_list(app_settings, tmp_pa
     url = _session()
     responses.add(responses.PUT, url, json={"part": {"part_id": "P1", "offset": 0, "size": MB,
                                                      "sha1": hashlib.sha1(data[:MB]).hexdigest()}})
-    responses.add(responses.PUT, url, status=409,
-                  json=base.box_error(409, "range_overlaps_existing_part", "Part overlaps"))
+    responses.add(responses.PUT, url, status=status,
+                  json=base.box_error(status, "range_overlaps_existing_part", "Part overlaps",
+                                      {"conflicting_part": {"part_id": "P1", "offset": 0, "size": MB}}))
     responses.add(responses.GET, url + "/parts", json={
         "entries": [{"part_id": "P1", "offset": 0, "size": MB, "sha1": hashlib.sha1(data[:MB]).hexdigest()},
                     {"part_id": "P2", "offset": MB, "size": len(second), "sha1": hashlib.sha1(second).hexdigest()}],
@@ -144,3 +146,67 @@ def test_token_endpoint_retry_after_over_the_limit_fails_at_once(app_settings):
         base.make_client(app_settings, max_retry_wait_seconds=1).ping()
     assert err.value.code == "retry_after_too_long" and err.value.retryable and "100" in str(err.value)
     assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_range_error_that_is_not_an_overlap_is_not_taken_for_one(app_settings, tmp_path):
+    path, _ = _big_file(tmp_path)
+    base.token_ok()
+    _preflight_ok()
+    url = _session()
+    responses.add(responses.PUT, url, status=416,
+                  json=base.box_error(416, "requested_range_not_satisfiable", "The range does not match"))
+    responses.add(responses.DELETE, url, status=204)
+    _preflight_ok()
+    with pytest.raises(ServiceError) as err:
+        base.make_client(app_settings, chunked_upload_threshold_mb=1).upload_file(path, "111", "big.bin")
+    assert err.value.status == 416
+    assert not [c for c in responses.calls if c.request.url.endswith("/parts")]
+
+
+@responses.activate
+def test_parts_mismatch_that_persists_ends_after_a_bounded_number_of_commits(app_settings, tmp_path, monkeypatch):
+    from scripts.shared import box_client as module
+    slept = []
+    monkeypatch.setattr(module.time, "sleep", slept.append)
+    path, _ = _big_file(tmp_path)
+    base.token_ok()
+    _preflight_ok()
+    url = _session()
+    responses.add(responses.PUT, url, json={"part": {"part_id": "P1", "offset": 0, "size": MB, "sha1": "a"}})
+    responses.add(responses.PUT, url, json={"part": {"part_id": "P2", "offset": MB, "size": 10, "sha1": "b"}})
+    responses.add(responses.POST, url + "/commit", status=400,
+                  json=base.box_error(400, "parts_mismatch", "Parts mismatch"))
+    responses.add(responses.DELETE, url, status=204)
+    _preflight_ok()
+    with pytest.raises(ServiceError) as err:
+        base.make_client(app_settings, chunked_upload_threshold_mb=1).upload_file(path, "111", "big.bin")
+    assert err.value.code == "parts_mismatch"
+    commits = [c for c in responses.calls if c.request.url.endswith("/commit")]
+    assert len(commits) == module.COMMIT_MISMATCH_TRIES + 1
+    assert slept == [1, 2, 4, 8, 8, 8]
+    assert responses.calls[-2].request.method == "DELETE"  # then aborted (and checked whether it landed)
+
+
+@responses.activate
+def test_session_endpoints_on_another_host_are_followed(app_settings, tmp_path):
+    """Box may hand out part/commit/abort URLs on another upload host; boxsdk 3.x only follows them while the
+    upload URL is its default, so the client makes it follow them (box-evidence.md finding 5)."""
+    path, data = _big_file(tmp_path)
+    whole = hashlib.sha1(data).hexdigest()
+    base.token_ok()
+    _preflight_ok()
+    other = "https://upload-las.box.test/api/2.0/files/upload_sessions/ab12"
+    responses.add(responses.POST, UPLOAD + "/files/upload_sessions", status=201,
+                  json={"type": "upload_session", "id": "ab12", "part_size": MB, "total_parts": 2,
+                        "num_parts_processed": 0, "session_endpoints": {
+                            "upload_part": other, "commit": other + "/commit", "abort": other,
+                            "list_parts": other + "/parts"}})
+    responses.add(responses.PUT, other, json={"part": {"part_id": "P1", "offset": 0, "size": MB, "sha1": "a"}})
+    responses.add(responses.PUT, other, json={"part": {"part_id": "P2", "offset": MB, "size": 10, "sha1": "b"}})
+    responses.add(responses.POST, other + "/commit", status=201,
+                  json={"total_count": 1, "entries": [_file("77", "big.bin", whole, len(data))]})
+    result = base.make_client(app_settings, chunked_upload_threshold_mb=1).upload_file(path, "111", "big.bin")
+    assert result["file_id"] == "77"
+    assert [c.request.url for c in responses.calls if c.request.method in ("PUT", "POST")][-3:] == \
+        [other, other, other + "/commit"]

@@ -44,16 +44,24 @@ def test_interpolation_defaults_and_types(project):
     assert "s3cr3t-client" in cfg["secrets"] and "ferrero_pass_2025" in cfg["secrets"]
 
 
-def test_box_config_defaults_one_folder_above_project(project):
+def test_box_config_defaults_one_folder_above_project(project, tmp_path, monkeypatch):
     cfg_dir, env = project
     env.pop("BOX_CONFIG_PATH")
+    # a project root of the test's own: a real ../Box-config.json above this checkout (production layout) must not
+    # change the outcome
+    root = tmp_path / "opt" / "Python-Version"
+    root.mkdir(parents=True)
+    monkeypatch.setattr("scripts.shared.config.PROJECT_ROOT", str(root))
     with pytest.raises(ConfigError) as err:
         load_config(str(cfg_dir / "config.yaml"), env=env)
-    expected = os.path.normpath(os.path.join(PROJECT_ROOT, "..", "Box-config.json"))
+    expected = str(tmp_path / "opt" / "Box-config.json")
     text = str(err.value)
     assert "Box-config.json not found at {}".format(expected) in text
     assert "../Box-config.json relative to Python-Version directory" in text
     assert err.value.exit_code == 2
+    (tmp_path / "opt" / "Box-config.json").write_text("{}")
+    os.chmod(expected, 0o600)
+    assert load_config(str(cfg_dir / "config.yaml"), env=env)["box"]["config_path"] == expected
 
 
 def test_real_environment_wins_over_env_file(project, tmp_path, monkeypatch):

@@ -2,7 +2,8 @@
 missing file, a wrong password and certificates outside their validity (Python 3.6 compatible)."""
 import datetime
 import os
-import stat
+import ssl
+import subprocess
 
 import pytest
 from cryptography import x509
@@ -38,26 +39,29 @@ def cfg(pfx, password=PASSWORD):
             "mtls_cert_path": pfx, "mtls_cert_password": password, "retry": {"max_attempts": 1}}
 
 
-def test_pem_files_are_private_and_removed_at_close(tmp_path):
+def test_key_is_loaded_into_the_tls_context_and_off_the_disk_at_once(tmp_path):
     client = DAMClient(cfg(make_pfx(tmp_path / "c.pfx")), auth_mode="mtls")
     files = client.mtls
     assert client.api == "https://mtls.example.com/otmmapi/v6" and client.tokens is None
-    assert stat.S_IMODE(os.stat(files.directory).st_mode) == 0o700
-    for path in (files.cert_path, files.key_path):
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    with open(files.key_path) as f:
-        assert "PRIVATE KEY" in f.read()
-    assert files.directory in dam_auth._TEMP_DIRS
-    client.close()
+    assert os.path.basename(files.directory).startswith("dam-mtls-{}-".format(os.getpid()))
     assert not os.path.exists(files.directory) and files.directory not in dam_auth._TEMP_DIRS
+    assert files.ssl_context.verify_mode == ssl.CERT_REQUIRED  # verification stays on
+    client.close()
     with pytest.raises(SuiteError):
         client.ping()
 
 
-def test_pem_files_removed_by_the_exit_hook(tmp_path):
-    files = dam_auth.MTLSFiles(make_pfx(tmp_path / "c.pfx"), PASSWORD)
-    dam_auth._cleanup_all()  # what atexit and the SIGTERM handler run
-    assert not os.path.exists(files.directory)
+def test_start_up_sweeps_key_dirs_of_dead_processes_only(tmp_path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = tmp_path / "dam-mtls-{}-abc".format(dead.pid)
+    live = tmp_path / "dam-mtls-{}-def".format(os.getpid())
+    other = tmp_path / "dam-mtls-notapid"
+    for d in (left, live, other):
+        d.mkdir()
+        (d / "client.key").write_text("PRIVATE KEY")
+    dam_auth.sweep_dead_key_dirs(str(tmp_path))
+    assert not left.exists() and live.exists() and other.exists()
 
 
 def test_missing_pfx(tmp_path):
@@ -108,3 +112,19 @@ def test_threads_that_saw_the_same_401_share_one_refresh():
     assert cache.get(rejected=first) == "t2"  # a second thread with the same rejected token: no new fetch
     assert cache.get(force=True) == "t3"
     assert issued == ["client_credentials"] * 3
+
+
+def test_short_lived_token_is_not_fetched_before_every_call():
+    """Issue #16: a 30 s token with the default 120 s margin used to cost one token request per API call."""
+    calls = []
+
+    def post(url, data):
+        calls.append(url)
+        return {"access_token": "t{}".format(len(calls)), "expires_in": 30}
+
+    cache = dam_auth.TokenCache({"auth_url": "https://auth.example.com/token", "token_refresh_margin_seconds": 120},
+                                post)
+    tokens = [cache.get() for _ in range(5)]
+    assert len(calls) == 1 and set(tokens) == {"t1"}
+    assert cache.margin == 15
+    assert dam_auth.refresh_margin(120, 3600) == 120 and dam_auth.refresh_margin(120, 1) == 0

@@ -315,8 +315,11 @@ def test_set_campaign_status_unlocks_even_when_the_patch_fails():
     with pytest.raises(ServiceError) as info:
         DAMClient(make_cfg()).set_campaign_status(fid, "A1", "A2")
     assert info.value.status == 409
-    calls = [(c.request.method, c.request.url.split("?")[-1]) for c in api_calls()]
-    assert calls[1:] == [("PUT", "action=lock"), ("PATCH", API + "/folders/" + fid), ("PUT", "action=unlock")]
+    calls = [(c.request.method, c.request.url, c.request.body) for c in api_calls()]
+    state = API + "/assets/{}/state".format(fid)
+    assert calls[1:] == [("PUT", state, "action=lock"), ("PATCH", API + "/folders/" + fid, calls[2][2]),
+                         ("PUT", state, "action=unlock")]
+    assert api_calls()[1].request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     patch = json.loads(api_calls()[2].request.body)
     assert patch["edited_folder"]["data"]["metadata"] == [
         {"id": STATUS, "type": "com.artesia.metadata.MetadataField", "value": {"value": {"type": "string",
@@ -332,17 +335,47 @@ def test_job_bodies_parsed_tolerantly():
 
 
 @responses.activate
-def test_job_polling_accepts_other_state_keys_and_reports_failure():
+def test_import_confirmed_by_the_job_assets_whatever_the_job_body_says():
+    """The asset list of the job is the answer (E4); an unknown job state never makes the client wait it out."""
     responses.add(responses.POST, TOKEN_URL, json=token_body())
-    responses.add(responses.GET, API + "/jobs/11", json={"job": {"state": "RUNNING"}})
-    responses.add(responses.GET, API + "/jobs/11", json={"job": {"state": "success"}})
-    responses.add(responses.GET, API + "/jobs/12", json={"job_resource": {"job": {"status": "COMPLETED_WITH_ERRORS",
-                                                                                   "message": "bad file"}}})
-    client = DAMClient(make_cfg())
-    assert client._wait_for_job("11") == {"state": "success"}
+    responses.add(responses.GET, API + "/jobs/11/assets", json={"assets_resource": {"asset_list": []}})
+    responses.add(responses.GET, API + "/jobs/11", json={"job": {"state": "SOMETHING_NEW"}})
+    responses.add(responses.GET, API + "/jobs/11/assets", json={"assets_resource": {"asset_list": [
+        {"asset_id": "a" * 40, "name": "x.jpg"}]}})
+    client = DAMClient(make_cfg(job_poll_deadline_seconds=30))
+    assert client._wait_for_import("11", "f" * 40, "K7Q2XM", "1", "x.jpg") == "a" * 40
+
+
+@responses.activate
+def test_job_failure_read_from_a_configured_status_key_and_values():
+    responses.add(responses.POST, TOKEN_URL, json=token_body())
+    responses.add(responses.GET, API + "/jobs/12/assets", json={"assets_resource": {"asset_list": []}})
+    responses.add(responses.GET, API + "/jobs/12", json={"job_resource": {"job": {"phase": "Broken",
+                                                                                  "message": "bad file"}}})
+    client = DAMClient(make_cfg(jobs={"status_key": "phase", "failed_values": "broken, aborted"}))
     with pytest.raises(ServiceError) as info:
-        client._wait_for_job("12")
+        client._wait_for_import("12", "f" * 40, "K7Q2XM", "1", "x.jpg")
     assert info.value.code == "job_failed" and "bad file" in info.value.message
+
+
+@responses.activate
+def test_lock_falls_back_to_the_bulk_form_and_reads_its_failures():
+    responses.add(responses.POST, TOKEN_URL, json=token_body())
+    fid = "1" * 40
+    responses.add(responses.PUT, API + "/assets/{}/state".format(fid), status=405,
+                  json={"exception_body": {"message": "HTTP 405 Method Not Allowed"}})
+    responses.add(responses.PUT, API + "/assets/state", json={"bulk_asset_result_representation": {
+        "bulk_asset_result": {"successful_object_list": [fid], "failed_object_list": []}}})
+    responses.add(responses.PUT, API + "/assets/state", json={"bulk_asset_result_representation": {
+        "bulk_asset_result": {"failed_object_list": [{"object_id": fid, "message": "locked by jane"}]}}})
+    client = DAMClient(make_cfg())
+    assert client.set_lock(fid, "lock") == "bulk"
+    with pytest.raises(ServiceError) as info:
+        client.set_lock(fid, "unlock")  # the bulk form is remembered: no second single try
+    assert "locked by jane" in info.value.message
+    bodies = [c.request.body for c in api_calls() if c.request.url.endswith("/assets/state")]
+    assert len(bodies) == 2 and "AssetIdsSelectionContext" in bodies[0].replace("%2E", ".")
+    assert [c.request.url for c in api_calls()].count(API + "/assets/{}/state".format(fid)) == 1
 
 
 def test_multipart_stream_length_and_parts(tmp_path):

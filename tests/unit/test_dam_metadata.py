@@ -2,7 +2,7 @@
 """OTMM metadata flattening and writing, and names made safe for the local disk (Python 3.6 compatible)."""
 import unicodedata
 
-from scripts.shared.dam_metadata import flatten, to_elements
+from scripts.shared.dam_metadata import as_text, flatten, to_elements, typed_values
 from scripts.shared.safe_names import safe_component
 
 DOC = {"type": "com.artesia.metadata.MetadataModel", "id": "M", "metadata_element_list": [
@@ -58,7 +58,35 @@ def test_to_elements_shapes():
     assert by_id["F.LIST"] == {"id": "F.LIST", "type": "com.artesia.metadata.MetadataTableField",
                                "values": [{"value": {"type": "string", "value": "a"}},
                                           {"value": {"type": "string", "value": "b"}}]}
-    assert by_id["F.NUM"]["value"]["value"]["value"] == "7"
+    assert by_id["F.NUM"]["value"]["value"] == {"type": "number", "value": 7}  # numbers stay numbers (E7)
+
+
+def test_typed_values_round_trip_keeps_types_domains_and_column_ids():
+    """What a master says (NUMBER, DATE, domain, a table's column ids) is what the copy writes (E7, E10)."""
+    master = {"metadata_element_list": [{"id": "G", "type": "com.artesia.metadata.MetadataCategory",
+                                         "metadata_element_list": [
+        {"id": "F.NUM", "type": "com.artesia.metadata.MetadataField", "value": {"value": {"type": "number",
+                                                                                          "value": 12}}},
+        {"id": "F.DATE", "type": "com.artesia.metadata.MetadataField",
+         "value": {"value": {"type": "datetime", "value": "2026-11-20T00:00:00Z"}}},
+        {"id": "F.BRAND", "type": "com.artesia.metadata.MetadataField",
+         "value": {"value": {"type": "com.artesia.metadata.DomainValue", "field_value": {"type": "string",
+                                                                                        "value": "NUTELLA"},
+                             "display_value": "Nutella"}}},
+        {"id": "T.KEYWORDS", "type": "com.artesia.metadata.MetadataTable", "metadata_element_list": [
+            {"id": "C.KEYWORD", "type": "com.artesia.metadata.MetadataTableField",
+             "values": [{"value": {"type": "string", "value": "spring"}}]}]}]}]}
+    typed = typed_values(master)
+    assert typed == {"F.NUM": 12, "F.DATE": {"datetime": "2026-11-20T00:00:00Z"}, "F.BRAND": {"domain": "NUTELLA"},
+                     "T.KEYWORDS": {"table": {"C.KEYWORD": ["spring"]}}}
+    by_id = dict((e["id"], e) for e in to_elements(typed))
+    assert sorted(by_id) == ["C.KEYWORD", "F.BRAND", "F.DATE", "F.NUM"]  # the table under its column id
+    assert by_id["F.NUM"]["value"]["value"] == {"type": "number", "value": 12}
+    assert by_id["F.DATE"]["value"]["value"]["type"] == "datetime"
+    assert by_id["F.BRAND"]["value"]["value"]["field_value"]["value"] == "NUTELLA"
+    assert by_id["C.KEYWORD"]["type"] == "com.artesia.metadata.MetadataTableField"
+    assert [as_text(typed[k]) for k in sorted(typed)] == ["NUTELLA", "2026-11-20T00:00:00Z", "12",
+                                                          "spring"]
 
 
 def test_round_trip_of_written_scalars():

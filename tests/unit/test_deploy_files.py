@@ -1,0 +1,47 @@
+"""What ships in deploy/ fits crontab.example: every cron output file is rotated, the systemd units set the locale,
+wait for the network and run the scripts quietly (the journal is not a second copy of the log)."""
+import configparser
+import fnmatch
+import os
+import re
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEPLOY = os.path.join(ROOT, "deploy")
+
+
+def read(*parts):
+    with open(os.path.join(ROOT, *parts)) as f:
+        return f.read()
+
+
+def unit(name):
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read_string(read("deploy", name))
+    return parser
+
+
+def test_logrotate_snippet_rotates_every_cron_output_file_of_the_crontab():
+    snippet = read("deploy", "logrotate-dam-content-scaling")
+    globs = re.findall(r"^(/\S+)\s*\{", snippet, re.M)
+    body = snippet[snippet.index("{"):]
+    targets = re.findall(r"^\S+ \S+ \S+ \S+ \S+ cd (\S+) && .*>> (\S+) 2>&1$", read("crontab.example"), re.M)
+    assert len(targets) == 5
+    for project, target in targets:
+        path = os.path.join(project, target)
+        assert any(fnmatch.fnmatch(path, g) for g in globs), path
+        assert not fnmatch.fnmatch(os.path.join(project, "logs", "a1_to_a2.log"), globs[0])  # self-rotating logs
+    assert "copytruncate" not in body      # renaming is safe for >> and loses nothing; copytruncate can
+
+
+def test_systemd_units_set_the_locale_wait_for_the_network_and_run_quietly():
+    services = [n for n in os.listdir(DEPLOY) if n.endswith(".service")]
+    assert sorted(services) == ["dam-daily-report.service", "dam-workflow@.service"]
+    for name in services:
+        u = unit(name)
+        assert "network-online.target" in u["Unit"]["After"] and "network-online.target" in u["Unit"]["Wants"]
+        assert u["Service"]["Environment"] == "LANG=C.UTF-8"
+        exec_start = u["Service"]["ExecStart"].split()
+        assert exec_start[0].endswith("/venv/bin/python") and exec_start[-1] == "-q", name
+        script = exec_start[1].replace("%i", "a1_to_a2_download")
+        assert os.path.exists(os.path.join(ROOT, script)), script
