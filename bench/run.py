@@ -1,10 +1,11 @@
-"""`make bench`: the performance budgets of design §13 (issue 8), measured against the sandbox on loopback.
+"""`make bench`: the performance budgets of design §13 (issues 8 and 19), measured against the sandbox on loopback.
 
-    .venv/bin/python -m bench.run [--runs N] [--quick] [--only a,b,c,d,e] [--out bench/results.json]
+    .venv/bin/python -m bench.run [--runs N] [--quick] [--only a,b,c,d,e,f,g,h,i] [--out bench/results.json]
 
-One sandbox lab (OTMM + Box emulators, SMTP catcher, webhook receiver, embedded PostgreSQL) serves every
-measurement; each measured run is the real ``scripts/a1_to_a2_download.py`` as a fresh subprocess on a campaign made
-for it. Measurements:
+One sandbox lab serves every measurement: the OTMM and Box emulators each in a process of their own (so the figures
+measure the product, not a GIL shared with the servers), an SMTP catcher, a webhook receiver and an embedded
+PostgreSQL. The benchmark seeds data, reads counters and injects latency over the servers' /_sandbox/ HTTP
+endpoints. Each measured run is a real workflow script as a fresh subprocess on a campaign made for it.
 
   (a) peak RSS of the A1->A2 process moving one 2 GiB asset vs one 1 MiB asset (os.wait4 rusage of that child);
   (b) wall time of A1->A2 for a 1 GiB campaign (8 x 128 MiB) vs curl moving the same bytes (download from the OTMM
@@ -12,11 +13,13 @@ for it. Measurements:
   (c) 40 assets of 1 MiB with 100 ms injected latency on every OTMM and Box request, at concurrency 1, 4 and 8;
   (d) idle-tick wall time (no A1 campaign at all) vs ``python -c 'import requests'``;
   (e) HTTP requests per asset of A1->A2, from the sandbox counters (marginal: a 40-asset run minus a 10-asset run);
-  (f) a 2 GiB chunked upload (A1->A2, one asset) under the shared Box pacer with the production budgets, and again
-      with the uploads budget at its minimum (10 a minute): a chunked upload is one upload (the session) plus
-      calls, so the upload budget must not slow it (issue 15). Run alone with --only f.
+  (f), (g), (i): how cost grows with the work (bench/growth.py); (h): the database at scale (bench/db_scale.py).
 
-Prints a table and writes bench/results.json. Runs in about 5 minutes on 2 cores, plus about 4 for (f).
+  (j) a 2 GiB chunked upload (A1->A2, one asset) under the shared Box pacer with the production budgets, and again
+      with the uploads budget at its minimum (10 a minute): a chunked upload is one upload (the session) plus
+      calls, so the upload budget must not slow it (issue 15). Run alone with --only j.
+
+Prints a table and writes bench/results.json (and bench/query-plans.txt for (h)). About 13 minutes on 2 cores.
 """
 import argparse
 import json
@@ -36,6 +39,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from bench import db_scale, growth  # noqa: E402
+from bench.common import ok as _ok, spread as _spread, stats  # noqa: E402
 from sandbox.lab import Lab  # noqa: E402
 
 MiB = 1024 * 1024
@@ -43,7 +48,7 @@ GiB = 1024 * MiB
 SCRIPT = os.path.join("scripts", "a1_to_a2_download.py")
 
 # The fresh, small parent of every measured run. Linux carries a process's peak RSS across exec, and a child that
-# the bench (hundreds of MiB: it hosts the sandboxes) spawns starts from the bench's own peak; so the script is
+# the bench spawns starts from the bench's own peak (more than the script's); so the script is
 # started by this tiny process instead, which times it and reads its rusage (RUSAGE_CHILDREN: its only child).
 MEASURE = """
 import json, resource, subprocess, sys, time
@@ -57,11 +62,6 @@ with open(sys.argv[1], "w") as f:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------
-def stats(values):
-    values = list(values)
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
-
-
 class Bench(object):
     def __init__(self, lab, workdir):
         self.lab = lab
@@ -69,8 +69,9 @@ class Bench(object):
         self.counter = 0
 
     # campaigns --------------------------------------------------------------------------------------------------
-    def campaign(self, assets, label):
-        """A fresh A1 Local comm campaign with ``assets`` [(name, size)] in Master Assets; returns its number."""
+    def campaign(self, assets, label, finals=0):
+        """A fresh A1 Local comm campaign with ``assets`` [(name, size)] in Master Assets and ``finals`` small
+        assets already in Final Assets; returns its number."""
         self.counter += 1
         number = "BN-2099-{:04d}".format(self.counter)
         self.lab.otmm.add_campaign({
@@ -79,17 +80,22 @@ class Bench(object):
             "folders": {"Master Assets": {"assets": [{"name": n, "size": s, "mime": "application/octet-stream"}
                                                      for n, s in assets]},
                         "Final Assets": {}}})
+        if finals:
+            self.lab.otmm.bulk_assets(self.lab.otmm.folder_id(number, "Final Assets"),
+                                      ["earlier-final-{:05d}.jpg".format(k) for k in range(finals)], size=2048)
         return number
 
-    def run_product(self, number=None, concurrency=4, extra_env=None):
-        """Run the A1->A2 script as a fresh child; returns wall seconds, its own peak RSS (MiB), exit code, output."""
+    def run_product(self, number=None, concurrency=4, extra_env=None, script=SCRIPT, expect_status="A2",
+                    ok_codes=(0,)):
+        """Run a workflow script (A1->A2 unless told) as a fresh child; returns wall seconds, its own peak RSS
+        (MiB), CPU seconds, exit code and output."""
         env = dict(os.environ)
         env.pop("DAM_ENV_FILE", None)
         env.update(self.lab.env())
         env["TRANSFER_CONCURRENCY"] = str(concurrency)
         env["DAM_ENV_FILE"] = os.path.join(self.workdir, "no-such.env")
         env.update(extra_env or {})
-        args = [self.lab.product_python, SCRIPT] + (["--campaign", number] if number else [])
+        args = [self.lab.product_python, script] + (["--campaign", number] if number else [])
         out_path = os.path.join(self.workdir, "run-{}.out".format(uuid.uuid4().hex[:8]))
         usage_path = out_path + ".usage"
         with open(out_path, "w") as out:
@@ -103,46 +109,35 @@ class Bench(object):
         with open(out_path) as f:
             output = f.read()
         os.remove(out_path)
-        if proc.returncode != 0:
-            raise RuntimeError("A1->A2 run on {} exited {}:\n{}".format(number, proc.returncode, output[-4000:]))
-        if number and self.status(number) != "A2":
-            raise RuntimeError("campaign {} did not reach A2:\n{}".format(number, output[-4000:]))
+        if proc.returncode not in ok_codes:
+            raise RuntimeError("{} run on {} exited {}:\n{}".format(script, number, proc.returncode, output[-4000:]))
+        if number and expect_status and self.status(number) != expect_status:
+            raise RuntimeError("campaign {} did not reach {}:\n{}".format(number, expect_status, output[-4000:]))
         return {"wall_s": wall, "peak_rss_mib": usage["maxrss_kib"] / 1024.0, "cpu_s": usage["cpu_s"],
-                "output": output}
+                "output": output, "returncode": proc.returncode}
 
-    # the sandbox's snapshot() hashes every asset's content: too slow with gigabytes seeded, so read the state here
+    # the sandboxes run in their own processes (sandbox/remote.py): everything below goes over /_sandbox/ HTTP
     def status(self, number):
-        from sandbox.otmm_server import CAMPAIGN_FIELDS, campaign_folder, scalar
-        state = self.lab.otmm.state
-        with state.lock:
-            return scalar(campaign_folder(state, number)["fields"].get(CAMPAIGN_FIELDS["status"]))
+        return self.lab.otmm.campaign_status(number)
 
     def master_asset_ids(self, number):
-        state = self.lab.otmm.state
-        folder = self.lab.otmm.folder_id(number, "Master Assets")
-        with state.lock:
-            return [k["asset_id"] for k in state.children(folder) if k["asset_id"] in state.assets]
+        return self.lab.otmm.asset_ids(self.lab.otmm.folder_id(number, "Master Assets"))
 
     def free_box_blobs(self):
         """Box sandbox keeps uploaded bytes on disk; drop the big ones once measured (the tree stays)."""
-        state = self.lab.box.state
-        with state.lock:
-            for item in list(state.items.values()):
-                blob = item.get("blob")
-                if blob and (item.get("size") or 0) > 4 * MiB and os.path.exists(blob):
-                    os.remove(blob)
+        self.lab.box.free_blobs(4 * MiB)
 
     def counters(self):
-        return {"otmm": self.lab.otmm.middleware.snapshot(), "box": self.lab.box.middleware.snapshot()}
+        return {"otmm": self.lab.otmm.counters(), "box": self.lab.box.counters()}
 
     def reset_counters(self):
-        self.lab.otmm.middleware.reset_counters()
-        self.lab.box.middleware.reset_counters()
+        self.lab.otmm.reset_counters()
+        self.lab.box.reset_counters()
 
     def set_latency(self, ms):
         rules = [{"latency_ms": ms, "path": "/"}] if ms else []
-        self.lab.otmm.middleware.set_faults(rules)
-        self.lab.box.middleware.set_faults(rules)
+        self.lab.otmm.set_faults(rules)
+        self.lab.box.set_faults(rules)
 
 
 # -- (a) memory --------------------------------------------------------------------------------------------------
@@ -162,19 +157,12 @@ def bench_memory(b, runs, big):
 
 
 # -- (b) throughput vs curl --------------------------------------------------------------------------------------
-def _inject_token(sandbox_state):
-    token = uuid.uuid4().hex + uuid.uuid4().hex
-    with sandbox_state.lock:
-        sandbox_state.tokens[token] = time.time() + 3600
-    return token
-
-
 def curl_move(b, asset_ids, lanes):
     """Download each asset with curl to disk, then upload it with curl (simple multipart upload) to a new Box folder;
     ``lanes`` workers in parallel. Tokens are put into the sandboxes directly (not timed)."""
     lab = b.lab
-    otmm_token = _inject_token(lab.otmm.state)
-    box_token = _inject_token(lab.box.state)
+    otmm_token = lab.otmm.token()
+    box_token = lab.box.token()
     folder = lab.box.ensure_folder(lab.box.roots["a1_a2"], "curl-{}".format(uuid.uuid4().hex[:8]))
     scratch = tempfile.mkdtemp(prefix="curl-", dir=b.workdir)
     work = queue.Queue()
@@ -335,7 +323,7 @@ def bench_requests(b, small_n, large_n):
             "target": "<= 4 requests per asset beyond listing pages", "met": per_asset <= 4}
 
 
-# -- (f) chunked upload under the pacer ---------------------------------------------------------------------------
+# -- (j) chunked upload under the pacer ---------------------------------------------------------------------------
 PACING_CASES = [("production budgets (900 calls, 200 uploads a minute)", {}),
                 ("uploads budget at its minimum (10 a minute)", {"BOX_MAX_UPLOADS_PER_MINUTE": "10"}),
                 ("calls budget at its maximum (1000 a minute)", {"BOX_MAX_CALLS_PER_MINUTE": "1000"})]
@@ -366,7 +354,7 @@ def bench_chunked_pacing(b, runs, size):
             sessions.append(box.get("POST /api/2.0/files/upload_sessions", 0))
             parts.append(box.get("PUT /api/2.0/files/upload_sessions/{id}", 0))
             b.free_box_blobs()
-            print("  (f) {} run {}: {:.2f}s, {} session(s), {} parts; paced {:.1f}s by calls, {:.1f}s by uploads"
+            print("  (j) {} run {}: {:.2f}s, {} session(s), {} parts; paced {:.1f}s by calls, {:.1f}s by uploads"
                   .format(label, i + 1, walls[-1], sessions[-1], parts[-1], waits[0], waits[1]), flush=True)
         out["cases"].append({"label": label, "env": env, "wall_s": stats(walls), "upload_sessions": sessions,
                              "parts": parts, "calls_wait_s": stats(calls_wait), "uploads_wait_s": stats(uploads_wait)})
@@ -380,11 +368,6 @@ def bench_chunked_pacing(b, runs, size):
 # -- table ---------------------------------------------------------------------------------------------------------
 def _size(n):
     return "{:.0f} GiB".format(n / GiB) if n >= GiB else "{:.0f} MiB".format(n / MiB)
-
-
-def _spread(s, fmt="{:.2f}"):
-    return "{} ({}-{}, n={})".format(fmt.format(s["median"]), fmt.format(s["min"]), fmt.format(s["max"]),
-                                     len(s["runs"]))
 
 
 def table(results):
@@ -426,26 +409,25 @@ def table(results):
         rows.append(("(e) HTTP requests per asset (A1->A2)", "{:.2f}".format(e["per_asset"]),
                      "<= 4 beyond listing: {}; listing {:.2f}/asset, fixed {:.0f}/campaign".format(
                          _ok(e["met"]), e["listing_per_asset"], e["fixed_per_campaign"])))
-    f = results.get("f_chunked_pacing")
-    if f:
-        for case in f["cases"]:
-            rows.append(("(f) {} chunked, {}".format(_size(f["asset_bytes"]), case["label"]),
+    j = results.get("j_chunked_pacing")
+    if j:
+        for case in j["cases"]:
+            rows.append(("(j) {} chunked, {}".format(_size(j["asset_bytes"]), case["label"]),
                          _spread(case["wall_s"]) + " s", "{} session, {} parts; paced {:.1f}s calls, {:.1f}s uploads"
                          .format(max(case["upload_sessions"]), max(case["parts"]), case["calls_wait_s"]["median"],
                                  case["uploads_wait_s"]["median"])))
-        rows.append(("(f) held back by the upload budget (max)", "{:.1f} s".format(f["uploads_wait_max_s"]),
-                     "0 s and every run < 60 s: " + _ok(f["met"])))
-    width = [max(len(r[i]) for r in rows) for i in range(3)]
+        rows.append(("(j) held back by the upload budget (max)", "{:.1f} s".format(j["uploads_wait_max_s"]),
+                     "0 s and every run < 60 s: " + _ok(j["met"])))
+    rows.extend(growth.rows(results))
+    rows.extend(db_scale.rows(results))
+    header = ("measurement", "median (min-max, runs)", "target / note")
+    width = [max(len(r[i]) for r in rows + [header]) for i in range(3)]
     lines = ["| {} | {} | {} |".format("measurement".ljust(width[0]), "median (min-max, runs)".ljust(width[1]),
                                        "target / note".ljust(width[2])),
              "|{}|{}|{}|".format("-" * (width[0] + 2), "-" * (width[1] + 2), "-" * (width[2] + 2))]
     for r in rows:
         lines.append("| {} | {} | {} |".format(r[0].ljust(width[0]), r[1].ljust(width[1]), r[2].ljust(width[2])))
     return "\n".join(lines)
-
-
-def _ok(flag):
-    return "met" if flag else "MISSED"
 
 
 def machine():
@@ -462,7 +444,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--quick", action="store_true", help="1 run each, 256 MiB instead of 2 GiB in (a)")
-    parser.add_argument("--only", default="d,e,a,b,c,f", help="which measurements, e.g. a,d")
+    parser.add_argument("--only", default="d,e,a,b,c,f,g,i,h,j", help="which measurements, e.g. a,d or f,g,h,i,j")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results.json"))
     parser.add_argument("--workdir", help="keep the lab here (default: a temp dir, removed afterwards)")
     args = parser.parse_args(argv)
@@ -471,8 +453,9 @@ def main(argv=None):
     workdir = args.workdir or tempfile.mkdtemp(prefix="dam-bench-")
     results = {"machine": machine(), "runs": runs, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     started = time.perf_counter()
+    failed = []
     try:
-        with Lab(workdir, seed={"campaigns": []}) as lab:
+        with Lab(workdir, seed={"campaigns": []}, servers_in_subprocess=True) as lab:
             b = Bench(lab, workdir)
             print("Sandbox up in {:.1f}s (OTMM {}, Box {})".format(time.perf_counter() - started,
                                                                    lab.otmm.oauth_base_url, lab.box.api_base_url),
@@ -483,16 +466,27 @@ def main(argv=None):
                 "a": ("a_memory", lambda: bench_memory(b, runs, 256 * MiB if args.quick else 2 * GiB)),
                 "b": ("b_throughput", lambda: bench_throughput(b, runs, 8, 128 * MiB, 4)),
                 "c": ("c_latency", lambda: bench_latency(b, runs, 40, MiB, 100, [1, 4, 8])),
-                "f": ("f_chunked_pacing", lambda: bench_chunked_pacing(b, runs, 256 * MiB if args.quick else 2 * GiB)),
+                "f": ("f_a2_a3_requests", lambda: growth.bench_a2_a3_requests(b)),
+                "g": ("g_big_campaign", lambda: growth.bench_big_campaign(b, 100 if args.quick else 500)),
+                "i": ("i_scale_out", lambda: growth.bench_scale_out(b, 1 if args.quick else min(runs, 2))),
+                "h": ("h_database", lambda: db_scale.bench_database(
+                    lab, 100000 if args.quick else 1000000, 1000000 if args.quick else 10000000)),
+                "j": ("j_chunked_pacing", lambda: bench_chunked_pacing(b, 1, 256 * MiB if args.quick else 2 * GiB)),
             }
             for key in only:  # the idle tick first: later steps leave campaigns behind (all in A2, so still idle)
                 name, fn = steps[key]
                 print("{} ...".format(name), flush=True)
-                results[name] = fn()
+                try:
+                    results[name] = fn()
+                except Exception as exc:  # one failed measurement must not lose the others' figures
+                    import traceback
+                    traceback.print_exc()
+                    failed.append("{}: {}: {}".format(name, type(exc).__name__, exc))
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     results["total_seconds"] = time.perf_counter() - started
+    results["failed"] = failed
     with open(args.out, "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)
     print()
@@ -500,7 +494,9 @@ def main(argv=None):
     print("\nmachine: {cpus} cores, {mem} GiB, Python {python}; total {t:.0f}s; results in {out}".format(
         cpus=results["machine"]["cpus"], mem=results["machine"].get("mem_gib"), python=results["machine"]["python"],
         t=results["total_seconds"], out=os.path.relpath(args.out, ROOT)))
-    return 0
+    for line in failed:
+        print("FAILED " + line)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -15,8 +15,12 @@ WEBHOOK_SECRET = "sandbox-webhook-secret"
 
 
 class Lab(object):
-    def __init__(self, workdir, db_settings=None, seed=None, product_python=None, pki_dir=None):
+    def __init__(self, workdir, db_settings=None, seed=None, product_python=None, pki_dir=None,
+                 servers_in_subprocess=False):
+        """``servers_in_subprocess``: run the OTMM and Box servers each in its own process (sandbox/remote.py),
+        steered over HTTP, so that a benchmark does not share a GIL with them; the tests keep them in-process."""
         self.workdir = os.path.abspath(workdir)
+        self.servers_in_subprocess = servers_in_subprocess
         self.pki_dir = pki_dir
         self.db_settings = db_settings
         self.seed = seed
@@ -39,8 +43,13 @@ class Lab(object):
         kwargs = {"data_dir": os.path.join(self.workdir, "otmm"), "pki_dir": self.pki_dir}
         if self.seed is not None:
             kwargs["seed"] = self.seed
-        self.otmm = OTMMSandbox(**kwargs).start()
-        self.box = BoxSandbox(data_dir=os.path.join(self.workdir, "box")).start()
+        if self.servers_in_subprocess:
+            from sandbox.remote import RemoteBox, RemoteOTMM
+            self.otmm = RemoteOTMM(**kwargs).start()
+            self.box = RemoteBox(os.path.join(self.workdir, "box")).start()
+        else:
+            self.otmm = OTMMSandbox(**kwargs).start()
+            self.box = BoxSandbox(data_dir=os.path.join(self.workdir, "box")).start()
         self.smtp = SMTPCatcher(os.path.join(self.workdir, "mail"), username=SMTP_USER,
                                 password=SMTP_PASSWORD).start()
         self.webhook = WebhookReceiver(WEBHOOK_SECRET).start()

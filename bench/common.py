@@ -1,0 +1,20 @@
+"""What every bench module shares: the project root and how a set of runs is summarised and shown."""
+import os
+import statistics
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def stats(values):
+    values = list(values)
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
+
+
+def spread(s, fmt="{:.2f}"):
+    """'median (min-max, n=runs)' of a stats() dict."""
+    return "{} ({}-{}, n={})".format(fmt.format(s["median"]), fmt.format(s["min"]), fmt.format(s["max"]),
+                                     len(s["runs"]))
+
+
+def ok(flag):
+    return "met" if flag else "MISSED"
