@@ -409,16 +409,42 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
             rt.db, lease, item["id"], state="uploaded", box_folder_id=found["parent_id"], box_file_id=found["file_id"],
             box_file_name=found["name"], box_url=rt.box.file_url(found["file_id"]), box_outcome="adopted")
     folder_id = folders.get(asset["folder_path"])
+    name = _strip_tid_prefix(asset["name"], tid)
+    version = dam_version(asset)
+    if not asset.get("size"):  # Box's upload session needs the size first: without it, through a temp file
+        return _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version)
+
+    def hashed(sha1, size):  # before Box commits: a crash from here on is recognised by this SHA-1 next run
+        item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=sha1, file_size=size,
+                                        dam_version=version)
+
+    # what this very DAM version hashed to in an earlier run (the rows' own notion of unchanged content)
+    known = item.get("sha1") if item.get("dam_version") == version else None
+
+    def transfer():  # one attempt from the DAM's first byte; a broken download starts it again
+        with rt.dam.open_asset(asset["asset_id"], expected_size=asset.get("size"),
+                               checksum=asset.get("checksum")) as stream:
+            return rt.box.upload_stream(stream, int(asset["size"]), folder_id, "{}_{}".format(tid, name),
+                                        on_hashed=hashed, known_sha1=known)
+
+    result = rt.dam.retry_download(asset["asset_id"], transfer)
+    return _uploaded(rt, lease, item, folder_id, result)
+
+
+def _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version):
     download = rt.dam.download_asset(asset["asset_id"], rt.temp_dir(), name="{}-{}".format(tid, asset["asset_id"]),
                                      expected_size=asset.get("size"), checksum=asset.get("checksum"))
     try:
         item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=download["sha1"],
-                                        file_size=download["size"], dam_version=dam_version(asset))
-        result = rt.box.upload_with_tracking_id(download["path"], folder_id, tid,
-                                                _strip_tid_prefix(asset["name"], tid), sha1=download["sha1"])
+                                        file_size=download["size"], dam_version=version)
+        result = rt.box.upload_with_tracking_id(download["path"], folder_id, tid, name, sha1=download["sha1"])
     finally:
         if os.path.exists(download["path"]):
             os.remove(download["path"])
+    return _uploaded(rt, lease, item, folder_id, result)
+
+
+def _uploaded(rt, lease, item, folder_id, result):
     return item_store.update_transfer_item(
         rt.db, lease, item["id"], state="uploaded", box_folder_id=folder_id, box_file_id=result["file_id"],
         box_file_name=result["name"], box_url=result["url"], box_outcome=result["outcome"])
