@@ -21,6 +21,7 @@ from .config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
 from .errors import ServiceError, SuiteError
 from .http_retry import url_path
 from .safe_names import safe_component
+from .token_store import token_file
 from .transfer_deadline import Deadline
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ SIMPLE_UPLOAD_MAX = 50 * 1000 * 1000
 # A 400 parts_mismatch right after the last part is Box not having registered it yet (rclone #2054): commit again
 # after 1, 2, 4, 8... seconds, this many times, before it counts as a real mismatch.
 COMMIT_MISMATCH_TRIES = 6
+TOKEN_LIFETIME = 3600  # seconds a Box JWT access token is valid
+TOKEN_KEEP_MARGIN = 300  # a kept token with less left than this is not reused
 TOKEN_ATTEMPTS = 3  # a cut-short or malformed answer of a repeatable request is asked for this many times
 DEFAULT_URLS = {"api_base_url": "https://api.box.com/2.0", "upload_base_url": "https://upload.box.com/api/2.0",
                 "oauth2_base_url": "https://api.box.com/oauth2"}
@@ -67,6 +70,14 @@ def _sha1_of(path):
         for chunk in iter(lambda: f.read(CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _keep_token(kept):
+    """boxsdk's store_tokens callback: a new token is kept for the next ticks (token_store.py). boxsdk drops the
+    token answer's expires_in; Box's JWT access tokens last 60 minutes (box-api.md), counted from now."""
+    if kept is None:
+        return None
+    return lambda access_token, refresh_token=None: kept.save(access_token, time.time() + TOKEN_LIFETIME)
 
 
 def _network_class(max_wait, pacer):
@@ -185,7 +196,10 @@ class BoxClient(object):
         self.sessions = session_store(db)
         network = _network_class(self.max_wait, self.pacer)
         try:
-            auth = JWTAuth.from_settings_file(path, user=jwt_user,
+            kept = token_file(box_cfg, "box", path, jwt_user, API.OAUTH2_API_URL)
+            cached = kept.load(TOKEN_KEEP_MARGIN) if kept is not None else None
+            auth = JWTAuth.from_settings_file(path, user=jwt_user, access_token=cached[0] if cached else None,
+                                              store_tokens=_keep_token(kept),
                                               session=Session(network_layer=network(),
                                                               default_network_request_kwargs=kwargs))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:

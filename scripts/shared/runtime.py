@@ -49,7 +49,8 @@ class Runtime(object):
             if self._dam is None:
                 from .dam_client import DAMClient, decision_fields
                 # the transfer settings ride along for the per-transfer deadline (transfer_deadline.py)
-                self._dam = DAMClient(dict(self.config["dam"], transfer=self.config.get("transfer") or {}),
+                self._dam = DAMClient(dict(self.config["dam"], transfer=self.config.get("transfer") or {},
+                                           token_cache_dir=self.token_cache_dir()),
                                       auth_mode=self.auth_mode,
                                       field_ids=self.config["fields"].get("special_fields"),
                                       metadata_fields=decision_fields(self.config["fields"]))
@@ -60,7 +61,8 @@ class Runtime(object):
         with self._lock:
             if self._box is None:
                 from .box_client import BoxClient
-                self._box = BoxClient(dict(self.config["box"], transfer=self.config.get("transfer") or {}), db=self.db)
+                self._box = BoxClient(dict(self.config["box"], transfer=self.config.get("transfer") or {},
+                                           token_cache_dir=self.token_cache_dir()), db=self.db)
             return self._box
 
     @property
@@ -78,6 +80,10 @@ class Runtime(object):
                 from .metadata_extractor_mvp import MetadataMapper
                 self._mapper = MetadataMapper(self.config["fields"])
             return self._mapper
+
+    def token_cache_dir(self):
+        """Where DAM and Box tokens are kept between ticks (0700, token_store.py): <transfer.temp_dir>/tokens."""
+        return os.path.join(self.config["transfer"]["temp_dir"], "tokens")
 
     def temp_dir(self):
         """This run's private download directory under transfer.temp_dir (created on demand).
