@@ -125,7 +125,9 @@ def _resume_unfinished(spec, rt):
     rt.resume_unfinished(finish)
 
 
-def _source_assets(spec, rt, campaign):
+def _source_assets(spec, rt, campaign, on_first=None):
+    """(source folder id, the assets to move); ``on_first()`` runs once the first one is known, while the rest of
+    the listing goes on."""
     folder_name = rt.config["dam"]["folders"][spec.source_folder]
     source_id = rt.dam.find_subfolder(campaign["folder_id"], folder_name)
     if source_id is None:
@@ -139,6 +141,8 @@ def _source_assets(spec, rt, campaign):
                 continue
             log.info("Asset %s (%s) is NOT APPROVED: sending it back to the agency for rework", asset["name"],
                      asset["asset_id"])
+        if not assets and on_first is not None:
+            on_first()
         assets.append(asset)
     return source_id, assets
 
@@ -177,9 +181,19 @@ def _dry_run(spec, rt, candidates):
 
 
 def _process_campaign(spec, rt, lease, campaign):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as early:
+        return _process_listed_campaign(spec, rt, lease, campaign, early)
+
+
+def _process_listed_campaign(spec, rt, lease, campaign, early):
+    """The campaign's Box folder is made ready while the DAM listing goes on (issue 19: fewer calls one after
+    another): from the moment the first asset is listed, so never for a campaign with nothing to deliver."""
     number = campaign["campaign_id"]
     log.info("%s: processing campaign %s (%s)", spec.label, number, campaign.get("name"))
-    _, assets = _source_assets(spec, rt, campaign)
+    box_root = rt.config["box"]["roots"][spec.box_root]
+    folder = []
+    _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
+        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", number, what,
@@ -198,8 +212,7 @@ def _process_campaign(spec, rt, lease, campaign):
                          for r in rt.mapper.rejection_details(asset["metadata"])]
             rt.db.record_event(spec.workflow, "asset_rejection_seen", "NOT APPROVED", campaign_id=number,
                                opentext_id=asset["asset_id"], details={"rejection": rejection})
-    box_root = rt.config["box"]["roots"][spec.box_root]
-    campaign_folder = rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)])
+    campaign_folder = folder[0].result()
     folders = _FolderCache(rt, campaign_folder)
     items = _catch_up_with_dam(spec, rt, lease, number, assets, items)
     todo = [a for a in assets if items[a["asset_id"]]["state"] != "done"]

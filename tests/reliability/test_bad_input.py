@@ -10,7 +10,7 @@ from scripts.shared.dam_metadata import flatten
 from scripts.shared.errors import ConfigError, InputError, SuiteError
 from scripts.shared.safe_names import safe_component
 from scripts.shared.v2_names import parse_v2_name
-from tests.e2e.helpers import box_files, subjects
+from tests.e2e.helpers import box_files, html_of, subjects
 from tests.reliability.harness import fresh_lab
 
 LANGS = ["it", "it-IT", "de-CH"]
@@ -117,9 +117,15 @@ def test_temp_dir_unusable_and_file_over_limit(pg_server, tmp_path, pki_dir):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
-        bad_temp = _run(lab, "--campaign", "LC-2026-0043", TEMP_DIR=str(blocker / "temp"))
+        # A1->A2 streams DAM -> Box without a temp file (issue 19): an unusable TEMP_DIR only costs the token cache
+        streamed = _run(lab, "--campaign", "LC-2026-0043", TEMP_DIR=str(blocker / "temp"))
+        assert streamed.returncode == 0 and "could not keep the access token" in streamed.stdout
+        # A2->A3 downloads each inbox file before importing it: there the temp directory is needed
+        lab.play_agency("LC-2026-0043", limit=1)
+        bad_temp = lab.run_script("a2_to_a3_upload_polling", env={"TEMP_DIR": str(blocker / "temp")})
         assert bad_temp.returncode == 1 and "cannot use the temp directory" in bad_temp.stdout
-        assert "point TEMP_DIR in .env at a writable directory" in bad_temp.stdout
+        said = bad_temp.stdout + "".join(html_of(m) for m in lab.smtp.messages())
+        assert "point TEMP_DIR in .env at a writable directory" in said
         too_big = _run(lab, "--campaign", "LC-2026-0042", MAX_FILE_BYTES="100000")
         assert too_big.returncode == 1
         partial = [s for s in subjects(lab) if "LC-2026-0042" in s and "failed" in s]
