@@ -8,6 +8,7 @@ X-Requested-By, logged in again after a 401), or mTLS with the client certificat
 verification is never turned off. Each thread has its own HTTP session (parallel transfers); the credential is
 shared.
 """
+import concurrent.futures
 import hashlib
 import json
 import logging
@@ -324,13 +325,14 @@ class DAMClient(object):
     def find_campaigns(self, status, campaign_type=None):
         """Campaign folders in ``status`` (re-read and re-checked exactly), oldest first."""
         folder_type = (self.cfg.get("search") or {}).get("folder_type_id")
+        hits = [hit["asset_id"] for hit in self._search(self.campaign_fields["campaign_status"], status)
+                if (hit.get("data_type") == "CONTAINER" or hit.get("container_type_id")) and
+                (not folder_type or hit.get("container_type_id") == folder_type)]
         found = []
-        for hit in self._search(self.campaign_fields["campaign_status"], status):
-            if hit.get("data_type") != "CONTAINER" and not hit.get("container_type_id"):
-                continue
-            if folder_type and hit.get("container_type_id") != folder_type:
-                continue
-            campaign = self.get_campaign(hit["asset_id"])  # the index may lag: trust the folder itself
+        # the index may lag: trust the folder itself, read for every hit at once rather than one after another
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(4, len(hits)))) as pool:
+            campaigns = list(pool.map(self.get_campaign, hits))
+        for campaign in campaigns:
             if campaign["status"] != status:
                 continue
             if campaign_type and campaign["type"] != campaign_type:
