@@ -10,7 +10,7 @@ from scripts.shared.dam_metadata import flatten
 from scripts.shared.errors import ConfigError, InputError, SuiteError
 from scripts.shared.safe_names import safe_component
 from scripts.shared.v2_names import parse_v2_name
-from tests.e2e.helpers import box_files, html_of, subjects
+from tests.e2e.helpers import box_files, subjects
 from tests.reliability.harness import fresh_lab
 
 LANGS = ["it", "it-IT", "de-CH"]
