@@ -376,7 +376,7 @@ class BoxClient(object):
     def _upload_version(self, file_id, file_path, size, sha1):
         f = self.client.file(file_id)
         if size <= self.threshold:
-            with self._deadline_reader(file_path) as stream:
+            with self._deadline_reader(file_path, "a new version of file {}".format(file_id)) as stream:
                 return self._call("upload new version", f.update_contents_with_stream, stream, etag=None, sha1=sha1)
         return self._chunked("file:{}".format(file_id), file_path, size, sha1, lambda: f.create_upload_session(size))
 
@@ -384,7 +384,7 @@ class BoxClient(object):
         """POST to the upload_url Box gave in the preflight answer (Box's upload guide), else the configured upload
         host. The same multipart request boxsdk's Folder.upload sends: attributes first, then the file."""
         url = self._preflight_url(upload_url)
-        with self._deadline_reader(file_path) as stream:
+        with self._deadline_reader(file_path, name) as stream:
             if url is None:
                 return folder.upload_stream(stream, file_name=name, sha1=sha1)
             session = self.client.session
@@ -395,10 +395,9 @@ class BoxClient(object):
         entry = answer["entries"][0] if "entries" in answer else answer
         return self.client.translator.translate(session=session, response_object=entry)
 
-    def _deadline_reader(self, file_path):
+    def _deadline_reader(self, file_path, what):
         """The file for a simple upload, read through the transfer deadline (boxsdk streams it in small pieces)."""
-        size = os.path.getsize(file_path)
-        deadline = Deadline("Box", "upload of {}".format(os.path.basename(file_path)), size, self.cfg.get("transfer"))
+        deadline = Deadline("Box", "upload of {}".format(what), os.path.getsize(file_path), self.cfg.get("transfer"))
         return _DeadlineReader(open(file_path, "rb"), deadline)
 
     def _preflight_url(self, upload_url):
