@@ -130,8 +130,9 @@ def _flat(row):
     flat = {}
     for key, value in row.items():
         if isinstance(value, list) and all(isinstance(v, dict) and "label" in v for v in value):
-            for field in value:
-                flat[str(field["label"])] = field.get("value")
+            for field in value:  # a label that is also a column name ("filename") keeps its list's name in front
+                label = str(field["label"])
+                flat[label if label not in row else "{} {}".format(key, label)] = field.get("value")
         elif not isinstance(value, (list, dict)):
             flat[key] = value
     return flat
