@@ -469,7 +469,7 @@ class BoxClient(object):
     def _upload_version(self, file_id, file_path, size, sha1):
         f = self.client.file(file_id)
         if size <= self.threshold:
-            with _open(file_path) as stream:
+            with self._deadline_reader(file_path, "a new version of file {}".format(file_id)) as stream:
                 return self._call("upload new version", f.update_contents_with_stream, stream, etag=None, sha1=sha1)
         return self._chunked("file:{}".format(file_id), file_path, size, sha1, lambda: f.create_upload_session(size))
 
@@ -477,17 +477,22 @@ class BoxClient(object):
         """POST to the upload_url Box gave in the preflight answer (Box's upload guide), else the configured upload
         host. The same multipart request boxsdk's Folder.upload sends: attributes first, then the file."""
         url = self._preflight_url(upload_url)
-        if url is None:
-            with _open(file_path) as stream:
-                return folder.upload_stream(stream, name, sha1=sha1)
-        session = self.client.session
-        with _open(file_path) as stream:
+        with self._deadline_reader(file_path, name) as stream:
+            if url is None:
+                return folder.upload_stream(stream, file_name=name, sha1=sha1)
+            session = self.client.session
             answer = session.post(url, data={"attributes": json.dumps({"name": name,
                                                                         "parent": {"id": folder.object_id}})},
                                   files={"file": ("unused", stream)}, expect_json_response=False,
                                   headers={"Content-MD5": sha1}, stream_file_content=True).json()
         entry = answer["entries"][0] if "entries" in answer else answer
         return self.client.translator.translate(session=session, response_object=entry)
+
+    def _deadline_reader(self, file_path, what):
+        """The file (a path, or the bytes of a small streamed asset) for a simple upload, read through the transfer
+        deadline (boxsdk streams it in small pieces)."""
+        deadline = Deadline("Box", "upload of {}".format(what), _size_of(file_path), self.cfg.get("transfer"))
+        return _DeadlineReader(_open(file_path), deadline)
 
     def _preflight_url(self, upload_url):
         """The preflight's upload_url when it is a Box upload address on the configured scheme; else None."""
@@ -809,6 +814,35 @@ class _DeadlineWriter(object):
         self.deadline.check(self.done)
         self.done += len(data)
         return self.out.write(data)
+
+
+class _DeadlineReader(object):
+    """An upload's file, checking the transfer deadline at every piece the HTTP layer reads: a server that drains
+    the body at a trickle blocks each send, so the reads come slowly too and the deadline cuts the upload."""
+
+    def __init__(self, f, deadline):
+        self.f, self.deadline, self.done = f, deadline, 0
+
+    def read(self, size=-1):
+        self.deadline.check(self.done)
+        data = self.f.read(size)
+        self.done += len(data)
+        return data
+
+    def fileno(self):  # the multipart encoder takes the length from it
+        return self.f.fileno()
+
+    def tell(self):
+        return self.f.tell()
+
+    def seek(self, *args):
+        return self.f.seek(*args)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
 
 
 def _version_id(item):
