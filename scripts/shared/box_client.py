@@ -227,6 +227,11 @@ class BoxClient(object):
                 return self._call_once(what, fn, *args, **kwargs)
             except ServiceError as exc:
                 oauth = isinstance(exc.__cause__ or exc.__context__, BoxOAuthException)
+                if exc.status == 401 and not oauth and attempt == 1:
+                    # boxsdk renews a rejected token and retries once; a token revoked again before that retry
+                    # (several threads, a rotating key) gets one more renewal here -- a 401 changed nothing in Box
+                    log.info("Box rejected the renewed token too (401) for %s; renewing it once more", what)
+                    continue
                 if not oauth or attempt == TOKEN_ATTEMPTS or (exc.status and 300 <= exc.status < 500):
                     raise
                 log.warning("Box token answer unusable (%s); asking again (%d/%d)", exc.message, attempt + 1,

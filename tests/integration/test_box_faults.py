@@ -181,3 +181,22 @@ def test_token_endpoint_throttled_briefly_is_waited_out(box_sandbox):
     box_sandbox.middleware.set_faults([{"path": "^/oauth2/token$", "status": 429, "retry_after": 1, "count": 1}])
     assert client.ping()["id"]
     assert counts(box_sandbox)["POST /oauth2/token"] == 2
+
+
+def test_a_token_revoked_again_before_boxsdks_retry_is_renewed_once_more(box_client, box_sandbox):
+    """boxsdk renews a token after a 401 and retries once; when the renewed token is revoked too before that retry
+    (seen with several threads working one campaign), the client renews once more instead of failing the campaign."""
+    root = box_sandbox.roots["a1_a2"]
+    seen = []
+
+    def revoke_on_the_first_two_creates(method, path, total):
+        if method == "POST" and path == "/2.0/folders":
+            seen.append(path)
+            if len(seen) <= 2:
+                box_sandbox.expire_tokens()
+
+    box_sandbox.middleware.on_request.append(revoke_on_the_first_two_creates)
+    folder_id = box_client.ensure_folder(root, "LC-2026-0042 - Token churn")
+    assert len(seen) == 3
+    children = [c for c in box_sandbox.tree(root)["folders"] if c.startswith("LC-2026-0042")]
+    assert children == ["LC-2026-0042 - Token churn"] and folder_id
