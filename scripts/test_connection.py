@@ -22,16 +22,13 @@ log = logging.getLogger("test_connection")
 
 def _check_database(config, args):
     from scripts.shared.database import Database
+    from scripts.shared.report_store import server_and_schema
     db = Database.from_config(config).connect()
     try:
-        with db.cursor() as cur:
-            cur.execute("SELECT version() AS v")
-            version = cur.fetchone()["v"].split(",")[0]
-            cur.execute("SELECT to_regclass('public.schema_migrations') AS t")
-            if cur.fetchone()["t"] is None:
-                return "{}; schema not initialised yet (the first workflow run creates it)".format(version)
-            cur.execute("SELECT max(version) AS v FROM schema_migrations")
-            return "{}; schema {}".format(version, cur.fetchone()["v"])
+        version, schema = server_and_schema(db)
+        if schema is None:
+            return "{}; schema not initialised yet (the first workflow run creates it)".format(version)
+        return "{}; schema {}".format(version, schema)
     finally:
         db.close()
 

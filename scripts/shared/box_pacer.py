@@ -11,6 +11,8 @@ import re
 import threading
 import time
 
+from .box_store import PostgresBuckets
+
 log = logging.getLogger(__name__)
 
 # Box's documented per-user limits (developer.box.com, rate limits guide): the highest budgets we accept.
@@ -61,39 +63,6 @@ class MemoryBuckets(object):
     def cool_down(self, user, seconds):
         with self.lock:
             self.cooldown[user] = max(self.cooldown.get(user, 0), time.time() + seconds)
-
-
-class PostgresBuckets(object):
-    """The buckets in table box_rate_budget (database/migrations/004_box_pacing.sql), on the database's clock so
-    hosts with skewed clocks still share one minute. One short statement per Box request."""
-
-    TAKE = ("INSERT INTO box_rate_budget AS b (box_user, bucket, capacity, refill_per_second, tokens, updated_at) "
-            "VALUES {values} ON CONFLICT (box_user, bucket) DO UPDATE SET capacity = EXCLUDED.capacity, "
-            "refill_per_second = EXCLUDED.refill_per_second, tokens = LEAST(EXCLUDED.capacity, b.tokens + "
-            "EXCLUDED.refill_per_second * EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8) - 1, "
-            "updated_at = clock_timestamp() "
-            "RETURNING b.bucket, b.tokens, b.refill_per_second, "
-            "COALESCE(EXTRACT(EPOCH FROM b.cooldown_until - clock_timestamp())::float8, 0) AS cooldown")
-    COOL = ("UPDATE box_rate_budget SET cooldown_until = GREATEST(COALESCE(cooldown_until, clock_timestamp()), "
-            "clock_timestamp() + %s * interval '1 second') WHERE box_user = %s")
-
-    def __init__(self, db):
-        self.db = db
-
-    def take(self, user, budgets):
-        values = ", ".join(["(%s, %s, %s, %s, %s - 1, clock_timestamp())"] * len(budgets))
-        params = []
-        for b in budgets:
-            params += [user, b.kind, b.capacity, b.refill_per_second, b.capacity]
-        with self.db.cursor() as cur:
-            cur.execute(self.TAKE.format(values=values), params)
-            rows = cur.fetchall()
-        waits = dict((row["bucket"], max(0.0, -row["tokens"] / row["refill_per_second"])) for row in rows)
-        return waits, max([0.0] + [row["cooldown"] or 0.0 for row in rows])
-
-    def cool_down(self, user, seconds):
-        with self.db.cursor() as cur:
-            cur.execute(self.COOL, (float(seconds), user))
 
 
 class Pacer(object):

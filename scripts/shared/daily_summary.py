@@ -3,6 +3,7 @@ import csv
 import datetime
 import io
 
+from . import report_store
 from .email_format import ascii_workflow
 
 WORKFLOWS = [("a1_a2", "A1→A2", "asset_delivered"), ("a5_a6", "A5→A6", "asset_delivered"),
@@ -21,43 +22,21 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None):
     """Context for the daily_summary_report template."""
     start, end = day_window(day)
     workflows, failures = [], []
-    with db.cursor() as cur:
-        for key, label, moved_event in WORKFLOWS:
-            cur.execute(
-                "SELECT count(*) FILTER (WHERE event_type = 'status_changed') AS advanced, "
-                "count(*) FILTER (WHERE event_type = %s) AS moved, "
-                "count(*) FILTER (WHERE level = 'error') AS failures, "
-                "count(DISTINCT opentext_id) FILTER (WHERE event_type = 'asset_rejection_seen') AS rejections, "
-                "count(*) FILTER (WHERE event_type = 'file_quarantined') AS quarantined "
-                "FROM asset_events WHERE workflow = %s AND occurred_at >= %s AND occurred_at < %s",
-                (moved_event, key, start, end))
-            row = cur.fetchone()
-            workflows.append({"workflow": label, "campaigns_advanced": row["advanced"], "assets_moved": row["moved"],
-                              "failures": row["failures"], "rejections": row["rejections"],
-                              "quarantined": row["quarantined"]})
-        # a failure is "resolved" when the same asset (or, for a campaign-level failure, the campaign) moved on later
-        cur.execute("SELECT e.workflow, e.campaign_id, e.tracking_id, e.message, e.occurred_at, "
-                    "(SELECT min(l.occurred_at) FROM asset_events l WHERE l.workflow = e.workflow AND "
-                    "l.campaign_id IS NOT DISTINCT FROM e.campaign_id AND l.occurred_at > e.occurred_at AND "
-                    "l.event_type IN ('asset_delivered', 'file_imported', 'status_changed') AND "
-                    "(e.tracking_id IS NULL OR l.tracking_id = e.tracking_id OR l.event_type = 'status_changed')) "
-                    "AS resolved_at FROM asset_events e "
-                    "WHERE e.level = 'error' AND e.occurred_at >= %s AND e.occurred_at < %s ORDER BY e.occurred_at",
-                    (start, end))
-        labels = dict((k, label) for k, label, _ in WORKFLOWS)
-        for r in cur.fetchall():
-            failures.append({"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
-                             "tracking_id": r["tracking_id"], "reason": r["message"],
-                             "at": r["occurred_at"].strftime("%Y-%m-%d %H:%M"),
-                             "resolved": r["resolved_at"].strftime("%Y-%m-%d %H:%M") if r["resolved_at"] else None})
-        cur.execute("SELECT workflow, campaign_id, state, COALESCE(started_at, updated_at) AS since, last_error "
-                    "FROM workflow_state WHERE state NOT IN ('completed', 'idle', 'no_assets') AND "
-                    "COALESCE(started_at, updated_at) < now() - %s * interval '1 hour' ORDER BY since",
-                    (stuck_after_hours,))
-        stuck = [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
-                  "state": r["state"], "since": r["since"].strftime("%Y-%m-%d %H:%M"),
-                  "last_error": r["last_error"] or ""} for r in cur.fetchall()]
-        problems = open_problems(cur, labels)
+    for key, label, moved_event in WORKFLOWS:
+        row = report_store.workflow_day_counts(db, key, moved_event, start, end)
+        workflows.append({"workflow": label, "campaigns_advanced": row["advanced"], "assets_moved": row["moved"],
+                          "failures": row["failures"], "rejections": row["rejections"],
+                          "quarantined": row["quarantined"]})
+    labels = dict((k, label) for k, label, _ in WORKFLOWS)
+    for r in report_store.failures_between(db, start, end):
+        failures.append({"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
+                         "tracking_id": r["tracking_id"], "reason": r["message"],
+                         "at": r["occurred_at"].strftime("%Y-%m-%d %H:%M"),
+                         "resolved": r["resolved_at"].strftime("%Y-%m-%d %H:%M") if r["resolved_at"] else None})
+    stuck = [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
+              "state": r["state"], "since": r["since"].strftime("%Y-%m-%d %H:%M"),
+              "last_error": r["last_error"] or ""} for r in report_store.stuck_campaigns(db, stuck_after_hours)]
+    problems = open_problems(db, labels)
     totals = {k: sum(w[k] for w in workflows) for k in ("campaigns_advanced", "assets_moved", "failures",
                                                         "rejections", "quarantined")}
     return {"date": day.isoformat(), "generated_at": datetime.datetime.now().astimezone().isoformat(
@@ -65,15 +44,13 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None):
         "stuck": stuck, "problems": problems, "totals": totals}
 
 
-def open_problems(cur, labels):
+def open_problems(db, labels):
     """Campaigns failing now, with the running count of failed attempts (the alert is sent once a day; this is
     where the count keeps going)."""
-    cur.execute("SELECT workflow, campaign_id, attempts, last_error, next_attempt_at FROM workflow_state "
-                "WHERE state IN ('failed', 'partial') AND attempts > 0 ORDER BY attempts DESC, campaign_id")
     return [{"workflow": labels.get(r["workflow"], r["workflow"]), "campaign_id": r["campaign_id"],
              "attempts": r["attempts"], "last_error": r["last_error"] or "",
              "next_try": r["next_attempt_at"].astimezone().strftime("%Y-%m-%d %H:%M") if r["next_attempt_at"]
-             else ""} for r in cur.fetchall()]
+             else ""} for r in report_store.failing_campaigns(db)]
 
 
 # One table per CSV file (Excel opens one table per file), with the columns a person reads.

@@ -167,10 +167,7 @@ def _dry_run(spec, rt, candidates):
                      spec.status_from)
             return EXIT_OK
         folder = _box_campaign_folder_name(spec, campaign)
-        with rt.db.cursor() as cur:
-            cur.execute("SELECT opentext_id, state, tracking_id FROM transfer_items WHERE workflow = %s AND "
-                        "campaign_id = %s", (spec.workflow, campaign["campaign_id"]))
-            known = {r["opentext_id"]: r for r in cur.fetchall()}
+        known = item_store.transfer_states(rt.db, spec.workflow, campaign["campaign_id"])
         tid_field = rt.config["fields"]["special_fields"]["tracking_id"]
         for asset in assets:
             row = known.get(asset["asset_id"]) or {}
@@ -365,9 +362,7 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
                     workflow=spec.workflow, box_folder_id=item["box_folder_id"], box_file_name=item["box_file_name"],
                     sha1=item["sha1"], file_size=item["file_size"], asset_state="delivered", lease=lease)
             else:
-                with rt.db.fenced(lease) as cur:
-                    cur.execute("UPDATE master_assets SET rework_count = rework_count + 1, last_rework_at = now(), "
-                                "updated_at = now() WHERE tracking_id = %s", (tid,))
+                item_store.count_rework(rt.db, lease, tid)
             item_store.update_transfer_item(rt.db, lease, item["id"], state="done", last_error=None)
             rt.db.record_event(spec.workflow, "asset_delivered", "{} -> Box {} ({})".format(
                 asset["name"], item["box_file_name"], item["box_outcome"]), campaign_id=number, tracking_id=tid,
@@ -458,9 +453,7 @@ def _asset_entries(rows, include_rejection=None):
 def _complete(spec, rt, lease, campaign, box_folder_id=None):
     """All assets delivered: move the DAM status (read first), then notify; resumable at every step."""
     number = campaign["campaign_id"]
-    with rt.db.fenced(lease) as cur:
-        cur.execute("UPDATE workflow_state SET state = 'finishing', updated_at = now() WHERE workflow = %s AND "
-                    "campaign_id = %s", (spec.workflow, number))
+    rt.db.mark_finishing(lease)
     outcome = rt.dam.set_campaign_status(campaign["folder_id"], spec.status_from, spec.status_to)
     if outcome == "changed":
         rt.db.record_event(spec.workflow, "status_changed", "{} -> {}".format(spec.status_from, spec.status_to),
@@ -495,15 +488,9 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
 def _rejection_fields(rt):
     """Rejection details for the A5 email, read from the asset's metadata kept at registration time."""
     def lookup(row):
-        with rt.db.cursor() as cur:
-            cur.execute("SELECT full_metadata, mvp_metadata FROM master_assets WHERE tracking_id = %s",
-                        (row["tracking_id"],))
-            hit = cur.fetchone()
-            cur.execute("SELECT details FROM asset_events WHERE event_type = 'asset_rejection_seen' AND "
-                        "opentext_id = %s ORDER BY id DESC LIMIT 1", (row["opentext_id"],))
-            seen = cur.fetchone()
-        if seen and seen["details"].get("rejection") is not None:
-            return seen["details"]["rejection"]
+        hit, seen = item_store.rejection_sources(rt.db, row["tracking_id"], row["opentext_id"])
+        if seen and seen.get("rejection") is not None:
+            return seen["rejection"]
         if hit:
             return [{"label": r["label"], "value": r["value"]}
                     for r in rt.mapper.rejection_details(hit["mvp_metadata"] or {})]

@@ -408,6 +408,25 @@ class Database(object):
                         "updated_at = now() WHERE workflow = %s AND campaign_id = %s AND claim_token = %s",
                         (self.lease_seconds, lease.workflow, lease.campaign_id, lease.claim_token))
 
+    def mark_finishing(self, lease, folder_id=None):
+        """Every asset is done: the status change and the success email are owed next (resumable from here)."""
+        with self._fenced_cursor(lease) as cur:
+            if folder_id is None:
+                cur.execute("UPDATE workflow_state SET state = 'finishing', updated_at = now() WHERE workflow = %s "
+                            "AND campaign_id = %s", (lease.workflow, lease.campaign_id))
+            else:
+                cur.execute("UPDATE workflow_state SET state = 'finishing', folder_id = %s, updated_at = now() "
+                            "WHERE workflow = %s AND campaign_id = %s", (folder_id, lease.workflow, lease.campaign_id))
+
+    def unfinished_campaigns(self, workflow):
+        """Campaigns of ``workflow`` whose status change or success email is still owed ('finishing',
+        'notify_pending') and that no live run holds: rows with campaign_id, folder_id, campaign_name."""
+        with self.cursor() as cur:
+            cur.execute("SELECT campaign_id, folder_id, campaign_name FROM workflow_state WHERE workflow = %s AND "
+                        "state IN ('finishing', 'notify_pending') AND (lease_expires_at IS NULL OR "
+                        "lease_expires_at < now())", (workflow,))
+            return [dict(r) for r in cur.fetchall()]
+
     def finish_campaign(self, lease, outcome, error=None, total=0, done=0, failed=0):
         """Release the lease with the tick's outcome.
 

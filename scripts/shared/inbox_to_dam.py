@@ -189,11 +189,7 @@ def _process_campaign(rt, lease, local_campaign_id, entries, inbox_ids):
 def _settle(rt, lease, local_campaign_id, final_id, inbox_versions):
     """Finish derivatives an interrupted run left half-done whose Box file version is no longer in the inbox (the
     file was deleted, or a person uploaded a new version of it)."""
-    with rt.db.cursor() as cur:
-        cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
-                    "WHERE d.local_campaign_id = %s AND d.state IN ('claimed', 'downloaded', 'imported')",
-                    (local_campaign_id,))
-        rows = [dict(r) for r in cur.fetchall()]
+    rows = item_store.unsettled_derivatives(rt.db, local_campaign_id)
     for row in rows:
         if (row["box_file_id"], row["sha1"]) in inbox_versions:
             continue  # this version is still in the inbox: the normal path resumes it
@@ -217,11 +213,7 @@ def _settle(rt, lease, local_campaign_id, final_id, inbox_versions):
 
 def _report_imports(rt, lease, campaign, failures):
     """Email every imported file not reported yet (this run's, and any an interrupted run imported silently)."""
-    with rt.db.cursor() as cur:
-        cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
-                    "WHERE d.local_campaign_id = %s AND d.state = 'cleaned' AND d.reported_at IS NULL "
-                    "ORDER BY d.box_file_name", (lease.campaign_id,))
-        rows = [dict(r) for r in cur.fetchall()]
+    rows = item_store.unreported_imports(rt.db, lease.campaign_id)
     if not rows and not failures:
         return
     assets = [{"tracking_id": r["tracking_id"], "filename": r["box_file_name"], "folder_path": r["dam_folder_path"],
@@ -233,9 +225,7 @@ def _report_imports(rt, lease, campaign, failures):
         failures=failures, next_steps=_progress_note(rt, lease.campaign_id, campaign.get("status"))),
         raw_campaign=campaign)
     if rows and status != "failed":
-        with rt.db.fenced(lease) as cur:
-            cur.execute("UPDATE derivative_assets SET reported_at = now() WHERE id = ANY(%s)",
-                        ([r["id"] for r in rows],))
+        item_store.mark_reported(rt.db, lease, [r["id"] for r in rows])
 
 
 def _outcome(rt, row):
@@ -343,18 +333,11 @@ def _import(rt, lease, final_id, f, v, master, derivative):
 def _finish_campaign(rt, lease, campaign):
     """Every master localised: A2 -> A3 (read first), then the completion email; resumable."""
     number = lease.campaign_id
-    with rt.db.fenced(lease) as cur:
-        cur.execute("UPDATE workflow_state SET state = 'finishing', folder_id = %s, updated_at = now() "
-                    "WHERE workflow = %s AND campaign_id = %s", (campaign["folder_id"], WORKFLOW, number))
+    rt.db.mark_finishing(lease, folder_id=campaign["folder_id"])
     outcome = rt.dam.set_campaign_status(campaign["folder_id"], "A2", "A3")
     if outcome == "changed":
         rt.db.record_event(WORKFLOW, "status_changed", "A2 -> A3", campaign_id=number)
-    with rt.db.cursor() as cur:
-        cur.execute("SELECT d.tracking_id, d.box_file_name, d.box_folder_path, d.file_size, d.language, "
-                    "d.description, d.dam_asset_id, m.dam_folder_path FROM derivative_assets d JOIN master_assets m "
-                    "ON m.tracking_id = d.tracking_id WHERE m.local_campaign_id = %s AND d.state IN "
-                    "('imported', 'cleaned') ORDER BY m.dam_folder_path, d.box_file_name", (number,))
-        rows = cur.fetchall()
+    rows = item_store.localised_files(rt.db, number)
     assets = [{"tracking_id": r["tracking_id"], "filename": r["box_file_name"], "folder_path": r["dam_folder_path"],
                "size": r["file_size"], "url": None, "outcome": "imported", "rejection": [],
                "language": r["language"], "description": r["description"], "dam_asset_id": r["dam_asset_id"]}

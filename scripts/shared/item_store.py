@@ -151,3 +151,62 @@ def unsettled_campaigns(db):
                     "UNION SELECT campaign_id FROM workflow_state WHERE workflow = 'a2_a3' AND state = 'running' "
                     "AND lease_expires_at < now()")
         return sorted(r["c"] for r in cur.fetchall())
+
+
+def transfer_states(db, workflow, campaign_id):
+    """{opentext_id: row with state and tracking_id} of a campaign's transfer rows (read-only, for a dry run)."""
+    with db.cursor() as cur:
+        cur.execute("SELECT opentext_id, state, tracking_id FROM transfer_items WHERE workflow = %s AND "
+                    "campaign_id = %s", (workflow, campaign_id))
+        return {r["opentext_id"]: dict(r) for r in cur.fetchall()}
+
+
+def count_rework(db, lease, tracking_id):
+    """A master delivered again for rework (A5->A6): count it on the master row."""
+    with db.fenced(lease) as cur:
+        cur.execute("UPDATE master_assets SET rework_count = rework_count + 1, last_rework_at = now(), "
+                    "updated_at = now() WHERE tracking_id = %s", (tracking_id,))
+
+
+def rejection_sources(db, tracking_id, opentext_id):
+    """(the master's kept metadata row or None, details of the last 'asset_rejection_seen' event or None)."""
+    with db.cursor() as cur:
+        cur.execute("SELECT full_metadata, mvp_metadata FROM master_assets WHERE tracking_id = %s", (tracking_id,))
+        hit = cur.fetchone()
+        cur.execute("SELECT details FROM asset_events WHERE event_type = 'asset_rejection_seen' AND "
+                    "opentext_id = %s ORDER BY id DESC LIMIT 1", (opentext_id,))
+        seen = cur.fetchone()
+    return (dict(hit) if hit else None), (seen["details"] if seen else None)
+
+
+def unsettled_derivatives(db, local_campaign_id):
+    """Derivatives of a local campaign an interrupted run left half-done, with their master's DAM folder path."""
+    with db.cursor() as cur:
+        cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
+                    "WHERE d.local_campaign_id = %s AND d.state IN ('claimed', 'downloaded', 'imported')",
+                    (local_campaign_id,))
+        return [dict(r) for r in cur.fetchall()]
+
+
+def unreported_imports(db, local_campaign_id):
+    """Imported derivatives of a local campaign not yet reported by email, by file name."""
+    with db.cursor() as cur:
+        cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
+                    "WHERE d.local_campaign_id = %s AND d.state = 'cleaned' AND d.reported_at IS NULL "
+                    "ORDER BY d.box_file_name", (local_campaign_id,))
+        return [dict(r) for r in cur.fetchall()]
+
+
+def mark_reported(db, lease, derivative_ids):
+    with db.fenced(lease) as cur:
+        cur.execute("UPDATE derivative_assets SET reported_at = now() WHERE id = ANY(%s)", (list(derivative_ids),))
+
+
+def localised_files(db, local_campaign_id):
+    """Every imported localised file of a local campaign's masters, by DAM folder and file name."""
+    with db.cursor() as cur:
+        cur.execute("SELECT d.tracking_id, d.box_file_name, d.box_folder_path, d.file_size, d.language, "
+                    "d.description, d.dam_asset_id, m.dam_folder_path FROM derivative_assets d JOIN master_assets m "
+                    "ON m.tracking_id = d.tracking_id WHERE m.local_campaign_id = %s AND d.state IN "
+                    "('imported', 'cleaned') ORDER BY m.dam_folder_path, d.box_file_name", (local_campaign_id,))
+        return [dict(r) for r in cur.fetchall()]

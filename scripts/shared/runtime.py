@@ -134,12 +134,7 @@ class Runtime(object):
         """
         if self.dry_run:
             return
-        with self.db.cursor() as cur:
-            cur.execute("SELECT campaign_id, folder_id, campaign_name FROM workflow_state WHERE workflow = %s AND "
-                        "state IN ('finishing', 'notify_pending') AND (lease_expires_at IS NULL OR "
-                        "lease_expires_at < now())", (self.workflow,))
-            rows = [dict(r) for r in cur.fetchall()]
-        for row in rows:
+        for row in self.db.unfinished_campaigns(self.workflow):
             lease, _ = self.db.claim_campaign(self.workflow, [{"campaign_id": row["campaign_id"],
                                                                "folder_id": row["folder_id"],
                                                                "name": row["campaign_name"]}], self.run_id,

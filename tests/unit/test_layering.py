@@ -1,0 +1,40 @@
+"""The library's layering rules, checked on the source: SQL lives only in the store modules, so a maintainer
+finds every statement of the suite in one layer."""
+import os
+import re
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPTS = os.path.join(ROOT, "scripts")
+STORE_MODULES = {"database.py", "item_store.py", "box_store.py", "report_store.py"}
+SQL_CALL = re.compile(r"\.(execute|executemany|cursor)\(")
+
+
+def _runtime_sources():
+    for folder, _, files in os.walk(SCRIPTS):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                yield path, open(path, encoding="utf-8").read()
+
+
+def _offenders(pattern, allowed):
+    found = []
+    for path, text in _runtime_sources():
+        if os.path.basename(path) in allowed:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if pattern.search(line):
+                found.append("{}:{}: {}".format(os.path.relpath(path, ROOT), number, line.strip()))
+    return found
+
+
+def test_the_scan_sees_the_runtime_code():
+    paths = [os.path.basename(p) for p, _ in _runtime_sources()]
+    assert "dam_to_box.py" in paths and "database.py" in paths and len(paths) > 30
+    assert _offenders(SQL_CALL, set()), "the scan finds the store's own statements when nothing is allowed"
+
+
+def test_sql_only_in_the_store_modules():
+    offenders = _offenders(SQL_CALL, STORE_MODULES)
+    assert not offenders, "SQL outside the store modules ({}):\n{}".format(
+        ", ".join(sorted(STORE_MODULES)), "\n".join(offenders))
