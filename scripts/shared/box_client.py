@@ -19,6 +19,7 @@ from .box_sessions import session_store
 from .config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
 from .errors import ServiceError, SuiteError
 from .http_retry import url_path
+from .retry import RetryPolicy, poll_until, retry_call
 from .safe_names import safe_component
 from .transfer_deadline import Deadline
 
@@ -31,6 +32,10 @@ SIMPLE_UPLOAD_MAX = 50 * 1000 * 1000
 # after 1, 2, 4, 8... seconds, this many times, before it counts as a real mismatch.
 COMMIT_MISMATCH_TRIES = 6
 TOKEN_ATTEMPTS = 3  # a cut-short or malformed answer of a repeatable request is asked for this many times
+READ_RETRY = RetryPolicy.doubling(TOKEN_ATTEMPTS, cap=10)
+COMMIT_MISMATCH_RETRY = RetryPolicy.doubling(COMMIT_MISMATCH_TRIES + 1, cap=8)
+FOLDER_BLOCKED_RETRY = RetryPolicy.doubling(5, cap=8)  # waits 1, 2, 4, 8 s
+MOVE_BLOCKED_RETRY = RetryPolicy.doubling(6, cap=8)
 DEFAULT_URLS = {"api_base_url": "https://api.box.com/2.0", "upload_base_url": "https://upload.box.com/api/2.0",
                 "oauth2_base_url": "https://api.box.com/oauth2"}
 AUTH_HINTS = [
@@ -198,16 +203,16 @@ class BoxClient(object):
         """Run a boxsdk call, translating its exceptions into ServiceError with a fix. A token answer that was cut
         short or is not JSON (status 2xx or 5xx) is asked for again: it fails before the call itself is sent."""
         from boxsdk.exception import BoxOAuthException
-        for attempt in range(1, TOKEN_ATTEMPTS + 1):
-            try:
-                return self._call_once(what, fn, *args, **kwargs)
-            except ServiceError as exc:
-                oauth = isinstance(exc.__cause__ or exc.__context__, BoxOAuthException)
-                if not oauth or attempt == TOKEN_ATTEMPTS or (exc.status and 300 <= exc.status < 500):
-                    raise
-                log.warning("Box token answer unusable (%s); asking again (%d/%d)", exc.message, attempt + 1,
-                            TOKEN_ATTEMPTS)
-                time.sleep(min(2 ** (attempt - 1), 10))
+
+        def token_trouble(exc):
+            return isinstance(exc, ServiceError) and isinstance(exc.__cause__ or exc.__context__, BoxOAuthException) \
+                and not (exc.status and 300 <= exc.status < 500)
+
+        def on_retry(exc, attempt, wait):
+            log.warning("Box token answer unusable (%s); asking again (%d/%d)", exc.message, attempt + 1,
+                        TOKEN_ATTEMPTS)
+        return retry_call(lambda _: self._call_once(what, fn, *args, **kwargs), READ_RETRY, retry_if=token_trouble,
+                          on_retry=on_retry)
 
     def _call_once(self, what, fn, *args, **kwargs):
         from boxsdk.exception import BoxAPIException, BoxNetworkException, BoxOAuthException
@@ -268,18 +273,17 @@ class BoxClient(object):
     def ensure_folder(self, parent_id, name):
         """The id of folder ``name`` in ``parent_id``, created when missing (409 = already there)."""
         name = safe_box_name(name)
-        for attempt in range(5):
-            try:
-                return self._call("create folder {!r}".format(name), self.client.folder(parent_id).create_subfolder,
-                                  name).id
-            except ServiceError as exc:
-                item = _conflict_item(exc)
-                if item is None and exc.status == 409 and exc.code == "operation_blocked_temporary" and attempt < 4:
-                    time.sleep(2 ** attempt)  # the parent is locked by a move/copy/delete: Box says retry later
-                    continue
-                if item is None:
-                    raise
-                break
+        try:
+            # 409 operation_blocked_temporary: the parent is locked by a move/copy/delete, Box says retry later
+            return retry_call(lambda _: self._call("create folder {!r}".format(name),
+                                                   self.client.folder(parent_id).create_subfolder, name).id,
+                              FOLDER_BLOCKED_RETRY, retry_if=lambda exc: isinstance(exc, ServiceError) and
+                              exc.status == 409 and exc.code == "operation_blocked_temporary" and
+                              _conflict_item(exc) is None)
+        except ServiceError as exc:
+            item = _conflict_item(exc)
+            if item is None:
+                raise
         if item.get("type") == "folder":
             return item["id"]
         raise ServiceError("Box", "a file named {!r} is in the way of folder creation in folder {}".format(
@@ -471,26 +475,24 @@ class BoxClient(object):
         processing when this run's patience ends, the session is kept for the next run instead of thrown away."""
         digest = bytes(bytearray.fromhex(sha1))
         deadline = time.time() + self.max_wait * 5
-        mismatches = 0
-        while True:
+
+        def on_mismatch(exc, attempt, wait):
+            log.info("Box answered parts_mismatch on commit %d of session %s: committing again", attempt, session.id)
+
+        def commit():
             try:
-                uploaded = self._call("commit upload", session.commit, digest, parts=parts)
+                return retry_call(lambda _: self._call("commit upload", session.commit, digest, parts=parts),
+                                  COMMIT_MISMATCH_RETRY, retry_if=lambda exc: isinstance(exc, ServiceError) and
+                                  exc.status == 400 and exc.code == "parts_mismatch", on_retry=on_mismatch)
             except ServiceError as exc:
                 if exc.code == "retry_after_too_long":
                     raise self._keep_pending(session, target, parts, sha1, size, exc)
-                if exc.status == 400 and exc.code == "parts_mismatch" and mismatches < COMMIT_MISMATCH_TRIES:
-                    mismatches += 1
-                    log.info("Box answered parts_mismatch on commit %d of session %s: committing again",
-                             mismatches, session.id)
-                    time.sleep(min(2 ** (mismatches - 1), 8))
-                    continue
                 raise
-            if uploaded is not None:
-                self._kept("forget", target, sha1)
-                return uploaded
-            if time.time() > deadline:
-                raise self._keep_pending(session, target, parts, sha1, size, None)
-            time.sleep(1)
+        uploaded = poll_until(commit, deadline, interval=1)  # None: Box answered 202 (still processing)
+        if uploaded is None:
+            raise self._keep_pending(session, target, parts, sha1, size, None)
+        self._kept("forget", target, sha1)
+        return uploaded
 
     def _keep_pending(self, session, target, parts, sha1, size, cause):
         self._kept("keep", target, sha1, size, session.response_object, parts)
@@ -572,21 +574,20 @@ class BoxClient(object):
     def _read(self, what, fn, *args):
         """A read whose answer came back cut short or malformed (not JSON, a missing field) is read again; only
         the last attempt's error counts as a failure."""
-        for attempt in range(1, TOKEN_ATTEMPTS + 1):
-            try:
-                return self._call(what, fn, *args)
-            except (ServiceError, ValueError, KeyError, TypeError, AttributeError) as exc:
-                retry = not isinstance(exc, ServiceError) or exc.code == "network_error" or \
-                    (exc.status or 0) >= 500 or exc.status == 200
-                if not retry or attempt == TOKEN_ATTEMPTS:
-                    if isinstance(exc, ServiceError):
-                        raise
-                    raise ServiceError("Box", "{}: the answer is malformed ({}: {})".format(
-                        what, type(exc).__name__, str(exc)[:200]), retryable=True,
-                        fix="the next run retries; check the network path to Box if it persists")
-                log.warning("Box %s answer unusable (%s); reading again (%d/%d)", what, exc, attempt + 1,
-                            TOKEN_ATTEMPTS)
-                time.sleep(min(2 ** (attempt - 1), 10))
+        malformed = (ValueError, KeyError, TypeError, AttributeError)
+
+        def unusable(exc):
+            return isinstance(exc, malformed) or (isinstance(exc, ServiceError) and (
+                exc.code == "network_error" or (exc.status or 0) >= 500 or exc.status == 200))
+
+        def on_retry(exc, attempt, wait):
+            log.warning("Box %s answer unusable (%s); reading again (%d/%d)", what, exc, attempt + 1, TOKEN_ATTEMPTS)
+        try:
+            return retry_call(lambda _: self._call(what, fn, *args), READ_RETRY, retry_if=unusable, on_retry=on_retry)
+        except malformed as exc:
+            raise ServiceError("Box", "{}: the answer is malformed ({}: {})".format(
+                what, type(exc).__name__, str(exc)[:200]), retryable=True,
+                fix="the next run retries; check the network path to Box if it persists")
 
     def _items(self, folder_id):
         # Marker paging: Box says offset paging "is not guaranteed to work reliably for high offset values".
@@ -598,15 +599,13 @@ class BoxClient(object):
         """Stream to a temp file beside ``dest_path``, verify, rename. A connection broken mid-body is retried a few
         times (box.download_attempts) before it is reported."""
         attempts = max(1, int(self.cfg.get("download_attempts") or 3))
-        for attempt in range(1, attempts + 1):
-            try:
-                return self._download_once(file_id, dest_path, expected_sha1, size)
-            except ServiceError as exc:
-                if exc.code != "network_error" or attempt == attempts:
-                    raise
-                log.warning("download of Box file %s broke (%s); attempt %d of %d", file_id, exc, attempt + 1,
-                            attempts)
-                time.sleep(min(2 ** (attempt - 1), 10))
+
+        def on_retry(exc, attempt, wait):
+            log.warning("download of Box file %s broke (%s); attempt %d of %d", file_id, exc, attempt + 1, attempts)
+        return retry_call(lambda _: self._download_once(file_id, dest_path, expected_sha1, size),
+                          RetryPolicy.doubling(attempts, cap=10),
+                          retry_if=lambda exc: isinstance(exc, ServiceError) and exc.code == "network_error",
+                          on_retry=on_retry)
 
     def _download_once(self, file_id, dest_path, expected_sha1, size=None):
         temp = dest_path + ".part"
@@ -646,24 +645,23 @@ class BoxClient(object):
         if info is None:
             raise ServiceError("Box", "file {} is gone".format(file_id), status=404)
         base = safe_box_name(new_name or info["name"])
-        n, blocked = 0, 0
-        while n < 50:
+
+        def blocked(exc):
+            return isinstance(exc, ServiceError) and exc.status == 409 and exc.code != "item_name_in_use"
+
+        def on_retry(exc, attempt, wait):
+            log.info("moving file %s: Box answered 409 %s; retrying", file_id, exc.code)
+        for n in range(50):
             name = _numbered(base, n)
             try:
-                moved = self._call("move", f.move, parent_folder=self.client.folder(folder_id), name=name)
+                moved = retry_call(lambda _, name=name: self._call("move", f.move, parent_folder=self.client.folder(folder_id),
+                                                        name=name), MOVE_BLOCKED_RETRY, retry_if=blocked,
+                                   on_retry=on_retry)
                 return {"file_id": moved.id, "name": name, "parent_id": folder_id, "sha1": info["sha1"],
                         "size": info["size"], "renamed": name != info["name"]}
             except ServiceError as exc:
-                if exc.status != 409:
+                if exc.status != 409 or exc.code != "item_name_in_use":
                     raise
-                if exc.code == "item_name_in_use":
-                    n += 1
-                    continue
-                if blocked >= 5:
-                    raise
-                blocked += 1
-                log.info("moving file %s: Box answered 409 %s; retrying", file_id, exc.code)
-                time.sleep(min(2 ** (blocked - 1), 8))
         raise ServiceError("Box", "no free name for {} in folder {}".format(base, folder_id), status=409)
 
 

@@ -11,6 +11,7 @@ import re
 import threading
 import time
 
+from . import retry
 from .box_store import PostgresBuckets
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class Pacer(object):
         self.uploads = Budget("uploads", uploads_per_minute)
         self.memory = MemoryBuckets()
         self.store = PostgresBuckets(db) if db is not None else self.memory
-        self.sleep = sleep or time.sleep
+        self.sleep = sleep or retry.sleep
         # seconds this process waited, by what made it wait (the upload budget only beyond what calls asked)
         self.waited = {"calls": 0.0, "uploads": 0.0, "cooldown": 0.0}
 

@@ -19,6 +19,7 @@ from .dam_auth import MTLSFiles, SessionCache, TokenCache
 from .dam_metadata import as_text, flatten, to_elements, typed_values
 from .errors import ServiceError, SuiteError
 from .http_retry import RetryPolicy, send_with_retry, url_path
+from .retry import Again, poll_until, retry_call
 from .safe_names import safe_component, same_name
 from .transfer_deadline import Deadline, shut_response_socket
 
@@ -145,15 +146,14 @@ class DAMClient(object):
 
     def _token_post(self, url, data):
         """A token request is repeatable: an answer cut short or not JSON is asked for again like any read."""
-        for attempt in range(1, self.retry.max_attempts + 1):
+        def attempt(_):
             response = self._send("POST", url, data=data, authenticate=False)
             try:
                 return response.json()
             except ValueError:
-                if attempt == self.retry.max_attempts:
-                    raise ServiceError("DAM", "the token endpoint answered with something that is not JSON",
-                                       method="POST", path=url_path(url), retryable=True, fix="check DAM_AUTH_URL")
-                time.sleep(self.retry.backoff(attempt))
+                raise Again(ServiceError("DAM", "the token endpoint answered with something that is not JSON",
+                                         method="POST", path=url_path(url), retryable=True, fix="check DAM_AUTH_URL"))
+        return retry_call(attempt, self.retry)
 
     def _session_login(self, data):
         response = self._send("POST", self.api + "/sessions", data=data, authenticate=False)
@@ -216,16 +216,15 @@ class DAMClient(object):
 
     def _read_json(self, method, path, **kwargs):
         """Send a read and parse its JSON; a body cut short in transit is fetched again (reads are repeatable)."""
-        for attempt in range(1, self.retry.max_attempts + 1):
+        def attempt(_):
             response = self._send(method, self.api + path, **kwargs)
             try:
                 return response.json()
             except ValueError:
-                if attempt == self.retry.max_attempts:
-                    raise ServiceError("DAM", "answer is not valid JSON (truncated?)", status=response.status_code,
-                                       method=method, path=url_path(response.url), retryable=True,
-                                       fix="the next run retries; check the DAM or proxy if it persists")
-                time.sleep(self.retry.backoff(attempt))
+                raise Again(ServiceError("DAM", "answer is not valid JSON (truncated?)", status=response.status_code,
+                                         method=method, path=url_path(response.url), retryable=True,
+                                         fix="the next run retries; check the DAM or proxy if it persists"))
+        return retry_call(attempt, self.retry)
 
     def listing_params(self, detail=None):
         """Parameters that make a listing or search carry the decision fields (E1, E7, E9): ``full`` asks for
@@ -454,18 +453,13 @@ class DAMClient(object):
         budget; the temp file is removed on every exit path. Returns {"path", "size", "sha1"}."""
         target = os.path.join(dest_dir, safe_component(name or asset_id))
         path = "/assets/{}/contents".format(asset_id)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._download_once(asset_id, path, target, expected_size, checksum)
-            except ServiceError as exc:
-                if not exc.retryable or attempt >= self.retry.max_attempts:
-                    raise
-                wait = self.retry.backoff(attempt)
-                log.warning("DAM download of asset %s failed (%s); retry %d/%d in %.1fs", asset_id, exc.message,
-                            attempt, self.retry.max_attempts - 1, wait)
-                time.sleep(wait)
+
+        def on_retry(exc, attempt, wait):
+            log.warning("DAM download of asset %s failed (%s); retry %d/%d in %.1fs", asset_id, exc.message,
+                        attempt, self.retry.max_attempts - 1, wait)
+        return retry_call(lambda _: self._download_once(asset_id, path, target, expected_size, checksum),
+                          self.retry, retry_if=lambda exc: isinstance(exc, ServiceError) and exc.retryable,
+                          on_retry=on_retry)
 
     def _download_once(self, asset_id, path, target, expected_size, checksum):
         import requests
@@ -751,8 +745,9 @@ class DAMClient(object):
         """Poll ``/jobs/{id}/assets`` until it lists the asset (the answer, E4), with back-off to the deadline; the
         job body only ends the wait early when it names a failed (or a finished-without-asset) state."""
         deadline = time.time() + int(self.cfg.get("job_poll_deadline_seconds") or 600)
-        delay, logged, state = 0.2, False, ""
-        while True:
+        seen = {"logged": False, "state": ""}
+
+        def look():
             try:
                 listed = self.job_assets(job_id)
             except ServiceError as exc:
@@ -764,24 +759,24 @@ class DAMClient(object):
                                                                             {}).get("name"))]
                 return (named or listed)[0]["asset_id"]
             state, job = self.job_state(job_id)
-            if job and not logged:
+            seen["state"] = state
+            if job and not seen["logged"]:
                 log.debug("DAM import job %s answers %s", job_id, json.dumps(job)[:500])
-                logged = True
+                seen["logged"] = True
             if state in self.job_failed_states:
                 raise ServiceError("DAM", "import job {} ended {}: {}".format(job_id, state, job.get("message") or
                                                                               json.dumps(job)[:200]),
                                    retryable=True, code="job_failed",
                                    fix="the file stays in the inbox; the next run imports it again")
             if state in self.job_done_states:
-                asset_id = self.find_imported_asset(folder_id, tracking, source, filename)
-                if asset_id is not None:
-                    return asset_id
-            if time.time() > deadline:
-                raise ServiceError("DAM", "import job {} still {} after the deadline, and GET /jobs/{}/assets lists "
-                                   "no asset".format(job_id, state or "unknown", job_id), retryable=True,
-                                   fix="the next run checks the folder before importing again")
-            time.sleep(delay)
-            delay = min(delay * 2, 30)
+                return self.find_imported_asset(folder_id, tracking, source, filename)
+            return None
+        asset_id = poll_until(look, deadline, interval=0.2, factor=2, max_interval=30)
+        if asset_id is None:
+            raise ServiceError("DAM", "import job {} still {} after the deadline, and GET /jobs/{}/assets lists "
+                               "no asset".format(job_id, seen["state"] or "unknown", job_id), retryable=True,
+                               fix="the next run checks the folder before importing again")
+        return asset_id
 
 
 def asset_file_name(item):
@@ -808,83 +803,47 @@ def _unwrap_job(doc):
 
 
 class MultipartStream(object):
-    """A multipart/form-data body read from disk piece by piece (requests would build it in memory).
+    """A multipart/form-data body streamed from disk (requests_toolbelt's MultipartEncoder; requests would build it
+    in memory), with the transfer deadline checked at every piece the HTTP layer reads.
 
     ``parts``: (name, filename or None, content type or None, value); for a part with a filename the value is the
     path of the file to stream. ``len`` gives requests the Content-Length."""
 
-    def __init__(self, parts):
-        import uuid
-        self.boundary = "----dam-client-" + uuid.uuid4().hex
-        self.content_type = "multipart/form-data; boundary=" + self.boundary
-        self._pieces = []
-        self.len = 0
-        for name, filename, ctype, value in parts:
-            head = '--{}\r\nContent-Disposition: form-data; name="{}"'.format(self.boundary, name)
-            if filename is not None:
-                head += '; filename="{}"'.format(_quoted(filename))  # UTF-8, as browsers send it
-            if ctype:
-                head += "\r\nContent-Type: " + ctype
-            head = (head + "\r\n\r\n").encode("utf-8")
-            self._add(head)
-            if filename is not None:
-                self._pieces.append(("file", value))
-                self.len += os.path.getsize(value)
-            else:
-                self._add(value.encode("utf-8"))
-            self._add(b"\r\n")
-        self._add("--{}--\r\n".format(self.boundary).encode("ascii"))
-        self._index = 0
-        self._current = None
-        self._sent = 0
-
-    def _add(self, data):
-        self._pieces.append(("bytes", data))
-        self.len += len(data)
-
     deadline = None  # a transfer_deadline.Deadline checked at every piece the HTTP layer reads
+
+    def __init__(self, parts):
+        from requests_toolbelt import MultipartEncoder
+        self._files = []
+        fields = []
+        try:
+            for name, filename, ctype, value in parts:
+                if filename is not None:
+                    handle = open(value, "rb")
+                    self._files.append(handle)
+                    fields.append((name, (filename, handle, ctype)))
+                elif ctype:
+                    fields.append((name, (None, value, ctype)))
+                else:
+                    fields.append((name, value))
+            self._encoder = MultipartEncoder(fields=fields)
+        except Exception:
+            self.close()
+            raise
+        self.boundary = self._encoder.boundary_value
+        self.content_type = self._encoder.content_type
+        self.len = self._encoder.len
+        self._sent = 0
 
     def read(self, size=-1):
         if size is None or size < 0:
             size = CHUNK
         if self.deadline is not None:
             self.deadline.check(self._sent)
-        out = []
-        wanted = size
-        while wanted > 0 and self._index < len(self._pieces):
-            if self._current is None:
-                kind, value = self._pieces[self._index]
-                self._current = open(value, "rb") if kind == "file" else _BytesReader(value)
-            data = self._current.read(wanted)
-            if not data:
-                self._current.close()
-                self._current = None
-                self._index += 1
-                continue
-            out.append(data)
-            wanted -= len(data)
-        self._sent += size - wanted
-        return b"".join(out)
+        data = self._encoder.read(size)
+        self._sent += len(data)
+        return data
 
     def close(self):
-        if self._current is not None:
-            self._current.close()
-            self._current = None
-
-
-class _BytesReader(object):
-    def __init__(self, data):
-        self.data = data
-        self.pos = 0
-
-    def read(self, n):
-        chunk = self.data[self.pos:self.pos + n]
-        self.pos += len(chunk)
-        return chunk
-
-    def close(self):
-        pass
-
-
-def _quoted(name):
-    return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+        for handle in self._files:
+            handle.close()
+        self._files = []

@@ -17,6 +17,7 @@ import uuid
 from .dam_client import DAMClient, decision_fields
 from .dam_metadata import as_text, flatten
 from .errors import SuiteError
+from .retry import poll_until
 
 log = logging.getLogger(__name__)
 CONTAINS = "ARTESIA.OPERATOR.CHAR.CONTAINS"
@@ -284,12 +285,10 @@ class DAMProbe(object):
             "DAM_JOB_STATUS_KEY={} DAM_JOB_DONE_VALUES={}".format(key, job.get(key)))
 
     def _report_lookup(self, tracking, source, name, asset_id):
-        deadline = time.time() + 30
-        while True:
+        def look():
             found = self.dam.find_imported_asset(self.folder_id, tracking, source, filename=name)
-            if found == asset_id or time.time() > deadline:
-                break
-            time.sleep(3)
+            return found if found == asset_id else None
+        found = poll_until(look, time.time() + 30, interval=3)
         if found == asset_id:
             self.add("look-up", "OK", "the search finds the new asset by TRACKING_ID in the folder",
                      "DAM_IMPORT_LOOKUP={}".format(self.dam.import_lookup))

@@ -6,42 +6,15 @@ honouring ``Retry-After``; other 4xx are not retried. A per-call deadline stops 
 """
 import email.utils
 import logging
-import random
 import re
 import time
 
 from .errors import ServiceError
+from .retry import Again, RetryPolicy, retry_call  # noqa: F401 (RetryPolicy: the policy of every HTTP call)
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset([429, 500, 502, 503, 504])
-
-
-class RetryPolicy(object):
-    """How often and how long to retry. ``max_wait`` caps a single sleep, ``deadline`` the whole call."""
-
-    def __init__(self, max_attempts=5, base=1.0, cap=60.0, max_wait=120.0, deadline=900.0):
-        self.max_attempts = max(1, int(max_attempts))
-        self.base = float(base)
-        self.cap = float(cap)
-        self.max_wait = float(max_wait)
-        self.deadline = float(deadline)
-
-    @classmethod
-    def from_config(cls, section):
-        """Build from a config section like dam.retry; keys it lacks take their config/schema.yaml default."""
-        from .config_schema import default
-        section = section or {}
-
-        def value(key):
-            return section[key] if section.get(key) is not None else default("dam.retry." + key)
-        return cls(max_attempts=value("max_attempts"), base=value("backoff_base_seconds"),
-                   cap=value("backoff_max_seconds"), max_wait=value("max_wait_seconds"),
-                   deadline=value("deadline_seconds"))
-
-    def backoff(self, attempt):
-        """Full-jitter exponential back-off for the given 1-based attempt."""
-        return random.uniform(0, min(self.cap, self.base * (2 ** (attempt - 1))))
 
 
 def retry_after_seconds(response):
@@ -62,7 +35,7 @@ def retry_after_seconds(response):
 
 
 def send_with_retry(session, method, url, service, policy, describe_error, path_for_log,
-                    rewind=None, sleep=time.sleep, clock=time.monotonic, **kwargs):
+                    rewind=None, sleep=None, clock=time.monotonic, **kwargs):
     """Send a request, retrying what may succeed later; return the final 2xx/3xx response.
 
     ``describe_error(response)`` returns (message, request_id) from an error body.
@@ -73,12 +46,10 @@ def send_with_retry(session, method, url, service, policy, describe_error, path_
     import requests  # local: keeps module import cheap for idle ticks
 
     start = clock()
-    attempt = 0
-    while True:
-        attempt += 1
+
+    def attempt_once(attempt):
         for f in rewind or ():
             f.seek(0)
-        response = None
         try:
             response = session.request(method, url, **kwargs)
         except requests.exceptions.SSLError as exc:
@@ -102,16 +73,17 @@ def send_with_retry(session, method, url, service, policy, describe_error, path_
             hinted = retry_after_seconds(response)
             wait = hinted if hinted is not None else policy.backoff(attempt)
             response.close()
-        elapsed = clock() - start
-        if attempt >= policy.max_attempts:
-            raise error
-        if wait > policy.max_wait or elapsed + wait > policy.deadline:
+        if attempt < policy.max_attempts and (wait > policy.max_wait or clock() - start + wait > policy.deadline):
             error.message += " (gave up: server asked to wait {:.0f}s, over the limit)".format(wait)
             raise error
+        raise Again(error, wait)
+
+    def on_retry(error, attempt, wait):
         # a retry is routine (INFO); the caller logs the outcome at WARNING/ERROR if the last attempt fails too
         log.info("%s %s %s failed (%s); retry %d/%d in %.1fs", service, method, path_for_log,
                  error.message.split(": ", 1)[-1], attempt, policy.max_attempts - 1, wait)
-        sleep(wait)
+
+    return retry_call(attempt_once, policy, on_retry=on_retry, sleep=sleep)
 
 
 def url_path(url):

@@ -54,6 +54,7 @@ from email.utils import parseaddr
 
 from . import email_format
 from .errors import ServiceError
+from .retry import Again, RetryPolicy, retry_call, sleep
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +260,14 @@ def _attach(msg, name, data, mime):
     msg.add_attachment(data, maintype=main, subtype=sub or "octet-stream", filename=name)
 
 
+class _Undelivered(Exception):
+    """An SMTP attempt that failed (the text is what the caller records; never a password)."""
+
+    def __init__(self, text):
+        Exception.__init__(self, text)
+        self.text = text
+
+
 class Notifier(object):
     def __init__(self, config, store=None, dry_run=False):
         self.config = config
@@ -267,7 +276,7 @@ class Notifier(object):
         self.smtp = config.get("smtp") or {}
         self.notify = config.get("notifications") or {}
         self._env = None
-        self._sleep = time.sleep
+        self._sleep = sleep
 
     @property
     def env(self):
@@ -388,8 +397,8 @@ class Notifier(object):
         """
         attempts = max(1, int(self.smtp.get("max_attempts") or 3))
         base = float(self.smtp.get("retry_backoff_seconds", 2) or 0)
-        last = None
-        for attempt in range(1, attempts + 1):
+
+        def attempt(_):
             try:
                 conn = smtp_connect(self.smtp)
                 try:
@@ -403,11 +412,16 @@ class Notifier(object):
             except Exception as exc:  # smtplib, socket and TLS errors alike: report, retry, never raise
                 last = "{}: {}".format(type(exc).__name__, exc)
                 if _permanent_smtp_error(exc):
-                    break
-                if attempt < attempts:
-                    log.info("SMTP attempt %d/%d failed (%s); retrying", attempt, attempts, last)
-                    self._sleep(min(base * (2 ** (attempt - 1)), 30))
-        return last
+                    return last
+                raise Again(_Undelivered(last))
+
+        def on_retry(error, number, wait):
+            log.info("SMTP attempt %d/%d failed (%s); retrying", number, attempts, error.text)
+        try:
+            return retry_call(attempt, RetryPolicy.doubling(attempts, first=base, cap=30), on_retry=on_retry,
+                              sleep=self._sleep)
+        except _Undelivered as exc:
+            return exc.text
 
     # -- webhook --------------------------------------------------------------------------------------------------
     def send_webhook(self, event, campaign_id, payload):

@@ -38,3 +38,13 @@ def test_sql_only_in_the_store_modules():
     offenders = _offenders(SQL_CALL, STORE_MODULES)
     assert not offenders, "SQL outside the store modules ({}):\n{}".format(
         ", ".join(sorted(STORE_MODULES)), "\n".join(offenders))
+
+
+SLEEP = re.compile(r"\btime\.sleep\b|from time import .*\bsleep\b")
+
+
+def test_no_sleep_outside_the_retry_module():
+    """Every wait goes through scripts/shared/retry.py (retry_call, poll_until, the Box pacer's pauses)."""
+    assert _offenders(SLEEP, set()), "the scan finds retry.py's own time.sleep when nothing is allowed"
+    offenders = _offenders(SLEEP, {"retry.py"})
+    assert not offenders, "time.sleep outside scripts/shared/retry.py:\n" + "\n".join(offenders)
