@@ -11,15 +11,14 @@ import logging
 import os
 import threading
 
-from . import item_store
-from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
+from . import frame, item_store
+from .cli import EXIT_FAILED, EXIT_OK
 from .database import normalise_tracking_id
-from .errors import LeaseLostError, SuiteError, as_suite_error
+from .errors import LeaseLostError, SuiteError
 from .logging_setup import log_context
 from .progress import Progress
 from .reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from .safe_names import mirrored_path
-from .tick import run_tick
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +48,17 @@ class WorkflowSpec(object):
 
 def run_workflow(spec, config, args):
     """One cron tick of ``spec``; returns the exit code."""
-    return run_tick(config, args, spec.workflow, spec.label, lambda rt: _tick(spec, rt))
+    with frame.Frame(config, args, spec.workflow, spec.label) as tick:
+        tick.code = _tick(spec, tick.start())
+    return tick.code
 
 
 def _tick(spec, rt):
-    _resume_unfinished(spec, rt)
+    for lease, row in frame.unfinished(rt):  # assets all delivered, the status change or success email still owed
+        with frame.finishing(rt, lease, row):
+            campaign = rt.dam.get_campaign(row["folder_id"])
+            campaign["campaign_id"] = row["campaign_id"]
+            _complete(spec, rt, lease, campaign)
     candidates = _candidates(spec, rt)
     if candidates is None:
         return EXIT_FAILED
@@ -63,32 +68,17 @@ def _tick(spec, rt):
     if rt.dry_run:
         return _dry_run(spec, rt, candidates)
     rt.check_credentials()
-    lease, reason = rt.db.claim_campaign(spec.workflow, candidates, rt.run_id, force=bool(rt.args.campaign))
+    lease, code = frame.claim(
+        rt, candidates, busy="Every eligible {} campaign is being handled by another run; nothing to do "
+                             "here".format(spec.status_from),
+        waiting="{} {} campaign(s) found, all waiting for their retry time; nothing to do now".format(
+            len(candidates), spec.status_from))
     if lease is None:
-        if reason == "leased":
-            log.info("Every eligible %s campaign is being handled by another run; nothing to do here",
-                     spec.status_from)
-            return EXIT_BUSY
-        log.info("%d %s campaign(s) found, all waiting for their retry time; nothing to do now: %s",
-                 len(candidates), spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
-        return EXIT_OK
+        return code
     campaign = next(c for c in candidates if c["campaign_id"] == lease.campaign_id)
-    with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):
-        try:
-            return _process_campaign(spec, rt, lease, campaign)
-        except LeaseLostError as exc:
-            log.error("%s", exc)
-            return EXIT_FAILED
-        except Exception as exc:  # anything, anticipated or not, is charged to this campaign; the tick goes on
-            if not isinstance(exc, SuiteError):
-                log.exception("Campaign %s failed unexpectedly", campaign["campaign_id"])
-                exc = as_suite_error(exc, "campaign {}".format(campaign["campaign_id"]))
-            log.error("Campaign %s failed: %s", campaign["campaign_id"], exc)
-            rt.db.record_event(spec.workflow, "campaign_failed", str(exc), campaign_id=campaign["campaign_id"],
-                               level="error")
-            row = rt.db.finish_campaign(lease, "failed", error=str(exc))
-            _alert(spec, rt, campaign, exc, row, first=True)
-            return EXIT_FAILED
+    with frame.Claimed(rt, lease, lambda exc, row: _alert(spec, rt, campaign, exc, row, first=True)) as work:
+        work.code = _process_campaign(spec, rt, lease, campaign)
+    return work.code
 
 
 def _candidates(spec, rt):
@@ -115,15 +105,6 @@ def _candidates(spec, rt):
             log.warning("Campaign folder %s has no campaign number; using its folder id", c.get("folder_id"))
             c["campaign_id"] = str(c.get("folder_id"))
     return found
-
-
-def _resume_unfinished(spec, rt):
-    """Finish campaigns whose assets were all delivered but whose status change or success email did not complete."""
-    def finish(lease, row):
-        campaign = rt.dam.get_campaign(row["folder_id"])
-        campaign["campaign_id"] = row["campaign_id"]
-        _complete(spec, rt, lease, campaign)
-    rt.resume_unfinished(finish)
 
 
 def _source_assets(spec, rt, campaign):

@@ -9,12 +9,11 @@ When every master of a local campaign has a localised asset, the campaign moves 
 import logging
 import os
 
-from . import item_store
-from .cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
-from .errors import InputError, LeaseLostError, ServiceError, SuiteError, as_suite_error
+from . import frame, item_store
+from .cli import EXIT_FAILED, EXIT_OK
+from .errors import InputError, LeaseLostError, ServiceError, SuiteError
 from .logging_setup import log_context
 from .reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
-from .tick import run_tick
 from .v2_names import parse_v2_name
 
 log = logging.getLogger(__name__)
@@ -26,11 +25,15 @@ INBOX = {"campaign_id": "A2→A3 inbox", "name": "Files that need attention", "t
 
 
 def run(config, args):
-    return run_tick(config, args, WORKFLOW, LABEL, _tick)
+    with frame.Frame(config, args, WORKFLOW, LABEL) as tick:
+        tick.code = _tick(tick.start())
+    return tick.code
 
 
 def _tick(rt):
-    rt.resume_unfinished(lambda lease, row: _finish_campaign(rt, lease, rt.dam.find_campaign(row["campaign_id"])))
+    for lease, row in frame.unfinished(rt):  # every master localised, the A2 -> A3 move or its email still owed
+        with frame.finishing(rt, lease, row):
+            _finish_campaign(rt, lease, rt.dam.find_campaign(row["campaign_id"]))
     root = rt.config["box"]["roots"]["a2_a3"]
     files = rt.box.list_inbox(root)
     unsettled = item_store.unsettled_campaigns(rt.db)
@@ -57,34 +60,22 @@ def _tick(rt):
     if not by_campaign:
         return EXIT_OK
     candidates = [{"campaign_id": lc, "folder_id": None, "name": None} for lc in by_campaign]
-    lease, reason = rt.db.claim_campaign(WORKFLOW, candidates, rt.run_id, force=bool(rt.args.campaign))
+    lease, code = frame.claim(rt, candidates, busy="Every campaign with inbox files is being handled by another run",
+                              waiting="{} campaign(s) have inbox files, all waiting for their retry time".format(
+                                  len(candidates)))
     if lease is None:
-        if reason == "leased":
-            log.info("Every campaign with inbox files is being handled by another run")
-            return EXIT_BUSY
-        log.info("%d campaign(s) have inbox files, all waiting for their retry time: %s", len(candidates),
-                 rt.db.describe_waiting(WORKFLOW, candidates))
-        return EXIT_OK
+        return code
     limit = int(rt.config["a2_a3"].get("max_files_per_tick") or 50)
-    with log_context(campaign=lease.campaign_id), rt.keep_lease(lease):
-        try:
-            return _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
-                                     set((f["file_id"], f.get("sha1")) for f in files))
-        except LeaseLostError as exc:
-            log.error("%s", exc)
-            return EXIT_FAILED
-        except Exception as exc:  # anything, anticipated or not, is charged to this campaign; the tick goes on
-            if not isinstance(exc, SuiteError):
-                log.exception("Campaign %s failed unexpectedly", lease.campaign_id)
-                exc = as_suite_error(exc, "campaign {}".format(lease.campaign_id))
-            log.error("Campaign %s failed: %s", lease.campaign_id, exc)
-            rt.db.record_event(WORKFLOW, "campaign_failed", str(exc), campaign_id=lease.campaign_id, level="error")
-            row = rt.db.finish_campaign(lease, "failed", error=str(exc))
-            send_run_error(rt, LABEL, exc, campaign={"campaign_id": lease.campaign_id, "name": "", "type": "",
-                                                     "status_before": "A2", "status_after": "A2",
-                                                     "folder_id": None, "box_folder_url": None, "dam_url": None},
-                           attempts=row.get("attempts"))
-            return EXIT_FAILED
+
+    def alert(exc, row):
+        send_run_error(rt, LABEL, exc, campaign={"campaign_id": lease.campaign_id, "name": "", "type": "",
+                                                 "status_before": "A2", "status_after": "A2", "folder_id": None,
+                                                 "box_folder_url": None, "dam_url": None},
+                       attempts=row.get("attempts"))
+    with frame.Claimed(rt, lease, alert) as work:
+        work.code = _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
+                                      set((f["file_id"], f.get("sha1")) for f in files))
+    return work.code
 
 
 def _sort_files(rt, files):
@@ -179,7 +170,7 @@ def _process_campaign(rt, lease, local_campaign_id, entries, inbox_ids):
     if masters and localised >= masters and campaign.get("status") == "A2":
         return _finish_campaign(rt, lease, campaign)
     # Already A3: a file delivered now is a correction, reported in the import email above, never a second
-    # "moved to A3" (a run killed inside the move is finished by resume_unfinished, its state says 'finishing').
+    # "moved to A3" (a run killed inside the move is finished through frame.unfinished, its state says 'finishing').
     rt.db.finish_campaign(lease, "released", total=len(entries), done=len(imported))
     log.info("Campaign %s: %d of %d master(s) localised; status stays %s", local_campaign_id, localised, masters,
              campaign.get("status"))

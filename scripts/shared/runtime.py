@@ -11,7 +11,7 @@ import threading
 
 from .database import Database
 from .errors import LeaseLostError, SuiteError
-from .logging_setup import get_run_id, log_context
+from .logging_setup import get_run_id
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class Runtime(object):
         self._mapper = None
         self._temp = None
         self._lock = threading.Lock()
-        # what this tick's notifications did, per channel ("sent", "failed", "duplicate", ...): tick.py counts
+        # what this tick's notifications did, per channel ("sent", "failed", "duplicate", ...): frame.py counts
         # the ticks a channel keeps failing
         self.channel_outcomes = {"email": [], "webhook": []}
         self.channel_errors = {}
@@ -125,29 +125,6 @@ class Runtime(object):
                 except Exception:  # closing must never hide the tick's own outcome
                     log.debug("error while closing a client", exc_info=True)
         self.db.close()
-
-    def resume_unfinished(self, finish):
-        """Claim and ``finish(lease, row)`` every campaign of this workflow left in 'finishing' or 'notify_pending'.
-
-        A crash (or a mail outage) between the DAM status change and the success email leaves such a row; the DAM
-        may already show the new status, so the normal search would never bring the campaign back.
-        """
-        if self.dry_run:
-            return
-        for row in self.db.unfinished_campaigns(self.workflow):
-            lease, _ = self.db.claim_campaign(self.workflow, [{"campaign_id": row["campaign_id"],
-                                                               "folder_id": row["folder_id"],
-                                                               "name": row["campaign_name"]}], self.run_id,
-                                              force=True)
-            if lease is None:
-                continue
-            with log_context(campaign=row["campaign_id"]):
-                log.info("Resuming the end of campaign %s (status change / success email)", row["campaign_id"])
-                try:
-                    finish(lease, row)
-                except SuiteError as exc:
-                    log.error("Could not finish campaign %s: %s", row["campaign_id"], exc)
-                    self.db.finish_campaign(lease, "finishing", error=str(exc))
 
     @contextlib.contextmanager
     def keep_lease(self, lease):
