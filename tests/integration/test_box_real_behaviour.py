@@ -1,4 +1,4 @@
-"""Box as it really behaves (../shared/reference/box-evidence.md, docs/box-api.md), through the real boxsdk against
+"""Box as it really behaves (docs/box-api.md), through the real boxsdk against
 the strict sandbox: transient parts_mismatch on commit, a 202 longer than a run may wait, Box's own upload URLs,
 move conflicts that are not name clashes, and who the client acts as."""
 import logging

@@ -1,5 +1,5 @@
 """The DAM client against the strict sandbox: what public OTMM clients send (evidence keys E1-E14 in
-../shared/reference/otmm-evidence.md) works, and what the evidence says OTMM refuses is refused."""
+docs/otmm-api.md) works, and what the evidence says OTMM refuses is refused."""
 # ruff: noqa: F811  (pytest fixtures imported from dam_fixtures are parameters of the tests)
 import copy
 import json
