@@ -5,11 +5,13 @@ import io
 
 from . import report_store
 from .email_format import ascii_workflow
+from .workflow_types import workflow_ids
 
-WORKFLOWS = [("a1_a2", "A1→A2", "asset_delivered"), ("a5_a6", "A5→A6", "asset_delivered"),
-             ("b1_b2", "B1→B2", "asset_delivered"), ("a2_a3", "A2→A3", "file_imported")]
+WORKFLOWS = [(key, workflow_ids(key).label, moved) for key, moved in (
+    ("a1_a2", "asset_delivered"), ("a5_a6", "asset_delivered"), ("b1_b2", "asset_delivered"),
+    ("a2_a3", "file_imported"))]
 LABELS = set(label for _, label, _ in WORKFLOWS)
-INBOX_LABEL = "A2→A3"  # the workflow whose inbox the waiting-files count is about
+INBOX_LABEL = workflow_ids("a2_a3").label  # the workflow whose inbox the waiting-files count is about
 
 
 def day_window(day):

@@ -19,28 +19,30 @@ from .logging_setup import log_context
 from .progress import Progress
 from .reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from .safe_names import mirrored_path
+from .workflow_types import asset_entry, workflow_ids
 
 log = logging.getLogger(__name__)
 
 
 class WorkflowSpec(object):
-    """What distinguishes one DAM -> Box workflow from another; the engine does the rest."""
+    """What distinguishes one DAM -> Box workflow from another; the engine does the rest. Its names (label, log,
+    Box root, templates, statuses) all come from its key (workflow_types.workflow_ids)."""
 
-    def __init__(self, workflow, label, log_name, status_from, status_to, campaign_type, source_folder, box_root,
-                 folder_prefix, template_complete, template_partial, template_empty, webhook, only_not_approved,
-                 registers_masters):
+    def __init__(self, workflow, campaign_type, source_folder, folder_prefix, webhook, only_not_approved,
+                 registers_masters, complete="complete", partial="partial", empty="no_assets"):
+        ids = workflow_ids(workflow)
         self.workflow = workflow                  # key in the database and Box roots, e.g. "a1_a2"
-        self.label = label                        # "A1→A2"
-        self.log_name = log_name                  # logs/<log_name>.log
-        self.status_from = status_from
-        self.status_to = status_to
+        self.label = ids.label                    # "A1→A2"
+        self.log_name = ids.log_name              # logs/<log_name>.log
+        self.status_from = ids.status_from
+        self.status_to = ids.status_to
         self.campaign_type = campaign_type        # "Local comm" / "Global comm"
         self.source_folder = source_folder        # key of dam.folders: "master_assets" / "final_assets"
-        self.box_root = box_root                  # key of box.roots
+        self.box_root = ids.box_root              # key of box.roots
         self.folder_prefix = folder_prefix        # "MASTERS_" for B1->B2
-        self.template_complete = template_complete
-        self.template_partial = template_partial
-        self.template_empty = template_empty
+        self.template_complete = "{}_{}".format(ids.template_prefix, complete)
+        self.template_partial = "{}_{}".format(ids.template_prefix, partial)
+        self.template_empty = "{}_{}".format(ids.template_prefix, empty)
         self.webhook = webhook
         self.only_not_approved = only_not_approved
         self.registers_masters = registers_masters  # A1->A2 and B1->B2 deliver masters; A5->A6 re-sends finals
@@ -422,12 +424,11 @@ def _asset_entries(rows, include_rejection=None):
     entries = []
     for r in sorted(rows, key=lambda r: (r["folder_path"], r["original_filename"])):
         gone = r["state"] == "gone"
-        entries.append({"tracking_id": r["tracking_id"], "filename": r["original_filename"] if gone else
-                        (r["box_file_name"] or r["original_filename"]),
-                        "folder_path": r["folder_path"], "size": r["file_size"], "url": None if gone else r["box_url"],
-                        "outcome": "deleted in the DAM: not delivered" if gone else
-                        OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]),
-                        "rejection": include_rejection(r) if include_rejection else []})
+        entries.append(asset_entry(
+            r["tracking_id"], r["original_filename"] if gone else (r["box_file_name"] or r["original_filename"]),
+            r["folder_path"], r["file_size"], "deleted in the DAM: not delivered" if gone else
+            OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]), url=None if gone else r["box_url"],
+            rejection=include_rejection(r) if include_rejection else []))
     return entries
 
 

@@ -15,12 +15,12 @@ from .errors import InputError, LeaseLostError, ServiceError, SuiteError
 from .logging_setup import log_context
 from .reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from .v2_names import parse_v2_name
+from .workflow_types import InboxEntry, asset_entry, workflow_ids
 
 log = logging.getLogger(__name__)
 
-WORKFLOW = "a2_a3"
-LABEL = "A2→A3"
-LOG_NAME = "a2_to_a3"
+IDS = workflow_ids("a2_a3")
+WORKFLOW, LABEL, LOG_NAME = IDS.key, IDS.label, IDS.log_name
 INBOX = {"campaign_id": "A2→A3 inbox", "name": "Files that need attention", "type": "", "folder_id": None}
 
 
@@ -42,7 +42,7 @@ def _tick(rt):
         return EXIT_OK
     good, bad = _sort_files(rt, files)
     if rt.args.campaign:
-        good = [g for g in good if g[2]["local_campaign_id"] == rt.args.campaign]
+        good = [g for g in good if g.master["local_campaign_id"] == rt.args.campaign]
     if rt.dry_run:
         for f, reason in bad:
             log.info("DRY RUN: would move %s to '%s': %s (fix: %s)", f["name"], rt.config["box"][
@@ -54,7 +54,7 @@ def _tick(rt):
     _quarantine(rt, root, bad)
     by_campaign = {}
     for entry in good:
-        by_campaign.setdefault(entry[2]["local_campaign_id"], []).append(entry)
+        by_campaign.setdefault(entry.master["local_campaign_id"], []).append(entry)
     for campaign_id in unsettled:  # work an interrupted run left behind, even with no file in the inbox
         by_campaign.setdefault(campaign_id, [])
     if not by_campaign:
@@ -108,7 +108,7 @@ def _sort_files(rt, files):
                 raise InputError("{!r} is identical to {!r} uploaded alongside it".format(f["name"], seen[key]),
                                  fix="nothing to import twice; delete one of the copies")
             seen[key] = f["name"]
-            good.append((f, v, master))
+            good.append(InboxEntry(f, v, master))
         except InputError as exc:
             bad.append((f, exc))
     return good, bad
@@ -207,16 +207,19 @@ def _report_imports(rt, lease, campaign, failures):
     rows = item_store.unreported_imports(rt.db, lease.campaign_id)
     if not rows and not failures:
         return
-    assets = [{"tracking_id": r["tracking_id"], "filename": r["box_file_name"], "folder_path": r["dam_folder_path"],
-               "size": r["file_size"], "url": None, "outcome": _outcome(rt, r), "rejection": [],
-               "language": r["language"], "description": r["description"], "dam_asset_id": r["dam_asset_id"]}
-              for r in rows]
+    assets = [_localised_entry(r, _outcome(rt, r)) for r in rows]
     status = send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
         LABEL, campaign_context(campaign, campaign.get("status"), campaign.get("status")), assets=assets,
         failures=failures, next_steps=_progress_note(rt, lease.campaign_id, campaign.get("status"))),
         raw_campaign=campaign)
     if rows and status != "failed":
         item_store.mark_reported(rt.db, lease, [r["id"] for r in rows])
+
+
+def _localised_entry(row, outcome):
+    """The email's line for an imported derivative row (item_store: derivative + master's dam_folder_path)."""
+    return asset_entry(row["tracking_id"], row["box_file_name"], row["dam_folder_path"], row["file_size"], outcome,
+                       language=row["language"], description=row["description"], dam_asset_id=row["dam_asset_id"])
 
 
 def _outcome(rt, row):
@@ -255,9 +258,9 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
             if derivative["state"] not in ("imported", "cleaned"):
                 derivative = _import(rt, lease, final_id, f, v, master, derivative)
             _clean_inbox(rt, lease, campaign, f, v, derivative)
-            return {"tracking_id": v.tracking_id, "filename": f["name"], "folder_path": master["dam_folder_path"],
-                    "size": f.get("size"), "url": None, "outcome": "imported", "rejection": [],
-                    "language": v.language, "description": v.description, "dam_asset_id": derivative["dam_asset_id"]}
+            return asset_entry(v.tracking_id, f["name"], master["dam_folder_path"], f.get("size"), "imported",
+                               language=v.language, description=v.description,
+                               dam_asset_id=derivative["dam_asset_id"])
         except LeaseLostError:
             raise
         except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
@@ -329,10 +332,7 @@ def _finish_campaign(rt, lease, campaign):
     if outcome == "changed":
         rt.db.record_event(WORKFLOW, "status_changed", "A2 -> A3", campaign_id=number)
     rows = item_store.localised_files(rt.db, number)
-    assets = [{"tracking_id": r["tracking_id"], "filename": r["box_file_name"], "folder_path": r["dam_folder_path"],
-               "size": r["file_size"], "url": None, "outcome": "imported", "rejection": [],
-               "language": r["language"], "description": r["description"], "dam_asset_id": r["dam_asset_id"]}
-              for r in rows]
+    assets = [_localised_entry(r, "imported") for r in rows]
     context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets,
                               next_steps="Every master has its localised file in the DAM's Final Assets. The "
                                          "campaign is now in A3 for review.")
