@@ -73,6 +73,7 @@ def _otmm_child(args):
                      "mtls_base_url": sandbox.mtls_base_url, "ca_bundle": sandbox.ca_bundle,
                      "client_pfx": sandbox.client_pfx, "client_pfx_password": sandbox.client_pfx_password,
                      "client_id": sandbox.client_id, "client_secret": sandbox.client_secret,
+                     "session_user": sandbox.session_user, "session_password": sandbox.session_password,
                      "control_url": sandbox.http.url}
 
 

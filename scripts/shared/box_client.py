@@ -708,7 +708,7 @@ def _conflict_item(exc):
 def _client_id(path):
     """The app's client id (its service account is the Box user the rate limits count against)."""
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             return str(json.load(f)["boxAppSettings"]["clientID"])
     except (IOError, ValueError, KeyError, TypeError):
         return "unknown"

@@ -81,7 +81,7 @@ def load_env(env_path):
     values = {}
     if env_path and os.path.exists(env_path):
         try:
-            with open(env_path) as f:
+            with open(env_path, encoding="utf-8") as f:
                 f.read(1)
         except (IOError, OSError) as exc:
             raise ConfigError([Problem(env_path, None, "cannot read the .env file ({})".format(
@@ -149,7 +149,7 @@ def _set(cfg, dotted, value):
 def _read_yaml(path, problems, what):
     import yaml
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f)
     except IOError as exc:
         problems.append(Problem(_rel(path), None, "cannot read {} ({})".format(what, exc.strerror),

@@ -15,7 +15,7 @@ _CACHE = {}
 def load_schema():
     if "schema" not in _CACHE:
         import yaml
-        with open(SCHEMA_FILE, encoding="utf-8") as f:  # also under cron's C locale
+        with open(SCHEMA_FILE, encoding="utf-8") as f:
             _CACHE["schema"] = yaml.safe_load(f)
     return _CACHE["schema"]
 

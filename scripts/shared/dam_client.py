@@ -613,12 +613,15 @@ class DAMClient(object):
         return (doc.get("assets_resource") or {}).get("asset_list") or []
 
     def _is_import_of(self, item, tracking_id, source_file_id, filename):
-        """An asset is that import when its TRACKING_ID matches and its SOURCE_FILE_ID or its file name does."""
+        """An asset is that import when its TRACKING_ID matches and its SOURCE_FILE_ID does; only an asset that
+        carries no SOURCE_FILE_ID (an instance that dropped the field) is matched by its file name instead. A
+        different SOURCE_FILE_ID is another delivery (a corrected version of the same file name is a new import)."""
         values = flatten(item.get("metadata"))
         if as_text(values.get(self.fields["tracking_id"])) != tracking_id:
             return False
-        if as_text(values.get(self.fields["source_file_id"])) == str(source_file_id):
-            return True
+        source = as_text(values.get(self.fields["source_file_id"]))
+        if source:
+            return source == str(source_file_id)
         names = set([item.get("name"), (item.get("master_content_info") or {}).get("name")])
         return bool(filename) and filename in names
 

@@ -173,14 +173,14 @@ class Database(object):
                 cur.execute("SELECT version FROM schema_migrations")
                 applied = set(r["version"] for r in cur.fetchall())
             if "001_init" not in applied:
-                with open(os.path.join(SCHEMA_DIR, "init.sql")) as f:
+                with open(os.path.join(SCHEMA_DIR, "init.sql"), encoding="utf-8") as f:
                     cur.execute(f.read())
                 applied.add("001_init")
             for path in sorted(glob.glob(os.path.join(SCHEMA_DIR, "migrations", "*.sql"))):
                 version = os.path.basename(path)[:-4]
                 if version in applied:
                     continue
-                with open(path) as f:
+                with open(path, encoding="utf-8") as f:
                     cur.execute(f.read())
                 cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
                 if announce:

@@ -31,7 +31,11 @@ WORKFLOW_TITLES = {
 
 def outcome_label(outcome):
     """'uploaded' -> 'new in Box'; an outcome without a label reads as words ('not_delivered' -> 'not delivered')."""
-    return OUTCOMES.get(outcome) or str(outcome or "").replace("_", " ")
+    text = str(outcome or "")
+    if outcome in OUTCOMES:
+        return OUTCOMES[outcome]
+    # a code reads as words; a sentence (which may name files like K7Q2XM_it-IT_x.jpg) is shown as it is
+    return text.replace("_", " ") if re.match(r"^[a-z_]+$", text) else text
 
 
 def folder_label(folder_path):

@@ -109,3 +109,11 @@ def test_every_email_declares_a_phone_viewport_and_both_colour_schemes(notifier,
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert '<meta name="color-scheme" content="light dark">' in html
     assert "max-width:720px" in html and 'width="720"' in html.split("<!--[if mso]>")[1]   # Outlook: fixed
+
+
+def test_an_outcome_sentence_keeps_the_file_names_it_names():
+    """A redelivery's outcome names the earlier file; its underscores are part of the name, not a code's."""
+    from scripts.shared.email_format import outcome_label
+    assert outcome_label("not_delivered") == "not delivered"
+    text = "imported; replaces K7Q2XM_it-IT_banner.jpg (DAM asset a1); moved to the Box trash"
+    assert outcome_label(text) == text
