@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from scripts.shared.box_client import BoxClient
-from scripts.shared.errors import ServiceError, SuiteError
+from scripts.shared.box.box_client import BoxClient
+from scripts.shared.core.errors import ServiceError, SuiteError
 from tests.integration import box_fixtures
 from tests.integration.box_fixtures import SpecChecker, load_spec, sha1_file, write_random
 

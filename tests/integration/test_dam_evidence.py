@@ -7,8 +7,8 @@ import json
 import pytest
 import requests
 
-from scripts.shared.dam_client import DAMClient
-from scripts.shared.errors import ServiceError
+from scripts.shared.dam.dam_client import DAMClient
+from scripts.shared.core.errors import ServiceError
 from tests.integration.dam_fixtures import SPECIAL, dam, dam_cfg, otmm, otmm_pki_dir  # noqa: F401
 
 F = "FERRERO.FIELD."

@@ -1,13 +1,13 @@
-"""scripts/shared/frame.py on a real database: the claim/charge skeleton both engines share, and the unfinished
+"""scripts/shared/workflows/frame.py on a real database: the claim/charge skeleton both engines share, and the unfinished
 campaigns the engines finish themselves."""
 import argparse
 
 import pytest
 
-from scripts.shared import frame
-from scripts.shared.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
-from scripts.shared.errors import ServiceError
-from scripts.shared.runtime import Runtime
+from scripts.shared.workflows import frame
+from scripts.shared.core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
+from scripts.shared.core.errors import ServiceError
+from scripts.shared.workflows.runtime import Runtime
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def rt(db_config, database, tmp_path):
 
 
 def frame_row(database, number):
-    from scripts.shared import report_store
+    from scripts.shared.store import report_store
     return next(r for r in report_store.failing_campaigns(database) if r["campaign_id"] == number)
 
 

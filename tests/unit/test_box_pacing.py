@@ -5,7 +5,7 @@ import logging
 import pytest
 import responses
 
-from scripts.shared import box_pacer
+from scripts.shared.core import box_pacer
 from tests.unit import test_box_errors as base
 
 app_settings = base.app_settings

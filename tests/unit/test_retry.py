@@ -1,7 +1,7 @@
-"""scripts/shared/retry.py: the one retry and polling helper every client loop uses."""
+"""scripts/shared/core/retry.py: the one retry and polling helper every client loop uses."""
 import pytest
 
-from scripts.shared.retry import Again, RetryPolicy, poll_until, retry_call
+from scripts.shared.core.retry import Again, RetryPolicy, poll_until, retry_call
 
 
 class Flaky(object):

@@ -14,14 +14,14 @@ import logging
 import os
 import time
 
-from .box_pacer import Pacer
+from ..core.box_pacer import Pacer
 from .box_sessions import session_store
-from .config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
-from .errors import ServiceError, SuiteError
-from .http_retry import url_path
-from .retry import RetryPolicy, poll_until, retry_call
-from .safe_names import safe_component
-from .transfer_deadline import Deadline
+from ..core.config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
+from ..core.errors import ServiceError, SuiteError
+from ..core.http_retry import url_path
+from ..core.retry import RetryPolicy, poll_until, retry_call
+from ..core.safe_names import safe_component
+from ..core.transfer_deadline import Deadline
 
 log = logging.getLogger(__name__)
 

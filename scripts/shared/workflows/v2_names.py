@@ -7,8 +7,8 @@ DESCRIPTION is the rest and may contain ``_`` and spaces but not be empty. Every
 import os
 import unicodedata
 
-from .database import TRACKING_ALPHABET, normalise_tracking_id
-from .errors import InputError
+from ..store.database import TRACKING_ALPHABET, normalise_tracking_id
+from ..core.errors import InputError
 
 
 class V2Name(object):

@@ -53,12 +53,12 @@ import time
 from email.utils import parseaddr
 
 from . import email_format
-from .errors import ServiceError
-from .retry import Again, RetryPolicy, retry_call, sleep
+from ..core.errors import ServiceError
+from ..core.retry import Again, RetryPolicy, retry_call, sleep
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
                             "templates")
 VOLATILE = ("run_id", "generated_at")
 
@@ -434,7 +434,7 @@ class Notifier(object):
         digest = content_hash(event, [url], payload)
         if self.store is not None and not self.store.notification_should_send(campaign_id, event, digest, "webhook"):
             return "duplicate" if self._was_sent(campaign_id, event, digest, "webhook") else "failed"
-        from .http_retry import RetryPolicy, send_with_retry
+        from ..core.http_retry import RetryPolicy, send_with_retry
         body = json.dumps({"event": event, "campaign_id": campaign_id, "data": payload,
                            "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, sort_keys=True,
                           default=str).encode("utf-8")

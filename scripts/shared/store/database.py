@@ -15,14 +15,14 @@ import secrets
 import socket
 import threading
 
-from .errors import LeaseLostError, ServiceError
+from ..core.errors import LeaseLostError, ServiceError
 
 log = logging.getLogger(__name__)
 
 # Crockford base32: digits and letters without the look-alikes I, L, O, U.
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TRACKING_ID_LENGTH = 6
-SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "database")
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), "database")
 _MIGRATION_LOCK = 7245001
 
 
@@ -294,7 +294,7 @@ class Database(object):
     def record_event(self, workflow, event_type, message=None, campaign_id=None, tracking_id=None,
                      opentext_id=None, box_file_id=None, level="info", details=None, run_id=None):
         """Append one row to the audit trail."""
-        from .logging_setup import get_run_id
+        from ..core.logging_setup import get_run_id
         with self.cursor() as cur:
             cur.execute(
                 "INSERT INTO asset_events (run_id, workflow, campaign_id, tracking_id, opentext_id, box_file_id, "

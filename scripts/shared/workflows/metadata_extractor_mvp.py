@@ -4,7 +4,7 @@ What the suite reads from an asset (the MVP fields), what it shows of a rejectio
 what it writes on a localised asset it imports (master's MVP fields, Description and Language from the file name,
 forced values such as STATE = Local, TRACKING_ID and the source Box file id).
 """
-from .dam_metadata import as_text
+from ..dam.dam_metadata import as_text
 
 
 class MetadataMapper(object):

@@ -10,11 +10,11 @@ script by cli.run_main, with the exit code.)
 import contextlib
 import logging
 
-from . import monitoring
-from .cli import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
-from .errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
-from .logging_setup import log_context
-from .reporting import send_run_error, stable_error
+from ..notify import monitoring
+from ..core.cli import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
+from ..core.logging_setup import log_context
+from ..notify.reporting import send_run_error, stable_error
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ import os
 import shutil
 import threading
 
-from .database import Database
-from .errors import LeaseLostError, SuiteError
-from .logging_setup import get_run_id
+from ..store.database import Database
+from ..core.errors import LeaseLostError, SuiteError
+from ..core.logging_setup import get_run_id
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,9 @@ class Runtime(object):
         with self._lock:
             if self._dam is None:
                 if self.auth_mode == "mtls":
-                    from .credentials import check_pfx
+                    from ..core.credentials import check_pfx
                     check_pfx(self.config["dam"]["mtls_cert_path"], self.config["dam"].get("mtls_cert_password"))
-                from .dam_client import DAMClient, decision_fields
+                from ..dam.dam_client import DAMClient, decision_fields
                 # the transfer settings ride along for the per-transfer deadline (transfer_deadline.py)
                 self._dam = DAMClient(dict(self.config["dam"], transfer=self.config.get("transfer") or {}),
                                       auth_mode=self.auth_mode,
@@ -68,9 +68,9 @@ class Runtime(object):
     def box(self):
         with self._lock:
             if self._box is None:
-                from .credentials import check_box_config
+                from ..core.credentials import check_box_config
                 check_box_config(self.config["box"]["config_path"])
-                from .box_client import BoxClient
+                from ..box.box_client import BoxClient
                 self._box = BoxClient(dict(self.config["box"], transfer=self.config.get("transfer") or {}), db=self.db)
             return self._box
 
@@ -78,8 +78,8 @@ class Runtime(object):
     def notifier(self):
         with self._lock:
             if self._notifier is None:
-                from .alert_markers import FallbackStore, MarkerStore, state_dir
-                from .notifier import Notifier
+                from ..notify.alert_markers import FallbackStore, MarkerStore, state_dir
+                from ..notify.notifier import Notifier
                 store = FallbackStore(self.db, MarkerStore(state_dir(self.config)), errors=self.channel_errors)
                 self._notifier = Notifier(self.config, store=store, dry_run=self.dry_run)
             return self._notifier

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 
-from .errors import ServiceError, SuiteError
+from ..core.errors import ServiceError, SuiteError
 
 log = logging.getLogger(__name__)
 _TEMP_DIRS = set()

@@ -9,11 +9,12 @@ When every master of a local campaign has a localised asset, the campaign moves 
 import logging
 import os
 
-from . import frame, item_store
-from .cli import EXIT_FAILED, EXIT_OK
-from .errors import InputError, LeaseLostError, ServiceError, SuiteError
-from .logging_setup import log_context
-from .reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
+from ..store import item_store
+from . import frame
+from ..core.cli import EXIT_FAILED, EXIT_OK
+from ..core.errors import InputError, LeaseLostError, ServiceError, SuiteError
+from ..core.logging_setup import log_context
+from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from .v2_names import parse_v2_name
 from .workflow_types import InboxEntry, asset_entry, workflow_ids
 
@@ -345,6 +346,6 @@ def _finish_campaign(rt, lease, campaign):
 
 
 def main(doc, argv=None):
-    from .cli import build_parser, run_main
+    from ..core.cli import build_parser, run_main
     parser = build_parser(doc.strip().splitlines()[0])
     return run_main(LOG_NAME, parser, run, argv)

@@ -16,8 +16,8 @@ import uuid
 
 from .dam_client import DAMClient, decision_fields
 from .dam_metadata import as_text, flatten
-from .errors import SuiteError
-from .retry import poll_until
+from ..core.errors import SuiteError
+from ..core.retry import poll_until
 
 log = logging.getLogger(__name__)
 CONTAINS = "ARTESIA.OPERATOR.CHAR.CONTAINS"

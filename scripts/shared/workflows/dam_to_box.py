@@ -11,14 +11,15 @@ import logging
 import os
 import threading
 
-from . import frame, item_store
-from .cli import EXIT_FAILED, EXIT_OK
-from .database import normalise_tracking_id
-from .errors import LeaseLostError, SuiteError
-from .logging_setup import log_context
-from .progress import Progress
-from .reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
-from .safe_names import mirrored_path
+from ..store import item_store
+from . import frame
+from ..core.cli import EXIT_FAILED, EXIT_OK
+from ..store.database import normalise_tracking_id
+from ..core.errors import LeaseLostError, SuiteError
+from ..core.logging_setup import log_context
+from ..core.progress import Progress
+from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
+from ..core.safe_names import mirrored_path
 from .workflow_types import asset_entry, workflow_ids
 
 log = logging.getLogger(__name__)
@@ -536,6 +537,6 @@ def _done_next_steps(spec):
 
 def main(spec, doc, argv=None):
     """Command-line entry of a DAM -> Box workflow script."""
-    from .cli import build_parser, run_main
+    from ..core.cli import build_parser, run_main
     parser = build_parser(doc.strip().splitlines()[0])
     return run_main(spec.log_name, parser, lambda config, args: run_workflow(spec, config, args), argv)

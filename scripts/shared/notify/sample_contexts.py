@@ -4,8 +4,8 @@ Each template gets what its workflow would really send: its own next steps (take
 has them as a function), realistic file names and folders, and the awkward cases a real campaign brings (a long
 file name, a nested folder, DAM comments with markup in them that must be shown, not run).
 """
-from .dam_to_box import _done_next_steps, _empty_next_steps
-from .workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
+from ..workflows.dam_to_box import _done_next_steps, _empty_next_steps
+from ..workflows.workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
 
 INBOX_URL = "https://app.box.com/folder/348304351200"
 NEEDS_ATTENTION_URL = "https://app.box.com/folder/348304359911"

@@ -217,7 +217,7 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
     config = config or {}
     log_cfg = config.get("logging") or {}
     root_dir = config.get("project_root") or os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
+        os.path.dirname(os.path.abspath(__file__)))))
     log_dir = log_dir or log_cfg.get("dir") or os.path.join(root_dir, "logs")
     if not os.path.isabs(log_dir):
         log_dir = os.path.join(root_dir, log_dir)

@@ -3,8 +3,8 @@ import datetime
 import logging
 import re
 
-from .errors import ServiceError, SuiteError
-from .logging_setup import get_run_id
+from ..core.errors import ServiceError, SuiteError
+from ..core.logging_setup import get_run_id
 
 log = logging.getLogger(__name__)
 

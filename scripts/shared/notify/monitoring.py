@@ -45,7 +45,7 @@ def ping(template, job, what, timeout=(5, 10)):
             return False
         return True
     except Exception as exc:
-        from .http_retry import host_port
+        from ..core.http_retry import host_port
         log.warning("Health-check ping (%s) to %s failed (%s): check HEALTHCHECK_URL and the firewall", what,
                     host_port(url), type(exc).__name__)
         return False

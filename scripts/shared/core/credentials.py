@@ -71,7 +71,7 @@ def check_box_config(path):
 
 def check_pfx(path, password):
     """Raise ConfigError unless the mTLS PFX opens with its password and is valid today."""
-    from .dam_auth import check_dates, load_pfx
+    from ..dam.dam_auth import check_dates, load_pfx
     _read(path, "the mTLS certificate (PFX)", "DAM_MTLS_CERT_PATH")
     try:
         cert, _, _ = load_pfx(path, password)

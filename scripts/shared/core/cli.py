@@ -9,7 +9,7 @@ import os
 import sys
 
 from .config import check_directories, load_config
-from . import monitoring
+from ..notify import monitoring
 from .errors import ConfigError, SuiteError
 from .logging_setup import setup_logging
 from .startup import prepare_process
@@ -39,7 +39,7 @@ example:
 
 def build_parser(description, workflow=True):
     """Parser with the common flags; workflow scripts also get --campaign and --dry-run."""
-    from . import __version__
+    from .. import __version__
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version",
                         version="dam-content-scaling {} (Python {})".format(__version__, sys.version.split()[0]))

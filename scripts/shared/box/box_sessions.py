@@ -6,7 +6,7 @@ Rows live in box_upload_sessions (SQL in box_store.py); without a database, in m
 """
 import threading
 
-from .box_store import PostgresSessions
+from ..store.box_store import PostgresSessions
 
 
 class MemorySessions(object):

@@ -17,11 +17,11 @@ import time
 
 from .dam_auth import MTLSFiles, SessionCache, TokenCache
 from .dam_metadata import as_text, flatten, to_elements, typed_values
-from .errors import ServiceError, SuiteError
-from .http_retry import RetryPolicy, send_with_retry, url_path
-from .retry import Again, poll_until, retry_call
-from .safe_names import safe_component, same_name
-from .transfer_deadline import Deadline, shut_response_socket
+from ..core.errors import ServiceError, SuiteError
+from ..core.http_retry import RetryPolicy, send_with_retry, url_path
+from ..core.retry import Again, poll_until, retry_call
+from ..core.safe_names import safe_component, same_name
+from ..core.transfer_deadline import Deadline, shut_response_socket
 
 log = logging.getLogger(__name__)
 

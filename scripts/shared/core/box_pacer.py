@@ -12,7 +12,7 @@ import threading
 import time
 
 from . import retry
-from .box_store import PostgresBuckets
+from ..store.box_store import PostgresBuckets
 
 log = logging.getLogger(__name__)
 
