@@ -13,15 +13,20 @@ Control endpoints (JSON):
   POST /_sandbox/log               {"enabled": true|false}  (and clears the log)
 
 A fault rule: {"method": "GET", "path": "regex", "probability": 1.0, "count": null,
-               "status": 503, "retry_after": 1, "latency_ms": 0, "drop": false, "truncate": false}
+               "status": 503, "retry_after": 1, "latency_ms": 0, "drop": false, "truncate": false,
+               "trickle_bytes_per_second": null, "slow_read_bytes_per_second": null}
+``trickle_bytes_per_second`` sends the real answer that slowly; ``slow_read_bytes_per_second`` reads the request
+body that slowly (an upload to a server or proxy that drains a trickle, never silent long enough for a timeout).
 ``count`` bounds how many requests the rule hits (null = unlimited); ``path`` is a regex searched in the path.
 """
+import io
 import json
 import random
 import re
 import socket
 import threading
 import time
+from time import sleep as _pause  # a test patching time.sleep must not see a sandbox's own pauses
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -46,6 +51,7 @@ class FaultRule(object):
         self.truncate = bool(spec.get("truncate"))
         self.body = spec.get("body")  # answer this text (status, default 200) instead: a malformed answer
         self.trickle = spec.get("trickle_bytes_per_second")  # stream the real answer this slowly
+        self.slow_read = spec.get("slow_read_bytes_per_second")  # read the request body this slowly
         self.hits = 0
         self.spec = dict(spec)
 
@@ -129,6 +135,9 @@ class SandboxMiddleware(object):
                 start_response("{} Malformed".format(int(rule.status or 200)),
                                [("Content-Type", "application/json"), ("Content-Length", str(len(raw)))])
                 return [raw]
+            if rule.slow_read and not _read_slowly(environ, float(rule.slow_read)):
+                start_response("400 Body Cut", [("Content-Length", "0")])  # the client gave up mid-body
+                return []
             if rule.trickle:
                 return _trickled(self.app(environ, start_response), float(rule.trickle))
             if rule.status:
@@ -207,6 +216,35 @@ def _trickled(chunks, per_second):
         for i in range(0, len(chunk), piece):
             time.sleep(piece / per_second)
             yield chunk[i:i + piece]
+
+
+def _read_slowly(environ, per_second):
+    """Drain the request body at ``per_second`` in small pieces a few times a second, with a small receive buffer
+    so the client's sends block instead of filling kernel buffers; the app then reads the body from memory.
+    False when the client went away before the whole body arrived."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        except OSError:
+            pass
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    stream = environ["wsgi.input"]
+    piece = max(1, int(per_second / 4))
+    body = []
+    got = 0
+    while got < length:
+        _pause(piece / per_second)
+        try:
+            data = stream.read(min(piece, length - got))
+        except OSError:
+            return False
+        if not data:
+            return False
+        body.append(data)
+        got += len(data)
+    environ["wsgi.input"] = io.BytesIO(b"".join(body))
+    return True
 
 
 def _drop_connection(environ):

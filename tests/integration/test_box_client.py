@@ -280,3 +280,43 @@ def test_every_request_and_answer_matches_box_openapi_subset(box_client, box_san
             "get_files_id_content", "get_files_id", "delete_files_id", "get_folders_id"} <= used
     statuses = {(ex["method"], ex["status"]) for ex in exchanges}
     assert {("POST", 409), ("OPTIONS", 409), ("POST", 202), ("DELETE", 404), ("POST", 400)} <= statuses
+
+
+class _FileStream(object):
+    """The interface of a DAM download stream (read, finish -> SHA-1) over a local file."""
+
+    def __init__(self, path):
+        self.f, self.path = open(path, "rb"), path
+
+    def read(self, n):
+        return self.f.read(n)
+
+    def finish(self):
+        assert self.f.read(1) == b""
+        self.f.close()
+        return sha1_file(self.path)
+
+
+@pytest.mark.slow
+def test_a_streamed_chunked_upload_adopts_the_same_bytes_and_versions_other_bytes(box_client, box_sandbox, tmp_path):
+    """Issue 19: the SHA-1 of a stream is known only at its end; a name clash streams into a version session that
+    is aborted when the SHA-1 is the existing file's, so the same bytes never become a second copy or version."""
+    folder = box_client.ensure_folder_path(box_sandbox.roots["a1_a2"], ["LC-2026-0042 - Nutella"])
+    path = write_random(str(tmp_path / "film.mov"), 52 * MB, seed=52)
+    hashed = []
+    first = box_client.upload_stream(_FileStream(path), 52 * MB, folder, "K7Q2XM_film.mov",
+                                     on_hashed=lambda sha1, size: hashed.append((sha1, size)))
+    assert first["outcome"] == "uploaded" and hashed == [(sha1_file(path), 52 * MB)]
+    again = box_client.upload_stream(_FileStream(path), 52 * MB, folder, "K7Q2XM_film.mov")
+    assert again["outcome"] == "adopted" and again["file_id"] == first["file_id"]
+    info = box_sandbox.tree(folder)["files"]["K7Q2XM_film.mov"]
+    assert info["versions"] == 1 and info["sha1"] == sha1_file(path)
+    box_sandbox.middleware.reset_counters()
+    known = box_client.upload_stream(_FileStream(path), 52 * MB, folder, "K7Q2XM_film.mov", known_sha1=info["sha1"])
+    assert known["outcome"] == "adopted" and "PUT /api/2.0/files/upload_sessions/{id}" not in uploads_of(box_sandbox)
+    other = write_random(str(tmp_path / "film2.mov"), 52 * MB, seed=53)
+    changed = box_client.upload_stream(_FileStream(other), 52 * MB, folder, "K7Q2XM_film.mov")
+    assert changed["outcome"] == "new_version" and changed["file_id"] == first["file_id"]
+    info = box_sandbox.tree(folder)["files"]["K7Q2XM_film.mov"]
+    assert info["versions"] == 2 and info["sha1"] == sha1_file(other)
+    assert len(box_sandbox.tree(folder)["files"]) == 1

@@ -118,7 +118,9 @@ def end_state(lab):
                or "imported" in str(m["Subject"]) or "sent back" in str(m["Subject"])]
     leftovers = []
     temp = os.path.join(lab.workdir, "temp")
-    for dirpath, _, files in os.walk(temp):
+    for dirpath, dirs, files in os.walk(temp):
+        if dirpath == temp and "tokens" in dirs:
+            dirs.remove("tokens")  # the DAM/Box token cache is kept between ticks on purpose (token_store.py)
         leftovers.extend(os.path.join(dirpath, f) for f in files)
     return {"box": boxes, "dam": dam, "db": counts, "success_mail": sorted(success), "temp_files": leftovers}
 

@@ -9,6 +9,7 @@ configured fails the call instead of stalling a cron tick silently. Where real B
 docs/box-api.md lists each behaviour with its source.
 """
 import hashlib
+import io
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from ..core.errors import ServiceError, SuiteError
 from ..core.http_retry import url_path
 from ..core.retry import RetryPolicy, poll_until, retry_call
 from ..core.safe_names import safe_component
+from ..core.token_store import token_file
 from ..core.transfer_deadline import Deadline
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ SIMPLE_UPLOAD_MAX = 50 * 1000 * 1000
 # A 400 parts_mismatch right after the last part is Box not having registered it yet (rclone #2054): commit again
 # after 1, 2, 4, 8... seconds, this many times, before it counts as a real mismatch.
 COMMIT_MISMATCH_TRIES = 6
+TOKEN_LIFETIME = 3600  # seconds a Box JWT access token is valid
+TOKEN_KEEP_MARGIN = 300  # a kept token with less left than this is not reused
 TOKEN_ATTEMPTS = 3  # a cut-short or malformed answer of a repeatable request is asked for this many times
 READ_RETRY = RetryPolicy.doubling(TOKEN_ATTEMPTS, cap=10)
 COMMIT_MISMATCH_RETRY = RetryPolicy.doubling(COMMIT_MISMATCH_TRIES + 1, cap=8)
@@ -56,12 +60,29 @@ def safe_box_name(name):
     return safe_component(name, max_length=255)
 
 
+def _open(source):
+    """A file to read: ``source`` is a path, or the bytes of a small file already in memory (streamed uploads)."""
+    return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
+
+
+def _size_of(source):
+    return len(source) if isinstance(source, bytes) else os.path.getsize(source)
+
+
 def _sha1_of(path):
     h = hashlib.sha1()
-    with open(path, "rb") as f:
+    with _open(path) as f:
         for chunk in iter(lambda: f.read(CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _keep_token(kept):
+    """boxsdk's store_tokens callback: a new token is kept for the next ticks (token_store.py). boxsdk drops the
+    token answer's expires_in; Box's JWT access tokens last 60 minutes (box-api.md), counted from now."""
+    if kept is None:
+        return None
+    return lambda access_token, refresh_token=None: kept.save(access_token, time.time() + TOKEN_LIFETIME)
 
 
 def _network_class(max_wait, pacer):
@@ -180,7 +201,10 @@ class BoxClient(object):
         self.sessions = session_store(db)
         network = _network_class(self.max_wait, self.pacer)
         try:
-            auth = JWTAuth.from_settings_file(path, user=jwt_user,
+            kept = token_file(box_cfg, "box", path, jwt_user, API.OAUTH2_API_URL)
+            cached = kept.load(TOKEN_KEEP_MARGIN) if kept is not None else None
+            auth = JWTAuth.from_settings_file(path, user=jwt_user, access_token=cached[0] if cached else None,
+                                              store_tokens=_keep_token(kept),
                                               session=Session(network_layer=network(),
                                                               default_network_request_kwargs=kwargs))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -306,7 +330,7 @@ class BoxClient(object):
         """Upload once: preflight, then simple or chunked; a name conflict is resolved by SHA-1."""
         name = safe_box_name(name)
         sha1 = sha1 or _sha1_of(file_path)
-        size = os.path.getsize(file_path)
+        size = _size_of(file_path)
         folder = self.client.folder(folder_id)
         try:
             upload_url = self._call("preflight", folder.preflight_check, size, name)
@@ -336,12 +360,81 @@ class BoxClient(object):
                 except ServiceError as exc2:
                     uploaded = self._version_landed_anyway(exc2, existing["id"], sha1)
                 outcome = "new_version"
+        return self._result(uploaded, name, sha1, size, outcome)
+
+    def _result(self, uploaded, name, sha1, size, outcome):
         if uploaded.sha1 and uploaded.sha1 != sha1:
             raise ServiceError("Box", "file {} has SHA-1 {} after upload, expected {}".format(uploaded.id,
                                                                                            uploaded.sha1, sha1),
                                retryable=True, fix="the next run uploads a new version")
         return {"file_id": uploaded.id, "name": name, "url": self._url(uploaded.id), "sha1": sha1, "size": size,
                 "outcome": outcome}
+
+    def upload_stream(self, stream, size, folder_id, name, on_hashed=None, known_sha1=None):
+        """Upload ``size`` bytes read from ``stream`` (a DAM download: ``read(n)``, ``finish()`` -> verified SHA-1)
+        without a file on disk, with the natural key of upload_file: the same name and SHA-1 in the folder is
+        adopted, another SHA-1 gets a new version, never a second copy.
+
+        Up to the simple-upload threshold (<= 50 MB) the bytes are read into memory first: Box's direct upload
+        wants the SHA-1 in its first header, and the preflight's name clash is decided by it. Above it, parts go
+        out as they arrive and the SHA-1 is known only at the end: a clash with an existing file streams into a
+        new-version session and, before commit, aborts it when the SHA-1 is the existing file's (adopted) -- unless
+        ``known_sha1`` (what this same DAM version hashed to in an earlier run) already says so. ``on_hashed(sha1,
+        size)`` runs once the SHA-1 is known, before anything is committed."""
+        name = safe_box_name(name)
+        if size <= self.threshold:
+            data = stream.read(size)
+            sha1 = stream.finish()
+            if on_hashed:
+                on_hashed(sha1, len(data))
+            return self.upload_file(data, folder_id, name, sha1=sha1)
+        folder = self.client.folder(folder_id)
+        try:
+            self._call("preflight", folder.preflight_check, size, name)
+            existing = None
+        except ServiceError as exc:
+            existing = _conflict_item(exc)
+            if existing is None:
+                raise
+            if existing.get("type") != "file":
+                raise ServiceError("Box", "a {} named {!r} is in the way of the upload in folder {}".format(
+                    existing.get("type"), name, folder_id), status=409, code="item_name_in_use",
+                    fix="rename or move that {} in Box".format(existing.get("type")))
+            if known_sha1 and existing.get("sha1") == known_sha1:
+                log.info("%s is already in Box with the same SHA-1: adopting file %s", name, existing["id"])
+                return self._result(self._call("get file", self.client.file(existing["id"]).get), name,
+                                    known_sha1, size, "adopted")
+        hashed = {}
+
+        def before_commit(sha1):
+            hashed["sha1"] = sha1
+            if on_hashed:
+                on_hashed(sha1, size)
+            return existing is None or existing.get("sha1") != sha1
+
+        try:
+            if existing is None:
+                uploaded = self._chunked("folder:{}/{}".format(folder.object_id, name.lower()), stream, size,
+                                         known_sha1, lambda: folder.create_upload_session(size, name), before_commit)
+            else:
+                log.info("%s exists in Box: streaming into a new version of %s, committed only if the SHA-1 differs",
+                         name, existing["id"])
+                f = self.client.file(existing["id"])
+                uploaded = self._chunked("file:{}".format(existing["id"]), stream, size, known_sha1,
+                                         lambda: f.create_upload_session(size), before_commit)
+        except ServiceError as exc:
+            if "sha1" not in hashed or exc.code == "commit_pending":
+                raise  # not every byte was read: it cannot have landed
+            if existing is None:
+                uploaded = self._landed_anyway(exc, folder, name, size, hashed["sha1"])
+            else:
+                uploaded = self._version_landed_anyway(exc, existing["id"], hashed["sha1"])
+        sha1 = hashed.get("sha1") or known_sha1
+        if uploaded is None:
+            log.info("%s is already in Box with the same SHA-1: adopting file %s", name, existing["id"])
+            return self._result(self._call("get file", self.client.file(existing["id"]).get), name, sha1, size,
+                                "adopted")
+        return self._result(uploaded, name, sha1, size, "uploaded" if existing is None else "new_version")
 
     def _landed_anyway(self, error, folder, name, size, sha1):
         """After a failed upload, ask Box whether the file arrived all the same (an answer lost on the way back:
@@ -380,23 +473,30 @@ class BoxClient(object):
     def _upload_version(self, file_id, file_path, size, sha1):
         f = self.client.file(file_id)
         if size <= self.threshold:
-            return self._call("upload new version", f.update_contents, file_path, etag=None, sha1=sha1)
+            with self._deadline_reader(file_path, "a new version of file {}".format(file_id)) as stream:
+                return self._call("upload new version", f.update_contents_with_stream, stream, etag=None, sha1=sha1)
         return self._chunked("file:{}".format(file_id), file_path, size, sha1, lambda: f.create_upload_session(size))
 
     def _simple_upload(self, folder, file_path, name, sha1, upload_url):
         """POST to the upload_url Box gave in the preflight answer (Box's upload guide), else the configured upload
         host. The same multipart request boxsdk's Folder.upload sends: attributes first, then the file."""
         url = self._preflight_url(upload_url)
-        if url is None:
-            return folder.upload(file_path, file_name=name, sha1=sha1)
-        session = self.client.session
-        with open(file_path, "rb") as stream:
+        with self._deadline_reader(file_path, name) as stream:
+            if url is None:
+                return folder.upload_stream(stream, file_name=name, sha1=sha1)
+            session = self.client.session
             answer = session.post(url, data={"attributes": json.dumps({"name": name,
                                                                         "parent": {"id": folder.object_id}})},
                                   files={"file": ("unused", stream)}, expect_json_response=False,
                                   headers={"Content-MD5": sha1}, stream_file_content=True).json()
         entry = answer["entries"][0] if "entries" in answer else answer
         return self.client.translator.translate(session=session, response_object=entry)
+
+    def _deadline_reader(self, file_path, what):
+        """The file (a path, or the bytes of a small streamed asset) for a simple upload, read through the transfer
+        deadline (boxsdk streams it in small pieces)."""
+        deadline = Deadline("Box", "upload of {}".format(what), _size_of(file_path), self.cfg.get("transfer"))
+        return _DeadlineReader(_open(file_path), deadline)
 
     def _preflight_url(self, upload_url):
         """The preflight's upload_url when it is a Box upload address on the configured scheme; else None."""
@@ -409,10 +509,11 @@ class BoxClient(object):
             return None
         return upload_url
 
-    def _chunked(self, target, file_path, size, sha1, create):
+    def _chunked(self, target, file_path, size, sha1, create, before_commit=None):
         """A chunked upload to ``target``: a session Box still holds for these bytes (kept by an earlier run whose
-        commit Box kept answering 202) is committed; otherwise a new session, the parts, the commit."""
-        kept = self._kept("get", target, sha1, size)
+        commit Box kept answering 202) is committed; otherwise a new session, the parts, the commit. ``file_path``
+        is a path or a stream (then ``sha1`` may be None until its end; see _send_parts)."""
+        kept = self._kept("get", target, sha1, size) if sha1 else None
         if kept:
             session = self._session_from(kept["session"])
             log.info("committing upload session %s kept by an earlier run (all parts were stored)", session.id)
@@ -426,7 +527,7 @@ class BoxClient(object):
                 self._kept("forget", target, sha1)
                 self._abort(session)
         session = self._call("create upload session", create)
-        return self._send_parts(session, target, file_path, size, sha1)
+        return self._send_parts(session, target, file_path, size, sha1, before_commit)
 
     def _session_from(self, answer):
         """An UploadSession that uses Box's session_endpoints for parts, commit, list and abort.
@@ -438,17 +539,24 @@ class BoxClient(object):
         session._default_upload_url = session.session.api_config.UPLOAD_URL
         return session
 
-    def _send_parts(self, session, target, file_path, size, sha1):
+    def _send_parts(self, session, target, file_path, size, sha1, before_commit=None):
         """Parts of the server's part_size with per-part digests, whole-file digest on commit (202 waits).
 
         The whole-file digest is the SHA-1 the caller already has (taken while downloading); it is not hashed again
         here: Box checks it against the parts on commit, so a file that changed meanwhile fails the commit with
-        digest_mismatch (and the next run uploads it again) instead of costing every upload one more pass."""
+        digest_mismatch (and the next run uploads it again) instead of costing every upload one more pass.
+
+        From a stream (the DAM download, issue 19) one part is read, sent and dropped at a time; the stream hashes
+        the whole file as it goes and verifies its end (size, DAM checksum) before anything is committed.
+        ``before_commit(sha1)`` then decides: True commits, False aborts the session (the caller found the same
+        bytes already in Box) and returns None."""
         session = self._session_from(session)
         parts = []
-        deadline = Deadline("Box", "upload of {}".format(os.path.basename(file_path)), size, self.cfg.get("transfer"))
+        stream = None if isinstance(file_path, str) else file_path
+        label = getattr(stream, "label", None) or os.path.basename(str(file_path))
+        deadline = Deadline("Box", "upload of {}".format(label), size, self.cfg.get("transfer"))
         try:
-            with open(file_path, "rb") as f:
+            with (_Unclosed(stream) if stream is not None else open(file_path, "rb")) as f:
                 offset = 0
                 while offset < size:
                     deadline.check(offset)
@@ -460,6 +568,11 @@ class BoxClient(object):
                     parts.append(part)
                     offset += len(data)
                     data = None  # drop the part before the next read: one part in memory per thread
+            if stream is not None:
+                sha1 = stream.finish()
+            if before_commit is not None and not before_commit(sha1):
+                self._abort(session)
+                return None
             return self._commit(session, target, parts, sha1, size)
         except ServiceError as exc:
             if exc.code != "commit_pending":
@@ -676,6 +789,19 @@ def _numbered(name, n):
     return safe_box_name(stem.rstrip() + suffix)
 
 
+class _Unclosed(object):
+    """A stream used in a ``with`` without closing it (its owner closes it)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __enter__(self):
+        return self.stream
+
+    def __exit__(self, *exc):
+        return False
+
+
 class _DeadlineWriter(object):
     """The download's file, checking the transfer deadline at every piece boxsdk writes."""
 
@@ -686,6 +812,35 @@ class _DeadlineWriter(object):
         self.deadline.check(self.done)
         self.done += len(data)
         return self.out.write(data)
+
+
+class _DeadlineReader(object):
+    """An upload's file, checking the transfer deadline at every piece the HTTP layer reads: a server that drains
+    the body at a trickle blocks each send, so the reads come slowly too and the deadline cuts the upload."""
+
+    def __init__(self, f, deadline):
+        self.f, self.deadline, self.done = f, deadline, 0
+
+    def read(self, size=-1):
+        self.deadline.check(self.done)
+        data = self.f.read(size)
+        self.done += len(data)
+        return data
+
+    def fileno(self):  # the multipart encoder takes the length from it
+        return self.f.fileno()
+
+    def tell(self):
+        return self.f.tell()
+
+    def seek(self, *args):
+        return self.f.seek(*args)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
 
 
 def _version_id(item):

@@ -16,6 +16,7 @@ import threading
 import time
 
 from ..core.errors import ServiceError, SuiteError
+from ..core.token_store import token_file
 
 log = logging.getLogger(__name__)
 _TEMP_DIRS = set()
@@ -34,6 +35,10 @@ class TokenCache(object):
         self.token = None
         self.expires_at = 0.0
         self.lock = threading.Lock()
+        self.kept = token_file(cfg, "dam", cfg.get("auth_url"), cfg.get("client_id"), cfg.get("grant_type"),
+                               cfg.get("username"))
+        if self.kept is not None:  # the last tick's token, while it is good (token_store.py)
+            self.token, self.expires_at = self.kept.load(self.margin) or (None, 0.0)
 
     def get(self, force=False, rejected=None):
         """The current token; a new one when it is close to expiry, when ``force``, or when ``rejected`` (the token
@@ -60,6 +65,8 @@ class TokenCache(object):
         self.expires_at = time.time() + expires_in
         self.margin = refresh_margin(self.configured_margin, expires_in)
         log.debug("DAM token obtained, valid for %ss (refreshed %ss before expiry)", expires_in, self.margin)
+        if self.kept is not None:
+            self.kept.save(token, self.expires_at)
 
 
 def refresh_margin(configured, lifetime):

@@ -8,6 +8,7 @@ X-Requested-By, logged in again after a 401), or mTLS with the client certificat
 verification is never turned off. Each thread has its own HTTP session (parallel transfers); the credential is
 shared.
 """
+import concurrent.futures
 import hashlib
 import json
 import logging
@@ -325,13 +326,14 @@ class DAMClient(object):
     def find_campaigns(self, status, campaign_type=None):
         """Campaign folders in ``status`` (re-read and re-checked exactly), oldest first."""
         folder_type = (self.cfg.get("search") or {}).get("folder_type_id")
+        hits = [hit["asset_id"] for hit in self._search(self.campaign_fields["campaign_status"], status)
+                if (hit.get("data_type") == "CONTAINER" or hit.get("container_type_id")) and
+                (not folder_type or hit.get("container_type_id") == folder_type)]
         found = []
-        for hit in self._search(self.campaign_fields["campaign_status"], status):
-            if hit.get("data_type") != "CONTAINER" and not hit.get("container_type_id"):
-                continue
-            if folder_type and hit.get("container_type_id") != folder_type:
-                continue
-            campaign = self.get_campaign(hit["asset_id"])  # the index may lag: trust the folder itself
+        # the index may lag: trust the folder itself, read for every hit at once rather than one after another
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(4, len(hits)))) as pool:
+            campaigns = list(pool.map(self.get_campaign, hits))
+        for campaign in campaigns:
             if campaign["status"] != status:
                 continue
             if campaign_type and campaign["type"] != campaign_type:
@@ -452,59 +454,35 @@ class DAMClient(object):
         digits = MD5, 40 = SHA-1) checked, then renamed. A download cut short is started again within the retry
         budget; the temp file is removed on every exit path. Returns {"path", "size", "sha1"}."""
         target = os.path.join(dest_dir, safe_component(name or asset_id))
-        path = "/assets/{}/contents".format(asset_id)
+        return self.retry_download(asset_id, lambda: self._download_once(asset_id, target, expected_size, checksum))
 
+    def retry_download(self, asset_id, attempt_once):
+        """``attempt_once()`` again, from the start, while it fails with a retryable error, within the retry
+        budget: a download (to disk, or streamed on into Box) that broke is started again from the DAM."""
         def on_retry(exc, attempt, wait):
             log.warning("DAM download of asset %s failed (%s); retry %d/%d in %.1fs", asset_id, exc.message,
                         attempt, self.retry.max_attempts - 1, wait)
-        return retry_call(lambda _: self._download_once(asset_id, path, target, expected_size, checksum),
-                          self.retry, retry_if=lambda exc: isinstance(exc, ServiceError) and exc.retryable,
-                          on_retry=on_retry)
+        return retry_call(lambda _: attempt_once(), self.retry, on_retry=on_retry,
+                          retry_if=lambda exc: isinstance(exc, ServiceError) and exc.service == "DAM" and
+                          exc.retryable)
 
-    def _download_once(self, asset_id, path, target, expected_size, checksum):
-        import requests
+    def _download_once(self, asset_id, target, expected_size, checksum):
         temp = "{}.{}.part".format(target, os.getpid())
-        sha1 = hashlib.sha1()
-        other = hashlib.md5() if checksum and len(checksum) == 32 else None
-        size = 0
         try:
-            # the only proven downloader sends Accept: */* (E1); an octet-stream method may refuse a JSON-only Accept
-            response = self._send("GET", self.api + path, stream=True, headers={"Accept": "*/*"})
-            deadline = Deadline("DAM", "download of asset {}".format(asset_id),
-                                expected_size or response.headers.get("Content-Length"), self.cfg.get("transfer"))
-            with response, open(temp, "wb") as out, deadline.watch(lambda: shut_response_socket(response)):
-                try:
-                    for chunk in response.iter_content(CHUNK):
-                        deadline.check(size)
-                        out.write(chunk)
-                        sha1.update(chunk)
-                        if other is not None:
-                            other.update(chunk)
-                        size += len(chunk)
-                    deadline.check(size)
-                except requests.exceptions.RequestException as exc:  # a local disk error is not wrapped
-                    if deadline.expired():
-                        raise deadline.error(size)
-                    raise ServiceError("DAM", "download of asset {} interrupted after {} bytes: {}".format(
-                        asset_id, size, type(exc).__name__), method="GET", path=path, retryable=True,
-                        fix="the download is retried; the next run downloads it again if it keeps failing")
-            declared = response.headers.get("Content-Length")
-            for label, wanted in (("Content-Length", declared), ("content_size", expected_size)):
-                if wanted is not None and int(wanted) != size:
-                    raise ServiceError("DAM", "download of asset {} was cut short: {} bytes received, {} {}".format(
-                        asset_id, size, label, wanted), method="GET", path=path, retryable=True,
-                        fix="the download is retried; the next run downloads it again if it keeps failing")
-            if checksum:
-                got = other.hexdigest() if other is not None else sha1.hexdigest()
-                if got.lower() != checksum.lower():
-                    raise ServiceError("DAM", "download of asset {}: checksum {} does not match the DAM's {}".format(
-                        asset_id, got, checksum), method="GET", path=path, retryable=True,
-                        fix="the download is retried; if it persists the DAM's stored content may be damaged")
+            with self.open_asset(asset_id, expected_size, checksum) as stream, open(temp, "wb") as out:
+                for chunk in iter(lambda: stream.read(CHUNK), b""):
+                    out.write(chunk)
             os.rename(temp, target)
         finally:
             if os.path.exists(temp):
                 os.remove(temp)
-        return {"path": target, "size": size, "sha1": sha1.hexdigest()}
+        return {"path": target, "size": stream.size, "sha1": stream.sha1}
+
+    def open_asset(self, asset_id, expected_size=None, checksum=None):
+        """The original as a stream (``read(n)``), hashed as it is read: at its end (``finish()``, or a read that
+        meets it) the size and the DAM's checksum are verified, so a consumer checks before it commits anything.
+        One attempt; a caller that must survive a broken download starts again from here."""
+        return AssetStream(self, asset_id, expected_size, checksum)
 
     # -- writes ---------------------------------------------------------------------------------------------------
     def set_lock(self, object_id, action):
@@ -850,3 +828,94 @@ class MultipartStream(object):
         for handle in self._files:
             handle.close()
         self._files = []
+
+
+class AssetStream(object):
+    """One streamed DAM download: whole-file SHA-1 (and MD5 when the DAM's checksum is one) taken as the bytes pass,
+    the transfer deadline checked at every piece, size and checksum verified at the end. Nothing touches the disk."""
+
+    def __init__(self, client, asset_id, expected_size, checksum):
+        self.client, self.asset_id, self.expected_size, self.checksum = client, asset_id, expected_size, checksum
+        self.path = "/assets/{}/contents".format(asset_id)
+        self.label = "asset {}".format(asset_id)
+        self._sha1 = hashlib.sha1()
+        self._other = hashlib.md5() if checksum and len(checksum) == 32 else None
+        self.size = 0
+        self.sha1 = None  # hex digest, once the end was reached and verified
+        self.response = self.deadline = self._pieces = None
+        self._left = b""
+
+    def __enter__(self):
+        # the only proven downloader sends Accept: */* (E1); an octet-stream method may refuse a JSON-only Accept
+        self.response = self.client._send("GET", self.client.api + self.path, stream=True, headers={"Accept": "*/*"})
+        self.declared = self.response.headers.get("Content-Length")
+        self.deadline = Deadline("DAM", "download of asset {}".format(self.asset_id),
+                                 self.expected_size or self.declared, self.client.cfg.get("transfer"))
+        self.deadline.watch(lambda: shut_response_socket(self.response))
+        self._pieces = self.response.iter_content(CHUNK)
+        return self
+
+    def __exit__(self, *exc):
+        self.deadline.cancel()
+        self.response.close()
+
+    def length(self):
+        """The size announced before the body (the DAM's content_size, else Content-Length), or None."""
+        wanted = self.expected_size or self.declared
+        return int(wanted) if wanted is not None else None
+
+    def read(self, n):
+        """Up to ``n`` bytes (fewer only at the end); b"" once the end is reached and verified."""
+        import requests
+        buffered, have = [self._left] if self._left else [], len(self._left)
+        self._left = b""
+        try:
+            while have < n:
+                self.deadline.check(self.size)
+                piece = next(self._pieces, None)
+                if piece is None:
+                    self._verify()
+                    break
+                self._take(piece)
+                buffered.append(piece)
+                have += len(piece)
+        except requests.exceptions.RequestException as exc:  # a local error is not wrapped
+            if self.deadline.expired():
+                raise self.deadline.error(self.size)
+            raise ServiceError("DAM", "download of asset {} interrupted after {} bytes: {}".format(
+                self.asset_id, self.size, type(exc).__name__), method="GET", path=self.path, retryable=True,
+                fix="the download is retried; the next run downloads it again if it keeps failing")
+        data = b"".join(buffered)
+        if len(data) > n:
+            data, self._left = data[:n], data[n:]
+        return data
+
+    def finish(self):
+        """Read to the end (there must be nothing left) and verify it; the whole-file SHA-1."""
+        extra = self.read(CHUNK)
+        if extra or self.sha1 is None:
+            raise ServiceError("DAM", "download of asset {} is longer than announced ({} bytes and more)".format(
+                self.asset_id, self.size), method="GET", path=self.path, retryable=True,
+                fix="the download is retried; if it persists the DAM's stored content may be damaged")
+        return self.sha1
+
+    def _take(self, piece):
+        self._sha1.update(piece)
+        if self._other is not None:
+            self._other.update(piece)
+        self.size += len(piece)
+
+    def _verify(self):
+        self.deadline.check(self.size)
+        for label, wanted in (("Content-Length", self.declared), ("content_size", self.expected_size)):
+            if wanted is not None and int(wanted) != self.size:
+                raise ServiceError("DAM", "download of asset {} was cut short: {} bytes received, {} {}".format(
+                    self.asset_id, self.size, label, wanted), method="GET", path=self.path, retryable=True,
+                    fix="the download is retried; the next run downloads it again if it keeps failing")
+        if self.checksum:
+            got = self._other.hexdigest() if self._other is not None else self._sha1.hexdigest()
+            if got.lower() != self.checksum.lower():
+                raise ServiceError("DAM", "download of asset {}: checksum {} does not match the DAM's {}".format(
+                    self.asset_id, got, self.checksum), method="GET", path=self.path, retryable=True,
+                    fix="the download is retried; if it persists the DAM's stored content may be damaged")
+        self.sha1 = self._sha1.hexdigest()

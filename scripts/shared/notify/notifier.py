@@ -104,23 +104,45 @@ def _environment():
 
 
 MAX_HTML_BYTES = 90 * 1024  # under the ~102 KB at which Gmail and others clip a message
-LIST_KEYS = ("assets", "failures", "quarantined")
+LIST_KEYS = ("assets", "failures", "quarantined", "stuck")
 CSV_COLUMNS = ("tracking_id", "filename", "folder_path", "size", "url", "outcome", "language", "description",
                "dam_asset_id", "reason", "fix")
 
 
 def rows_csv(rows):
-    """A list of report entries as CSV text (the known columns first, any others after)."""
+    """A list of report entries as CSV bytes, UTF-8 with a byte-order mark as the daily report's files (Excel reads
+    accents right only with it): the known columns first, any others after, and each labelled field of a nested
+    list (an asset's rejection fields) as a column of its own, so the file carries everything the email showed."""
     import csv
     import io
+    rows = [_flat(r) for r in rows]
     columns = [c for c in CSV_COLUMNS if any(c in r for r in rows)]
-    columns += sorted(set(k for r in rows for k in r if k not in columns and not isinstance(r[k], (list, dict))))
+    seen = set(columns)
+    for r in rows:  # the other columns in the order they first appear (rejection fields as the DAM lists them)
+        for k in r:
+            if k not in seen:
+                seen.add(k)
+                columns.append(k)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for r in rows:
         writer.writerow(dict((k, "" if r.get(k) is None else visible_text(str(r.get(k)))) for k in columns))
-    return out.getvalue()
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _flat(row):
+    """A report entry with its [{"label", "value"}] lists spread into label columns and other nested values left
+    out (they have no cell)."""
+    flat = {}
+    for key, value in row.items():
+        if isinstance(value, list) and all(isinstance(v, dict) and "label" in v for v in value):
+            for field in value:  # a label that is also a column name ("filename") keeps its list's name in front
+                label = str(field["label"])
+                flat[label if label not in row else "{} {}".format(key, label)] = field.get("value")
+        elif not isinstance(value, (list, dict)):
+            flat[key] = value
+    return flat
 
 
 def visible_text(value):
@@ -355,16 +377,21 @@ class Notifier(object):
         total = sum(len(context[k]) for k in lists)
         extra = list(attachments or ())
         for key in lists:
+            if any(name.endswith("_{}.csv".format(key)) for name, _data, _mime in extra):
+                continue  # the caller attaches that table in full already (the daily report's CSV files)
             extra.append(("{}-{}.csv".format(context.get("campaign", {}) and (context["campaign"] or {}).get(
                 "campaign_id") or template, key), rows_csv(context[key]), "text/csv"))
         keep = max(len(context[k]) for k in lists)
         while True:
             keep = max(1, keep // 2)
             shown = dict(context, **{k: context[k][:keep] for k in lists})
-            note = "Only the first {} of each list are shown here ({} assets in all); the attached CSV file{} " \
-                   "list{} all of them.".format(keep, total, "s" if len(lists) > 1 else "",
-                                               "" if len(lists) > 1 else "s")
-            shown["next_steps"] = "{} {}".format(note, context.get("next_steps") or "").strip()
+            note = "Only the first {} of each list are shown here ({} {} in all); the attached CSV file{} " \
+                   "list{} all of them.".format(keep, total, "assets" if "assets" in lists else "entries",
+                                               "s" if len(lists) > 1 else "", "" if len(lists) > 1 else "s")
+            if "next_steps" in context:
+                shown["next_steps"] = "{} {}".format(note, context.get("next_steps") or "").strip()
+            else:  # templates without next steps (the daily report) show it as list_note
+                shown["list_note"] = note
             subject, html, text = self.render(template, shown)
             if len(html.encode("utf-8")) <= MAX_HTML_BYTES or keep == 1:
                 log.info("Email %s lists %d item(s): summarised, full lists attached as CSV", template, total)

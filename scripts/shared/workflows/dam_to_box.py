@@ -110,7 +110,9 @@ def _candidates(spec, rt):
     return found
 
 
-def _source_assets(spec, rt, campaign):
+def _source_assets(spec, rt, campaign, on_first=None):
+    """(source folder id, the assets to move); ``on_first()`` runs once the first one is known, while the rest of
+    the listing goes on."""
     folder_name = rt.config["dam"]["folders"][spec.source_folder]
     source_id = rt.dam.find_subfolder(campaign["folder_id"], folder_name)
     if source_id is None:
@@ -124,6 +126,8 @@ def _source_assets(spec, rt, campaign):
                 continue
             log.info("Asset %s (%s) is NOT APPROVED: sending it back to the agency for rework", asset["name"],
                      asset["asset_id"])
+        if not assets and on_first is not None:
+            on_first()
         assets.append(asset)
     return source_id, assets
 
@@ -173,9 +177,19 @@ def _dry_run(spec, rt, candidates):
 
 
 def _process_campaign(spec, rt, lease, campaign):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as early:
+        return _process_listed_campaign(spec, rt, lease, campaign, early)
+
+
+def _process_listed_campaign(spec, rt, lease, campaign, early):
+    """The campaign's Box folder is made ready while the DAM listing goes on (issue 19: fewer calls one after
+    another): from the moment the first asset is listed, so never for a campaign with nothing to deliver."""
     number = campaign["campaign_id"]
     log.info("%s: processing campaign %s (%s)", spec.label, number, campaign.get("name"))
-    _, assets = _source_assets(spec, rt, campaign)
+    box_root = rt.config["box"]["roots"][spec.box_root]
+    folder = []
+    _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
+        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", number, what,
@@ -194,8 +208,7 @@ def _process_campaign(spec, rt, lease, campaign):
                          for r in rt.mapper.rejection_details(asset["metadata"])]
             rt.db.record_event(spec.workflow, "asset_rejection_seen", "NOT APPROVED", campaign_id=number,
                                opentext_id=asset["asset_id"], details={"rejection": rejection})
-    box_root = rt.config["box"]["roots"][spec.box_root]
-    campaign_folder = rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)])
+    campaign_folder = folder[0].result()
     folders = _FolderCache(rt, campaign_folder)
     items = _catch_up_with_dam(spec, rt, lease, number, assets, items)
     todo = [a for a in assets if items[a["asset_id"]]["state"] != "done"]
@@ -403,16 +416,42 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
             rt.db, lease, item["id"], state="uploaded", box_folder_id=found["parent_id"], box_file_id=found["file_id"],
             box_file_name=found["name"], box_url=rt.box.file_url(found["file_id"]), box_outcome="adopted")
     folder_id = folders.get(asset["folder_path"])
+    name = _strip_tid_prefix(asset["name"], tid)
+    version = dam_version(asset)
+    if not asset.get("size"):  # Box's upload session needs the size first: without it, through a temp file
+        return _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version)
+
+    def hashed(sha1, size):  # before Box commits: a crash from here on is recognised by this SHA-1 next run
+        item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=sha1, file_size=size,
+                                        dam_version=version)
+
+    # what this very DAM version hashed to in an earlier run (the rows' own notion of unchanged content)
+    known = item.get("sha1") if item.get("dam_version") == version else None
+
+    def transfer():  # one attempt from the DAM's first byte; a broken download starts it again
+        with rt.dam.open_asset(asset["asset_id"], expected_size=asset.get("size"),
+                               checksum=asset.get("checksum")) as stream:
+            return rt.box.upload_stream(stream, int(asset["size"]), folder_id, "{}_{}".format(tid, name),
+                                        on_hashed=hashed, known_sha1=known)
+
+    result = rt.dam.retry_download(asset["asset_id"], transfer)
+    return _uploaded(rt, lease, item, folder_id, result)
+
+
+def _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version):
     download = rt.dam.download_asset(asset["asset_id"], rt.temp_dir(), name="{}-{}".format(tid, asset["asset_id"]),
                                      expected_size=asset.get("size"), checksum=asset.get("checksum"))
     try:
         item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=download["sha1"],
-                                        file_size=download["size"], dam_version=dam_version(asset))
-        result = rt.box.upload_with_tracking_id(download["path"], folder_id, tid,
-                                                _strip_tid_prefix(asset["name"], tid), sha1=download["sha1"])
+                                        file_size=download["size"], dam_version=version)
+        result = rt.box.upload_with_tracking_id(download["path"], folder_id, tid, name, sha1=download["sha1"])
     finally:
         if os.path.exists(download["path"]):
             os.remove(download["path"])
+    return _uploaded(rt, lease, item, folder_id, result)
+
+
+def _uploaded(rt, lease, item, folder_id, result):
     return item_store.update_transfer_item(
         rt.db, lease, item["id"], state="uploaded", box_folder_id=folder_id, box_file_id=result["file_id"],
         box_file_name=result["name"], box_url=result["url"], box_outcome=result["outcome"])

@@ -58,7 +58,8 @@ class Runtime(object):
                     check_pfx(self.config["dam"]["mtls_cert_path"], self.config["dam"].get("mtls_cert_password"))
                 from ..dam.dam_client import DAMClient, decision_fields
                 # the transfer settings ride along for the per-transfer deadline (transfer_deadline.py)
-                self._dam = DAMClient(dict(self.config["dam"], transfer=self.config.get("transfer") or {}),
+                self._dam = DAMClient(dict(self.config["dam"], transfer=self.config.get("transfer") or {},
+                                           token_cache_dir=self.token_cache_dir()),
                                       auth_mode=self.auth_mode,
                                       field_ids=self.config["fields"].get("special_fields"),
                                       metadata_fields=decision_fields(self.config["fields"]))
@@ -71,7 +72,8 @@ class Runtime(object):
                 from ..core.credentials import check_box_config
                 check_box_config(self.config["box"]["config_path"])
                 from ..box.box_client import BoxClient
-                self._box = BoxClient(dict(self.config["box"], transfer=self.config.get("transfer") or {}), db=self.db)
+                self._box = BoxClient(dict(self.config["box"], transfer=self.config.get("transfer") or {},
+                                           token_cache_dir=self.token_cache_dir()), db=self.db)
             return self._box
 
     @property
@@ -96,6 +98,10 @@ class Runtime(object):
         """Open the DAM and Box credentials before a campaign is claimed: a broken credential file is a
         configuration error (ConfigError, exit 2), never a failed campaign attempt with a back-off."""
         return self.dam and self.box
+
+    def token_cache_dir(self):
+        """Where DAM and Box tokens are kept between ticks (0700, token_store.py): <transfer.temp_dir>/tokens."""
+        return os.path.join(self.config["transfer"]["temp_dir"], "tokens")
 
     def temp_dir(self):
         """This run's private download directory under transfer.temp_dir (created on demand).
