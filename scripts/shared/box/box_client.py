@@ -820,6 +820,8 @@ class _DeadlineReader(object):
 
     def __init__(self, f, deadline):
         self.f, self.deadline, self.done = f, deadline, 0
+        # the multipart encoder's length: a BytesIO (a small streamed asset) has no file number to take it from
+        self.len = deadline.size
 
     def read(self, size=-1):
         self.deadline.check(self.done)
