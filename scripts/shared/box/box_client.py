@@ -495,8 +495,9 @@ class BoxClient(object):
     def _deadline_reader(self, file_path, what):
         """The file (a path, or the bytes of a small streamed asset) for a simple upload, read through the transfer
         deadline (boxsdk streams it in small pieces)."""
-        deadline = Deadline("Box", "upload of {}".format(what), _size_of(file_path), self.cfg.get("transfer"))
-        return _DeadlineReader(_open(file_path), deadline)
+        size = _size_of(file_path)
+        deadline = Deadline("Box", "upload of {}".format(what), size, self.cfg.get("transfer"))
+        return _DeadlineReader(_open(file_path), deadline, size)
 
     def _preflight_url(self, upload_url):
         """The preflight's upload_url when it is a Box upload address on the configured scheme; else None."""
@@ -818,19 +819,19 @@ class _DeadlineReader(object):
     """An upload's file, checking the transfer deadline at every piece the HTTP layer reads: a server that drains
     the body at a trickle blocks each send, so the reads come slowly too and the deadline cuts the upload."""
 
-    def __init__(self, f, deadline):
-        self.f, self.deadline, self.done = f, deadline, 0
-        # the multipart encoder's length: a BytesIO (a small streamed asset) has no file number to take it from
-        self.len = deadline.size
+    def __init__(self, f, deadline, size):
+        self.f, self.deadline, self.done, self.size = f, deadline, 0, size
+
+    def __len__(self):
+        """Bytes still to read: requests_toolbelt's encoder sizes the part by it and reads until it reaches 0 (the
+        source is a file, or the bytes of a small streamed asset, which has no file number to measure)."""
+        return max(0, self.size - self.f.tell())
 
     def read(self, size=-1):
         self.deadline.check(self.done)
         data = self.f.read(size)
         self.done += len(data)
         return data
-
-    def fileno(self):  # the multipart encoder takes the length from it
-        return self.f.fileno()
 
     def tell(self):
         return self.f.tell()
