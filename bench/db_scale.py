@@ -113,7 +113,7 @@ def _plan_summary(plan):
 
 def _explaining_database(settings, plans):
     """A Database whose cursors record the EXPLAIN (ANALYZE, BUFFERS) of each statement before running it."""
-    from scripts.shared.database import Database
+    from scripts.shared.store.database import Database
 
     class _Cursor(object):
         def __init__(self, cur):
@@ -144,7 +144,8 @@ def _explaining_database(settings, plans):
 
 def _queries(db, assets):
     """name -> callable running the product's code once; arguments spread over the data."""
-    from scripts.shared import daily_summary, item_store
+    from scripts.shared.notify import daily_summary
+    from scripts.shared.store import item_store
     mid = assets // 2
     candidates = [{"campaign_id": campaign_id(mid + k * PER_CAMPAIGN), "folder_id": "f{}".format(k),
                    "name": "Campaign"} for k in range(20)]
@@ -172,7 +173,7 @@ def _queries(db, assets):
 
 def bench_database(lab, assets=1000000, events=10000000, repeats=7):
     import psycopg2
-    from scripts.shared.database import Database
+    from scripts.shared.store.database import Database
     base = dict(lab.db_settings)
     name = "bench_scale"
     admin = psycopg2.connect(host=base["host"], port=base["port"], dbname=base["name"], user=base["user"],

@@ -1,4 +1,4 @@
-"""Box Content API 2.0 sandbox: what boxsdk 3.14 and the suite use (../shared/box-api.md, box-openapi-subset.json).
+"""Box Content API 2.0 sandbox: what boxsdk 3.14 and the suite use (docs/box-api.md, docs/box-openapi-subset.json).
 
 JWT assertions are verified (RS256 signature with the generated Box-config.json's key, kid, aud, exp <= 60 s, unique
 jti); folders with offset and marker paging and case-insensitive 409 ``item_name_in_use``; simple uploads on the
@@ -7,7 +7,7 @@ whole-file digest on commit (optionally 202 + Retry-After first); downloads via 
 links; ``fields=`` answered with the mini representation plus the asked fields; ``ClientError`` bodies. File bytes
 live on disk under data_dir; request bodies are read outside the state lock, so big uploads do not stall others.
 
-Strict where real Box is (../shared/reference/box-evidence.md, docs/box-api.md): names without non-printable
+Strict where real Box is (docs/box-api.md, which names its evidence): names without non-printable
 characters; ``limit`` at most 1000; preflight and sessions checked against the file-size cap and the quota; a JWT
 user subject or ``As-User`` header must name a user of the enterprise; direct uploads up to 50 MB; a commit's parts
 must match the stored parts (id, offset, size, sha1); an overlapping part gets 416 ``range_overlaps_existing_part``;

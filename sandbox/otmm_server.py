@@ -1,6 +1,6 @@
 """OTMM v6 sandbox: the subset of the OpenText Media Management REST API the suite uses.
 
-Paths, wrappers, the metadata representation and ``exception_body`` errors follow ../shared/otmm-api.md. Two
+Paths, wrappers, the metadata representation and ``exception_body`` errors follow docs/otmm-api.md. Two
 listeners share one in-memory state: plain HTTP with OAuth2 bearer tokens (``oauth_base_url``) and HTTPS that
 *requires* a client certificate from the sandbox CA (``mtls_base_url``, the gateway: no token needed there).
 
@@ -26,7 +26,7 @@ Control endpoints (besides the counters/faults/log ones of sandbox.common), JSON
                                       "refused_operators": [operator ids the search answers 500 to],
                                       "folder_load_types": [load_type values a folder GET accepts; [] = any]}
 
-Strict by default, as the public evidence says OTMM is (../shared/reference/otmm-evidence.md, F1-F10):
+Strict by default, as the public evidence says OTMM is (docs/otmm-api.md, evidence F1-F10):
   - lock/unlock read ``action`` only from a form body (E6, E8); bulk ``PUT /assets/state`` with a selection context;
   - an import job runs on its own clock: its asset exists from ``job_delay`` on, polled or not; ``GET
     /jobs/{id}/assets`` lists it (E4); the body of ``GET /jobs/{id}`` is switchable because no source shows it;

@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scripts.shared.inbox_to_dam import main as inbox_main  # noqa: E402
+from scripts.shared.workflows.inbox_to_dam import main as inbox_main  # noqa: E402
 
 
 def main(argv=None):

@@ -9,8 +9,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scripts.shared.dam_to_box import main as workflow_main  # noqa: E402
-from scripts.shared.workflow_specs import B1_TO_B2  # noqa: E402
+from scripts.shared.workflows.dam_to_box import main as workflow_main  # noqa: E402
+from scripts.shared.workflows.workflow_specs import B1_TO_B2  # noqa: E402
 
 
 def main(argv=None):

@@ -12,10 +12,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scripts.shared.cli import EXIT_OK, build_parser, run_main  # noqa: E402
-from scripts.shared.daily_summary import collect, csv_files  # noqa: E402
-from scripts.shared import monitoring  # noqa: E402
-from scripts.shared.database import Database  # noqa: E402
+from scripts.shared.core.cli import EXIT_OK, build_parser, run_main  # noqa: E402
+from scripts.shared.notify.daily_summary import collect, csv_files  # noqa: E402
+from scripts.shared.notify import monitoring
+from scripts.shared.store.database import Database  # noqa: E402
 
 log = logging.getLogger("daily_report")
 
@@ -23,7 +23,7 @@ log = logging.getLogger("daily_report")
 def _inbox_waiting(config):
     """Files now in the A2->A3 inbox, or None when Box cannot be asked (the report still goes out)."""
     try:
-        from scripts.shared.box_client import BoxClient
+        from scripts.shared.box.box_client import BoxClient
         return len(BoxClient(config["box"]).list_inbox(config["box"]["roots"]["a2_a3"]))
     except Exception as exc:
         log.warning("Could not count the A2→A3 inbox files: %s", exc)
@@ -40,7 +40,7 @@ def _certificate(config):
     if not path or not os.path.exists(path):
         return None
     try:
-        from scripts.shared.dam_auth import load_pfx, validity
+        from scripts.shared.dam.dam_auth import load_pfx, validity
         cert, _, _ = load_pfx(path, dam.get("mtls_cert_password"))
         after = validity(cert)[1]
     except Exception as exc:
@@ -58,8 +58,8 @@ def _warn_certificate(config, db, certificate):
     if not due:
         return None
     threshold = min(due)
-    from scripts.shared.notifier import Notifier
-    from scripts.shared.reporting import now_iso
+    from scripts.shared.notify.notifier import Notifier
+    from scripts.shared.notify.reporting import now_iso
     expired = certificate["days_left"] < 0
     context = {"workflow": "mTLS certificate", "run_id": "", "generated_at": now_iso(),
                "date": datetime.date.today().isoformat(), "campaign": None, "attempts": None,
@@ -88,7 +88,7 @@ def report(config, args):
             if warned:
                 log.info("mTLS certificate warning (%s day(s) left): %s", certificate["days_left"], warned)
         tables = csv_files(context)
-        from scripts.shared.notifier import Notifier
+        from scripts.shared.notify.notifier import Notifier
         if args.print:
             _, _, text = Notifier(config).render("daily_summary_report", context)
             sys.stdout.write(text + "\n")

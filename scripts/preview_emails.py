@@ -15,8 +15,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scripts.shared.notifier import Notifier  # noqa: E402
-from scripts.shared.sample_contexts import sample_contexts  # noqa: E402
+from scripts.shared.notify.notifier import Notifier  # noqa: E402
+from scripts.shared.notify.sample_contexts import sample_contexts  # noqa: E402
 
 # (file suffix, width in CSS pixels, dark mode)
 SHOTS = (("375", 375, False), ("720", 720, False), ("375-dark", 375, True))
@@ -42,7 +42,7 @@ def render_all(out):
 
 def screenshots(out, rendered):
     """PNG screenshots of every rendered email (one browser for all); returns the files written."""
-    from scripts.shared.browser import Browser
+    from scripts.shared.notify.browser import Browser
     folder = os.path.join(out, "screenshots")
     os.makedirs(folder, exist_ok=True)
     written = []
@@ -80,7 +80,7 @@ def main(argv=None):
     write_index(args.out, rendered, args.screenshots)
     print("Wrote {} templates to {}".format(len(rendered), os.path.abspath(args.out)))
     if args.screenshots:
-        from scripts.shared.browser import BrowserError
+        from scripts.shared.notify.browser import BrowserError
         try:
             shots = screenshots(args.out, rendered)
         except BrowserError as exc:

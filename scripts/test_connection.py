@@ -15,29 +15,26 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scripts.shared.cli import EXIT_FAILED, EXIT_OK, add_epilog, build_parser, run_main  # noqa: E402
+from scripts.shared.core.cli import EXIT_FAILED, EXIT_OK, add_epilog, build_parser, run_main  # noqa: E402
 
 log = logging.getLogger("test_connection")
 
 
 def _check_database(config, args):
-    from scripts.shared.database import Database
+    from scripts.shared.store.database import Database
+    from scripts.shared.store.report_store import server_and_schema
     db = Database.from_config(config).connect()
     try:
-        with db.cursor() as cur:
-            cur.execute("SELECT version() AS v")
-            version = cur.fetchone()["v"].split(",")[0]
-            cur.execute("SELECT to_regclass('public.schema_migrations') AS t")
-            if cur.fetchone()["t"] is None:
-                return "{}; schema not initialised yet (the first workflow run creates it)".format(version)
-            cur.execute("SELECT max(version) AS v FROM schema_migrations")
-            return "{}; schema {}".format(version, cur.fetchone()["v"])
+        version, schema = server_and_schema(db)
+        if schema is None:
+            return "{}; schema not initialised yet (the first workflow run creates it)".format(version)
+        return "{}; schema {}".format(version, schema)
     finally:
         db.close()
 
 
 def _check_dam(config, args):
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     auth_mode = "mtls" if args.auth_pfx else "oauth2"
     with DAMClient(config["dam"], auth_mode=auth_mode, field_ids=config["fields"].get("special_fields")) as dam:
         info = dam.ping()
@@ -48,9 +45,9 @@ def _check_dam(config, args):
 
 
 def _check_box(config, args):
-    from scripts.shared.box_client import BoxClient
-    from scripts.shared.credentials import check_box_config
-    from scripts.shared.errors import ConfigError
+    from scripts.shared.box.box_client import BoxClient
+    from scripts.shared.core.credentials import check_box_config
+    from scripts.shared.core.errors import ConfigError
     try:  # the same check a workflow makes before it claims anything: file, key and fix on one line
         check_box_config(config["box"]["config_path"])
     except ConfigError as exc:
@@ -66,7 +63,7 @@ def _check_box(config, args):
 
 
 def _check_smtp(config, args):
-    from scripts.shared.notifier import check_smtp
+    from scripts.shared.notify.notifier import check_smtp
     check_smtp(config)
     smtp = config["smtp"]
     return "{}:{} ({}), login accepted".format(smtp["host"], smtp["port"], smtp["security"])
@@ -75,7 +72,7 @@ def _check_smtp(config, args):
 def _check_webhook(config, args):
     if not config["notifications"].get("webhook_url") or args.no_webhook:
         return None
-    from scripts.shared.notifier import Notifier
+    from scripts.shared.notify.notifier import Notifier
     # marked as a test so the receiver (and whoever reads it) can tell it from a real campaign event
     status = Notifier(config).send_webhook("connection_test", "", {"test": True, "message": "test_connection.py: "
                                                                    "a connection test, not a campaign event"})
@@ -89,8 +86,8 @@ def _check_health(config, args):
     template = config["notifications"].get("healthcheck_url")
     if not template:
         return None
-    from scripts.shared import monitoring
-    from scripts.shared.http_retry import host_port
+    from scripts.shared.notify import monitoring
+    from scripts.shared.core.http_retry import host_port
     if monitoring.ping(template, "test_connection", "") is not True:
         raise RuntimeError("the health-check URL at {} did not accept a ping; fix: check HEALTHCHECK_URL (one check "
                            "per job: put {{job}} where the job name goes) and the firewall".format(
@@ -129,7 +126,7 @@ def check_all(config, args):
 
 
 def probe_dam(config, args):
-    from scripts.shared.dam_probe import run_probe
+    from scripts.shared.dam.dam_probe import run_probe
     ok = run_probe(config, args.probe_dam, auth_mode="mtls" if args.auth_pfx else "oauth2",
                    try_import=args.probe_import)
     return EXIT_OK if ok else EXIT_FAILED

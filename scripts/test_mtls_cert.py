@@ -12,8 +12,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scripts.shared.cli import EXIT_FAILED, EXIT_OK, build_parser, run_main  # noqa: E402
-from scripts.shared.dam_auth import load_pfx, validity  # noqa: E402
+from scripts.shared.core.cli import EXIT_FAILED, EXIT_OK, build_parser, run_main  # noqa: E402
+from scripts.shared.dam.dam_auth import load_pfx, validity  # noqa: E402
 
 log = logging.getLogger("test_mtls_cert")
 
@@ -43,7 +43,7 @@ def inspect(config, args):
     else:
         log.info("Certificate valid for %d more day(s)", days_left)
     if args.handshake and code == EXIT_OK:
-        from scripts.shared.dam_client import DAMClient
+        from scripts.shared.dam.dam_client import DAMClient
         with DAMClient(dam, auth_mode="mtls", field_ids=config["fields"].get("special_fields")) as client:
             client.ping()
         sys.stdout.write("{:<20} {}\n".format("Handshake", "OK"))

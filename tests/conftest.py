@@ -49,7 +49,7 @@ def pg_server(tmp_path_factory):
 
 
 def _make_template(server):
-    from scripts.shared.database import Database
+    from scripts.shared.store.database import Database
     conn = _admin_connect(server)
     with conn.cursor() as cur:
         cur.execute("SELECT datname FROM pg_database WHERE datname LIKE 'dam_test_%%'")
@@ -79,8 +79,8 @@ def db_config(pg_server):
 
 @pytest.fixture
 def database(db_config):
-    """A connected scripts.shared.database.Database on this test's fresh database."""
-    from scripts.shared.database import Database
+    """A connected scripts.shared.store.database.Database on this test's fresh database."""
+    from scripts.shared.store.database import Database
     db = Database(db_config, lease_seconds=60, backoff_base_seconds=60, backoff_max_seconds=3600)
     db.connect()
     yield db

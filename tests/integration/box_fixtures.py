@@ -56,7 +56,7 @@ def box_cfg(box_sandbox):
 
 @pytest.fixture
 def box_client(box_cfg):
-    from scripts.shared.box_client import BoxClient
+    from scripts.shared.box.box_client import BoxClient
     return BoxClient(box_cfg)
 
 

@@ -13,10 +13,10 @@ import time
 
 def main(argv):
     job = json.loads(argv[1])
-    from scripts.shared.box_client import BoxClient
+    from scripts.shared.box.box_client import BoxClient
     db = None
     if job.get("database"):
-        from scripts.shared.database import Database
+        from scripts.shared.store.database import Database
         db = Database(job["database"]).connect()
     client = BoxClient(job["box"], db=db)
     started = time.time()

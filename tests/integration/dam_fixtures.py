@@ -59,7 +59,7 @@ def dam_cfg(otmm):
 
 @pytest.fixture
 def dam(dam_cfg):
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     client = DAMClient(copy.deepcopy(dam_cfg), auth_mode="oauth2", field_ids=SPECIAL)
     yield client
     client.close()
@@ -67,7 +67,7 @@ def dam(dam_cfg):
 
 @pytest.fixture
 def dam_mtls(dam_cfg):
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     client = DAMClient(copy.deepcopy(dam_cfg), auth_mode="mtls", field_ids=SPECIAL)
     yield client
     client.close()
@@ -76,7 +76,7 @@ def dam_mtls(dam_cfg):
 @pytest.fixture(params=["oauth2", "mtls"])
 def any_dam(request, dam_cfg):
     """The client in each auth mode: every read must behave the same through both doors."""
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     client = DAMClient(copy.deepcopy(dam_cfg), auth_mode=request.param, field_ids=SPECIAL)
     yield client
     client.close()

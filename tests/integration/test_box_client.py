@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from scripts.shared.box_client import BoxClient
-from scripts.shared.errors import ServiceError
+from scripts.shared.box.box_client import BoxClient
+from scripts.shared.core.errors import ServiceError
 from tests.integration.box_fixtures import (SpecChecker, box_cfg, box_client, box_sandbox, load_spec,  # noqa: F401
                                             sha1_file, walk_files, write_random)
 

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from scripts.shared.box_client import BoxClient
-from scripts.shared.errors import ServiceError
+from scripts.shared.box.box_client import BoxClient
+from scripts.shared.core.errors import ServiceError
 from tests.integration import box_fixtures
 from tests.integration.box_fixtures import SpecChecker, load_spec, sha1_file, walk_files, write_random
 

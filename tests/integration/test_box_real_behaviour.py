@@ -1,4 +1,4 @@
-"""Box as it really behaves (../shared/reference/box-evidence.md, docs/box-api.md), through the real boxsdk against
+"""Box as it really behaves (docs/box-api.md), through the real boxsdk against
 the strict sandbox: transient parts_mismatch on commit, a 202 longer than a run may wait, Box's own upload URLs,
 move conflicts that are not name clashes, and who the client acts as."""
 import logging
@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from scripts.shared.box_client import BoxClient
-from scripts.shared.errors import ServiceError, SuiteError
+from scripts.shared.box.box_client import BoxClient
+from scripts.shared.core.errors import ServiceError, SuiteError
 from tests.integration import box_fixtures
 from tests.integration.box_fixtures import SpecChecker, load_spec, sha1_file, write_random
 

@@ -3,7 +3,7 @@ import csv
 import datetime
 import io
 
-from scripts.shared.daily_summary import collect, csv_files
+from scripts.shared.notify.daily_summary import collect, csv_files
 
 
 def test_figures_per_workflow_failures_and_stuck(database):

@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from scripts.shared.dam_client import DAMClient
-from scripts.shared.errors import ServiceError, SuiteError
+from scripts.shared.dam.dam_client import DAMClient
+from scripts.shared.core.errors import ServiceError, SuiteError
 from tests.integration.dam_fixtures import ROOT, SPECIAL, dam, dam_cfg, dam_config, otmm, otmm_pki_dir  # noqa: F401
 
 
@@ -175,7 +175,7 @@ def test_no_pem_files_while_running_and_clean_exit_on_sigterm(otmm, dam_cfg, tmp
     script = (
         "import json, sys, time\n"
         "sys.path.insert(0, {root!r})\n"
-        "from scripts.shared.dam_client import DAMClient\n"
+        "from scripts.shared.dam.dam_client import DAMClient\n"
         "cfg = json.loads(sys.argv[1])\n"
         "client = DAMClient(cfg, auth_mode='mtls')\n"
         "client.ping()\n"

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from scripts.shared.errors import ServiceError, SuiteError
+from scripts.shared.core.errors import ServiceError, SuiteError
 from tests.integration.dam_fixtures import SPECIAL, any_dam, dam, dam_cfg, otmm, otmm_pki_dir  # noqa: F401
 
 STATUS = "FERRERO.FIELD.CAMPAIGN_STATUS"
@@ -57,7 +57,7 @@ def test_find_campaigns_by_type(dam):
 
 def test_find_campaigns_rechecks_each_hit_exactly(otmm, dam_cfg):
     """With a CONTAINS operator the search also returns A10: the exact re-read drops it."""
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     otmm.add_campaign({"number": "LC-2026-0099", "name": "Odd status", "status": "A10", "type": "Local comm"})
     cfg = dict(dam_cfg, search={"search_config_id": 3, "operator_id": "ARTESIA.OPERATOR.CHAR.CONTAINS"})
     with DAMClient(cfg) as client:
@@ -66,7 +66,7 @@ def test_find_campaigns_rechecks_each_hit_exactly(otmm, dam_cfg):
 
 
 def test_find_campaigns_reads_every_search_page(otmm, dam_cfg):
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     for i in range(5):
         otmm.add_campaign({"number": "LC-2026-07{:02d}".format(i), "name": "Bulk {}".format(i), "status": "A1",
                            "type": "Local comm"})
@@ -116,7 +116,7 @@ def test_iter_assets_recursive_with_paths_and_listing_metadata(any_dam, otmm):
 
 
 def test_iter_assets_pages_and_is_cycle_safe(otmm, dam_cfg):
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     master = otmm.folder_id("LC-2026-0042", "Master Assets")
     banners = otmm.folder_id("LC-2026-0042", "Master Assets", "Banners")
     animated = otmm.folder_id("LC-2026-0042", "Master Assets", "Banners", "Animated")
@@ -137,7 +137,7 @@ def test_iter_assets_complete_when_the_server_caps_the_page_size(otmm, dam_cfg):
     """The DAM answers 2 children per page although the client asks for 100: the folders' child counts keep the
     listing going instead of taking the first short page for the last one."""
     import requests
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     master = otmm.folder_id("LC-2026-0042", "Master Assets")
     banners = otmm.folder_id("LC-2026-0042", "Master Assets", "Banners")
     for i in range(5):
@@ -385,7 +385,7 @@ def test_find_campaign_by_a_folder_id_that_is_no_campaign(dam, otmm):
 
 def test_campaigns_found_by_walking_the_tree_when_search_is_not_usable(otmm, dam_cfg):
     """dam.search.mode: walk reads the folder tree instead of /search/text (instances whose search skips folders)."""
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     cfg = dict(dam_cfg, page_size=2, search={"mode": "walk", "walk_depth": 2})
     with DAMClient(cfg) as client:
         otmm.middleware.reset_counters()
@@ -400,7 +400,7 @@ def test_campaigns_found_by_walking_the_tree_when_search_is_not_usable(otmm, dam
 
 
 def test_domain_fields_written_in_domain_value_form(otmm, dam_cfg):
-    from scripts.shared.dam_client import DAMClient
+    from scripts.shared.dam.dam_client import DAMClient
     with DAMClient(dict(dam_cfg, domain_fields=[STATUS])) as client:
         assert client.set_campaign_status(otmm.folder_id("LC-2026-0044"), "A1", "A2") == "changed"
     folder = otmm.state.folders[otmm.folder_id("LC-2026-0044")]

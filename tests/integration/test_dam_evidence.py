@@ -1,5 +1,5 @@
 """The DAM client against the strict sandbox: what public OTMM clients send (evidence keys E1-E14 in
-../shared/reference/otmm-evidence.md) works, and what the evidence says OTMM refuses is refused."""
+docs/otmm-api.md) works, and what the evidence says OTMM refuses is refused."""
 # ruff: noqa: F811  (pytest fixtures imported from dam_fixtures are parameters of the tests)
 import copy
 import json
@@ -7,8 +7,8 @@ import json
 import pytest
 import requests
 
-from scripts.shared.dam_client import DAMClient
-from scripts.shared.errors import ServiceError
+from scripts.shared.dam.dam_client import DAMClient
+from scripts.shared.core.errors import ServiceError
 from tests.integration.dam_fixtures import SPECIAL, dam, dam_cfg, otmm, otmm_pki_dir  # noqa: F401
 
 F = "FERRERO.FIELD."

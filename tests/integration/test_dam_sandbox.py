@@ -147,7 +147,7 @@ def test_200_mb_download_keeps_memory_flat(otmm, dam_cfg, tmp_path):
         "def hwm():  # VmHWM: this process's own peak (ru_maxrss would keep the forking parent's peak across exec)\n"
         "    return int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])\n"
         "sys.path.insert(0, {root!r})\n"
-        "from scripts.shared.dam_client import DAMClient\n"
+        "from scripts.shared.dam.dam_client import DAMClient\n"
         "cfg, asset_id, dest = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]\n"
         "with DAMClient(cfg) as client:\n"
         "    client.ping()\n"

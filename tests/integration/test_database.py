@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from scripts.shared.database import TRACKING_ALPHABET, Database, generate_tracking_id
-from scripts.shared.errors import LeaseLostError
+from scripts.shared.store.database import TRACKING_ALPHABET, Database, generate_tracking_id
+from scripts.shared.core.errors import LeaseLostError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -1,4 +1,4 @@
-"""Every email as a phone shows it: rendered by a real headless Chromium (the DevTools pipe, scripts/shared/browser.py)
+"""Every email as a phone shows it: rendered by a real headless Chromium (the DevTools pipe, scripts/shared/notify/browser.py)
 at 375 px with the viewport meta honoured, the document must not scroll sideways, and the blocks a reader needs
 (title, asset list, next steps) must be on screen, not cut off on the right.
 
@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from scripts.shared.browser import Browser, find_chromium
-from scripts.shared.notifier import TEMPLATES, Notifier
-from scripts.shared.sample_contexts import sample_contexts
+from scripts.shared.notify.browser import Browser, find_chromium
+from scripts.shared.notify.notifier import TEMPLATES, Notifier
+from scripts.shared.notify.sample_contexts import sample_contexts
 
 # The blocks a reader needs per template (CSS classes the templates put on them).
 ASSET_LIST = {t for t in TEMPLATES if t.endswith(("complete", "_rejections", "partial")) and "_no_" not in t} | {

@@ -8,7 +8,7 @@ import logging
 
 from sandbox.common import SandboxMiddleware, ServerThread
 from sandbox.webhook_receiver import WebhookReceiver
-from scripts.shared.notifier import Notifier
+from scripts.shared.notify.notifier import Notifier
 from tests.integration.notify_fixtures import WEBHOOK_SECRET, notifications_section, webhook_receiver  # noqa: F401
 
 PAYLOAD = {"campaign": {"campaign_id": "LC-2026-0042", "status_after": "A2"},

@@ -10,7 +10,7 @@ def _plan(db, sql, params=()):
 
 
 def test_migration_006_is_recorded_and_its_indexes_serve_unfinished_work(database):
-    from scripts.shared import item_store
+    from scripts.shared.store import item_store
     with database.cursor() as cur:
         cur.execute("SELECT version FROM schema_migrations")
         assert "006_unsettled_work_indexes" in {r["version"] for r in cur.fetchall()}

@@ -7,8 +7,8 @@ import logging
 import os
 import re
 
-from scripts.shared.box_client import BoxClient
-from scripts.shared.logging_setup import setup_logging
+from scripts.shared.box.box_client import BoxClient
+from scripts.shared.core.logging_setup import setup_logging
 from tests.integration.box_fixtures import box_sandbox, write_random  # noqa: F401
 
 MB = 1024 * 1024

@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
-from scripts.shared.dam_auth import MTLSFiles
-from scripts.shared.dam_metadata import flatten
-from scripts.shared.errors import ConfigError, InputError, SuiteError
-from scripts.shared.safe_names import safe_component
-from scripts.shared.v2_names import parse_v2_name
+from scripts.shared.dam.dam_auth import MTLSFiles
+from scripts.shared.dam.dam_metadata import flatten
+from scripts.shared.core.errors import ConfigError, InputError, SuiteError
+from scripts.shared.core.safe_names import safe_component
+from scripts.shared.workflows.v2_names import parse_v2_name
 from tests.e2e.helpers import box_files, subjects
 from tests.reliability.harness import fresh_lab
 
@@ -82,7 +82,7 @@ def test_pfx_problems_are_explained(tmp_path, pki_dir):
     ('{"enterpriseID": "1"}', "not a usable JWT app configuration"),
 ])
 def test_corrupt_box_config(tmp_path, content, expected):
-    from scripts.shared.box_client import BoxClient
+    from scripts.shared.box.box_client import BoxClient
     path = tmp_path / "Box-config.json"
     path.write_text(content)
     with pytest.raises(SuiteError) as err:
@@ -148,7 +148,7 @@ def test_empty_and_clashing_dam_files_are_delivered(pg_server, tmp_path, pki_dir
 
 
 def test_broken_yaml_and_missing_env_exit_2(tmp_path):
-    from scripts.shared.config import load_config
+    from scripts.shared.core.config import load_config
     bad = tmp_path / "config.yaml"
     bad.write_text("dam: [unclosed\n")
     with pytest.raises(ConfigError) as err:

@@ -58,7 +58,7 @@ def _many(rows, key):
 
 
 def _large_contexts():
-    from scripts.shared.sample_contexts import sample_contexts
+    from scripts.shared.notify.sample_contexts import sample_contexts
     samples = sample_contexts()
     grow = {"a1_to_a2_complete": ("assets",), "a1_to_a2_partial": ("assets", "failures"),
             "a5_to_a6_rejections": ("assets",), "a5_to_a6_partial": ("assets", "failures"),
@@ -80,8 +80,8 @@ def _large_contexts():
 
 def test_every_email_with_a_list_stays_under_100_kb_says_it_was_cut_and_attaches_the_full_list(
         notify_config, smtp_catcher):  # noqa: F811 (the imported fixtures)
-    from scripts.shared.daily_summary import csv_files
-    from scripts.shared.notifier import Notifier
+    from scripts.shared.notify.daily_summary import csv_files
+    from scripts.shared.notify.notifier import Notifier
     notifier = Notifier(notify_config)
     for template, ctx, keys in _large_contexts():
         attachments = ()

@@ -46,8 +46,8 @@ FAST_DEADLINE = {"min_throughput_kib_per_second": 2048, "deadline_grace_seconds"
 @pytest.mark.parametrize("size_mb,kind,rate", [(3, "simple", 64 * 1024), (21, "chunked", 512 * 1024)])
 def test_a_box_upload_to_a_slow_reading_server_is_cut_at_its_deadline_and_the_next_try_completes(
         box_sandbox, tmp_path, size_mb, kind, rate):  # noqa: F811 (the imported fixture)
-    from scripts.shared.box_client import BoxClient
-    from scripts.shared.errors import ServiceError
+    from scripts.shared.box.box_client import BoxClient
+    from scripts.shared.core.errors import ServiceError
     client = BoxClient(box_sandbox.client_config(chunked_upload_threshold_mb=20, transfer=FAST_DEADLINE))
     path = write_random(str(tmp_path / "spot.mp4"), size_mb * MB, seed=size_mb)
     folder = box_sandbox.roots["a1_a2"]

@@ -6,8 +6,8 @@ import time
 import pytest
 import responses
 
-from scripts.shared.box_client import BoxClient, safe_box_name
-from scripts.shared.errors import ServiceError, SuiteError
+from scripts.shared.box.box_client import BoxClient, safe_box_name
+from scripts.shared.core.errors import ServiceError, SuiteError
 
 API = "https://box.test/2.0"
 UPLOAD = "https://upload.box.test/api/2.0"

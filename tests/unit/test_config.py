@@ -5,8 +5,8 @@ import stat
 
 import pytest
 
-from scripts.shared.config import PROJECT_ROOT, load_config
-from scripts.shared.errors import ConfigError
+from scripts.shared.core.config import PROJECT_ROOT, load_config
+from scripts.shared.core.errors import ConfigError
 
 BASE_ENV = {
     "DAM_BASE_URL": "https://dam.example.com/otmmapi", "DAM_AUTH_URL": "https://dam.example.com/oauth2/token",
@@ -51,7 +51,7 @@ def test_box_config_defaults_one_folder_above_project(project, tmp_path, monkeyp
     # change the outcome
     root = tmp_path / "opt" / "Python-Version"
     root.mkdir(parents=True)
-    monkeypatch.setattr("scripts.shared.config.PROJECT_ROOT", str(root))
+    monkeypatch.setattr("scripts.shared.core.config.PROJECT_ROOT", str(root))
     with pytest.raises(ConfigError) as err:
         load_config(str(cfg_dir / "config.yaml"), env=env)
     expected = str(tmp_path / "opt" / "Box-config.json")

@@ -8,8 +8,8 @@ import sys
 import pytest
 import yaml
 
-from scripts.shared.config import PROJECT_ROOT, check_directories, load_config
-from scripts.shared.errors import ConfigError
+from scripts.shared.core.config import PROJECT_ROOT, check_directories, load_config
+from scripts.shared.core.errors import ConfigError
 from tests.unit.test_config import BASE_ENV
 
 
@@ -155,8 +155,8 @@ def _problems_of(path, env):
 
 
 def test_code_handed_a_partial_section_takes_the_schema_default():
-    from scripts.shared.config_schema import default
-    from scripts.shared.http_retry import RetryPolicy
+    from scripts.shared.core.config_schema import default
+    from scripts.shared.core.http_retry import RetryPolicy
     policy = RetryPolicy.from_config({"max_attempts": 2})
     assert policy.max_attempts == 2 and policy.deadline == default("dam.retry.deadline_seconds") == 900
     with pytest.raises(KeyError):

@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from scripts.shared import dam_auth
-from scripts.shared.dam_client import DAMClient
-from scripts.shared.errors import SuiteError
+from scripts.shared.dam import dam_auth
+from scripts.shared.dam.dam_client import DAMClient
+from scripts.shared.core.errors import SuiteError
 
 PASSWORD = "pfx-pass"
 

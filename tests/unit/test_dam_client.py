@@ -6,9 +6,9 @@ import re
 import pytest
 import responses
 
-from scripts.shared import dam_auth
-from scripts.shared.dam_client import DAMClient, MultipartStream, _unwrap_job
-from scripts.shared.errors import ServiceError, SuiteError
+from scripts.shared.dam import dam_auth
+from scripts.shared.dam.dam_client import DAMClient, MultipartStream, _unwrap_job
+from scripts.shared.core.errors import ServiceError, SuiteError
 
 BASE = "https://dam.example.com/otmmapi"
 API = BASE + "/v6"

@@ -2,8 +2,8 @@
 """OTMM metadata flattening and writing, and names made safe for the local disk (Python 3.6 compatible)."""
 import unicodedata
 
-from scripts.shared.dam_metadata import as_text, flatten, to_elements, typed_values
-from scripts.shared.safe_names import safe_component
+from scripts.shared.dam.dam_metadata import as_text, flatten, to_elements, typed_values
+from scripts.shared.core.safe_names import safe_component
 
 DOC = {"type": "com.artesia.metadata.MetadataModel", "id": "M", "metadata_element_list": [
     {"id": "G1", "type": "com.artesia.metadata.MetadataCategory", "metadata_element_list": [

@@ -2,9 +2,9 @@
 client; a misspelt value is reported with the values that work."""
 import pytest
 
-from scripts.shared.config import load_config
-from scripts.shared.dam_client import DAMClient
-from scripts.shared.errors import ConfigError
+from scripts.shared.core.config import load_config
+from scripts.shared.dam.dam_client import DAMClient
+from scripts.shared.core.errors import ConfigError
 from tests.unit.test_config import project  # noqa: F401  (fixture)
 
 

@@ -4,9 +4,9 @@ import copy
 
 import pytest
 
-from scripts.shared.email_format import SUBJECT_MAX, folder_label, outcome_label, shorten, when
-from scripts.shared.notifier import TEMPLATES, Notifier
-from scripts.shared.sample_contexts import INBOX_URL, NEEDS_ATTENTION_URL, sample_contexts
+from scripts.shared.notify.email_format import SUBJECT_MAX, folder_label, outcome_label, shorten, when
+from scripts.shared.notify.notifier import TEMPLATES, Notifier
+from scripts.shared.notify.sample_contexts import INBOX_URL, NEEDS_ATTENTION_URL, sample_contexts
 
 LONG_NAME = ("Nutella B-ready Back to School 2026 – Italy, Switzerland (Ticino) and Austria – digital, print, "
              "in-store and social media localisation wave 2")
@@ -113,7 +113,7 @@ def test_every_email_declares_a_phone_viewport_and_both_colour_schemes(notifier,
 
 def test_an_outcome_sentence_keeps_the_file_names_it_names():
     """A redelivery's outcome names the earlier file; its underscores are part of the name, not a code's."""
-    from scripts.shared.email_format import outcome_label
+    from scripts.shared.notify.email_format import outcome_label
     assert outcome_label("not_delivered") == "not delivered"
     text = "imported; replaces K7Q2XM_it-IT_banner.jpg (DAM asset a1); moved to the Box trash"
     assert outcome_label(text) == text

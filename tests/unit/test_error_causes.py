@@ -6,8 +6,8 @@ import socket
 import pytest
 import requests
 
-from scripts.shared.errors import ServiceError
-from scripts.shared.http_retry import RetryPolicy, network_cause, send_with_retry, tls_cause
+from scripts.shared.core.errors import ServiceError
+from scripts.shared.core.http_retry import RetryPolicy, network_cause, send_with_retry, tls_cause
 
 POOL = ("HTTPSConnectionPool(host='dam.example.com', port=8443): Max retries exceeded with url: /otmmapi/v6/x "
         "(Caused by {})")

@@ -16,7 +16,7 @@ MAX_BYTES = 4000
 WRITER = r"""
 import logging, os, sys, time
 sys.path.insert(0, {root!r})
-from scripts.shared.logging_setup import setup_logging
+from scripts.shared.core.logging_setup import setup_logging
 name, log_dir, go = sys.argv[1], sys.argv[2], sys.argv[3]
 setup_logging("shared", {{"logging": {{"max_bytes": {max_bytes}, "backup_count": 1000}}}}, quiet=True,
               log_dir=log_dir)

@@ -2,7 +2,7 @@
 import logging
 import os
 
-from scripts.shared.logging_setup import log_context, setup_logging
+from scripts.shared.core.logging_setup import log_context, setup_logging
 
 PRIVATE_KEY = ("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n"
                "-----END ENCRYPTED PRIVATE KEY-----")

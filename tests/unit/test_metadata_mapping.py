@@ -4,8 +4,8 @@ import os
 import pytest
 import yaml
 
-from scripts.shared.config import PROJECT_ROOT
-from scripts.shared.metadata_extractor_mvp import MetadataMapper
+from scripts.shared.core.config import PROJECT_ROOT
+from scripts.shared.workflows.metadata_extractor_mvp import MetadataMapper
 
 F = "FERRERO.FIELD."
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from scripts.shared.config import PROJECT_ROOT, load_config
-from scripts.shared.metadata_extractor_mvp import MetadataMapper
+from scripts.shared.core.config import PROJECT_ROOT, load_config
+from scripts.shared.workflows.metadata_extractor_mvp import MetadataMapper
 
 F = "FERRERO.FIELD."
 
@@ -82,7 +82,7 @@ def test_not_approved_tolerates_list_values_and_outer_whitespace_only(tmp_path, 
 
 
 def test_no_field_id_is_written_in_the_mapping_code():
-    with io.open(os.path.join(PROJECT_ROOT, "scripts", "shared", "metadata_extractor_mvp.py"),
+    with io.open(os.path.join(PROJECT_ROOT, "scripts", "shared", "workflows", "metadata_extractor_mvp.py"),
                  encoding="utf-8") as f:
         code = f.read()
     assert not re.search(r"[A-Z]+\.FIELD\.[A-Z_]+", code)

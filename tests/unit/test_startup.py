@@ -9,8 +9,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CHILD = r"""
 import logging, sys, warnings
 sys.path.insert(0, {root!r})
-from scripts.shared.startup import prepare_process
-from scripts.shared.logging_setup import setup_logging
+from scripts.shared.core.startup import prepare_process
+from scripts.shared.core.logging_setup import setup_logging
 prepare_process()
 setup_logging("tick", {{}}, log_dir=sys.argv[1])
 warnings.warn("Python 3.6 is no longer supported by the Python core team. Therefore, support for it is deprecated "

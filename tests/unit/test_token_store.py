@@ -4,7 +4,7 @@ import os
 import stat
 import time
 
-from scripts.shared.token_store import TokenFile, token_file
+from scripts.shared.core.token_store import TokenFile, token_file
 
 
 def test_a_kept_token_is_private_and_reused_until_near_expiry(tmp_path):

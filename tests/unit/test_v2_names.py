@@ -1,8 +1,8 @@
 """V2 names: what is accepted, and the rename each refusal suggests."""
 import pytest
 
-from scripts.shared.errors import InputError
-from scripts.shared.v2_names import parse_v2_name
+from scripts.shared.core.errors import InputError
+from scripts.shared.workflows.v2_names import parse_v2_name
 
 LANGS = ["it", "it-IT", "de-CH"]
 

@@ -1,0 +1,155 @@
+"""Command line shared by every workflow script: the same flags, logging set-up and exit codes.
+
+Exit codes: 0 done or nothing to do, 1 some asset or step failed, 2 usage or configuration error,
+75 everything eligible is leased by another run (EX_TEMPFAIL: cron will simply try again).
+"""
+import argparse
+import logging
+import os
+import sys
+
+from .config import check_directories, load_config
+from ..notify import monitoring
+from .errors import ConfigError, SuiteError
+from .logging_setup import setup_logging
+from .startup import prepare_process
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_BUSY = 75
+
+log = logging.getLogger(__name__)
+
+
+EPILOG = """exit codes:
+  0    done, or nothing to do
+  1    some asset or step failed (the next run retries; an alert mail says what to do)
+  2    usage or configuration error (file, key and fix are printed; nothing was claimed)
+  75   everything eligible is leased by another run (cron simply tries again)
+  130  interrupted (the next run resumes)
+
+logs:
+  {log} (rotated; LOG_DIR in .env), also on the console
+
+example:
+  {example}
+"""
+
+
+def build_parser(description, workflow=True):
+    """Parser with the common flags; workflow scripts also get --campaign and --dry-run."""
+    from .. import __version__
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version",
+                        version="dam-content-scaling {} (Python {})".format(__version__, sys.version.split()[0]))
+    parser.add_argument("--auth-pfx", action="store_true",
+                        help="authenticate to the DAM with the mTLS certificate (DAM_MTLS_CERT_PATH) against "
+                             "DAM_MTLS_BASE_URL instead of OAuth2 (requires a whitelisted IP)")
+    parser.add_argument("--config", default="config/config.yaml", metavar="PATH",
+                        help="main configuration file (default: config/config.yaml)")
+    if workflow:
+        parser.add_argument("--campaign", metavar="ID",
+                            help="work on this campaign (number such as LC-2026-0042, or DAM folder id), "
+                                 "ignoring its retry back-off")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="read only: say what would be done; writes nothing to the DAM, Box, the database "
+                                 "or the mailbox")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="debug output")
+    noise.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only on the console")
+    return parser
+
+
+def add_epilog(parser, log_name):
+    """The --help epilog: exit codes, the log file and an example (once, before any parsing prints help)."""
+    if parser.epilog is None:
+        workflow = any("--dry-run" in a.option_strings for a in parser._actions)
+        prog = "python scripts/{}".format(parser.prog)
+        example = ("{0} --dry-run                  # what the next cron tick would do\n"
+                   "  {0} --campaign LC-2026-0042   # one campaign now, ignoring its back-off".format(prog)
+                   if workflow else "{} -v".format(prog))
+        parser.epilog = EPILOG.format(log="logs/{}.log".format(log_name), example=example)
+
+
+def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database", "smtp")):
+    """Parse arguments, load configuration, set up logging, run ``body(config, args)`` and map errors to exit codes.
+
+    Cron jobs ping their health check (notifications.healthcheck_url) at the start and with the exit code at the
+    end, whatever the code, so a silent failure is seen by the monitoring too."""
+    add_epilog(parser, log_name)
+    prepare_process()  # UTF-8 stdio and the interpreter warning filter, before anything is printed or imported
+    args = parser.parse_args(argv)
+    auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
+    dry_run = bool(getattr(args, "dry_run", False))
+    pings = not dry_run and log_name not in monitoring.MANUAL_TOOLS
+    try:
+        config = load_config(args.config, needs=needs, auth_mode=auth_mode)
+        check_directories(config, needs)
+    except ConfigError as exc:
+        setup_logging(log_name, None, quiet=getattr(args, "quiet", False))
+        log.error("%s", exc)
+        if pings:
+            monitoring.ping(_health_url_without_config(), log_name, EXIT_CONFIG)
+        return EXIT_CONFIG
+    setup_logging(log_name, config, verbose=args.verbose, quiet=args.quiet)
+    if dry_run:
+        _prefix_every_line("DRY RUN: ")
+    health = config["notifications"].get("healthcheck_url") if pings else None
+    monitoring.ping(health, log_name, "start")
+    code = EXIT_FAILED
+    try:
+        code = body(config, args)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        code = EXIT_CONFIG
+    except SuiteError as exc:
+        log.error("%s", exc)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        log.warning("Interrupted; the next run resumes where this one stopped")
+        code = 130
+    except Exception:
+        log.exception("Unexpected error; the next run retries. Please report this with the log above")
+        code = EXIT_FAILED
+    finally:
+        monitoring.ping(health, log_name, monitoring.exit_code_for_ping(code))
+        if dry_run:
+            log.info("DRY RUN: nothing was written: the DAM, Box, the database and the mailbox are as they were")
+    return code
+
+
+def _health_url_without_config():
+    """HEALTHCHECK_URL from the environment or .env when the configuration itself failed to load (best effort)."""
+    url = os.environ.get("HEALTHCHECK_URL")
+    if url:
+        return url
+    try:
+        from dotenv import dotenv_values
+        from .config import PROJECT_ROOT
+        path = os.environ.get("DAM_ENV_FILE") or ".env"
+        return dotenv_values(path if os.path.isabs(path) else os.path.join(PROJECT_ROOT, path)).get("HEALTHCHECK_URL")
+    except Exception:
+        return None
+
+
+class _Prefix(logging.Filter):
+    def __init__(self, prefix):
+        super(_Prefix, self).__init__()
+        self.prefix = prefix
+
+    def filter(self, record):
+        if not str(record.msg).startswith(self.prefix):
+            record.msg = self.prefix + str(record.msg)
+        return True
+
+
+def _prefix_every_line(prefix):
+    """A dry run's output cannot be mistaken for a real run's: every line it logs starts with ``prefix``."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_Prefix(prefix))
+
+
+def script_main(log_name, parser, body, needs=("dam", "box", "database", "smtp")):
+    """Entry point for ``if __name__ == '__main__'``."""
+    sys.exit(run_main(log_name, parser, body, needs=needs))

@@ -1,0 +1,116 @@
+"""Notification contexts and sending rules shared by all workflows (one place builds what every email shows)."""
+import datetime
+import logging
+import re
+
+from ..core.errors import ServiceError, SuiteError
+from ..core.logging_setup import get_run_id
+
+log = logging.getLogger(__name__)
+
+BOX_FOLDER_URL = "https://app.box.com/folder/{}"
+
+
+def now_iso():
+    return datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z"
+
+
+def campaign_context(campaign, status_before, status_after, box_folder_id=None):
+    return {"campaign_id": campaign.get("campaign_id"), "name": campaign.get("name") or "",
+            "type": campaign.get("type") or "", "status_before": status_before, "status_after": status_after,
+            "folder_id": campaign.get("folder_id"),
+            "box_folder_url": box_folder_url(box_folder_id),
+            "dam_url": campaign.get("dam_url")}
+
+
+def box_folder_url(folder_id):
+    """The Box web address of a folder, or None without an id."""
+    return BOX_FOLDER_URL.format(folder_id) if folder_id else None
+
+
+def inbox_url(config):
+    """The A2->A3 inbox, where agencies upload localised and reworked files (linked from the emails that ask them
+    to upload)."""
+    return box_folder_url(((config.get("box") or {}).get("roots") or {}).get("a2_a3"))
+
+
+def message_context(workflow_label, campaign, assets=(), failures=(), quarantined=(), next_steps="", inbox_url=None,
+                    needs_attention_url=None):
+    """inbox_url: link to the A2->A3 upload inbox (emails that ask for an upload); needs_attention_url: link to the
+    '_Needs attention' folder (the email listing files moved there)."""
+    return {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
+            "campaign": campaign, "assets": list(assets), "failures": list(failures),
+            "quarantined": list(quarantined), "next_steps": next_steps, "inbox_url": inbox_url,
+            "needs_attention_url": needs_attention_url}
+
+
+def agency_recipients(config, template, campaign):
+    """The campaign's agency address(es) for agency-facing templates."""
+    if template not in (config.get("notifications") or {}).get("agency_templates", []):
+        return ()
+    raw = (campaign or {}).get("agency_email") or ""
+    return tuple(a.strip() for a in re.split(r"[,;\s]+", raw) if "@" in a)
+
+
+def send(rt, template, campaign, context, raw_campaign=None, dedupe_key=None):
+    """Send one email through the notifier (de-duplicated there); never raises (one warning line, details at
+    debug level)."""
+    try:
+        status = rt.notifier.send_email(template, (campaign or {}).get("campaign_id") or "", context,
+                                        extra_recipients=agency_recipients(rt.config, template, raw_campaign),
+                                        dedupe_key=dedupe_key)
+    except Exception as exc:
+        log.warning("could not send %s: %s", template, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        log.debug("details", exc_info=True)
+        status = "failed"
+    _outcome(rt, "email", status)
+    log.info("Email %s: %s", template, status)
+    return status
+
+
+def _outcome(rt, channel, status):
+    outcomes = getattr(rt, "channel_outcomes", None)
+    if outcomes is not None and status in ("sent", "failed", "duplicate"):
+        outcomes.setdefault(channel, []).append(status)
+
+
+def webhook(rt, event, campaign_id, payload):
+    try:
+        status = rt.notifier.send_webhook(event, campaign_id, payload)
+    except Exception as exc:
+        log.warning("could not send webhook %s: %s", event, str(exc).splitlines()[0] if str(exc) else
+                    type(exc).__name__)
+        log.debug("details", exc_info=True)
+        status = "failed"
+    _outcome(rt, "webhook", status)
+    log.info("Webhook %s: %s", event, status)
+    return status
+
+
+def stable_error(exc):
+    """Error text without per-attempt noise (request ids, object addresses), so one fault alerts once."""
+    if isinstance(exc, ServiceError) and exc.method:
+        text = "{} {} {}: {}".format(exc.service, exc.method or "", exc.path or "",
+                                     "HTTP {}".format(exc.status) if exc.status else exc.message.split(": ", 1)[-1])
+    elif isinstance(exc, SuiteError):  # no request behind it (database, files): its own words, without the fix
+        text = exc.message
+    else:
+        text = str(exc)
+    text = re.sub(r" at 0x[0-9a-f]+", "", text)
+    return re.sub(r"\(request id [^)]*\)", "", text).strip()
+
+
+def send_run_error(rt, workflow_label, exc, campaign=None, attempts=None):
+    """The single alert for a run that failed before it could process assets (or a campaign failing N times).
+
+    De-duplicated on the problem (workflow, campaign, error text, day), never on the attempt: a campaign that
+    keeps failing alerts once a day, and the daily report carries the running count."""
+    error = stable_error(exc)
+    day = datetime.date.today().isoformat()
+    context = {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
+               "error": error, "fix": getattr(exc, "fix", None) or
+               "see the log for details; the next run retries automatically",
+               "campaign": campaign, "attempts": attempts, "date": day}
+    problem = {"workflow": workflow_label, "campaign": (campaign or {}).get("campaign_id"), "error": error,
+               "date": day}
+    return send(rt, "run_error", campaign, context, dedupe_key=problem)

@@ -1,0 +1,60 @@
+"""Read-only queries behind the daily summary and the connection probe (the rest of the store: database.py for
+campaigns, leases and events; item_store.py for per-asset rows; box_store.py for the Box client's rows)."""
+
+
+def workflow_day_counts(db, workflow, moved_event, start, end):
+    """One workflow's figures between ``start`` and ``end``: advanced, moved, failures, rejections, quarantined."""
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FILTER (WHERE event_type = 'status_changed') AS advanced, "
+            "count(*) FILTER (WHERE event_type = %s) AS moved, "
+            "count(*) FILTER (WHERE level = 'error') AS failures, "
+            "count(DISTINCT opentext_id) FILTER (WHERE event_type = 'asset_rejection_seen') AS rejections, "
+            "count(*) FILTER (WHERE event_type = 'file_quarantined') AS quarantined "
+            "FROM asset_events WHERE workflow = %s AND occurred_at >= %s AND occurred_at < %s",
+            (moved_event, workflow, start, end))
+        return dict(cur.fetchone())
+
+
+def failures_between(db, start, end):
+    """Error events of the window, each with when it was resolved: the same asset (or, for a campaign-level
+    failure, the campaign) moved on later."""
+    with db.cursor() as cur:
+        cur.execute("SELECT e.workflow, e.campaign_id, e.tracking_id, e.message, e.occurred_at, "
+                    "(SELECT min(l.occurred_at) FROM asset_events l WHERE l.workflow = e.workflow AND "
+                    "l.campaign_id IS NOT DISTINCT FROM e.campaign_id AND l.occurred_at > e.occurred_at AND "
+                    "l.event_type IN ('asset_delivered', 'file_imported', 'status_changed') AND "
+                    "(e.tracking_id IS NULL OR l.tracking_id = e.tracking_id OR l.event_type = 'status_changed')) "
+                    "AS resolved_at FROM asset_events e "
+                    "WHERE e.level = 'error' AND e.occurred_at >= %s AND e.occurred_at < %s ORDER BY e.occurred_at",
+                    (start, end))
+        return [dict(r) for r in cur.fetchall()]
+
+
+def stuck_campaigns(db, hours):
+    """Campaigns in a non-final state for longer than ``hours``."""
+    with db.cursor() as cur:
+        cur.execute("SELECT workflow, campaign_id, state, COALESCE(started_at, updated_at) AS since, last_error "
+                    "FROM workflow_state WHERE state NOT IN ('completed', 'idle', 'no_assets') AND "
+                    "COALESCE(started_at, updated_at) < now() - %s * interval '1 hour' ORDER BY since", (hours,))
+        return [dict(r) for r in cur.fetchall()]
+
+
+def failing_campaigns(db):
+    """Campaigns failing now, most failed attempts first."""
+    with db.cursor() as cur:
+        cur.execute("SELECT workflow, campaign_id, attempts, last_error, next_attempt_at FROM workflow_state "
+                    "WHERE state IN ('failed', 'partial') AND attempts > 0 ORDER BY attempts DESC, campaign_id")
+        return [dict(r) for r in cur.fetchall()]
+
+
+def server_and_schema(db):
+    """(PostgreSQL version text, schema version or None when the schema is not created yet)."""
+    with db.cursor() as cur:
+        cur.execute("SELECT version() AS v")
+        version = cur.fetchone()["v"].split(",")[0]
+        cur.execute("SELECT to_regclass('public.schema_migrations') AS t")
+        if cur.fetchone()["t"] is None:
+            return version, None
+        cur.execute("SELECT max(version) AS v FROM schema_migrations")
+        return version, cur.fetchone()["v"]

@@ -1,0 +1,581 @@
+"""The engine of the three DAM -> Box workflows (A1->A2, A5->A6, B1->B2), each declared as a WorkflowSpec.
+
+One tick: claim one eligible campaign, list its source assets, move each through pending -> downloaded -> uploaded
+-> done (rows in transfer_items), and only when every asset is done change the DAM status and send the success
+email. Every external write has a natural key checked before it is repeated (Box file name + SHA-1, DAM status read
+first, notifications keyed by content), so a crash at any instant followed by the next tick ends in the same state
+as an uninterrupted run.
+"""
+import concurrent.futures
+import logging
+import os
+import threading
+
+from ..store import item_store
+from . import frame
+from ..core.cli import EXIT_FAILED, EXIT_OK
+from ..store.database import normalise_tracking_id
+from ..core.errors import LeaseLostError, SuiteError
+from ..core.logging_setup import log_context
+from ..core.progress import Progress
+from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
+from ..core.safe_names import mirrored_path
+from .workflow_types import asset_entry, workflow_ids
+
+log = logging.getLogger(__name__)
+
+
+class WorkflowSpec(object):
+    """What distinguishes one DAM -> Box workflow from another; the engine does the rest. Its names (label, log,
+    Box root, templates, statuses) all come from its key (workflow_types.workflow_ids)."""
+
+    def __init__(self, workflow, campaign_type, source_folder, folder_prefix, webhook, only_not_approved,
+                 registers_masters, complete="complete", partial="partial", empty="no_assets"):
+        ids = workflow_ids(workflow)
+        self.workflow = workflow                  # key in the database and Box roots, e.g. "a1_a2"
+        self.label = ids.label                    # "A1→A2"
+        self.log_name = ids.log_name              # logs/<log_name>.log
+        self.status_from = ids.status_from
+        self.status_to = ids.status_to
+        self.campaign_type = campaign_type        # "Local comm" / "Global comm"
+        self.source_folder = source_folder        # key of dam.folders: "master_assets" / "final_assets"
+        self.box_root = ids.box_root              # key of box.roots
+        self.folder_prefix = folder_prefix        # "MASTERS_" for B1->B2
+        self.template_complete = "{}_{}".format(ids.template_prefix, complete)
+        self.template_partial = "{}_{}".format(ids.template_prefix, partial)
+        self.template_empty = "{}_{}".format(ids.template_prefix, empty)
+        self.webhook = webhook
+        self.only_not_approved = only_not_approved
+        self.registers_masters = registers_masters  # A1->A2 and B1->B2 deliver masters; A5->A6 re-sends finals
+
+
+def run_workflow(spec, config, args):
+    """One cron tick of ``spec``; returns the exit code."""
+    with frame.Frame(config, args, spec.workflow, spec.label) as tick:
+        tick.code = _tick(spec, tick.start())
+    return tick.code
+
+
+def _tick(spec, rt):
+    for lease, row in frame.unfinished(rt):  # assets all delivered, the status change or success email still owed
+        with frame.finishing(rt, lease, row):
+            campaign = rt.dam.get_campaign(row["folder_id"])
+            campaign["campaign_id"] = row["campaign_id"]
+            _complete(spec, rt, lease, campaign)
+    candidates = _candidates(spec, rt)
+    if candidates is None:
+        return EXIT_FAILED
+    if not candidates:
+        log.info("No %s campaigns found", spec.status_from)
+        return EXIT_OK
+    if rt.dry_run:
+        return _dry_run(spec, rt, candidates)
+    rt.check_credentials()
+    lease, code = frame.claim(
+        rt, candidates, busy="Every eligible {} campaign is being handled by another run; nothing to do "
+                             "here".format(spec.status_from),
+        waiting="{} {} campaign(s) found, all waiting for their retry time; nothing to do now".format(
+            len(candidates), spec.status_from))
+    if lease is None:
+        return code
+    campaign = next(c for c in candidates if c["campaign_id"] == lease.campaign_id)
+    with frame.Claimed(rt, lease, lambda exc, row: _alert(spec, rt, campaign, exc, row, first=True)) as work:
+        work.code = _process_campaign(spec, rt, lease, campaign)
+    return work.code
+
+
+def _candidates(spec, rt):
+    """Campaigns in the source status (all, oldest first), or the one named by --campaign."""
+    if rt.args.campaign:
+        campaign = rt.dam.find_campaign(rt.args.campaign)
+        if campaign is None:
+            log.error("Campaign %s not found in the DAM (give its number, e.g. LC-2026-0042, or its folder id)",
+                      rt.args.campaign)
+            return None
+        if campaign.get("status") != spec.status_from:
+            log.info("Campaign %s is in status %s, not %s: nothing to do", campaign["campaign_id"],
+                     campaign.get("status"), spec.status_from)
+            return []
+        if spec.campaign_type and campaign.get("type") != spec.campaign_type:
+            log.info("Campaign %s is of type %r; %s takes only %r campaigns", campaign["campaign_id"],
+                     campaign.get("type"), spec.label, spec.campaign_type)
+            return []
+        found = [campaign]
+    else:
+        found = rt.dam.find_campaigns(spec.status_from, campaign_type=spec.campaign_type)
+    for c in found:
+        if not c.get("campaign_id"):
+            log.warning("Campaign folder %s has no campaign number; using its folder id", c.get("folder_id"))
+            c["campaign_id"] = str(c.get("folder_id"))
+    return found
+
+
+def _source_assets(spec, rt, campaign, on_first=None):
+    """(source folder id, the assets to move); ``on_first()`` runs once the first one is known, while the rest of
+    the listing goes on."""
+    folder_name = rt.config["dam"]["folders"][spec.source_folder]
+    source_id = rt.dam.find_subfolder(campaign["folder_id"], folder_name)
+    if source_id is None:
+        raise SuiteError("campaign {} has no '{}' folder in the DAM".format(campaign["campaign_id"], folder_name),
+                         fix="create the '{}' folder in the campaign, or set dam.folders.{} in config.yaml to the "
+                             "name your DAM uses".format(folder_name, spec.source_folder))
+    assets = []
+    for asset in rt.dam.iter_assets(source_id, recursive=True):
+        if spec.only_not_approved:
+            if not rt.mapper.is_not_approved(asset["metadata"]):
+                continue
+            log.info("Asset %s (%s) is NOT APPROVED: sending it back to the agency for rework", asset["name"],
+                     asset["asset_id"])
+        if not assets and on_first is not None:
+            on_first()
+        assets.append(asset)
+    return source_id, assets
+
+
+def _box_campaign_folder_name(spec, campaign):
+    return "{}{} - {}".format(spec.folder_prefix, campaign["campaign_id"], campaign.get("name") or "").strip(" -")
+
+
+def _dry_run(spec, rt, candidates):
+    """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
+    campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign))
+    if campaign is None:
+        if reason == "leased":
+            log.info("DRY RUN: every eligible %s campaign is being handled by another run", spec.status_from)
+        else:
+            log.info("DRY RUN: %d %s campaign(s) found, all waiting for their retry time: %s", len(candidates),
+                     spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
+        return EXIT_OK
+    with log_context(campaign=campaign["campaign_id"]):
+        _, assets = _source_assets(spec, rt, campaign)
+        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign["campaign_id"],
+                 campaign.get("name"), len(candidates), spec.status_from)
+        if not assets:
+            log.info("DRY RUN: no assets: would send %s once and leave the status at %s", spec.template_empty,
+                     spec.status_from)
+            return EXIT_OK
+        folder = _box_campaign_folder_name(spec, campaign)
+        known = item_store.transfer_states(rt.db, spec.workflow, campaign["campaign_id"])
+        tid_field = rt.config["fields"]["special_fields"]["tracking_id"]
+        for asset in assets:
+            row = known.get(asset["asset_id"]) or {}
+            if row.get("state") == "done":
+                log.info("DRY RUN: %s already delivered as %s", asset["name"], row.get("tracking_id"))
+                continue
+            tid = row.get("tracking_id")
+            if not tid:  # the same lookup the real run makes, without registering anything
+                written = asset["metadata"].get(tid_field) or _name_tracking_id(asset["name"])
+                existing = rt.db.existing_tracking_id(asset["asset_id"], campaign["campaign_id"], written)
+                tid = existing["tracking_id"] if existing else (normalise_tracking_id(written) or "<new TID>")
+            path = "/".join([folder] + list(asset["folder_path"]))
+            log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset["name"], asset.get("size"),
+                     spec.box_root, path, tid, _strip_tid_prefix(asset["name"], tid))
+        log.info("DRY RUN: when all %d assets succeed, would set the DAM status %s -> %s and send %s%s",
+                 len(assets), spec.status_from, spec.status_to, spec.template_complete,
+                 " and the webhook" if spec.webhook else "")
+    return EXIT_OK
+
+
+def _process_campaign(spec, rt, lease, campaign):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as early:
+        return _process_listed_campaign(spec, rt, lease, campaign, early)
+
+
+def _process_listed_campaign(spec, rt, lease, campaign, early):
+    """The campaign's Box folder is made ready while the DAM listing goes on (issue 19: fewer calls one after
+    another): from the moment the first asset is listed, so never for a campaign with nothing to deliver."""
+    number = campaign["campaign_id"]
+    log.info("%s: processing campaign %s (%s)", spec.label, number, campaign.get("name"))
+    box_root = rt.config["box"]["roots"][spec.box_root]
+    folder = []
+    _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
+        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
+    if not assets:
+        what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
+        log.info("Campaign %s has %s in '%s'; status stays %s", number, what,
+                 rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
+        context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
+                                  next_steps=_empty_next_steps(spec, rt))
+        send(rt, spec.template_empty, campaign, context, raw_campaign=campaign)
+        rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=number)
+        rt.db.finish_campaign(lease, "no_assets")
+        return EXIT_OK
+
+    items = item_store.ensure_transfer_items(rt.db, lease, spec.workflow, number, assets)
+    if spec.only_not_approved:
+        for asset in assets:  # the rejection as it reads now, for the email (kept if the tick resumes later)
+            rejection = [{"label": r["label"], "value": r["value"]}
+                         for r in rt.mapper.rejection_details(asset["metadata"])]
+            rt.db.record_event(spec.workflow, "asset_rejection_seen", "NOT APPROVED", campaign_id=number,
+                               opentext_id=asset["asset_id"], details={"rejection": rejection})
+    campaign_folder = folder[0].result()
+    folders = _FolderCache(rt, campaign_folder)
+    items = _catch_up_with_dam(spec, rt, lease, number, assets, items)
+    todo = [a for a in assets if items[a["asset_id"]]["state"] != "done"]
+    folders.recognise_uploads(items.values(), [items[a["asset_id"]] for a in todo])
+    log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", number, len(assets),
+             len(assets) - len(todo), len(todo))
+    progress = Progress(len(todo), number)
+    concurrency = rt.config["transfer"]["concurrency"]
+    failures = {}
+    _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures)
+    rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
+    current = [rows[a["asset_id"]] for a in assets]
+    if all(r["state"] == "done" for r in current):
+        missing = _missing_in_box(rt, lease, [r for r in current if r["opentext_id"] not in
+                                              set(a["asset_id"] for a in todo)])
+        if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
+            again = [a for a in assets if a["asset_id"] in missing]
+            fresh = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
+            _transfer_all(spec, rt, lease, campaign, again, fresh, folders, progress, concurrency, failures)
+            rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
+            current = [rows[a["asset_id"]] for a in assets]
+    if all(r["state"] == "done" for r in current):
+        return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder)
+    return _partial(spec, rt, lease, campaign, current, failures, campaign_folder)
+
+
+def _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures):
+    """Move ``todo`` through the bounded pool; failures (by asset id) are collected, never raised."""
+    if not todo:
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+        futures = {pool.submit(_transfer_asset, spec, rt, lease, campaign, a, items[a["asset_id"]], folders): a
+                   for a in todo}
+        for future in concurrent.futures.as_completed(futures):
+            asset = futures[future]
+            failure = future.result()
+            if failure:
+                failures[asset["asset_id"]] = failure
+            progress.step(asset["name"])
+
+
+def dam_version(asset):
+    """What the DAM says identifies this content: version, size and checksum (whichever it gives)."""
+    raw = asset.get("raw") or {}
+    return "v={}|size={}|checksum={}".format(raw.get("version", ""), asset.get("size", ""),
+                                            asset.get("checksum") or "")
+
+
+def _catch_up_with_dam(spec, rt, lease, number, assets, items):
+    """Compare every delivered master with what the DAM says now. Changed (new version, size or checksum): delivered
+    again, which Box takes as a new version of the same <TID>_ file. Gone from the DAM (deleted): marked 'gone',
+    reported, never counted as delivered. Returns the rows by asset id."""
+    listed = set(a["asset_id"] for a in assets)
+    for asset in assets:
+        row = items[asset["asset_id"]]
+        now = dam_version(asset)
+        if row["state"] == "done" and row.get("dam_version") and row["dam_version"] != now:
+            log.info("%s changed in the DAM since it was delivered (%s -> %s): uploading a new Box version of %s",
+                     asset["name"], row["dam_version"], now, row["box_file_name"])
+            rt.db.record_event(spec.workflow, "master_changed", "{} -> {}".format(row["dam_version"], now),
+                               campaign_id=number, tracking_id=row["tracking_id"], opentext_id=asset["asset_id"])
+            items[asset["asset_id"]] = item_store.update_transfer_item(
+                rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None, box_outcome=None)
+    for opentext_id, row in list(items.items()):
+        if opentext_id not in listed and row["state"] != "gone":
+            log.warning("%s (TID %s) is no longer in the DAM (deleted); it is reported as gone, not delivered",
+                        row["original_filename"], row["tracking_id"])
+            rt.db.record_event(spec.workflow, "master_gone", row["original_filename"], campaign_id=number,
+                               tracking_id=row["tracking_id"], opentext_id=opentext_id, level="warning")
+            items[opentext_id] = item_store.update_transfer_item(rt.db, lease, row["id"], state="gone")
+    return items
+
+
+def _missing_in_box(rt, lease, rows):
+    """Asset ids of rows delivered in an earlier tick whose Box file is gone (deleted or trashed by a person);
+    their rows go back to pending so they are delivered again before the status moves."""
+    missing = set()
+    for row in rows:
+        if row.get("box_file_id") and rt.box.get_file(row["box_file_id"]) is None:
+            log.warning("%s was delivered as Box file %s, which is no longer in Box: delivering it again",
+                        row["original_filename"], row["box_file_id"])
+            item_store.update_transfer_item(rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None,
+                                            box_outcome=None)
+            missing.add(row["opentext_id"])
+    return missing
+
+
+class _FolderCache(object):
+    """Box folder ids of the mirrored DAM subfolders, created once per path even with parallel workers."""
+
+    def __init__(self, rt, root_id):
+        self.rt = rt
+        self.ids = {(): root_id}
+        self.lock = threading.Lock()
+        self.by_sha1 = {}
+
+    def recognise_uploads(self, rows, todo):
+        """After a crash, files an earlier run may have uploaded without recording it (a row with the SHA-1 of its
+        download but no Box file) are looked for in the whole campaign folder by SHA-1: a person may have renamed
+        them or moved them into a subfolder, where the name lookup cannot see them. One listing, only then."""
+        self.by_sha1 = {}
+        if not any(r.get("sha1") and not r.get("box_file_id") for r in todo):
+            return
+        taken = set(r["box_file_id"] for r in rows if r.get("box_file_id"))
+        for f in self.rt.box.list_inbox(self.ids[()]):
+            if f["file_id"] not in taken and f.get("sha1"):
+                self.by_sha1.setdefault(f["sha1"], []).append(f)
+
+    def recognised(self, item, tid):
+        """The Box file with this row's SHA-1 (its TID in the name preferred), taken so no other row gets it."""
+        with self.lock:
+            candidates = self.by_sha1.get(item.get("sha1") or "") or []
+            if not candidates:
+                return None
+            candidates.sort(key=lambda f: not f["name"].upper().startswith((tid or "").upper() + "_"))
+            return candidates.pop(0)
+
+    def get(self, parts):
+        key = tuple(parts)
+        with self.lock:
+            if key not in self.ids:
+                self.ids[key] = self.rt.box.ensure_folder_path(self.ids[()], list(parts))
+            return self.ids[key]
+
+
+def _strip_tid_prefix(name, tid):
+    """A file that already carries its TID (A5 rework of a localised file) is not prefixed twice."""
+    if tid and name.upper().startswith(tid + "_"):
+        return name[len(tid) + 1:]
+    return name
+
+
+def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
+    """Move one asset; return None on success or a failure dict (reason and fix) for the report."""
+    number = campaign["campaign_id"]
+    tid = item.get("tracking_id")
+    try:
+        if not tid:
+            tid = _tracking_id(spec, rt, campaign, asset)
+            item = item_store.update_transfer_item(rt.db, lease, item["id"], tracking_id=tid)
+        with log_context(campaign=number, tid=tid):
+            if not item.get("box_file_id"):
+                item = _download_and_upload(spec, rt, lease, asset, item, tid, folders)
+            if spec.registers_masters:
+                rt.db.store_master_asset(
+                    tracking_id=tid, opentext_id=asset["asset_id"], local_campaign_id=number,
+                    box_file_id=item["box_file_id"], box_url=item["box_url"], upload_folder_id=item["box_folder_id"],
+                    workflow=spec.workflow, box_folder_id=item["box_folder_id"], box_file_name=item["box_file_name"],
+                    sha1=item["sha1"], file_size=item["file_size"], asset_state="delivered", lease=lease)
+            else:
+                item_store.count_rework(rt.db, lease, tid)
+            item_store.update_transfer_item(rt.db, lease, item["id"], state="done", last_error=None)
+            rt.db.record_event(spec.workflow, "asset_delivered", "{} -> Box {} ({})".format(
+                asset["name"], item["box_file_name"], item["box_outcome"]), campaign_id=number, tracking_id=tid,
+                opentext_id=asset["asset_id"], box_file_id=item["box_file_id"])
+            log.info("Delivered %s to Box as %s (%s)", asset["name"], item["box_file_name"], item["box_outcome"])
+            return None
+    except LeaseLostError:
+        raise
+    except Exception as exc:  # one asset's failure is reported and retried, never fatal to the others
+        reason = exc.message if isinstance(exc, SuiteError) else "{}: {}".format(type(exc).__name__, exc)
+        fix = getattr(exc, "fix", None) or "the next run retries this asset automatically"
+        with log_context(campaign=number, tid=tid):
+            if isinstance(exc, SuiteError):
+                log.error("Asset %s failed: %s", asset["name"], exc)
+            else:
+                log.exception("Asset %s failed unexpectedly", asset["name"])
+        try:
+            item_store.update_transfer_item(rt.db, lease, item["id"], state="failed", last_error=reason)
+            rt.db.record_event(spec.workflow, "asset_failed", reason, campaign_id=number, tracking_id=tid,
+                               opentext_id=asset["asset_id"], level="error", details={"fix": fix})
+        except LeaseLostError:
+            raise
+        return {"tracking_id": tid, "filename": asset["name"], "reason": reason, "fix": fix}
+
+
+def _tracking_id(spec, rt, campaign, asset):
+    fields = rt.config["fields"]["special_fields"]
+    return rt.db.find_or_create_tracking_id(
+        asset["asset_id"], campaign["campaign_id"], original_filename=asset["name"], workflow=spec.workflow,
+        metadata_tracking_id=asset["metadata"].get(fields["tracking_id"]) or _name_tracking_id(asset["name"]),
+        global_master_campaign_id=campaign.get("global_master_campaign_id"), campaign_name=campaign.get("name"),
+        campaign_folder_id=campaign.get("folder_id"), dam_folder_path=mirrored_path(asset["folder_path"]),
+        mime_type=asset.get("mime_type"), file_size=asset.get("size"),
+        mvp_metadata=rt.mapper.extract_mvp(asset.get("typed_metadata") or asset["metadata"]), full_metadata=asset.get("raw") or {},
+    )["tracking_id"]
+
+
+def _name_tracking_id(name):
+    """The TID a V2-named file carries in its name (a localised file imported earlier), else None."""
+    parts = (name or "").split("_", 2)
+    return normalise_tracking_id(parts[0]) if len(parts) == 3 else None
+
+
+def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
+    limit = int(rt.config["transfer"].get("max_file_bytes") or 0)
+    if limit and asset.get("size") and asset["size"] > limit:
+        raise SuiteError("{} is {} bytes, over the {} byte limit".format(asset["name"], asset["size"], limit),
+                         fix="raise MAX_FILE_BYTES in .env if files this large are expected")
+    found = folders.recognised(item, tid)
+    if found is not None:
+        log.info("%s is already in Box as %s (found by its SHA-1 after an interrupted run; a person may have renamed "
+                 "or moved it): not uploading it again", asset["name"], "/".join(found["folder_path"] + [found["name"]]))
+        return item_store.update_transfer_item(
+            rt.db, lease, item["id"], state="uploaded", box_folder_id=found["parent_id"], box_file_id=found["file_id"],
+            box_file_name=found["name"], box_url=rt.box.file_url(found["file_id"]), box_outcome="adopted")
+    folder_id = folders.get(asset["folder_path"])
+    name = _strip_tid_prefix(asset["name"], tid)
+    version = dam_version(asset)
+    if not asset.get("size"):  # Box's upload session needs the size first: without it, through a temp file
+        return _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version)
+
+    def hashed(sha1, size):  # before Box commits: a crash from here on is recognised by this SHA-1 next run
+        item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=sha1, file_size=size,
+                                        dam_version=version)
+
+    # what this very DAM version hashed to in an earlier run (the rows' own notion of unchanged content)
+    known = item.get("sha1") if item.get("dam_version") == version else None
+
+    def transfer():  # one attempt from the DAM's first byte; a broken download starts it again
+        with rt.dam.open_asset(asset["asset_id"], expected_size=asset.get("size"),
+                               checksum=asset.get("checksum")) as stream:
+            return rt.box.upload_stream(stream, int(asset["size"]), folder_id, "{}_{}".format(tid, name),
+                                        on_hashed=hashed, known_sha1=known)
+
+    result = rt.dam.retry_download(asset["asset_id"], transfer)
+    return _uploaded(rt, lease, item, folder_id, result)
+
+
+def _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version):
+    download = rt.dam.download_asset(asset["asset_id"], rt.temp_dir(), name="{}-{}".format(tid, asset["asset_id"]),
+                                     expected_size=asset.get("size"), checksum=asset.get("checksum"))
+    try:
+        item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=download["sha1"],
+                                        file_size=download["size"], dam_version=version)
+        result = rt.box.upload_with_tracking_id(download["path"], folder_id, tid, name, sha1=download["sha1"])
+    finally:
+        if os.path.exists(download["path"]):
+            os.remove(download["path"])
+    return _uploaded(rt, lease, item, folder_id, result)
+
+
+def _uploaded(rt, lease, item, folder_id, result):
+    return item_store.update_transfer_item(
+        rt.db, lease, item["id"], state="uploaded", box_folder_id=folder_id, box_file_id=result["file_id"],
+        box_file_name=result["name"], box_url=result["url"], box_outcome=result["outcome"])
+
+
+OUTCOMES = {"new_version": "new version (the DAM master changed)"}
+
+
+def _asset_entries(rows, include_rejection=None):
+    entries = []
+    for r in sorted(rows, key=lambda r: (r["folder_path"], r["original_filename"])):
+        gone = r["state"] == "gone"
+        entries.append(asset_entry(
+            r["tracking_id"], r["original_filename"] if gone else (r["box_file_name"] or r["original_filename"]),
+            r["folder_path"], r["file_size"], "deleted in the DAM: not delivered" if gone else
+            OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]), url=None if gone else r["box_url"],
+            rejection=include_rejection(r) if include_rejection else []))
+    return entries
+
+
+def _complete(spec, rt, lease, campaign, box_folder_id=None):
+    """All assets delivered: move the DAM status (read first), then notify; resumable at every step."""
+    number = campaign["campaign_id"]
+    rt.db.mark_finishing(lease)
+    outcome = rt.dam.set_campaign_status(campaign["folder_id"], spec.status_from, spec.status_to)
+    if outcome == "changed":
+        rt.db.record_event(spec.workflow, "status_changed", "{} -> {}".format(spec.status_from, spec.status_to),
+                           campaign_id=number)
+    log.info("Campaign %s status %s -> %s (%s)", number, spec.status_from, spec.status_to, outcome)
+    rows = item_store.transfer_items(rt.db, spec.workflow, number)
+    if box_folder_id is None:
+        box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
+    assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
+    context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
+                              assets=assets, next_steps=_done_next_steps(spec),
+                              inbox_url=inbox_url(rt.config) if spec.workflow in ("a1_a2", "a5_a6") else None)
+    mail = send(rt, spec.template_complete, campaign, context, raw_campaign=campaign)
+    hook = "disabled"
+    if spec.webhook:
+        hook = webhook(rt, "{}.completed".format(spec.workflow), number, {
+            "workflow": spec.workflow, "campaign_id": number, "campaign_name": campaign.get("name"),
+            "status_before": spec.status_from, "status_after": spec.status_to,
+            "assets": [{"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
+                       for a in assets]})
+    if mail == "failed" or hook == "failed":
+        rt.db.finish_campaign(lease, "notify_pending", error="notification failed; retried next run",
+                              total=len(rows), done=len(rows))
+        log.warning("Campaign %s is complete but a notification failed; the next run sends it", number)
+        return EXIT_OK
+    delivered = len([r for r in rows if r["state"] != "gone"])
+    rt.db.finish_campaign(lease, "completed", total=len(rows), done=delivered)
+    log.info("Campaign %s complete: %d asset(s) in Box", number, delivered)
+    return EXIT_OK
+
+
+def _rejection_fields(rt):
+    """Rejection details for the A5 email, read from the asset's metadata kept at registration time."""
+    def lookup(row):
+        hit, seen = item_store.rejection_sources(rt.db, row["tracking_id"], row["opentext_id"])
+        if seen and seen.get("rejection") is not None:
+            return seen["rejection"]
+        if hit:
+            return [{"label": r["label"], "value": r["value"]}
+                    for r in rt.mapper.rejection_details(hit["mvp_metadata"] or {})]
+        return []
+    return lookup
+
+
+def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
+    number = campaign["campaign_id"]
+    done = [r for r in rows if r["state"] == "done"]
+    failed = [failures.get(r["opentext_id"]) or {"tracking_id": r["tracking_id"], "filename": r["original_filename"],
+                                                  "reason": r["last_error"] or "not delivered",
+                                                  "fix": "the next run retries this asset automatically"}
+              for r in rows if r["state"] != "done"]
+    context = message_context(
+        spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
+        assets=_asset_entries(done), failures=failed,
+        next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
+                   "already in Box.".format(spec.status_from, len(failed)))
+    send(rt, spec.template_partial, campaign, context, raw_campaign=campaign)
+    row = rt.db.finish_campaign(lease, "partial", error="{} of {} assets failed".format(len(failed), len(rows)),
+                                total=len(rows), done=len(done), failed=len(failed))
+    log.warning("Campaign %s partial: %d of %d asset(s) failed; status stays %s; retry after %s", number,
+                len(failed), len(rows), spec.status_from, row.get("next_attempt_at"))
+    _alert(spec, rt, campaign, SuiteError("{} of {} assets keep failing: {}".format(
+        len(failed), len(rows), "; ".join(f["reason"] for f in failed[:3]))), row)
+    return EXIT_FAILED
+
+
+def _alert(spec, rt, campaign, exc, row, first=False):
+    """Raise the run_error alert once a campaign has failed alert_after_failures times in a row (or at once for a
+    campaign-level failure such as a missing source folder)."""
+    limit = rt.config["transfer"]["alert_after_failures"]
+    if first or row.get("attempts", 0) >= limit:
+        if send_run_error(rt, spec.label, exc, campaign=campaign_context(campaign, spec.status_from,
+                                                                         spec.status_from),
+                          attempts=row.get("attempts")) == "sent":
+            rt.db.mark_alerted(spec.workflow, campaign["campaign_id"])
+
+
+def _empty_next_steps(spec, rt):
+    folder = rt.config["dam"]["folders"][spec.source_folder]
+    if spec.only_not_approved:
+        return ("No asset in '{}' has ECOMMERCE STATUS = NOT APPROVED, so nothing goes back to the agency. The "
+                "status stays {}; move the campaign on in the DAM if that is expected.".format(folder,
+                                                                                                spec.status_from))
+    return ("The '{}' folder is empty. Add the assets in the DAM; the next run picks them up. The status stays "
+            "{}.".format(folder, spec.status_from))
+
+
+def _done_next_steps(spec):
+    if spec.workflow == "a1_a2":
+        return ("The agency localises each file and uploads it to the A2→A3 inbox named "
+                "<TID>_<language>_<description>.<ext>; each is imported into the DAM automatically.")
+    if spec.workflow == "a5_a6":
+        return ("The agency reworks each rejected file and uploads it again to the A2→A3 inbox with the same "
+                "tracking ID, named <TID>_<language>_<description>.<ext>; each is imported into the DAM "
+                "automatically.")
+    return "The global masters are in Box for the local markets to use."
+
+
+def main(spec, doc, argv=None):
+    """Command-line entry of a DAM -> Box workflow script."""
+    from ..core.cli import build_parser, run_main
+    parser = build_parser(doc.strip().splitlines()[0])
+    return run_main(spec.log_name, parser, lambda config, args: run_workflow(spec, config, args), argv)

@@ -1,0 +1,167 @@
+"""The frame of every cron tick and of every claimed campaign, as contexts the engine opens; the engine drives
+its own steps inside them.
+
+``Frame``: start (database, temp sweep), the one alert when a run cannot start, channels that keep failing,
+close. ``claim`` + ``Claimed``: take one eligible campaign under a lease, renew it while the work runs, and
+charge any failure to that campaign (event, back-off, alert). ``unfinished``: the campaigns whose status change
+or success email is still owed, each claimed for the engine to finish. (Health-check pings are sent around every
+script by cli.run_main, with the exit code.)
+"""
+import contextlib
+import logging
+
+from ..notify import monitoring
+from ..core.cli import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
+from ..core.logging_setup import log_context
+from ..notify.reporting import send_run_error, stable_error
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CHANNEL_NAMES = {"email": "Email (SMTP)", "webhook": "The webhook"}
+
+
+class Frame(object):
+    """``with Frame(config, args, workflow, label) as frame:`` run the tick with ``frame.rt`` and set
+    ``frame.code``; afterwards ``frame.code`` is the exit code. A failure before any asset work (DAM down,
+    database unreachable) sends one de-duplicated alert and gives exit 1 (a configuration error: exit 2)."""
+
+    def __init__(self, config, args, workflow, label):
+        self.config = config
+        self.label = label
+        self.rt = Runtime(config, args, workflow)
+        self.code = EXIT_OK
+
+    def __enter__(self):
+        return self
+
+    def start(self):
+        """The tick's first step (inside the ``with``, so a database that cannot be reached is reported like any
+        failure of the run): sweep dead runs' temp files, connect, migrate. Returns the Runtime."""
+        return self.rt.start()
+
+    def __exit__(self, kind, exc, tb):
+        rt = self.rt
+        try:
+            if exc is None:
+                if not rt.dry_run:
+                    monitoring.record_run_ok(self.config, self.label)
+                    self.code = _channels(rt, self.code)
+                return False
+            if isinstance(exc, LeaseLostError) or not isinstance(exc, Exception):
+                return False
+            if isinstance(exc, ConfigError):  # found before any campaign was claimed: no attempt counted, exit 2
+                log.error("%s run cannot start: %s", self.label, exc)
+                code = EXIT_CONFIG
+            else:
+                if not isinstance(exc, SuiteError):
+                    log.exception("%s run stopped on an unexpected error", self.label)
+                    exc = as_suite_error(exc, "the {} run".format(self.label))
+                log.error("%s run stopped before it could do its work: %s", self.label, exc)
+                code = EXIT_FAILED
+            if not rt.dry_run:
+                monitoring.record_run_failure(self.config, self.label, stable_error(exc), code)
+                send_run_error(rt, self.label, exc)
+            self.code = code
+            return True
+        finally:
+            rt.close()
+
+
+def claim(rt, candidates, busy, waiting):
+    """Claim one of ``candidates`` for this run: (lease, None), or (None, exit code) after logging ``busy`` (every
+    one is held by another run: EXIT_BUSY) or ``waiting`` + which retry times they wait for (EXIT_OK)."""
+    lease, reason = rt.db.claim_campaign(rt.workflow, candidates, rt.run_id, force=bool(rt.args.campaign))
+    if lease is not None:
+        return lease, None
+    if reason == "leased":
+        log.info("%s", busy)
+        return None, EXIT_BUSY
+    log.info("%s: %s", waiting, rt.db.describe_waiting(rt.workflow, candidates))
+    return None, EXIT_OK
+
+
+class Claimed(object):
+    """``with Claimed(rt, lease, alert) as work:`` do the campaign's steps and set ``work.code``. The lease is
+    renewed in the background; anything the steps raise, anticipated or not, is charged to this campaign (event,
+    failed attempt with back-off, ``alert(exc, row)``) and gives EXIT_FAILED; the tick goes on."""
+
+    def __init__(self, rt, lease, alert):
+        self.rt, self.lease, self.alert = rt, lease, alert
+        self.code = EXIT_OK
+        self._stack = None
+
+    def __enter__(self):
+        stack = contextlib.ExitStack()
+        stack.enter_context(log_context(campaign=self.lease.campaign_id))
+        stack.enter_context(self.rt.keep_lease(self.lease))
+        self._stack = stack
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        try:
+            if isinstance(exc, LeaseLostError):
+                log.error("%s", exc)
+            elif isinstance(exc, Exception):  # anticipated or not, charged to this campaign; the tick goes on
+                number = self.lease.campaign_id
+                if not isinstance(exc, SuiteError):
+                    log.exception("Campaign %s failed unexpectedly", number)
+                    exc = as_suite_error(exc, "campaign {}".format(number))
+                log.error("Campaign %s failed: %s", number, exc)
+                self.rt.db.record_event(self.lease.workflow, "campaign_failed", str(exc), campaign_id=number,
+                                        level="error")
+                row = self.rt.db.finish_campaign(self.lease, "failed", error=str(exc))
+                self.alert(exc, row)
+            else:
+                return False
+            self.code = EXIT_FAILED
+            return True
+        finally:
+            self._stack.close()
+
+
+def unfinished(rt):
+    """Claim, one by one, every campaign of this workflow left in 'finishing' or 'notify_pending' (a crash or a
+    mail outage between the DAM status change and the success email leaves such a row; the DAM may already show the
+    new status, so the normal search would never bring the campaign back). Yields (lease, row); the engine
+    finishes each inside ``finishing(rt, lease, row)``."""
+    if rt.dry_run:
+        return
+    for row in rt.db.unfinished_campaigns(rt.workflow):
+        lease, _ = rt.db.claim_campaign(rt.workflow, [{"campaign_id": row["campaign_id"],
+                                                        "folder_id": row["folder_id"],
+                                                        "name": row["campaign_name"]}], rt.run_id, force=True)
+        if lease is not None:
+            yield lease, row
+
+
+@contextlib.contextmanager
+def finishing(rt, lease, row):
+    """The end of one unfinished campaign, logged under its number; a SuiteError leaves it 'finishing' for the
+    next run."""
+    with log_context(campaign=row["campaign_id"]):
+        log.info("Resuming the end of campaign %s (status change / success email)", row["campaign_id"])
+        try:
+            yield
+        except SuiteError as exc:
+            log.error("Could not finish campaign %s: %s", row["campaign_id"], exc)
+            rt.db.finish_campaign(lease, "finishing", error=str(exc))
+
+
+def _channels(rt, code):
+    """A notification channel that failed in more than notifications.channel_failure_ticks ticks in a row makes
+    the run exit 1 (so cron mail and the health check see it), with an ERROR naming the channel and the fix."""
+    limit = rt.config["notifications"]["channel_failure_ticks"]
+    for channel, outcomes in sorted(rt.channel_outcomes.items()):
+        if not outcomes or "dry_run" in outcomes:
+            continue
+        failed = all(o == "failed" for o in outcomes)
+        state = monitoring.record_channel(rt.config, channel, not failed, rt.channel_errors.get(channel))
+        if failed and state["ticks"] > limit:
+            log.error("%s has failed in %d runs in a row since %s (last error: %s); fix: run python "
+                      "scripts/test_connection.py and correct the %s settings in .env", CHANNEL_NAMES[channel],
+                      state["ticks"], state.get("since"), state.get("last_error") or "see the log",
+                      "SMTP_*" if channel == "email" else "WEBHOOK_URL")
+            code = code if code not in (EXIT_OK,) else EXIT_FAILED
+    return code

@@ -1,0 +1,351 @@
+"""A2->A3: take the localised files agencies put in the Box ``a2_a3`` inbox back into the DAM.
+
+Each file is named ``<TID>_<LANG>_<DESCRIPTION>.<ext>`` (V2). Per file: claimed -> downloaded -> imported ->
+cleaned (rows in derivative_assets). The DAM import is keyed by TRACKING_ID + Box file id in the asset's metadata and
+looked up before any import, and the Box file is deleted only after the import is confirmed. A file that cannot be
+taken is never deleted: it is moved to ``_Needs attention`` and reported once with the reason and the rename to make.
+When every master of a local campaign has a localised asset, the campaign moves A2 -> A3.
+"""
+import logging
+import os
+
+from ..store import item_store
+from . import frame
+from ..core.cli import EXIT_FAILED, EXIT_OK
+from ..core.errors import InputError, LeaseLostError, ServiceError, SuiteError
+from ..core.logging_setup import log_context
+from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
+from .v2_names import parse_v2_name
+from .workflow_types import InboxEntry, asset_entry, workflow_ids
+
+log = logging.getLogger(__name__)
+
+IDS = workflow_ids("a2_a3")
+WORKFLOW, LABEL, LOG_NAME = IDS.key, IDS.label, IDS.log_name
+INBOX = {"campaign_id": "A2→A3 inbox", "name": "Files that need attention", "type": "", "folder_id": None}
+
+
+def run(config, args):
+    with frame.Frame(config, args, WORKFLOW, LABEL) as tick:
+        tick.code = _tick(tick.start())
+    return tick.code
+
+
+def _tick(rt):
+    for lease, row in frame.unfinished(rt):  # every master localised, the A2 -> A3 move or its email still owed
+        with frame.finishing(rt, lease, row):
+            _finish_campaign(rt, lease, rt.dam.find_campaign(row["campaign_id"]))
+    root = rt.config["box"]["roots"]["a2_a3"]
+    files = rt.box.list_inbox(root)
+    unsettled = item_store.unsettled_campaigns(rt.db)
+    if not files and not unsettled:
+        log.info("No files waiting in the A2→A3 inbox")
+        return EXIT_OK
+    good, bad = _sort_files(rt, files)
+    if rt.args.campaign:
+        good = [g for g in good if g.master["local_campaign_id"] == rt.args.campaign]
+    if rt.dry_run:
+        for f, reason in bad:
+            log.info("DRY RUN: would move %s to '%s': %s (fix: %s)", f["name"], rt.config["box"][
+                "needs_attention_folder"], reason.message, reason.fix)
+        for f, v, master in good:
+            log.info("DRY RUN: would import %s into campaign %s as %s %s", f["name"], master["local_campaign_id"],
+                     v.tracking_id, v.language)
+        return EXIT_OK
+    _quarantine(rt, root, bad)
+    by_campaign = {}
+    for entry in good:
+        by_campaign.setdefault(entry.master["local_campaign_id"], []).append(entry)
+    for campaign_id in unsettled:  # work an interrupted run left behind, even with no file in the inbox
+        by_campaign.setdefault(campaign_id, [])
+    if not by_campaign:
+        return EXIT_OK
+    candidates = [{"campaign_id": lc, "folder_id": None, "name": None} for lc in by_campaign]
+    lease, code = frame.claim(rt, candidates, busy="Every campaign with inbox files is being handled by another run",
+                              waiting="{} campaign(s) have inbox files, all waiting for their retry time".format(
+                                  len(candidates)))
+    if lease is None:
+        return code
+    limit = int(rt.config["a2_a3"].get("max_files_per_tick") or 50)
+
+    def alert(exc, row):
+        send_run_error(rt, LABEL, exc, campaign={"campaign_id": lease.campaign_id, "name": "", "type": "",
+                                                 "status_before": "A2", "status_after": "A2", "folder_id": None,
+                                                 "box_folder_url": None, "dam_url": None},
+                       attempts=row.get("attempts"))
+    with frame.Claimed(rt, lease, alert) as work:
+        work.code = _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
+                                      set((f["file_id"], f.get("sha1")) for f in files))
+    return work.code
+
+
+def _sort_files(rt, files):
+    """Split inbox files into (file, V2 name, master) that can be taken and (file, InputError) that cannot."""
+    languages = rt.config["a2_a3"]["languages"]
+    limit = int(rt.config["transfer"].get("max_file_bytes") or 0)
+    good, bad, seen = [], [], {}
+    for f in sorted(files, key=lambda f: (f.get("folder_path") or [], f["name"], f["file_id"])):
+        try:
+            v = parse_v2_name(f["name"], languages)
+            if not f.get("size"):
+                raise InputError("{!r} is empty (0 bytes)".format(f["name"]),
+                                 fix="upload the file again; the upload was probably interrupted")
+            if limit and f["size"] > limit:
+                raise InputError("{!r} is {} bytes, over the {} byte limit".format(f["name"], f["size"], limit),
+                                 fix="send a smaller file or ask the operators to raise MAX_FILE_BYTES")
+            master = item_store.master_by_tracking_id(rt.db, v.tracking_id)
+            if master is None:
+                raise InputError("{!r}: tracking id {} is not known".format(f["name"], v.tracking_id),
+                                 fix="check the first 6 characters against the file you downloaded from Box, then "
+                                     "rename to <TID>_{}_{}{}".format(v.language, v.description, v.extension))
+            key = (v.tracking_id, v.language.lower(), f.get("sha1"))
+            earlier = item_store.imported_duplicate(rt.db, v.tracking_id, v.language, f.get("sha1"), f["file_id"])
+            if earlier is not None:
+                raise InputError("{!r} is identical to {} already imported into the DAM (asset {})".format(
+                    f["name"], earlier["box_file_name"], earlier["dam_asset_id"]),
+                    fix="nothing to import; delete this copy, or upload the corrected file if it was meant to "
+                        "replace the earlier one")
+            if key in seen:
+                raise InputError("{!r} is identical to {!r} uploaded alongside it".format(f["name"], seen[key]),
+                                 fix="nothing to import twice; delete one of the copies")
+            seen[key] = f["name"]
+            good.append(InboxEntry(f, v, master))
+        except InputError as exc:
+            bad.append((f, exc))
+    return good, bad
+
+
+def _quarantine(rt, root, bad):
+    """Move files that cannot be taken to '_Needs attention' (never deleted) and report them once."""
+    if not bad:
+        return
+    folder = rt.box.ensure_needs_attention(root)
+    reported = []
+    for f, exc in bad:
+        with log_context(tid=None):
+            try:
+                rt.box.move_file(f["file_id"], folder)
+            except ServiceError as err:
+                if err.status != 404:  # 404: another run moved it already
+                    log.error("Could not move %s to '%s': %s", f["name"], rt.config["box"]["needs_attention_folder"],
+                              err)
+                    continue
+            log.warning("Moved %s to '%s': %s (fix: %s)", f["name"], rt.config["box"]["needs_attention_folder"],
+                        exc.message, exc.fix)
+            rt.db.record_event(WORKFLOW, "file_quarantined", exc.message, box_file_id=f["file_id"], level="warning",
+                               details={"filename": f["name"], "fix": exc.fix})
+            reported.append({"filename": f["name"], "reason": exc.message, "fix": exc.fix})
+    if reported:
+        inbox = campaign_context(INBOX, "A2", "A2")
+        send(rt, "a2_to_a3_file_uploaded", inbox, message_context(
+            LABEL, inbox, quarantined=reported, inbox_url=inbox_url(rt.config),
+            needs_attention_url=box_folder_url(folder),
+            next_steps="Files in '{}' are kept, never deleted. Rename each as shown and upload it to the inbox "
+                       "again.".format(rt.config["box"]["needs_attention_folder"])))
+
+
+def _process_campaign(rt, lease, local_campaign_id, entries, inbox_ids):
+    campaign = rt.dam.find_campaign(local_campaign_id)
+    if campaign is None:
+        raise SuiteError("local campaign {} (of tracking ids {}) is not in the DAM".format(
+            local_campaign_id, ", ".join(sorted(set(v.tracking_id for _, v, _ in entries)))),
+            fix="check that the campaign folder still exists and carries its campaign number")
+    final_name = rt.config["dam"]["folders"]["final_assets"]
+    final_id = rt.dam.find_subfolder(campaign["folder_id"], final_name)
+    if final_id is None:
+        raise SuiteError("campaign {} has no '{}' folder in the DAM".format(local_campaign_id, final_name),
+                         fix="create it in the DAM, or set dam.folders.final_assets in config.yaml")
+    _settle(rt, lease, local_campaign_id, final_id, inbox_ids)
+    imported, failures = [], []
+    for f, v, master in entries:
+        result = _take_file(rt, lease, campaign, final_id, f, v, master)
+        (failures if "reason" in result else imported).append(result)
+    _report_imports(rt, lease, campaign, failures)
+    if failures:
+        row = rt.db.finish_campaign(lease, "partial", error="{} file(s) failed".format(len(failures)),
+                                    total=len(entries), done=len(imported), failed=len(failures))
+        log.warning("%d of %d file(s) failed; they stay in the inbox and are retried after %s", len(failures),
+                    len(entries), row.get("next_attempt_at"))
+        return EXIT_FAILED
+    masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
+    if masters and localised >= masters and campaign.get("status") == "A2":
+        return _finish_campaign(rt, lease, campaign)
+    # Already A3: a file delivered now is a correction, reported in the import email above, never a second
+    # "moved to A3" (a run killed inside the move is finished through frame.unfinished, its state says 'finishing').
+    rt.db.finish_campaign(lease, "released", total=len(entries), done=len(imported))
+    log.info("Campaign %s: %d of %d master(s) localised; status stays %s", local_campaign_id, localised, masters,
+             campaign.get("status"))
+    return EXIT_OK
+
+
+def _settle(rt, lease, local_campaign_id, final_id, inbox_versions):
+    """Finish derivatives an interrupted run left half-done whose Box file version is no longer in the inbox (the
+    file was deleted, or a person uploaded a new version of it)."""
+    rows = item_store.unsettled_derivatives(rt.db, local_campaign_id)
+    for row in rows:
+        if (row["box_file_id"], row["sha1"]) in inbox_versions:
+            continue  # this version is still in the inbox: the normal path resumes it
+        with log_context(tid=row["tracking_id"]):
+            dam_asset = row["dam_asset_id"]
+            if row["state"] != "imported":
+                parts = [p for p in (row["dam_folder_path"] or "").split("/") if p]
+                target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
+                dam_asset = rt.dam.find_imported_asset(target, row["tracking_id"], item_store.source_key(row))
+            if dam_asset:
+                item_store.update_derivative(rt.db, lease, row["id"], state="cleaned", dam_asset_id=dam_asset,
+                                             last_error=None)
+                log.info("%s was imported (DAM asset %s) and removed from the inbox by an interrupted run",
+                         row["box_file_name"], dam_asset)
+            else:
+                item_store.update_derivative(rt.db, lease, row["id"], state="failed",
+                                             last_error="the file left the inbox before it was imported")
+                log.warning("%s (SHA-1 %s) left the inbox or was replaced before it was imported; a newer "
+                            "version still in the inbox is imported on its own", row["box_file_name"], row["sha1"])
+
+
+def _report_imports(rt, lease, campaign, failures):
+    """Email every imported file not reported yet (this run's, and any an interrupted run imported silently)."""
+    rows = item_store.unreported_imports(rt.db, lease.campaign_id)
+    if not rows and not failures:
+        return
+    assets = [_localised_entry(r, _outcome(rt, r)) for r in rows]
+    status = send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
+        LABEL, campaign_context(campaign, campaign.get("status"), campaign.get("status")), assets=assets,
+        failures=failures, next_steps=_progress_note(rt, lease.campaign_id, campaign.get("status"))),
+        raw_campaign=campaign)
+    if rows and status != "failed":
+        item_store.mark_reported(rt.db, lease, [r["id"] for r in rows])
+
+
+def _localised_entry(row, outcome):
+    """The email's line for an imported derivative row (item_store: derivative + master's dam_folder_path)."""
+    return asset_entry(row["tracking_id"], row["box_file_name"], row["dam_folder_path"], row["file_size"], outcome,
+                       language=row["language"], description=row["description"], dam_asset_id=row["dam_asset_id"])
+
+
+def _outcome(rt, row):
+    """What happened to an imported file: which earlier final it replaces (a redelivery with other content), and
+    whether its inbox copy went to the Box trash or stayed because a newer version arrived meanwhile (412)."""
+    text = "imported"
+    earlier = item_store.replaced_by(rt.db, row["id"])
+    if earlier:
+        text += "; replaces " + ", ".join("{} (DAM asset {})".format(e["box_file_name"], e["dam_asset_id"])
+                                         for e in earlier)
+    if item_store.changed_while_imported(rt.db, row):
+        text += "; the file changed in Box meanwhile: the newer version stays in the inbox for the next run"
+    else:
+        text += "; moved to the Box trash"
+    return text
+
+
+def _progress_note(rt, local_campaign_id, status):
+    if status not in (None, "A2"):
+        return "The campaign is already in {}: these files are corrections and replace the finals delivered " \
+               "earlier for the same tracking id and language.".format(status)
+    masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
+    if masters and localised >= masters:
+        return "Every master of the campaign now has a localised file; the campaign moves to A3."
+    return "{} of {} masters have a localised file. The campaign moves to A3 when all have one.".format(
+        localised, masters)
+
+
+def _take_file(rt, lease, campaign, final_id, f, v, master):
+    """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry."""
+    with log_context(tid=v.tracking_id):
+        derivative = None
+        try:
+            derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign["campaign_id"],
+                                                     v.language, v.description)
+            if derivative["state"] not in ("imported", "cleaned"):
+                derivative = _import(rt, lease, final_id, f, v, master, derivative)
+            _clean_inbox(rt, lease, campaign, f, v, derivative)
+            return asset_entry(v.tracking_id, f["name"], master["dam_folder_path"], f.get("size"), "imported",
+                               language=v.language, description=v.description,
+                               dam_asset_id=derivative["dam_asset_id"])
+        except LeaseLostError:
+            raise
+        except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
+            reason = exc.message if isinstance(exc, SuiteError) else "{}: {}".format(type(exc).__name__, exc)
+            fix = getattr(exc, "fix", None) or "the file stays in the inbox; the next run retries it"
+            log.error("File %s failed: %s", f["name"], reason, exc_info=not isinstance(exc, SuiteError))
+            if derivative is not None:
+                item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason)
+            rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign["campaign_id"],
+                               tracking_id=v.tracking_id, box_file_id=f["file_id"], level="error",
+                               details={"fix": fix})
+            return {"tracking_id": v.tracking_id, "filename": f["name"], "reason": reason, "fix": fix}
+
+
+def _clean_inbox(rt, lease, campaign, f, v, derivative):
+    """Delete the imported inbox file only if it is still the version imported (If-Match on its listed etag). A
+    412 means a person uploaded a corrected version meanwhile: it stays in the inbox and the next run imports it."""
+    if rt.box.delete_file(f["file_id"], etag=derivative.get("box_etag") or f.get("etag")):
+        event, text = "inbox_file_deleted", "Imported %s as DAM asset %s and moved it to the Box trash"
+    else:
+        event, text = "inbox_file_changed", ("Imported %s as DAM asset %s; it changed in Box while it was imported, "
+                                             "so the new version stays in the inbox and the next run imports it")
+    item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
+    rt.db.record_event(WORKFLOW, event, f["name"], campaign_id=campaign["campaign_id"], tracking_id=v.tracking_id,
+                       box_file_id=f["file_id"], details={"sha1": f.get("sha1"), "version_id": f.get("version_id")})
+    (log.info if event == "inbox_file_deleted" else log.warning)(text, f["name"], derivative["dam_asset_id"])
+
+
+def _import(rt, lease, final_id, f, v, master, derivative):
+    parts = [p for p in (master.get("dam_folder_path") or "").split("/") if p]
+    target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
+    source = item_store.source_key(derivative)
+    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, source, filename=f["name"])
+    metadata = rt.mapper.build_upload_metadata(master.get("mvp_metadata") or {}, v.tracking_id, v.language,
+                                               v.description, source)
+    if dam_asset is None:
+        path = os.path.join(rt.temp_dir(), "{}-{}".format(v.tracking_id, f["file_id"]))
+        try:
+            download = rt.box.download_file(f["file_id"], path, expected_sha1=f.get("sha1"), size=f.get("size"))
+            item_store.update_derivative(rt.db, lease, derivative["id"], state="downloaded",
+                                         file_size=download["size"])
+            dam_asset = rt.dam.import_asset(target, download["path"], metadata, f["name"])
+        finally:
+            if os.path.exists(path):
+                os.remove(path)
+    else:
+        log.info("%s is already in the DAM as asset %s (an earlier run imported it)", f["name"], dam_asset)
+    derivative = item_store.update_derivative(rt.db, lease, derivative["id"], state="imported", dam_folder_id=target,
+                                              dam_asset_id=dam_asset, metadata=metadata)
+    for earlier in item_store.supersede_earlier(rt.db, lease, derivative):
+        log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f["name"], earlier["box_file_name"],
+                 earlier["dam_asset_id"], v.tracking_id, v.language)
+        rt.db.record_event(WORKFLOW, "final_superseded", "{} replaced by {}".format(earlier["box_file_name"],
+                                                                                  f["name"]),
+                           campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
+                           box_file_id=f["file_id"], details={"earlier_dam_asset_id": earlier["dam_asset_id"],
+                                                             "dam_asset_id": dam_asset})
+    rt.db.record_event(WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f["name"], dam_asset),
+                       campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
+                       box_file_id=f["file_id"], details={"dam_asset_id": dam_asset, "language": v.language})
+    return derivative
+
+
+def _finish_campaign(rt, lease, campaign):
+    """Every master localised: A2 -> A3 (read first), then the completion email; resumable."""
+    number = lease.campaign_id
+    rt.db.mark_finishing(lease, folder_id=campaign["folder_id"])
+    outcome = rt.dam.set_campaign_status(campaign["folder_id"], "A2", "A3")
+    if outcome == "changed":
+        rt.db.record_event(WORKFLOW, "status_changed", "A2 -> A3", campaign_id=number)
+    rows = item_store.localised_files(rt.db, number)
+    assets = [_localised_entry(r, "imported") for r in rows]
+    context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets,
+                              next_steps="Every master has its localised file in the DAM's Final Assets. The "
+                                         "campaign is now in A3 for review.")
+    if send(rt, "a2_to_a3_complete", campaign, context, raw_campaign=campaign) == "failed":
+        rt.db.finish_campaign(lease, "notify_pending", error="completion email failed; retried next run")
+        return EXIT_OK
+    rt.db.finish_campaign(lease, "completed", total=len(assets), done=len(assets))
+    log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", number, outcome, len(assets))
+    return EXIT_OK
+
+
+def main(doc, argv=None):
+    from ..core.cli import build_parser, run_main
+    parser = build_parser(doc.strip().splitlines()[0])
+    return run_main(LOG_NAME, parser, run, argv)

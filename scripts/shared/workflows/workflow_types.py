@@ -1,0 +1,38 @@
+"""The shapes the workflows pass around, declared once (namedtuples: they run on Python 3.6).
+
+``WorkflowIds``: a workflow's five names, all derived from its key ("a1_a2"). ``InboxEntry``: an A2->A3 inbox file
+that can be taken, with its parsed V2 name and the master it localises. ``asset_entry``: one line of an email's
+asset table (the templates read it as a mapping, so it stays a dict, built in this one place).
+"""
+from collections import namedtuple
+
+WorkflowIds = namedtuple("WorkflowIds", "key label log_name box_root template_prefix status_from status_to")
+
+
+def workflow_ids(key):
+    """Every name of workflow ``key``: "a1_a2" -> label "A1→A2", log and template prefix "a1_to_a2", Box root
+    "a1_a2" (box.roots), statuses A1 and A2."""
+    before, after = key.split("_")
+    return WorkflowIds(key=key, label="{}→{}".format(before.upper(), after.upper()),
+                       log_name="{}_to_{}".format(before, after), box_root=key,
+                       template_prefix="{}_to_{}".format(before, after), status_from=before.upper(),
+                       status_to=after.upper())
+
+
+InboxEntry = namedtuple("InboxEntry", "file name master")
+InboxEntry.__doc__ = """An inbox file (Box types: list_inbox), its parsed V2 name (v2_names.V2Name) and its master
+row (master_assets)."""
+
+ASSET_ENTRY_FIELDS = ("tracking_id", "filename", "folder_path", "size", "url", "outcome", "rejection", "language",
+                      "description", "dam_asset_id")
+
+
+def asset_entry(tracking_id, filename, folder_path, size, outcome, url=None, rejection=None, **localised):
+    """One row of an email's asset table. ``localised`` (A2->A3 only): language, description, dam_asset_id."""
+    unknown = set(localised) - set(ASSET_ENTRY_FIELDS)
+    if unknown:
+        raise TypeError("asset_entry: unknown field(s) {}".format(", ".join(sorted(unknown))))
+    entry = {"tracking_id": tracking_id, "filename": filename, "folder_path": folder_path, "size": size, "url": url,
+             "outcome": outcome, "rejection": rejection or []}
+    entry.update(localised)
+    return entry
