@@ -27,6 +27,7 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # the tracking-id alphabet (init.
 PER_CAMPAIGN = 50
 DAYS = 730
 BIG_TABLES = ("master_assets", "derivative_assets", "asset_events", "workflow_state")
+TIMEOUT_S = 20  # a statement slower than this is reported as such, not waited for (make bench stays bounded)
 
 
 def _tid_sql(expr):
@@ -111,8 +112,10 @@ def _plan_summary(plan):
     return out
 
 
-def _explaining_database(settings, plans):
-    """A Database whose cursors record the EXPLAIN (ANALYZE, BUFFERS) of each statement before running it."""
+def _explaining_database(settings, plans, analyze=True):
+    """A Database whose cursors record the EXPLAIN (ANALYZE, BUFFERS) of each statement before running it (plain
+    EXPLAIN when ``analyze`` is false: a statement that outlasts the bench's timeout still shows its plan)."""
+    how = "ANALYZE, BUFFERS, " if analyze else ""
     from scripts.shared.store.database import Database
 
     class _Cursor(object):
@@ -121,12 +124,12 @@ def _explaining_database(settings, plans):
 
         def execute(self, sql, params=None):
             self._cur.execute("SAVEPOINT bench_explain")
-            self._cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+            self._cur.execute("EXPLAIN ({}FORMAT JSON) ".format(how) + sql, params)
             plan = self._cur.fetchone()["QUERY PLAN"][0]
-            self._cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            self._cur.execute("EXPLAIN ({}) ".format(how.rstrip(", ") or "COSTS") + sql, params)
             text = "\n".join(r["QUERY PLAN"] for r in self._cur.fetchall())
             self._cur.execute("ROLLBACK TO SAVEPOINT bench_explain")
-            plans.append({"sql": " ".join(sql.split()), "ms": plan["Execution Time"],
+            plans.append({"sql": " ".join(sql.split()), "ms": plan.get("Execution Time"),
                           "scans": _plan_summary(plan), "text": text})
             return self._cur.execute(sql, params)
 
@@ -173,6 +176,7 @@ def _queries(db, assets):
 
 def bench_database(lab, assets=1000000, events=10000000, repeats=7):
     import psycopg2
+    import psycopg2.errors
     from scripts.shared.store.database import Database
     base = dict(lab.db_settings)
     name = "bench_scale"
@@ -197,26 +201,39 @@ def bench_database(lab, assets=1000000, events=10000000, repeats=7):
         out["generate_s"] = time.perf_counter() - started
         print("  (h) generated {} assets and {} events in {:.0f}s ({:.1f} GiB)".format(
             assets, events, out["generate_s"], out["database_bytes"] / 2.0 ** 30), flush=True)
+        # from here on no statement may run longer than TIMEOUT_S (new sessions only: the build above needs longer)
+        with admin.cursor() as cur:
+            cur.execute("ALTER DATABASE {} SET statement_timeout = '{}s'".format(name, TIMEOUT_S))
+        db.close()
+        db = Database(settings).connect()
         for qname, fn in _queries(db, assets).items():
-            fn()  # warm the cache once, as a tick on a live server finds it
-            times = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                fn()
-                times.append((time.perf_counter() - t0) * 1000.0)
+            times, timed_out = [], False
+            try:
+                fn()  # warm the cache once, as a tick on a live server finds it
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    fn()
+                    times.append((time.perf_counter() - t0) * 1000.0)
+            except psycopg2.errors.QueryCanceled:
+                timed_out = True
+                times = [TIMEOUT_S * 1000.0]
             plans = []
-            explaining = _explaining_database(settings, plans)
+            explaining = _explaining_database(settings, plans, analyze=not timed_out)
             try:
                 _queries(explaining, assets)[qname]()
+            except psycopg2.errors.QueryCanceled:
+                pass  # the plan of the slow statement is recorded before it runs
             finally:
                 explaining.close()
             seq = sorted(set(s[1] for p in plans for s in p["scans"] if s[0] == "Seq Scan"))
             out["queries"][qname] = {"ms": {"median": statistics.median(times), "min": min(times),
-                                            "max": max(times), "runs": times},
+                                            "max": max(times), "runs": times}, "timed_out": timed_out,
                                      "seq_scans": seq, "plans": plans,
                                      "indexes": sorted(set(s[2] for p in plans for s in p["scans"] if s[2]))}
-            print("  (h) {}: {:.1f} ms median ({} statements; seq scans: {})".format(
-                qname, statistics.median(times), len(plans), ", ".join(seq) or "none"), flush=True)
+            print("  (h) {}: {} ({} statements; seq scans: {})".format(
+                qname, "over {} s: cancelled".format(TIMEOUT_S) if timed_out else
+                "{:.1f} ms median".format(statistics.median(times)), len(plans), ", ".join(seq) or "none"),
+                flush=True)
     finally:
         db.close()
         with admin.cursor() as cur:
@@ -248,6 +265,7 @@ def rows(results):
     for qname, e in h["queries"].items():
         ms = e["ms"]
         out.append(("(h) {}, {:g}M assets/{:g}M events".format(qname, h["assets"] / 1e6, h["events"] / 1e6),
+                    "over {:.0f} s (cancelled)".format(ms["median"] / 1000.0) if e.get("timed_out") else
                     "{:.1f} ({:.1f}-{:.1f}, n={}) ms".format(ms["median"], ms["min"], ms["max"], len(ms["runs"])),
                     "seq scans: {}".format(", ".join(e["seq_scans"]) or "none")))
     out.append(("(h) target < 50 ms each, indexed", "", "{} (data built in {:.0f} s)".format(

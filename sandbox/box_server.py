@@ -132,6 +132,9 @@ class BoxState(object):
         self.part_size = 8 * 1024 * 1024
         self.users = dict(DEFAULT_USERS)
         self.token_users = {}            # token -> user id (absent: the service account)
+        # token -> a larger simple-upload limit: only for a benchmark's curl baseline (POST
+        # /_sandbox/simple_upload_max); every other token keeps Box's 50 MB.
+        self.simple_upload_max = {}
         self.max_file_size = 15 * 1000 ** 3
         self.quota_bytes = 10 * 1000 ** 4
         self.parts_mismatch = 0          # the next commits answer a transient 400 parts_mismatch
@@ -602,7 +605,10 @@ class BoxApp(object):
         upload.stream.close()
         blob, sha1, size = self.state.store_blob(temp)
         try:
-            if size > SIMPLE_UPLOAD_MAX:
+            header = req.headers.get("Authorization", "")
+            with self.state.lock:
+                limit = self.state.simple_upload_max.get(header.split(" ", 1)[-1], SIMPLE_UPLOAD_MAX)
+            if size > limit:
                 raise BoxError(413, "request_entity_too_large", "Direct uploads are limited to 50MB ({} bytes "
                                                                 "sent): use an upload session".format(size))
             if attributes is None:
@@ -880,6 +886,10 @@ class BoxApp(object):
         if path == "/_sandbox/move_blocked" and method == "POST":
             with s.lock:
                 s.move_blocked = int(payload.get("count", 1))
+            return {"ok": True}
+        if path == "/_sandbox/simple_upload_max" and method == "POST":
+            with s.lock:  # one token only (a bench's curl lanes); the default for everyone else stays 50 MB
+                s.simple_upload_max[payload["token"]] = int(payload["bytes"])
             return {"ok": True}
         if path == "/_sandbox/rate_limits" and method == "POST":
             with s.lock:

@@ -74,6 +74,19 @@ def test_direct_upload_above_50_mb_is_refused(box_sandbox):
     assert box_sandbox.tree(box_sandbox.roots["a1_a2"])["files"] == {}
 
 
+def test_a_larger_simple_upload_limit_is_for_the_named_token_only(box_sandbox):
+    """The bench's curl baseline may send 128 MiB as one simple upload; the product's token still gets 413."""
+    bench, product = token(box_sandbox), token(box_sandbox)
+    box_sandbox.app.control("POST", "/_sandbox/simple_upload_max", {"token": bench, "bytes": 200 * MB})
+    root = box_sandbox.roots["a1_a2"]
+    for name, t, expected in (("product.bin", product, 413), ("bench.bin", bench, 201)):
+        attrs = json.dumps({"name": name, "parent": {"id": root}})
+        files = [("attributes", (None, attrs)), ("file", ("unused", b"\0" * (50 * MB + 1)))]
+        r = requests.post(box_sandbox.upload_base_url + "/files/content", files=files, timeout=60, headers=auth(t))
+        assert r.status_code == expected
+    assert list(box_sandbox.tree(root)["files"]) == ["bench.bin"]
+
+
 def test_commit_must_list_the_stored_parts_and_uploads_live_on_their_own_host(box_sandbox):
     t = token(box_sandbox)
     size = 21 * MB
