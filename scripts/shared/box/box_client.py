@@ -60,6 +60,18 @@ def safe_box_name(name):
     return safe_component(name, max_length=255)
 
 
+def _existing_file(exc, name, folder_id):
+    """The file a name clash (409) points at; the error itself when it is no clash, or a folder is in the way."""
+    existing = _conflict_item(exc)
+    if existing is None:
+        raise exc
+    if existing.get("type") != "file":
+        raise ServiceError("Box", "a {} named {!r} is in the way of the upload in folder {}".format(
+            existing.get("type"), name, folder_id), status=409, code="item_name_in_use",
+            fix="rename or move that {} in Box".format(existing.get("type")))
+    return existing
+
+
 def _open(source):
     """A file to read: ``source`` is a path, or the bytes of a small file already in memory (streamed uploads)."""
     return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
@@ -352,13 +364,7 @@ class BoxClient(object):
                 uploaded = self._landed_anyway(exc, folder, name, size, sha1)
             outcome = "uploaded"
         except ServiceError as exc:
-            existing = _conflict_item(exc)
-            if existing is None:
-                raise
-            if existing.get("type") != "file":
-                raise ServiceError("Box", "a {} named {!r} is in the way of the upload in folder {}".format(
-                    existing.get("type"), name, folder_id), status=409, code="item_name_in_use",
-                    fix="rename or move that {} in Box".format(existing.get("type")))
+            existing = _existing_file(exc, name, folder_id)
             if existing.get("sha1") == sha1:
                 log.info("%s is already in Box with the same SHA-1: adopting file %s", name, existing["id"])
                 uploaded = self._call("get file", self.client.file(existing["id"]).get)
@@ -403,13 +409,7 @@ class BoxClient(object):
             self._call("preflight", folder.preflight_check, size, name)
             existing = None
         except ServiceError as exc:
-            existing = _conflict_item(exc)
-            if existing is None:
-                raise
-            if existing.get("type") != "file":
-                raise ServiceError("Box", "a {} named {!r} is in the way of the upload in folder {}".format(
-                    existing.get("type"), name, folder_id), status=409, code="item_name_in_use",
-                    fix="rename or move that {} in Box".format(existing.get("type")))
+            existing = _existing_file(exc, name, folder_id)
             if known_sha1 and existing.get("sha1") == known_sha1:
                 log.info("%s is already in Box with the same SHA-1: adopting file %s", name, existing["id"])
                 return self._result(self._call("get file", self.client.file(existing["id"]).get), name,
