@@ -49,3 +49,14 @@ def test_no_sleep_outside_the_retry_module():
     assert _offenders(SLEEP, set()), "the scan finds retry.py's own time.sleep when nothing is allowed"
     offenders = _offenders(SLEEP, {"retry.py"})
     assert not offenders, "time.sleep outside scripts/shared/core/retry.py:\n" + "\n".join(offenders)
+
+
+def test_configuration_defaults_are_not_spelt_again_in_code():
+    """Defaults live in config/schema.yaml: a configured number is read with config_schema.setting (value or the
+    schema's default), never as ``cfg.get("key") or 30`` (issue 16). Protocol fields of an answer may have their own."""
+    import yaml
+    with open(os.path.join(ROOT, "config", "schema.yaml"), encoding="utf-8") as f:
+        keys = set(re.findall(r"^\s+([a-z_]+):", f.read(), flags=re.M))
+    assert "max_retry_wait_seconds" in keys and yaml
+    pattern = re.compile(r'\.get\("({})"(?:, [^)]*)?\)\s+or\s+[0-9]'.format("|".join(sorted(keys))))
+    assert _offenders(pattern, set()) == []

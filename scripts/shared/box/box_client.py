@@ -24,6 +24,7 @@ from ..core.retry import RetryPolicy, poll_until, retry_call
 from ..core.safe_names import safe_component
 from ..core.token_store import token_file
 from ..core.transfer_deadline import Deadline
+from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ def box_subject(box_cfg):
 def upload_threshold(box_cfg):
     """Bytes above which a file goes through an upload session: chunked_upload_threshold_mb, never above Box's
     50 MB cap on direct uploads (read as 50,000,000 bytes: the stricter reading of "50MB")."""
-    return min(int(box_cfg.get("chunked_upload_threshold_mb") or 50) * 1024 * 1024, SIMPLE_UPLOAD_MAX)
+    return min(int(setting(box_cfg, "box.chunked_upload_threshold_mb")) * 1024 * 1024, SIMPLE_UPLOAD_MAX)
 
 
 class BoxClient(object):
@@ -201,15 +202,15 @@ class BoxClient(object):
         API.OAUTH2_API_URL = (box_cfg.get("oauth2_base_url") or DEFAULT_URLS["oauth2_base_url"]).rstrip("/")
         self.upload_base = API.UPLOAD_URL
         self.threshold = upload_threshold(box_cfg)
-        self.max_wait = int(box_cfg.get("max_retry_wait_seconds") or 60)
-        kwargs = {"timeout": (int(box_cfg.get("connect_timeout_seconds") or 10),
-                              int(box_cfg.get("read_timeout_seconds") or 120)),
+        self.max_wait = int(setting(box_cfg, "box.max_retry_wait_seconds"))
+        kwargs = {"timeout": (int(setting(box_cfg, "box.connect_timeout_seconds")),
+                              int(setting(box_cfg, "box.read_timeout_seconds"))),
                   "verify": box_cfg.get("ca_bundle") or True}
         Session, AuthorizedSession = _capped(Session, self.max_wait), _capped(AuthorizedSession, self.max_wait)
         self.user = "user:" + (as_user or jwt_user) if (as_user or jwt_user) else \
             "service-account:" + _client_id(path)
-        self.pacer = Pacer(self.user, box_cfg.get("max_calls_per_minute") or 900,
-                           box_cfg.get("max_uploads_per_minute") or 200, db=db)
+        self.pacer = Pacer(self.user, setting(box_cfg, "box.max_calls_per_minute"),
+                           setting(box_cfg, "box.max_uploads_per_minute"), db=db)
         self.sessions = session_store(db)
         network = _network_class(self.max_wait, self.pacer)
         try:
@@ -722,7 +723,7 @@ class BoxClient(object):
     def download_file(self, file_id, dest_path, expected_sha1=None, size=None):
         """Stream to a temp file beside ``dest_path``, verify, rename. A connection broken mid-body is retried a few
         times (box.download_attempts) before it is reported."""
-        attempts = max(1, int(self.cfg.get("download_attempts") or 3))
+        attempts = max(1, int(setting(self.cfg, "box.download_attempts")))
 
         def on_retry(exc, attempt, wait):
             log.warning("download of Box file %s broke (%s); attempt %d of %d", file_id, exc, attempt + 1, attempts)

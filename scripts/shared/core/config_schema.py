@@ -167,3 +167,11 @@ def _describe(error, file, problem_class):
     else:
         reason = error.message
     return [problem_class(file, key or "(top level)", reason, fix or "correct the value (see config/schema.yaml)")]
+
+
+def setting(section_cfg, dotted):
+    """``section_cfg``'s value of the last part of ``dotted`` ('box.max_retry_wait_seconds'), or the schema's default
+    when it is missing or empty: the code never spells a default again (a client handed a partial section, e.g. by
+    a test or a probe, still gets the one default). 0 and False are values, not 'missing'."""
+    value = (section_cfg or {}).get(dotted.rsplit(".", 1)[-1])
+    return default(dotted) if value is None or value == "" else value

@@ -17,6 +17,7 @@ import time
 
 from ..core.errors import ServiceError, SuiteError
 from ..core.token_store import token_file
+from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 _TEMP_DIRS = set()
@@ -30,7 +31,7 @@ class TokenCache(object):
     def __init__(self, cfg, post):
         self.cfg = cfg
         self.post = post  # callable(url, data) -> parsed JSON (errors raised by the caller's retry wrapper)
-        self.configured_margin = int(cfg.get("token_refresh_margin_seconds") or 120)
+        self.configured_margin = int(setting(cfg, "dam.token_refresh_margin_seconds"))
         self.margin = self.configured_margin
         self.token = None
         self.expires_at = 0.0

@@ -23,6 +23,7 @@ from ..core.http_retry import RetryPolicy, send_with_retry, url_path
 from ..core.retry import Again, poll_until, retry_call
 from ..core.safe_names import safe_component, same_name
 from ..core.transfer_deadline import Deadline, shut_response_socket
+from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +92,10 @@ class DAMClient(object):
         self.import_lookup = (dam_cfg.get("import_lookup") or "search").strip().lower()
         base = dam_cfg["mtls_base_url"] if auth_mode == "mtls" else dam_cfg["base_url"]
         self.api = "{}/{}".format(base.rstrip("/"), dam_cfg.get("api_version") or "v6")
-        self.timeout = (int(dam_cfg.get("connect_timeout_seconds") or 10), int(dam_cfg.get("read_timeout_seconds")
-                                                                               or 120))
+        self.timeout = (int(setting(dam_cfg, "dam.connect_timeout_seconds")),
+                        int(setting(dam_cfg, "dam.read_timeout_seconds")))
         self.retry = RetryPolicy.from_config(dam_cfg.get("retry"))
-        self.page_size = int(dam_cfg.get("page_size") or 100)
+        self.page_size = int(setting(dam_cfg, "dam.page_size"))
         self.verify = dam_cfg.get("ca_bundle") or True
         self._local = threading.local()
         self._sessions = []
@@ -291,7 +292,7 @@ class DAMClient(object):
         after, hits = 0, []
         while True:
             data = {"search_condition_list": json.dumps(condition), "load_type": "metadata",
-                    "level_of_detail": "slim", "search_config_id": search.get("search_config_id") or 3,
+                    "level_of_detail": "slim", "search_config_id": setting(search, "dam.search.search_config_id"),
                     "after": after, "limit": self.page_size}  # hits are re-read one by one: slim is enough
             doc = self._read_json("POST", "/search/text", data=data)["search_result_resource"]
             page = doc.get("asset_list") or []
@@ -305,7 +306,7 @@ class DAMClient(object):
         """Every folder down to ``walk_depth`` levels below ``walk_root`` (default: the root folders), with its
         metadata; callers re-check each one exactly, as they do with search hits."""
         root = search.get("walk_root")
-        depth = int(search.get("walk_depth") or 3)
+        depth = int(setting(search, "dam.search.walk_depth"))
         if root:
             level = [root]
         else:
@@ -625,7 +626,7 @@ class DAMClient(object):
                 "value": tracking_id}]}}
             data = dict(self.listing_params(), search_condition_list=json.dumps(condition), after=0,
                         limit=self.page_size, folder_filter=folder_id, folder_filter_type="direct",
-                        search_config_id=search.get("search_config_id") or 3)
+                        search_config_id=setting(search, "dam.search.search_config_id"))
             items = (self._read_json("POST", "/search/text", data=data).get("search_result_resource") or {}).get(
                 "asset_list") or []
         for item in items:
@@ -645,7 +646,7 @@ class DAMClient(object):
         caller can keep the id and later confirm through ``find_imported_asset(..., job_id=...)``."""
         tracking = metadata.get(self.fields["tracking_id"])
         source = metadata.get(self.fields["source_file_id"])
-        retries = int(self.cfg.get("import_failed_job_retries", 1) or 0)
+        retries = int(setting(self.cfg, "dam.import_failed_job_retries"))
         for attempt in range(retries + 1):
             job_id = self._post_import(folder_id, file_path, metadata, filename)
             if on_job is not None:
@@ -665,7 +666,7 @@ class DAMClient(object):
         representation = {"asset_resource": {"asset": {
             "metadata": {"metadata_element_list": elements},
             "metadata_model_id": self.cfg.get("metadata_model_id") or "FERRERO.MODEL.MARKETING",
-            "security_policy_list": [{"id": int(self.cfg.get("security_policy_id") or 2)}]}}}
+            "security_policy_list": [{"id": int(setting(self.cfg, "dam.security_policy_id"))}]}}}
         manifest = {"upload_manifest": {"master_files": [{"file": {"file_name": filename, "file_type": mime}}]}}
         parts = [("asset_representation", None, "application/json", json.dumps(representation)),
                  ("manifest", None, "application/json", json.dumps(manifest)),
@@ -725,7 +726,7 @@ class DAMClient(object):
     def _wait_for_import(self, job_id, folder_id, tracking, source, filename):
         """Poll ``/jobs/{id}/assets`` until it lists the asset (the answer, E4), with back-off to the deadline; the
         job body only ends the wait early when it names a failed (or a finished-without-asset) state."""
-        deadline = time.time() + int(self.cfg.get("job_poll_deadline_seconds") or 600)
+        deadline = time.time() + int(setting(self.cfg, "dam.job_poll_deadline_seconds"))
         seen = {"logged": False, "state": ""}
 
         def look():

@@ -18,6 +18,7 @@ from .dam_client import DAMClient, decision_fields
 from .dam_metadata import as_text, flatten
 from ..core.errors import SuiteError
 from ..core.retry import poll_until
+from ..core.config_schema import setting as config_setting
 
 log = logging.getLogger(__name__)
 CONTAINS = "ARTESIA.OPERATOR.CHAR.CONTAINS"
@@ -162,7 +163,7 @@ class DAMProbe(object):
                 setting += " DAM_CAMPAIGN_LOOKUP=search"
             else:
                 detail += "; the test folder is NOT among the hits (folders not indexed by search config {})".format(
-                    search.get("search_config_id") or 3)
+                    config_setting(search, "dam.search.search_config_id"))
                 setting += " DAM_CAMPAIGN_LOOKUP=walk (or another DAM_SEARCH_CONFIG_ID)"
         self.add("search", "OK", detail, setting)
 

@@ -55,6 +55,7 @@ from email.utils import parseaddr
 from . import email_format
 from ..core.errors import ServiceError
 from ..core.retry import Again, RetryPolicy, retry_call, sleep
+from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ def smtp_connect(smtp_cfg):
     """An authenticated SMTP connection per smtp.security (starttls, ssl, none); certificates are verified."""
     import smtplib
     host, port = smtp_cfg["host"], int(smtp_cfg["port"])
-    timeout = int(smtp_cfg.get("timeout_seconds") or 30)
+    timeout = int(setting(smtp_cfg, "smtp.timeout_seconds"))
     security = smtp_cfg.get("security") or "starttls"
     if security == "ssl":
         conn = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_ssl_context(smtp_cfg))
@@ -422,8 +423,8 @@ class Notifier(object):
 
         A refused login, a server without STARTTLS or an untrusted certificate is not retried in this run.
         """
-        attempts = max(1, int(self.smtp.get("max_attempts") or 3))
-        base = float(self.smtp.get("retry_backoff_seconds", 2) or 0)
+        attempts = max(1, int(setting(self.smtp, "smtp.max_attempts")))
+        base = float(setting(self.smtp, "smtp.retry_backoff_seconds"))
 
         def attempt(_):
             try:
@@ -475,7 +476,7 @@ class Notifier(object):
                 send_with_retry(session, "POST", url, "Webhook", RetryPolicy(max_attempts=3, base=0.5, cap=5,
                                                                               max_wait=30, deadline=60),
                                 lambda r: ((r.text or "")[:200], None), "/", data=body, headers=headers,
-                                timeout=int(self.notify.get("webhook_timeout_seconds") or 15))
+                                timeout=int(setting(self.notify, "notifications.webhook_timeout_seconds")))
         except Exception as exc:
             error = _scrub(str(exc), url)
         if self.store is not None:

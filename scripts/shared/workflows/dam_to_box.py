@@ -21,6 +21,7 @@ from ..core.progress import Progress
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
 from .workflow_types import asset_entry, workflow_ids
+from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
@@ -404,7 +405,7 @@ def _name_tracking_id(name):
 
 
 def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
-    limit = int(rt.config["transfer"].get("max_file_bytes") or 0)
+    limit = int(setting(rt.config["transfer"], "transfer.max_file_bytes"))
     if limit and asset.get("size") and asset["size"] > limit:
         raise SuiteError("{} is {} bytes, over the {} byte limit".format(asset["name"], asset["size"], limit),
                          fix="raise MAX_FILE_BYTES in .env if files this large are expected")

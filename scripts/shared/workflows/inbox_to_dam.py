@@ -17,6 +17,7 @@ from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from .v2_names import parse_v2_name
 from .workflow_types import InboxEntry, asset_entry, workflow_ids
+from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _tick(rt):
                                   len(candidates)))
     if lease is None:
         return code
-    limit = int(rt.config["a2_a3"].get("max_files_per_tick") or 50)
+    limit = int(setting(rt.config["a2_a3"], "a2_a3.max_files_per_tick"))
 
     def alert(exc, row):
         send_run_error(rt, LABEL, exc, campaign={"campaign_id": lease.campaign_id, "name": "", "type": "",
@@ -82,7 +83,7 @@ def _tick(rt):
 def _sort_files(rt, files):
     """Split inbox files into (file, V2 name, master) that can be taken and (file, InputError) that cannot."""
     languages = rt.config["a2_a3"]["languages"]
-    limit = int(rt.config["transfer"].get("max_file_bytes") or 0)
+    limit = int(setting(rt.config["transfer"], "transfer.max_file_bytes"))
     good, bad, seen = [], [], {}
     for f in sorted(files, key=lambda f: (f.get("folder_path") or [], f["name"], f["file_id"])):
         try:
