@@ -25,6 +25,13 @@ def ensure_transfer_items(db, lease, workflow, campaign_id, assets):
         return {row["opentext_id"]: dict(row) for row in cur.fetchall()}
 
 
+def _fenced_update(db, lease, table, sets, params, row_id):
+    """One row of ``table`` (a constant of this module) updated under the lease's fence; the row as it is now."""
+    with db.fenced(lease) as cur:
+        cur.execute("UPDATE {} SET {} WHERE id = %s RETURNING *".format(table, ", ".join(sets)), params + [row_id])
+        return dict(cur.fetchone())
+
+
 def update_transfer_item(db, lease, item_id, **values):
     """Fenced update of one transfer row; ``state='done'`` also stamps done_at; failures count attempts."""
     names = [n for n in values if n in TRANSFER_COLUMNS]
@@ -34,10 +41,7 @@ def update_transfer_item(db, lease, item_id, **values):
         sets.append("done_at = now()")
     if values.get("state") == "failed":
         sets.append("attempts = attempts + 1")
-    with db.fenced(lease) as cur:
-        cur.execute("UPDATE transfer_items SET {} WHERE id = %s RETURNING *".format(", ".join(sets)),
-                    params + [item_id])
-        return dict(cur.fetchone())
+    return _fenced_update(db, lease, "transfer_items", sets, params, item_id)
 
 
 def transfer_items(db, workflow, campaign_id):
@@ -88,10 +92,7 @@ def update_derivative(db, lease, derivative_id, **values):
         sets.append("cleaned_at = now()")
     elif state == "failed":
         sets.append("attempts = attempts + 1")
-    with db.fenced(lease) as cur:
-        cur.execute("UPDATE derivative_assets SET {} WHERE id = %s RETURNING *".format(", ".join(sets)),
-                    params + [derivative_id])
-        return dict(cur.fetchone())
+    return _fenced_update(db, lease, "derivative_assets", sets, params, derivative_id)
 
 
 def supersede_earlier(db, lease, derivative):
