@@ -18,3 +18,14 @@ def spread(s, fmt="{:.2f}"):
 
 def ok(flag):
     return "met" if flag else "MISSED"
+
+
+def run_threads(threads):
+    """Start every thread, wait for all; the wall time in seconds (the bench's parallel lanes and workers)."""
+    import time
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started

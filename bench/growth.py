@@ -13,7 +13,7 @@ import os
 import threading
 import time
 
-from bench.common import ROOT, ok, spread, stats
+from bench.common import ROOT, ok, run_threads, spread, stats
 
 A2_SCRIPT = os.path.join("scripts", "a2_to_a3_upload_polling.py")
 KiB = 1024
@@ -134,12 +134,7 @@ def _drain(b, campaigns, workers, concurrency):
                for count, size in campaigns]
     log, errors = [], []
     threads = [threading.Thread(target=_worker, args=(b, i, log, errors, concurrency)) for i in range(workers)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = run_threads(threads)
     if errors:
         raise RuntimeError("a scale-out worker failed: {}".format(errors[0]))
     left = [n for n in numbers if b.status(n) != "A2"]

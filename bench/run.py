@@ -41,7 +41,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from bench import db_scale, growth  # noqa: E402
-from bench.common import ok as _ok, spread as _spread, stats  # noqa: E402
+from bench.common import ok as _ok, run_threads, spread as _spread, stats  # noqa: E402
 from sandbox.lab import Lab  # noqa: E402
 
 MiB = 1024 * 1024
@@ -231,12 +231,7 @@ def curl_move(b, asset_ids, lanes):
                     os.remove(path)
 
     threads = [threading.Thread(target=lane) for _ in range(lanes)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = run_threads(threads)
     shutil.rmtree(scratch, ignore_errors=True)
     if errors:
         raise RuntimeError("curl baseline failed: {}".format(errors[0]))
