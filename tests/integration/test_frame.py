@@ -60,3 +60,71 @@ def test_unfinished_campaigns_come_back_claimed_and_a_failure_to_finish_keeps_th
         raise ServiceError("SMTP", "mail still down")
     assert database.unfinished_campaigns("a1_a2")[0]["campaign_id"] == "LC-2026-0001"
     assert list(frame.unfinished(rt))  # still owed: the next run tries again
+
+
+# -- the tick frame: health pings and the one alert, through the collaborators the engine names -----------------------
+class Mailbox(object):
+    """A notifier class as an engine names it (Clients): records what the tick sent."""
+    sent = []
+
+    @classmethod
+    def for_tick(cls, rt):
+        return cls()
+
+    def send_email(self, template, campaign_id, context, extra_recipients=(), dedupe_key=None):
+        Mailbox.sent.append((template, context["error"]))
+        return "sent"
+
+
+@pytest.fixture
+def tick_config(db_config, tmp_path):
+    from sandbox.webhook_receiver import WebhookReceiver
+    receiver = WebhookReceiver().start()
+    Mailbox.sent = []
+    yield {"database": db_config, "transfer": {"lease_seconds": 60, "backoff_base_seconds": 60,
+                                               "backoff_max_seconds": 3600, "temp_dir": str(tmp_path / "tmp")},
+           "notifications": {"healthcheck_url": receiver.server.url + "/ping/{job}", "channel_failure_ticks": 3,
+                             "state_dir": str(tmp_path / "state")}}, receiver
+    receiver.server.stop()
+
+
+def tick(config, dry_run=False):
+    from scripts.shared.workflows.runtime import Clients
+    return frame.Frame(config, argparse.Namespace(campaign=None, dry_run=dry_run), "a1_a2",
+                       Clients(dam=None, box=None, notifier=Mailbox))
+
+
+def test_a_tick_pings_its_job_at_the_start_and_with_its_exit_code_at_the_end(tick_config):
+    config, receiver = tick_config
+    with tick(config) as t:
+        t.start()
+        assert [e["path"] for e in receiver.events] == ["/ping/a1_to_a2/start"]
+        t.code = EXIT_BUSY
+    assert [e["path"] for e in receiver.events] == ["/ping/a1_to_a2/start", "/ping/a1_to_a2/0"]  # busy is healthy
+    assert Mailbox.sent == []
+
+
+def test_a_tick_that_cannot_do_its_work_alerts_once_and_pings_exit_1(tick_config):
+    config, receiver = tick_config
+    with tick(config) as t:
+        t.start()
+        raise ServiceError("DAM", "the DAM is down", retryable=True)
+    assert t.code == EXIT_FAILED
+    assert [e["path"] for e in receiver.events] == ["/ping/a1_to_a2/start", "/ping/a1_to_a2/1"]
+    assert len(Mailbox.sent) == 1 and Mailbox.sent[0][0] == "run_error" and "the DAM is down" in Mailbox.sent[0][1]
+
+
+def test_an_interrupted_tick_pings_130_and_the_interrupt_goes_on(tick_config):
+    config, receiver = tick_config
+    with pytest.raises(KeyboardInterrupt):
+        with tick(config) as t:
+            t.start()
+            raise KeyboardInterrupt()
+    assert [e["path"] for e in receiver.events] == ["/ping/a1_to_a2/start", "/ping/a1_to_a2/130"]
+
+
+def test_a_dry_run_tick_sends_no_ping(tick_config):
+    config, receiver = tick_config
+    with tick(config, dry_run=True) as t:
+        t.start()
+    assert receiver.events == [] and t.code == EXIT_OK

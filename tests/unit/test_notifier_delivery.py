@@ -243,27 +243,6 @@ def test_webhook_connection_refused_is_failed_and_scrubbed(caplog):
     assert "secret-path-token" not in row["error"]
 
 
-# -- dead-man's switch -------------------------------------------------------------------------------------------
-@responses.activate
-def test_health_pings_use_start_fail_and_plain_url():
-    base = "https://hc-ping.example.com/0f1e2d3c"
-    for suffix in ("/start", "/fail", ""):
-        responses.add(responses.GET, base + suffix, body="OK")
-    n = Notifier(config(healthcheck_url=base + "/"))
-    n.ping_health("start")
-    n.ping_health("fail")
-    n.ping_health("success")
-    assert [c.request.url for c in responses.calls] == [base + "/start", base + "/fail", base]
-
-
-def test_health_ping_never_raises_and_is_a_no_op_when_unset(caplog):
-    Notifier(config()).ping_health("start")          # no URL: nothing at all
-    url = "http://127.0.0.1:{}/ping-uuid".format(closed_port())
-    with caplog.at_level(logging.WARNING):
-        Notifier(config(healthcheck_url=url)).ping_health("fail")
-    assert "Health-check ping (fail) failed" in caplog.text and "ping-uuid" not in caplog.text
-
-
 def test_a_configured_secret_never_reaches_an_email():
     cfg = dict(config(), secrets=["s3cr3t&<token>", "db-Password-9"])
     ctx = dict(sample_contexts()["run_error"], error="connect failed for ferrero_user:db-Password-9@db",

@@ -178,6 +178,16 @@ def upload_threshold(box_cfg):
 
 
 class BoxClient(object):
+    @classmethod
+    def for_tick(cls, rt):
+        """The client of a workflow tick (runtime.Runtime): the JWT config file is checked first (a broken one is
+        a configuration error, exit 2), tokens are kept between ticks, pacing is shared through the database."""
+        from ..core.credentials import check_box_config
+        config = rt.config
+        check_box_config(config["box"]["config_path"])
+        return cls(dict(config["box"], transfer=config.get("transfer") or {}, token_cache_dir=rt.token_cache_dir()),
+                   db=rt.db)
+
     def __init__(self, box_cfg, db=None):
         """``db``: the suite's Database; when given, the rate budget and kept upload sessions are shared through it
         with every other process acting as the same Box user."""

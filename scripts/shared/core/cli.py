@@ -5,7 +5,6 @@ Exit codes: 0 done or nothing to do, 1 some asset or step failed, 2 usage or con
 """
 import argparse
 import logging
-import os
 import sys
 
 from .config import check_directories, load_config
@@ -18,6 +17,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_BUSY = 75
+EXIT_INTERRUPTED = 130
 
 log = logging.getLogger(__name__)
 
@@ -72,65 +72,57 @@ def add_epilog(parser, log_name):
         parser.epilog = EPILOG.format(log="logs/{}.log".format(log_name), example=example)
 
 
-def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database", "smtp")):
+def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database", "smtp"), frame_pings=False):
     """Parse arguments, load configuration, set up logging, run ``body(config, args)`` and map errors to exit codes.
 
     Cron jobs ping their health check (notifications.healthcheck_url) at the start and with the exit code at the
-    end, whatever the code, so a silent failure is seen by the monitoring too."""
+    end, whatever the code, so a silent failure is seen by the monitoring too (monitoring.HealthCheck). A workflow
+    tick's pings are sent by its frame (``frame_pings``); run_main sends them for the other jobs, and for a run
+    that stops on its configuration before any frame could open."""
     add_epilog(parser, log_name)
     prepare_process()  # UTF-8 stdio and the interpreter warning filter, before anything is printed or imported
     args = parser.parse_args(argv)
     auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
     dry_run = bool(getattr(args, "dry_run", False))
-    pings = not dry_run and log_name not in monitoring.MANUAL_TOOLS
     try:
         config = load_config(args.config, needs=needs, auth_mode=auth_mode)
         check_directories(config, needs)
     except ConfigError as exc:
         setup_logging(log_name, None, quiet=getattr(args, "quiet", False))
         log.error("%s", exc)
-        if pings:
-            monitoring.ping(_health_url_without_config(), log_name, EXIT_CONFIG)
+        monitoring.HealthCheck(None, log_name, dry_run).finish(EXIT_CONFIG)
         return EXIT_CONFIG
     setup_logging(log_name, config, verbose=args.verbose, quiet=args.quiet)
     if dry_run:
         _prefix_every_line("DRY RUN: ")
-    health = config["notifications"].get("healthcheck_url") if pings else None
-    monitoring.ping(health, log_name, "start")
+    health = monitoring.HealthCheck(config, log_name, dry_run or frame_pings)
+    health.start()
     code = EXIT_FAILED
     try:
         code = body(config, args)
-    except ConfigError as exc:
+    except SuiteError as exc:  # a ConfigError too: exit 2
         log.error("%s", exc)
-        code = EXIT_CONFIG
-    except SuiteError as exc:
-        log.error("%s", exc)
-        code = exc.exit_code
-    except KeyboardInterrupt:
+        code = exit_code_for(exc)
+    except KeyboardInterrupt as exc:
         log.warning("Interrupted; the next run resumes where this one stopped")
-        code = 130
-    except Exception:
+        code = exit_code_for(exc)
+    except Exception as exc:
         log.exception("Unexpected error; the next run retries. Please report this with the log above")
-        code = EXIT_FAILED
+        code = exit_code_for(exc)
     finally:
-        monitoring.ping(health, log_name, monitoring.exit_code_for_ping(code))
+        health.finish(code)
         if dry_run:
             log.info("DRY RUN: nothing was written: the DAM, Box, the database and the mailbox are as they were")
     return code
 
 
-def _health_url_without_config():
-    """HEALTHCHECK_URL from the environment or .env when the configuration itself failed to load (best effort)."""
-    url = os.environ.get("HEALTHCHECK_URL")
-    if url:
-        return url
-    try:
-        from dotenv import dotenv_values
-        from .config import PROJECT_ROOT
-        path = os.environ.get("DAM_ENV_FILE") or ".env"
-        return dotenv_values(path if os.path.isabs(path) else os.path.join(PROJECT_ROOT, path)).get("HEALTHCHECK_URL")
-    except Exception:
-        return None
+def exit_code_for(exc):
+    """The exit code a run that stops on ``exc`` ends with (the same for run_main and the workflow frame)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, SuiteError):
+        return exc.exit_code
+    return EXIT_FAILED
 
 
 class _Prefix(logging.Filter):

@@ -71,6 +71,19 @@ class DAMClient(object):
     """``metadata_fields``: the field ids the workflows decide on (MVP, rejection, special fields); with
     ``dam.listing_detail: fields`` listings ask for exactly these (``metadata_to_return``)."""
 
+    @classmethod
+    def for_tick(cls, rt):
+        """The client of a workflow tick (runtime.Runtime): the PFX is opened first in mTLS mode (a broken one is
+        a configuration error, exit 2, never a failed campaign), tokens are kept between ticks, and the transfer
+        settings ride along for the per-transfer deadline (transfer_deadline.py)."""
+        config = rt.config
+        if rt.auth_mode == "mtls":
+            from ..core.credentials import check_pfx
+            check_pfx(config["dam"]["mtls_cert_path"], config["dam"].get("mtls_cert_password"))
+        return cls(dict(config["dam"], transfer=config.get("transfer") or {}, token_cache_dir=rt.token_cache_dir()),
+                   auth_mode=rt.auth_mode, field_ids=config["fields"].get("special_fields"),
+                   metadata_fields=decision_fields(config["fields"]))
+
     def __init__(self, dam_cfg, auth_mode="oauth2", field_ids=None, metadata_fields=None):
         self.cfg = dam_cfg
         if auth_mode == "oauth2" and (dam_cfg.get("auth_mode") or "oauth2") == "session":

@@ -56,6 +56,42 @@ def exit_code_for_ping(code):
     return 0 if code == 75 else code
 
 
+class HealthCheck(object):
+    """The dead-man's switch of one cron job: ``start()`` pings <url>/start, ``finish(code)`` <url>/<exit code>.
+    Opened by the workflow frame for a tick and by cli.run_main for the other cron jobs (and for a run that stops
+    on its configuration, where ``config`` is None and the URL comes from the environment or .env). A dry run or
+    a tool run by hand has no URL: both calls do nothing."""
+
+    def __init__(self, config, job, dry_run=False):
+        self.job = job
+        if dry_run or job in MANUAL_TOOLS:
+            self.template = None
+        elif config is None:
+            self.template = _url_without_config()
+        else:
+            self.template = config["notifications"].get("healthcheck_url")
+
+    def start(self):
+        ping(self.template, self.job, "start")
+
+    def finish(self, code):
+        ping(self.template, self.job, exit_code_for_ping(code))
+
+
+def _url_without_config():
+    """HEALTHCHECK_URL from the environment or .env when the configuration itself failed to load (best effort)."""
+    url = os.environ.get("HEALTHCHECK_URL")
+    if url:
+        return url
+    try:
+        from dotenv import dotenv_values
+        from ..core.config import PROJECT_ROOT
+        path = os.environ.get("DAM_ENV_FILE") or ".env"
+        return dotenv_values(path if os.path.isabs(path) else os.path.join(PROJECT_ROOT, path)).get("HEALTHCHECK_URL")
+    except Exception:
+        return None
+
+
 # -- runs that could not start --------------------------------------------------------------------------------------
 def _runs_file(config, day):
     return os.path.join(state_dir(config), "runs-{}.jsonl".format(day.isoformat()))

@@ -1,10 +1,11 @@
-"""Emails (Jinja2 templates, HTML with a plain-text twin), webhooks and dead-man's-switch pings.
+"""Emails (Jinja2 templates, HTML with a plain-text twin) and webhooks (health pings: monitoring.HealthCheck).
 
 Every notification is de-duplicated through the ``notifications`` table, keyed by (campaign, template, channel,
 content hash): the same failure is reported once, not every five minutes. A failing mail server or webhook is a
 warning recorded as "failed" (a later tick sends it); it never fails or rolls back the asset work.
 
 Public interface (the workflows call these):
+  Notifier.for_tick(rt)                            a workflow tick's notifier (runtime.Runtime)
   Notifier(config, store=None, dry_run=False)      config = the whole loaded config dict (smtp, notifications,
                                                    optional secrets); store = the dedupe store (Database)
   .send_email(template, campaign_id, context, extra_recipients=(), attachments=(), dedupe_key=None)
@@ -15,7 +16,6 @@ Public interface (the workflows call these):
   .send_webhook(event, campaign_id, payload)       -> same, or "disabled" without notifications.webhook_url
   .render(template, context)                       -> (subject, html, text); raises jinja2.UndefinedError when the
                                                    context lacks a key a template uses (StrictUndefined)
-  .ping_health(kind)                               kind "start" | "success" | "fail"; never raises
   check_smtp(config)                               connect + TLS + login without sending (test_connection.py)
 Dedupe store protocol: store.notification_should_send(campaign_id, template, content_hash, channel) -> bool and
 store.notification_record(campaign_id, template, content_hash, channel, status, error=None); optional
@@ -53,6 +53,7 @@ import time
 from email.utils import parseaddr
 
 from . import email_format
+from .alert_markers import FallbackStore, MarkerStore, state_dir
 from ..core.errors import ServiceError
 from ..core.retry import Again, RetryPolicy, retry_call, sleep
 from ..core.config_schema import setting
@@ -292,6 +293,13 @@ class _Undelivered(Exception):
 
 
 class Notifier(object):
+    @classmethod
+    def for_tick(cls, rt):
+        """The notifier of a workflow tick (runtime.Runtime): de-duplicated through the database, or through marker
+        files while the database is out; each channel's errors are kept for the frame's failing-channel check."""
+        store = FallbackStore(rt.db, MarkerStore(state_dir(rt.config)), errors=rt.channel_errors)
+        return cls(rt.config, store=store, dry_run=rt.dry_run)
+
     def __init__(self, config, store=None, dry_run=False):
         self.config = config
         self.store = store
@@ -486,15 +494,3 @@ class Notifier(object):
             log.warning("Webhook %s failed (%s); the next run retries it", event, error)
             return "failed"
         return "sent"
-
-    # -- dead-man's switch ----------------------------------------------------------------------------------------
-    def ping_health(self, kind):
-        url = self.notify.get("healthcheck_url")
-        if not url or self.dry_run:
-            return
-        suffix = {"start": "/start", "fail": "/fail"}.get(kind, "")
-        try:
-            import requests
-            requests.get(url.rstrip("/") + suffix, timeout=(5, 10))
-        except Exception as exc:
-            log.warning("Health-check ping (%s) failed: %s", kind, type(exc).__name__)

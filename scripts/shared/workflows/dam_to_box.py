@@ -11,8 +11,12 @@ import logging
 import os
 import threading
 
+from ..box.box_client import BoxClient
+from ..dam.dam_client import DAMClient
+from ..notify.notifier import Notifier
 from ..store import item_store
 from . import frame
+from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..store.database import normalise_tracking_id
 from ..core.errors import LeaseLostError, SuiteError
@@ -24,6 +28,9 @@ from .workflow_types import asset_entry, workflow_ids
 from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
+
+# What this engine talks to, built on first use (an idle tick never loads boxsdk or Jinja2).
+CLIENTS = Clients(dam=DAMClient, box=BoxClient, notifier=Notifier)
 
 
 class WorkflowSpec(object):
@@ -52,7 +59,7 @@ class WorkflowSpec(object):
 
 def run_workflow(spec, config, args):
     """One cron tick of ``spec``; returns the exit code."""
-    with frame.Frame(config, args, spec.workflow, spec.label) as tick:
+    with frame.Frame(config, args, spec.workflow, CLIENTS) as tick:
         tick.code = _tick(spec, tick.start())
     return tick.code
 
@@ -579,4 +586,5 @@ def main(spec, doc, argv=None):
     """Command-line entry of a DAM -> Box workflow script."""
     from ..core.cli import build_parser, run_main
     parser = build_parser(doc.strip().splitlines()[0])
-    return run_main(spec.log_name, parser, lambda config, args: run_workflow(spec, config, args), argv)
+    return run_main(spec.log_name, parser, lambda config, args: run_workflow(spec, config, args), argv,
+                    frame_pings=True)

@@ -1,21 +1,21 @@
 """The frame of every cron tick and of every claimed campaign, as contexts the engine opens; the engine drives
 its own steps inside them.
 
-``Frame``: start (database, temp sweep), the one alert when a run cannot start, channels that keep failing,
-close. ``claim`` + ``Claimed``: take one eligible campaign under a lease, renew it while the work runs, and
-charge any failure to that campaign (event, back-off, alert). ``unfinished``: the campaigns whose status change
-or success email is still owed, each claimed for the engine to finish. (Health-check pings are sent around every
-script by cli.run_main, with the exit code.)
+``Frame``: health-check pings, start (database, temp sweep), the one alert when a run cannot start, channels
+that keep failing, close. ``claim`` + ``Claimed``: take one eligible campaign under a lease, renew it while the
+work runs, and charge any failure to that campaign (event, back-off, alert). ``unfinished``: the campaigns whose status change
+or success email is still owed, each claimed for the engine to finish.
 """
 import contextlib
 import logging
 
 from ..notify import monitoring
-from ..core.cli import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from ..core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, exit_code_for
 from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
 from ..core.logging_setup import log_context
 from ..notify.reporting import send_run_error, stable_error
 from .runtime import Runtime
+from .workflow_types import workflow_ids
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +23,21 @@ CHANNEL_NAMES = {"email": "Email (SMTP)", "webhook": "The webhook"}
 
 
 class Frame(object):
-    """``with Frame(config, args, workflow, label) as frame:`` run the tick with ``frame.rt`` and set
-    ``frame.code``; afterwards ``frame.code`` is the exit code. A failure before any asset work (DAM down,
-    database unreachable) sends one de-duplicated alert and gives exit 1 (a configuration error: exit 2)."""
+    """``with Frame(config, args, workflow, clients) as frame:`` run the tick with ``frame.rt`` and set
+    ``frame.code``; afterwards ``frame.code`` is the exit code. Opening the frame pings the job's health check;
+    closing it releases the tick and pings the exit code. A failure before any asset work (DAM down, database
+    unreachable) sends one de-duplicated alert and gives exit 1 (a configuration error: exit 2)."""
 
-    def __init__(self, config, args, workflow, label):
+    def __init__(self, config, args, workflow, clients=None):
+        ids = workflow_ids(workflow)
         self.config = config
-        self.label = label
-        self.rt = Runtime(config, args, workflow)
+        self.label = ids.label
+        self.rt = Runtime(config, args, workflow, clients)
+        self.health = monitoring.HealthCheck(config, ids.log_name, self.rt.dry_run)
         self.code = EXIT_OK
 
     def __enter__(self):
+        self.health.start()
         return self
 
     def start(self):
@@ -42,31 +46,39 @@ class Frame(object):
         return self.rt.start()
 
     def __exit__(self, kind, exc, tb):
-        rt = self.rt
+        handled = False
         try:
-            if exc is None:
-                if not rt.dry_run:
-                    monitoring.record_run_ok(self.config, self.label)
-                    self.code = _channels(rt, self.code)
-                return False
-            if isinstance(exc, LeaseLostError) or not isinstance(exc, Exception):
-                return False
-            if isinstance(exc, ConfigError):  # found before any campaign was claimed: no attempt counted, exit 2
-                log.error("%s run cannot start: %s", self.label, exc)
-                code = EXIT_CONFIG
-            else:
-                if not isinstance(exc, SuiteError):
-                    log.exception("%s run stopped on an unexpected error", self.label)
-                    exc = as_suite_error(exc, "the {} run".format(self.label))
-                log.error("%s run stopped before it could do its work: %s", self.label, exc)
-                code = EXIT_FAILED
-            if not rt.dry_run:
-                monitoring.record_run_failure(self.config, self.label, stable_error(exc), code)
-                send_run_error(rt, self.label, exc)
-            self.code = code
-            return True
+            handled = self._settle(exc)
+            return handled
         finally:
-            rt.close()
+            try:
+                self.rt.close()
+            finally:
+                self.health.finish(self.code if exc is None or handled else exit_code_for(exc))
+
+    def _settle(self, exc):
+        """The end of the tick: True when ``exc`` was reported here (its exit code is in ``self.code``)."""
+        rt = self.rt
+        if exc is None:
+            if not rt.dry_run:
+                monitoring.record_run_ok(self.config, self.label)
+                self.code = _channels(rt, self.code)
+            return False
+        if isinstance(exc, LeaseLostError) or not isinstance(exc, Exception):
+            return False
+        if isinstance(exc, ConfigError):  # found before any campaign was claimed: no attempt counted, exit 2
+            log.error("%s run cannot start: %s", self.label, exc)
+        else:
+            if not isinstance(exc, SuiteError):
+                log.exception("%s run stopped on an unexpected error", self.label)
+                exc = as_suite_error(exc, "the {} run".format(self.label))
+            log.error("%s run stopped before it could do its work: %s", self.label, exc)
+        code = exit_code_for(exc)
+        if not rt.dry_run:
+            monitoring.record_run_failure(self.config, self.label, stable_error(exc), code)
+            send_run_error(rt, self.label, exc)
+        self.code = code
+        return True
 
 
 def claim(rt, candidates, busy, waiting):

@@ -9,8 +9,12 @@ When every master of a local campaign has a localised asset, the campaign moves 
 import logging
 import os
 
+from ..box.box_client import BoxClient
+from ..dam.dam_client import DAMClient
+from ..notify.notifier import Notifier
 from ..store import item_store
 from . import frame
+from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..core.errors import InputError, LeaseLostError, ServiceError, SuiteError
 from ..core.logging_setup import log_context
@@ -21,13 +25,16 @@ from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
+# What this engine talks to, built on first use (an idle tick never loads boxsdk or Jinja2).
+CLIENTS = Clients(dam=DAMClient, box=BoxClient, notifier=Notifier)
+
 IDS = workflow_ids("a2_a3")
 WORKFLOW, LABEL, LOG_NAME = IDS.key, IDS.label, IDS.log_name
 INBOX = {"campaign_id": "A2→A3 inbox", "name": "Files that need attention", "type": "", "folder_id": None}
 
 
 def run(config, args):
-    with frame.Frame(config, args, WORKFLOW, LABEL) as tick:
+    with frame.Frame(config, args, WORKFLOW, CLIENTS) as tick:
         tick.code = _tick(tick.start())
     return tick.code
 
@@ -349,4 +356,4 @@ def _finish_campaign(rt, lease, campaign):
 def main(doc, argv=None):
     from ..core.cli import build_parser, run_main
     parser = build_parser(doc.strip().splitlines()[0])
-    return run_main(LOG_NAME, parser, run, argv)
+    return run_main(LOG_NAME, parser, run, argv, frame_pings=True)

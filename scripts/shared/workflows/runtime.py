@@ -1,4 +1,5 @@
-"""What one tick needs (configuration, database, DAM, Box, notifier, temp space), created on first use.
+"""What one tick needs (configuration, database, DAM, Box, notifier, temp space), created on first use from the
+clients the engine names (``Clients``).
 
 An idle tick connects to the database and the DAM, finds nothing and exits: Box, Jinja2 and cryptography are only
 imported when there is work. ``close()`` releases everything, temp files included, on every exit path.
@@ -8,6 +9,7 @@ import logging
 import os
 import shutil
 import threading
+from collections import namedtuple
 
 from ..store.database import Database
 from ..core.errors import LeaseLostError, SuiteError
@@ -16,18 +18,23 @@ from ..core.logging_setup import get_run_id
 log = logging.getLogger(__name__)
 
 
+Clients = namedtuple("Clients", "dam box notifier")
+Clients.__doc__ = """The classes a tick's collaborators are built from, named by the engine that talks to them (so its
+imports show its dependencies). Each builds itself for a tick with ``for_tick(rt)``; the heavy libraries behind
+them (boxsdk, Jinja2, cryptography) load only when the tick first uses one."""
+
+
 class Runtime(object):
-    def __init__(self, config, args, workflow):
+    def __init__(self, config, args, workflow, clients=None):
         self.config = config
         self.args = args
         self.workflow = workflow
+        self.clients = clients
         self.run_id = get_run_id()
         self.dry_run = bool(getattr(args, "dry_run", False))
         self.auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
         self.db = Database.from_config(config)
-        self._dam = None
-        self._box = None
-        self._notifier = None
+        self._made = {}
         self._mapper = None
         self._temp = None
         self._lock = threading.Lock()
@@ -51,40 +58,26 @@ class Runtime(object):
 
     @property
     def dam(self):
-        with self._lock:
-            if self._dam is None:
-                if self.auth_mode == "mtls":
-                    from ..core.credentials import check_pfx
-                    check_pfx(self.config["dam"]["mtls_cert_path"], self.config["dam"].get("mtls_cert_password"))
-                from ..dam.dam_client import DAMClient, decision_fields
-                # the transfer settings ride along for the per-transfer deadline (transfer_deadline.py)
-                self._dam = DAMClient(dict(self.config["dam"], transfer=self.config.get("transfer") or {},
-                                           token_cache_dir=self.token_cache_dir()),
-                                      auth_mode=self.auth_mode,
-                                      field_ids=self.config["fields"].get("special_fields"),
-                                      metadata_fields=decision_fields(self.config["fields"]))
-            return self._dam
+        return self._client("dam")
 
     @property
     def box(self):
-        with self._lock:
-            if self._box is None:
-                from ..core.credentials import check_box_config
-                check_box_config(self.config["box"]["config_path"])
-                from ..box.box_client import BoxClient
-                self._box = BoxClient(dict(self.config["box"], transfer=self.config.get("transfer") or {},
-                                           token_cache_dir=self.token_cache_dir()), db=self.db)
-            return self._box
+        return self._client("box")
 
     @property
     def notifier(self):
+        return self._client("notifier")
+
+    def _client(self, role):
+        """The tick's ``role`` client, built on first use from the class the engine named."""
         with self._lock:
-            if self._notifier is None:
-                from ..notify.alert_markers import FallbackStore, MarkerStore, state_dir
-                from ..notify.notifier import Notifier
-                store = FallbackStore(self.db, MarkerStore(state_dir(self.config)), errors=self.channel_errors)
-                self._notifier = Notifier(self.config, store=store, dry_run=self.dry_run)
-            return self._notifier
+            if role not in self._made:
+                cls = getattr(self.clients, role, None)
+                if cls is None:
+                    raise RuntimeError("this {} tick was given no {} client (Runtime(clients=...))".format(
+                        self.workflow, role))
+                self._made[role] = cls.for_tick(self)
+            return self._made[role]
 
     @property
     def mapper(self):
@@ -123,7 +116,7 @@ class Runtime(object):
     def close(self):
         if self._temp and os.path.isdir(self._temp):
             shutil.rmtree(self._temp, ignore_errors=True)
-        for client in (self._dam, self._box):
+        for client in (self._made.get("dam"), self._made.get("box")):
             close = getattr(client, "close", None)
             if close:
                 try:
