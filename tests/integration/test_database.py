@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from scripts.shared.store.database import TRACKING_ALPHABET, Database, generate_tracking_id
+from scripts.shared.store.database import TRACKING_ALPHABET, Database, generate_tracking_id, normalise_tracking_id
 from scripts.shared.core.errors import LeaseLostError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -177,3 +177,76 @@ def test_two_senders_of_one_notification_only_one_wins(database):
     with database.cursor() as cur:
         cur.execute("UPDATE notifications SET updated_at = now() - interval '11 minutes'")
     assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")  # sender died
+
+
+def test_a_tracking_id_typed_in_any_case_is_normalised_or_refused():
+    """Spaces and case do not matter; a wrong length or a look-alike letter is not a tracking id."""
+    assert normalise_tracking_id(" k7q2xm\n") == "K7Q2XM"
+    assert [normalise_tracking_id(t) for t in ("K7Q2X", "K7Q2XMM", "K7Q2XI", "K7Q2XO", "", None)] == [None] * 6
+
+
+def test_the_tracking_id_written_in_the_metadata_is_kept(database):
+    """An asset carrying a free tracking id gets it; another asset carrying it is given the same registered id."""
+    first = database.find_or_create_tracking_id("o1", "LC-1", workflow="a1_a2", metadata_tracking_id="k7q2xm")
+    assert first == {"tracking_id": "K7Q2XM", "source": "metadata"}
+    assert database.existing_tracking_id("o5", "LC-2", "K7Q2XM") == {"tracking_id": "K7Q2XM", "source": "metadata"}
+    assert database.existing_tracking_id("o5", "LC-2", "K7Q2XN") is None  # well-formed but never registered
+    bad = database.find_or_create_tracking_id("o2", "LC-1", workflow="a1_a2", metadata_tracking_id="K7Q2XI")
+    assert bad["source"] == "new" and bad["tracking_id"] != "K7Q2XI"
+    got = rows(database, "SELECT opentext_id, tracking_id FROM master_assets ORDER BY opentext_id")
+    assert [(r["opentext_id"], r["tracking_id"]) for r in got] == [("o1", "K7Q2XM"), ("o2", bad["tracking_id"])]
+
+
+def test_preview_claim_answers_like_claim_campaign_without_claiming(database):
+    """A dry run's preview says claimed, leased or backoff as a claim would, and leaves no lease behind."""
+    cands = [{"campaign_id": "LC-1", "folder_id": "1", "name": "One"}]
+    assert database.preview_claim("a1_a2", cands) == (cands[0], "claimed")
+    assert database.preview_claim("a1_a2", cands) == (cands[0], "claimed")  # nothing was claimed
+    lease, _ = database.claim_campaign("a1_a2", cands, "run-1")
+    assert database.preview_claim("a1_a2", cands) == (None, "leased")
+    database.finish_campaign(lease, "failed", error="DAM down")
+    assert database.preview_claim("a1_a2", cands) == (None, "backoff")
+    assert database.preview_claim("a1_a2", cands, force=True) == (cands[0], "claimed")
+    text = database.describe_waiting("a1_a2", cands)
+    assert text.startswith("LC-1 (next try ") and "after 1 failed attempt(s))" in text
+    assert rows(database, "SELECT lease_owner FROM workflow_state")[0]["lease_owner"] is None
+
+
+def test_finish_campaign_outcomes_and_mark_alerted(database):
+    """completed resets the failures, released leaves no back-off, no_assets waits one back-off base."""
+    cands = [{"campaign_id": "LC-1", "folder_id": "1", "name": "One"}]
+    lease, _ = database.claim_campaign("a1_a2", cands, "run-1")
+    database.finish_campaign(lease, "partial", error="1 failed", total=3, done=2, failed=1)
+    lease, _ = database.claim_campaign("a1_a2", cands, "run-2", force=True)
+    row = database.finish_campaign(lease, "released", total=3, done=3)
+    assert (row["state"], row["attempts"], row["next_attempt_at"], row["lease_owner"]) == ("idle", 1, None, None)
+    lease, _ = database.claim_campaign("a1_a2", cands, "run-3")
+    row = database.finish_campaign(lease, "completed", total=3, done=3)
+    assert (row["state"], row["attempts"], row["last_error"], row["assets_done"]) == ("completed", 0, None, 3)
+    assert row["completed_at"] is not None and row["next_attempt_at"] is None
+    lease, _ = database.claim_campaign("a1_a2", cands, "run-4")
+    row = database.finish_campaign(lease, "no_assets")
+    assert row["state"] == "no_assets" and 55 < (row["next_attempt_at"] - row["finished_at"]).total_seconds() <= 60
+    assert database.claim_campaign("a1_a2", cands, "run-5") == (None, "backoff")
+    database.mark_alerted("a1_a2", "LC-1")
+    assert rows(database, "SELECT alerted_at FROM workflow_state")[0]["alerted_at"] is not None
+
+
+def test_notification_status_follows_the_send(database):
+    """None before, 'sending' while claimed, then what was recorded; no campaign is stored as ''."""
+    assert database.notification_status(None, "daily_report", "h1", "email") is None
+    assert database.notification_should_send(None, "daily_report", "h1", "email")
+    assert database.notification_status(None, "daily_report", "h1", "email") == "sending"
+    database.notification_record(None, "daily_report", "h1", "email", "sent")
+    assert database.notification_status(None, "daily_report", "h1", "email") == "sent"
+    assert rows(database, "SELECT campaign_id, attempts, sent_at IS NOT NULL AS sent FROM notifications")[0] == \
+        {"campaign_id": "", "attempts": 1, "sent": True}
+
+
+def test_an_event_with_a_nul_character_is_stored_with_it_written_out(database):
+    """PostgreSQL refuses NUL in text and JSONB: the event is kept with \\x00 in its place instead of failing."""
+    database.record_event("a1_a2", "asset_failed", "bad\x00name.jpg", campaign_id="LC-1", level="error",
+                          details={"file\x00": "a\x00b", "parts": ["x\x00"]}, run_id="run-1")
+    got = rows(database, "SELECT message, details, level, run_id FROM asset_events")
+    assert got == [{"message": "bad\\x00name.jpg", "details": {"file\\x00": "a\\x00b", "parts": ["x\\x00"]},
+                    "level": "error", "run_id": "run-1"}]
