@@ -2,7 +2,7 @@
 DAM) and the questions the next run asks of them. Every write is fenced by the tick's lease."""
 import pytest
 
-from scripts.shared.core.errors import LeaseLostError
+from scripts.shared.core.errors import LeaseLostError, SuiteError
 from scripts.shared.store import item_store
 
 ASSETS = [{"asset_id": "o2", "name": "b.jpg", "folder_path": ["Key", "Web"], "size": 20},
@@ -78,6 +78,17 @@ def test_update_transfer_item_stamps_done_and_counts_failed_attempts(database):
                                            last_error=None)
     assert item["state"] == "done" and item["done_at"] is not None and item["box_file_id"] == "b9"
     assert item["attempts"] == 2 and item["last_error"] is None and item["claim_token"] == lease.claim_token
+
+
+def test_a_row_deleted_under_a_run_is_a_clear_error_naming_it(database):
+    """A transfer row a person deleted while the run worked on it: an error that names the row, not a TypeError."""
+    lease = claim(database, "a1_a2")
+    item = item_store.ensure_transfer_items(database, lease, "a1_a2", "LC-1", ASSETS[:1])["o2"]
+    with database.cursor() as cur:
+        cur.execute("DELETE FROM transfer_items WHERE id = %s", (item["id"],))
+    with pytest.raises(SuiteError, match="transfer_items row {} is gone".format(item["id"])) as caught:
+        item_store.update_transfer_item(database, lease, item["id"], state="done")
+    assert "next run" in caught.value.fix
 
 
 def test_fenced_writes_with_a_stolen_lease_raise_and_change_nothing(database):

@@ -2,6 +2,7 @@
 
 Every write is fenced by the tick's lease, so a run that lost its campaign cannot overwrite the new owner's results.
 """
+from ..core.errors import SuiteError
 from .database import json_text
 
 TRANSFER_COLUMNS = ("tracking_id", "state", "file_size", "sha1", "box_folder_id", "box_file_id", "box_file_name",
@@ -29,7 +30,11 @@ def _fenced_update(db, lease, table, sets, params, row_id):
     """One row of ``table`` (a constant of this module) updated under the lease's fence; the row as it is now."""
     with db.fenced(lease) as cur:
         cur.execute("UPDATE {} SET {} WHERE id = %s RETURNING *".format(table, ", ".join(sets)), params + [row_id])
-        return dict(cur.fetchone())
+        row = cur.fetchone()
+    if row is None:
+        raise SuiteError("{} row {} is gone: it was deleted while this run worked on it".format(table, row_id),
+                         fix="the next run lists the campaign again and recreates the row it needs")
+    return dict(row)
 
 
 def update_transfer_item(db, lease, item_id, **values):
