@@ -65,26 +65,26 @@ TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.p
 VOLATILE = ("run_id", "generated_at")
 
 SUBJECTS = {
-    "a1_to_a2_complete": "[A1→A2] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} master "
+    "a1_to_a2_complete": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} master "
                          "asset(s) delivered to Box",
-    "a1_to_a2_partial": "[A1→A2] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} asset(s) "
+    "a1_to_a2_partial": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} asset(s) "
                         "failed, status stays {{ campaign.status_before }}",
-    "a1_to_a2_no_assets": "[A1→A2] {{ campaign.campaign_id }} {{ campaign.name }}: no master assets to deliver",
-    "a5_to_a6_rejections": "[A5→A6] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} rejected "
+    "a1_to_a2_no_assets": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: no master assets to deliver",
+    "a5_to_a6_rejections": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} rejected "
                            "asset(s) sent back for rework",
-    "a5_to_a6_partial": "[A5→A6] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} rejected "
+    "a5_to_a6_partial": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} rejected "
                         "asset(s) could not be sent",
-    "a5_to_a6_no_rejections": "[A5→A6] {{ campaign.campaign_id }} {{ campaign.name }}: no NOT APPROVED assets",
-    "b1_to_b2_complete": "[B1→B2] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} global "
+    "a5_to_a6_no_rejections": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: no NOT APPROVED assets",
+    "b1_to_b2_complete": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} global "
                          "master(s) delivered to Box",
-    "b1_to_b2_partial": "[B1→B2] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} master(s) "
+    "b1_to_b2_partial": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} master(s) "
                         "failed, status stays {{ campaign.status_before }}",
-    "b1_to_b2_no_assets": "[B1→B2] {{ campaign.campaign_id }} {{ campaign.name }}: no final assets to deliver",
-    "a2_to_a3_file_uploaded": "[A2→A3] {{ campaign.campaign_id }}: {% if assets %}{{ assets|length }} localised "
+    "b1_to_b2_no_assets": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: no final assets to deliver",
+    "a2_to_a3_file_uploaded": "[{{ workflow }}] {{ campaign.campaign_id }}: {% if assets %}{{ assets|length }} localised "
                               "file(s) imported into the DAM{% endif %}{% if assets and quarantined %}, {% endif %}"
                               "{% if quarantined %}{{ quarantined|length }} file(s) need attention{% endif %}"
                               "{% if failures %} ({{ failures|length }} failed){% endif %}",
-    "a2_to_a3_complete": "[A2→A3] {{ campaign.campaign_id }} {{ campaign.name }}: every master localised, "
+    "a2_to_a3_complete": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: every master localised, "
                          "campaign moved to A3",
     "daily_summary_report": "[Daily report] {{ date }}: {{ totals.campaigns_advanced }} campaign(s) advanced, "
                             "{{ totals.assets_moved }} asset(s) moved, {{ totals.failures }} failure(s)",
