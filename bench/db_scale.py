@@ -147,11 +147,12 @@ def _explaining_database(settings, plans, analyze=True):
 
 def _queries(db, assets):
     """name -> callable running the product's code once; arguments spread over the data."""
+    from scripts.shared.dam.dam_types import Campaign
     from scripts.shared.notify import daily_summary
     from scripts.shared.store import item_store
     mid = assets // 2
-    candidates = [{"campaign_id": campaign_id(mid + k * PER_CAMPAIGN), "folder_id": "f{}".format(k),
-                   "name": "Campaign"} for k in range(20)]
+    candidates = [Campaign(campaign_id=campaign_id(mid + k * PER_CAMPAIGN), folder_id="f{}".format(k),
+                           name="Campaign") for k in range(20)]
     day = (datetime.datetime.now() - datetime.timedelta(days=DAYS // 2)).date()
 
     def claim():

@@ -26,15 +26,15 @@ def _total(snap):
 # -- (f) A2->A3 requests per file --------------------------------------------------------------------------------
 def _a2_a3_requests(b, files, finals):
     """Requests of one A2->A3 run importing ``files`` localised files into a campaign with ``finals`` finals."""
-    number = b.campaign([("master-{:02d}.psd".format(k), 64 * KiB) for k in range(files)],
+    campaign_id = b.campaign([("master-{:02d}.psd".format(k), 64 * KiB) for k in range(files)],
                         "a2a3 {} files {} finals".format(files, finals), finals=finals)
-    b.run_product(number)
-    names = b.lab.play_agency(number)
+    b.run_product(campaign_id)
+    names = b.lab.play_agency(campaign_id)
     if len(names) != files:
         raise RuntimeError("the agency step put {} of {} files in the inbox".format(len(names), files))
     b.reset_counters()
     started = time.perf_counter()
-    b.run_product(number, script=A2_SCRIPT, expect_status="A3")
+    b.run_product(campaign_id, script=A2_SCRIPT, expect_status="A3")
     wall = time.perf_counter() - started
     snap = b.counters()
     return {"otmm": _total(snap["otmm"]), "box": _total(snap["box"]), "wall_s": wall,
@@ -90,10 +90,10 @@ def _configured_upload_limit():
 def bench_big_campaign(b, assets=500, size=16 * KiB, concurrency=4):
     per_minute = _configured_upload_limit()
     from scripts.shared.core.box_pacer import BOX_UPLOADS_PER_MINUTE
-    number = b.campaign([("tile-{:04d}.jpg".format(k), size) for k in range(assets)], "{} assets".format(assets))
+    campaign_id = b.campaign([("tile-{:04d}.jpg".format(k), size) for k in range(assets)], "{} assets".format(assets))
     b.reset_counters()
     b.reset_box_budget()
-    result = b.run_product(number, concurrency=concurrency)
+    result = b.run_product(campaign_id, concurrency=concurrency)
     snap = b.counters()
     total = _total(snap["otmm"]) + _total(snap["box"])
     uploads = snap["box"]["by_endpoint"].get("POST /api/2.0/files/content", 0)
@@ -130,14 +130,14 @@ def _worker(b, index, log, errors, concurrency):
 
 
 def _drain(b, campaigns, workers, concurrency):
-    numbers = [b.campaign([("m-{:02d}.jpg".format(k), size) for k in range(count)], "scale-out")
+    campaign_ids = [b.campaign([("m-{:02d}.jpg".format(k), size) for k in range(count)], "scale-out")
                for count, size in campaigns]
     log, errors = [], []
     threads = [threading.Thread(target=_worker, args=(b, i, log, errors, concurrency)) for i in range(workers)]
     wall = run_threads(threads)
     if errors:
         raise RuntimeError("a scale-out worker failed: {}".format(errors[0]))
-    left = [n for n in numbers if b.status(n) != "A2"]
+    left = [n for n in campaign_ids if b.status(n) != "A2"]
     if left:
         raise RuntimeError("scale-out left {} campaign(s) short of A2: {}".format(len(left), ", ".join(left)))
     per_worker = [sum(1 for x in log if x[0] == w) for w in range(workers)]

@@ -74,19 +74,19 @@ class Bench(object):
         """A fresh A1 Local comm campaign with ``assets`` [(name, size)] in Master Assets and ``finals`` small
         assets already in Final Assets; returns its number."""
         self.counter += 1
-        number = "BN-2099-{:04d}".format(self.counter)
+        campaign_id = "BN-2099-{:04d}".format(self.counter)
         self.lab.otmm.add_campaign({
-            "number": number, "name": "Bench {}".format(label), "status": "A1", "type": "Local comm",
+            "number": campaign_id, "name": "Bench {}".format(label), "status": "A1", "type": "Local comm",
             "global": "GM-2099-0001", "agency": "bench-agency@example.com",
             "folders": {"Master Assets": {"assets": [{"name": n, "size": s, "mime": "application/octet-stream"}
                                                      for n, s in assets]},
                         "Final Assets": {}}})
         if finals:
-            self.lab.otmm.bulk_assets(self.lab.otmm.folder_id(number, "Final Assets"),
+            self.lab.otmm.bulk_assets(self.lab.otmm.folder_id(campaign_id, "Final Assets"),
                                       ["earlier-final-{:05d}.jpg".format(k) for k in range(finals)], size=2048)
-        return number
+        return campaign_id
 
-    def run_product(self, number=None, concurrency=4, extra_env=None, script=SCRIPT, expect_status="A2",
+    def run_product(self, campaign_id=None, concurrency=4, extra_env=None, script=SCRIPT, expect_status="A2",
                     ok_codes=(0,)):
         """Run a workflow script (A1->A2 unless told) as a fresh child; returns wall seconds, its own peak RSS
         (MiB), CPU seconds, exit code and output."""
@@ -96,7 +96,7 @@ class Bench(object):
         env["TRANSFER_CONCURRENCY"] = str(concurrency)
         env["DAM_ENV_FILE"] = os.path.join(self.workdir, "no-such.env")
         env.update(extra_env or {})
-        args = [self.lab.product_python, script] + (["--campaign", number] if number else [])
+        args = [self.lab.product_python, script] + (["--campaign", campaign_id] if campaign_id else [])
         out_path = os.path.join(self.workdir, "run-{}.out".format(uuid.uuid4().hex[:8]))
         usage_path = out_path + ".usage"
         with open(out_path, "w") as out:
@@ -111,18 +111,19 @@ class Bench(object):
             output = f.read()
         os.remove(out_path)
         if proc.returncode not in ok_codes:
-            raise RuntimeError("{} run on {} exited {}:\n{}".format(script, number, proc.returncode, output[-4000:]))
-        if number and expect_status and self.status(number) != expect_status:
-            raise RuntimeError("campaign {} did not reach {}:\n{}".format(number, expect_status, output[-4000:]))
+            raise RuntimeError("{} run on {} exited {}:\n{}".format(script, campaign_id, proc.returncode,
+                                                                  output[-4000:]))
+        if campaign_id and expect_status and self.status(campaign_id) != expect_status:
+            raise RuntimeError("campaign {} did not reach {}:\n{}".format(campaign_id, expect_status, output[-4000:]))
         return {"wall_s": wall, "peak_rss_mib": usage["maxrss_kib"] / 1024.0, "cpu_s": usage["cpu_s"],
                 "output": output, "returncode": proc.returncode}
 
     # the sandboxes run in their own processes (sandbox/remote.py): everything below goes over /_sandbox/ HTTP
-    def status(self, number):
-        return self.lab.otmm.campaign_status(number)
+    def status(self, campaign_id):
+        return self.lab.otmm.campaign_status(campaign_id)
 
-    def master_asset_ids(self, number):
-        return self.lab.otmm.asset_ids(self.lab.otmm.folder_id(number, "Master Assets"))
+    def master_asset_ids(self, campaign_id):
+        return self.lab.otmm.asset_ids(self.lab.otmm.folder_id(campaign_id, "Master Assets"))
 
     def free_box_blobs(self):
         """Box sandbox keeps uploaded bytes on disk; drop the big ones once measured (the tree stays)."""
@@ -245,8 +246,8 @@ def bench_throughput(b, runs, count, size, concurrency):
     total = count * size
     product, curl, curl_down, curl_up, paced, cpu = [], [], [], [], [], []
     for i in range(runs):
-        number = b.campaign([("part-{}.mxf".format(k), size) for k in range(count)], "throughput")
-        ids = b.master_asset_ids(number)
+        campaign_id = b.campaign([("part-{}.mxf".format(k), size) for k in range(count)], "throughput")
+        ids = b.master_asset_ids(campaign_id)
         before = b.server_cpu_s()
         wall, spent = curl_move(b, ids, concurrency)
         between = b.server_cpu_s()
@@ -255,7 +256,7 @@ def bench_throughput(b, runs, count, size, concurrency):
         curl_up.append(statistics.median(spent["upload_s"]))
         b.free_box_blobs()
         b.reset_box_budget()
-        result = b.run_product(number, concurrency=concurrency)
+        result = b.run_product(campaign_id, concurrency=concurrency)
         after = b.server_cpu_s()
         product.append(result["wall_s"])
         paced.append(_pacing_waits(result["output"])[0])
@@ -305,10 +306,10 @@ def bench_latency(b, runs, count, size, latency_ms, levels):
         for level in levels:
             walls, phases = [], []
             for i in range(runs):
-                number = b.campaign([("tile-{:02d}.jpg".format(k), size) for k in range(count)],
+                campaign_id = b.campaign([("tile-{:02d}.jpg".format(k), size) for k in range(count)],
                                     "latency c{}".format(level))
                 b.reset_box_budget()
-                result = b.run_product(number, concurrency=level)
+                result = b.run_product(campaign_id, concurrency=level)
                 walls.append(result["wall_s"])
                 phase = _phase_seconds(result["output"])
                 if phase is not None:
@@ -361,9 +362,9 @@ def _merged(snap):
 def bench_requests(b, small_n, large_n):
     per_run = {}
     for n in (small_n, large_n):
-        number = b.campaign([("img-{:02d}.png".format(k), 200000) for k in range(n)], "requests {}".format(n))
+        campaign_id = b.campaign([("img-{:02d}.png".format(k), 200000) for k in range(n)], "requests {}".format(n))
         b.reset_counters()
-        b.run_product(number)
+        b.run_product(campaign_id)
         per_run[n] = _merged(b.counters())
     keys = sorted(set(per_run[small_n]) | set(per_run[large_n]))
     marginal = {k: (per_run[large_n].get(k, 0) - per_run[small_n].get(k, 0)) / float(large_n - small_n)
@@ -397,9 +398,9 @@ def bench_chunked_pacing(b, runs, size):
     for label, env in PACING_CASES:
         walls, sessions, parts, calls_wait, uploads_wait = [], [], [], [], []
         for i in range(runs):
-            number = b.campaign([("two-gib.mov", size)], "pacing")
+            campaign_id = b.campaign([("two-gib.mov", size)], "pacing")
             b.reset_counters()
-            result = b.run_product(number, extra_env=env)
+            result = b.run_product(campaign_id, extra_env=env)
             walls.append(result["wall_s"])
             waits = _pacing_waits(result["output"])
             calls_wait.append(waits[0])

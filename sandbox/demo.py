@@ -43,9 +43,9 @@ def run(workdir, db_settings=None):
         step(lab, "a1_to_a2_download.py --auth-pfx (mTLS)", "a1_to_a2_download", "--auth-pfx")
         step(lab, "a1_to_a2_download.py", "a1_to_a2_download")
         print("\n2. The agency localises and uploads to the A2→A3 inbox")
-        for number in ("LC-2026-0042", "LC-2026-0043"):
-            names = lab.play_agency(number)
-            print("  uploaded {} file(s) for {}".format(len(names), number))
+        for campaign_id in ("LC-2026-0042", "LC-2026-0043"):
+            names = lab.play_agency(campaign_id)
+            print("  uploaded {} file(s) for {}".format(len(names), campaign_id))
         lab.box.put_file(lab.box.roots["a2_a3"], "Nutella banner FINAL v3.jpg", b"not a V2 name")
         print("  uploaded 1 badly named file: 'Nutella banner FINAL v3.jpg'")
         print("\n3. A2→A3: import into the DAM until every master is localised")
@@ -81,13 +81,13 @@ def summarise(lab, before):
     subjects = [str(m["Subject"]) for m in lab.smtp.messages()]
     print("\n{:<14} {:>8}  {:>6}  {:>13}  {:>11}".format("campaign", "before", "after", "assets moved", "emails sent"))
     ok = True
-    for number in sorted(after):
-        mails = sum(1 for s in subjects if number in s)
-        flag = "" if after[number] == EXPECTED.get(number, after[number]) else "   <-- expected {}".format(
-            EXPECTED[number])
+    for campaign_id in sorted(after):
+        mails = sum(1 for s in subjects if campaign_id in s)
+        expected = EXPECTED.get(campaign_id, after[campaign_id])
+        flag = "" if after[campaign_id] == expected else "   <-- expected {}".format(expected)
         ok = ok and not flag
-        print("{:<14} {:>8}  {:>6}  {:>13}  {:>11}{}".format(number, before[number], after[number],
-                                                             moved.get(number, 0), mails, flag))
+        print("{:<14} {:>8}  {:>6}  {:>13}  {:>11}{}".format(campaign_id, before[campaign_id], after[campaign_id],
+                                                             moved.get(campaign_id, 0), mails, flag))
     print("\nEmails: {} captured in {} (.eml and rendered .html)".format(len(subjects), lab.smtp.out_dir))
     print("Logs:   {}".format(os.path.join(lab.workdir, "logs")))
     print("Box:    {} file(s) in _Needs attention".format(

@@ -767,16 +767,16 @@ class OTMMApp(object):
         return None
 
 
-def campaign_folder(state, number):
+def campaign_folder(state, campaign_id):
     for f in state.folders.values():
-        if f["fields"].get(CAMPAIGN_FIELDS["number"]) == number:
+        if f["fields"].get(CAMPAIGN_FIELDS["number"]) == campaign_id:
             return f
-    raise KeyError(number)
+    raise KeyError(campaign_id)
 
 
-def folder_by_path(state, number, path):
+def folder_by_path(state, campaign_id, path):
     """Folder id of ``path`` (list of names) below the campaign ``number``."""
-    current = campaign_folder(state, number)["asset_id"]
+    current = campaign_folder(state, campaign_id)["asset_id"]
     for name in path:
         current = next(k["asset_id"] for k in state.children(current)
                        if k["asset_id"] in state.folders and k["name"].lower() == name.lower())
@@ -806,16 +806,16 @@ def imported_assets(state):
             for a in state.assets.values() if a["import_job_id"]]
 
 
-def set_field_by_number(state, number, field, value):
-    campaign_folder(state, number)["fields"][field] = value
+def set_field_by_number(state, campaign_id, field, value):
+    campaign_folder(state, campaign_id)["fields"][field] = value
 
 
 def summary(state):
     """Every campaign with its status and the assets under it (path, name, size, sha1, fields)."""
     out = {}
     for f in state.folders.values():
-        number = f["fields"].get(CAMPAIGN_FIELDS["number"])
-        if not number:
+        campaign_id = f["fields"].get(CAMPAIGN_FIELDS["number"])
+        if not campaign_id:
             continue
         assets = []
         stack = [(f["asset_id"], [])]
@@ -832,7 +832,7 @@ def summary(state):
                     assets.append({"asset_id": k["asset_id"], "path": "/".join(path), "name": k["name"],
                                    "size": k["size"], "sha1": state.sha1(k), "import_job_id": k["import_job_id"],
                                    "fields": k["fields"]})
-        out[number] = {"folder_id": f["asset_id"], "status": scalar(f["fields"].get(CAMPAIGN_FIELDS["status"])),
+        out[campaign_id] = {"folder_id": f["asset_id"], "status": scalar(f["fields"].get(CAMPAIGN_FIELDS["status"])),
                        "locked": bool(f["locked_by"]), "assets": sorted(assets, key=lambda a: (a["path"], a["name"]))}
     return {"campaigns": out}
 
@@ -915,12 +915,12 @@ class OTMMSandbox(object):
             self.state.advance_jobs()
             return summary(self.state)["campaigns"]
 
-    def campaign_status(self, number):
-        return self.snapshot()[number]["status"]
+    def campaign_status(self, campaign_id):
+        return self.snapshot()[campaign_id]["status"]
 
-    def set_campaign_status(self, number, status):
+    def set_campaign_status(self, campaign_id, status):
         with self.state.lock:
-            set_field_by_number(self.state, number, CAMPAIGN_FIELDS["status"], status)
+            set_field_by_number(self.state, campaign_id, CAMPAIGN_FIELDS["status"], status)
 
     def set_asset_field(self, asset_id, field, value):
         with self.state.lock:
@@ -938,19 +938,19 @@ class OTMMSandbox(object):
         """The /_sandbox/settings switches, in process: job_shape, single_lock, max_page_size, model, ..."""
         return self.app.control("POST", "/_sandbox/settings", values)
 
-    def lock_as(self, number, user):
+    def lock_as(self, campaign_id, user):
         """Lock a campaign folder as another DAM user (a person editing it); None releases it."""
         with self.state.lock:
-            campaign_folder(self.state, number)["locked_by"] = user
+            campaign_folder(self.state, campaign_id)["locked_by"] = user
 
-    def is_locked(self, number):
+    def is_locked(self, campaign_id):
         with self.state.lock:
-            return campaign_folder(self.state, number)["locked_by"]
+            return campaign_folder(self.state, campaign_id)["locked_by"]
 
-    def folder_id(self, number, *path):
+    def folder_id(self, campaign_id, *path):
         """Id of the campaign folder ``number`` or of a folder below it: folder_id("LC-2026-0042", "Master Assets")."""
         with self.state.lock:
-            return folder_by_path(self.state, number, list(path))
+            return folder_by_path(self.state, campaign_id, list(path))
 
     def add_asset(self, folder_id, name, size=1000, mime="application/octet-stream", fields=None, file_name=None):
         return self.state.add_asset(folder_id, {"name": name, "size": size, "mime": mime, "fields": fields,

@@ -202,14 +202,14 @@ class RemoteOTMM(_Remote):
     def add_campaign(self, spec):
         return self.control("POST", "/_sandbox/campaigns", spec)["folder_id"]
 
-    def folder_id(self, number, *path):
-        return self.control("POST", "/_sandbox/folder", {"number": number, "path": list(path)})["folder_id"]
+    def folder_id(self, campaign_id, *path):
+        return self.control("POST", "/_sandbox/folder", {"number": campaign_id, "path": list(path)})["folder_id"]
 
-    def campaign_status(self, number):
-        return self.control("POST", "/_sandbox/x/status", {"number": number})["status"]
+    def campaign_status(self, campaign_id):
+        return self.control("POST", "/_sandbox/x/status", {"number": campaign_id})["status"]
 
-    def set_campaign_status(self, number, status):
-        self.control("POST", "/_sandbox/campaign_status", {"number": number, "status": status})
+    def set_campaign_status(self, campaign_id, status):
+        self.control("POST", "/_sandbox/campaign_status", {"number": campaign_id, "status": status})
 
     def asset_ids(self, folder_id):
         return self.control("POST", "/_sandbox/x/asset_ids", {"folder_id": folder_id})["asset_ids"]

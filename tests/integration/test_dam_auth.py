@@ -32,7 +32,7 @@ def test_token_is_cached_and_reused(dam, otmm):
 def test_expired_token_is_refreshed_once_after_a_401(dam, otmm):
     dam.ping()
     otmm.expire_tokens()
-    assert dam.find_campaign("LC-2026-0042")["status"] == "A1"
+    assert dam.find_campaign("LC-2026-0042").status == "A1"
     assert counts(otmm, "POST /otdsws/oauth2/token") == 2
 
 

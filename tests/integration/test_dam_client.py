@@ -8,6 +8,7 @@ import os
 import pytest
 
 from scripts.shared.core.errors import ServiceError, SuiteError
+from scripts.shared.dam.dam_types import Campaign
 from tests.integration.dam_fixtures import SPECIAL, any_dam, dam, dam_cfg, otmm, otmm_pki_dir  # noqa: F401
 
 STATUS = "FERRERO.FIELD.CAMPAIGN_STATUS"
@@ -39,19 +40,23 @@ def test_ping_authenticates_and_reads(any_dam):
     assert info["root_folders"] == 3  # ARTESIA.PUBLIC.TREEN, Campaigns, dam-integrationN
 
 
+def campaign_ids(campaigns):
+    return [campaign.campaign_id for campaign in campaigns]
+
+
 def test_find_campaigns_returns_exact_status_oldest_first(any_dam):
     found = any_dam.find_campaigns("A1")
-    assert [c["campaign_id"] for c in found] == ["LC-2026-0042", "LC-2026-0043", "LC-2026-0044"]
+    assert campaign_ids(found) == ["LC-2026-0042", "LC-2026-0043", "LC-2026-0044"]
     first = found[0]
-    assert first == {"folder_id": first["folder_id"], "campaign_id": "LC-2026-0042", "name": "Nutella Spring",
-                     "status": "A1", "type": "Local comm", "global_master_campaign_id": "GM-2026-0007",
-                     "agency_email": "agency-milano@example.com", "created": first["created"]}
-    assert len(first["folder_id"]) == 40 and first["created"].endswith("Z")
+    assert first == Campaign(folder_id=first.folder_id, campaign_id="LC-2026-0042", name="Nutella Spring",
+                             status="A1", type="Local comm", global_master_campaign_id="GM-2026-0007",
+                             agency_email="agency-milano@example.com", created=first.created)
+    assert len(first.folder_id) == 40 and first.created.endswith("Z")
 
 
 def test_find_campaigns_by_type(dam):
-    assert [c["campaign_id"] for c in dam.find_campaigns("B1", campaign_type="Global comm")] == ["GM-2026-0007"]
-    assert [c["campaign_id"] for c in dam.find_campaigns("B1")] == ["GM-2026-0007", "LC-2026-0060"]
+    assert campaign_ids(dam.find_campaigns("B1", campaign_type="Global comm")) == ["GM-2026-0007"]
+    assert campaign_ids(dam.find_campaigns("B1")) == ["GM-2026-0007", "LC-2026-0060"]
     assert dam.find_campaigns("A4") == []
 
 
@@ -61,8 +66,8 @@ def test_find_campaigns_rechecks_each_hit_exactly(otmm, dam_cfg):
     otmm.add_campaign({"number": "LC-2026-0099", "name": "Odd status", "status": "A10", "type": "Local comm"})
     cfg = dict(dam_cfg, search={"search_config_id": 3, "operator_id": "ARTESIA.OPERATOR.CHAR.CONTAINS"})
     with DAMClient(cfg) as client:
-        assert "LC-2026-0099" not in [c["campaign_id"] for c in client.find_campaigns("A1")]
-        assert [c["campaign_id"] for c in client.find_campaigns("A10")] == ["LC-2026-0099"]
+        assert "LC-2026-0099" not in campaign_ids(client.find_campaigns("A1"))
+        assert campaign_ids(client.find_campaigns("A10")) == ["LC-2026-0099"]
 
 
 def test_find_campaigns_reads_every_search_page(otmm, dam_cfg):
@@ -74,15 +79,15 @@ def test_find_campaigns_reads_every_search_page(otmm, dam_cfg):
         otmm.middleware.reset_counters()
         found = client.find_campaigns("A1")
     assert len(found) == 8
-    assert [c["campaign_id"] for c in found][:3] == ["LC-2026-0042", "LC-2026-0043", "LC-2026-0044"]
+    assert campaign_ids(found)[:3] == ["LC-2026-0042", "LC-2026-0043", "LC-2026-0044"]
     assert counts(otmm, "POST /otmmapi/v6/search/text") == 4  # 8 hits, 2 per page
 
 
 def test_find_campaign_by_number_or_folder_id(dam, otmm):
     by_number = dam.find_campaign("LC-2026-0050")
-    assert by_number["status"] == "A5" and by_number["name"] == "Raffaello Summer"
+    assert by_number.status == "A5" and by_number.name == "Raffaello Summer"
     by_id = dam.find_campaign(otmm.folder_id("GM-2026-0007"))
-    assert by_id["campaign_id"] == "GM-2026-0007" and by_id["type"] == "Global comm"
+    assert by_id.campaign_id == "GM-2026-0007" and by_id.type == "Global comm"
     assert dam.find_campaign("LC-1999-0001") is None
     assert dam.find_campaign("0" * 40) is None
 
@@ -99,20 +104,20 @@ def test_iter_assets_recursive_with_paths_and_listing_metadata(any_dam, otmm):
     master = otmm.folder_id("LC-2026-0042", "Master Assets")
     otmm.middleware.reset_counters()
     assets = list(any_dam.iter_assets(master))
-    got = sorted(("/".join(a["folder_path"]), a["name"], a["size"]) for a in assets)
+    got = sorted(("/".join(a.folder_path), a.name, a.size) for a in assets)
     assert got == [("", "key-visual.jpg", 120000), ("Banners", "banner 300x250.jpg", 45000),
                    ("Banners", "banner 728x90.png", 38000), ("Banners/Animated", "teaser.mp4", 250000),
                    ("Print", "poster A2.pdf", 90000)]
-    visual = [a for a in assets if a["name"] == "key-visual.jpg"][0]
-    assert visual["mime_type"] == "image/jpeg"
-    assert visual["metadata"]["FERRERO.FIELD.BRAND"] == "NUTELLA"            # domain -> code
-    assert visual["metadata"]["FERRERO.FIELD.KEYWORDS"] == ["spring", "breakfast"]  # tabular -> list
-    assert visual["metadata"]["FERRERO.FIELD.MARKET"] == "IT"
-    json.dumps(visual["raw"])
+    visual = [a for a in assets if a.name == "key-visual.jpg"][0]
+    assert visual.mime_type == "image/jpeg"
+    assert visual.metadata["FERRERO.FIELD.BRAND"] == "NUTELLA"            # domain -> code
+    assert visual.metadata["FERRERO.FIELD.KEYWORDS"] == ["spring", "breakfast"]  # tabular -> list
+    assert visual.metadata["FERRERO.FIELD.MARKET"] == "IT"
+    json.dumps(visual.raw)
     # metadata came with the listing: no per-asset reads
     assert counts(otmm, "GET /otmmapi/v6/assets/") == 0
-    assert not any_dam.iter_assets(master, recursive=False).__next__()["folder_path"]
-    assert [a["name"] for a in any_dam.iter_assets(master, recursive=False)] == ["key-visual.jpg"]
+    assert not any_dam.iter_assets(master, recursive=False).__next__().folder_path
+    assert [a.name for a in any_dam.iter_assets(master, recursive=False)] == ["key-visual.jpg"]
 
 
 def test_iter_assets_pages_and_is_cycle_safe(otmm, dam_cfg):
@@ -128,7 +133,7 @@ def test_iter_assets_pages_and_is_cycle_safe(otmm, dam_cfg):
     with DAMClient(dict(dam_cfg, page_size=3)) as client:
         otmm.middleware.reset_counters()
         assets = list(client.iter_assets(master))
-    ids = [a["asset_id"] for a in assets]
+    ids = [a.asset_id for a in assets]
     assert len(ids) == len(set(ids)) == 5 + 7 + 1
     assert counts(otmm, "GET /otmmapi/v6/folders/{id}/children") >= 6  # Banners alone needs 4 pages of 3
 
@@ -147,39 +152,39 @@ def test_iter_assets_complete_when_the_server_caps_the_page_size(otmm, dam_cfg):
     requests.post(otmm.http.url + "/_sandbox/settings", json={"max_page_size": 2}, timeout=10).raise_for_status()
     with DAMClient(dict(dam_cfg, page_size=100)) as client:
         assets = list(client.iter_assets(master))
-    assert sorted(a["asset_id"] for a in assets) == expected
+    assert sorted(a.asset_id for a in assets) == expected
     assert len(expected) == 5 + 10
-    paths = {a["name"]: a["folder_path"] for a in assets}
+    paths = {a.name: a.folder_path for a in assets}
     assert paths["nested-4.jpg"] == ["Banners"] and paths["top-4.jpg"] == []
 
 
 def test_a5_final_assets_metadata_normalised(dam, otmm):
     final = otmm.folder_id("LC-2026-0050", "Final Assets")
-    by_name = {a["name"]: a for a in dam.iter_assets(final)}
+    by_name = {a.name: a for a in dam.iter_assets(final)}
     status = "FERRERO.FIELD.ECOMMERCE_STATUS"
-    assert by_name["K7Q2XM_it-IT_Raffaello banner.jpg"]["metadata"][status] == "NOT APPROVED"
-    assert by_name["H8W2NC_it-IT_Raffaello social.jpg"]["metadata"][status] == "APPROVED"
-    assert by_name["M4T6QB_it-IT_Raffaello story.jpg"]["metadata"][status] == ""
-    assert by_name["P3R7ZD_it-IT_Raffaello poster.pdf"]["metadata"][status] == " not approved "
-    flat, raw = dam.get_asset_metadata(by_name["K7Q2XM_it-IT_Raffaello banner.jpg"]["asset_id"])
+    assert by_name["K7Q2XM_it-IT_Raffaello banner.jpg"].metadata[status] == "NOT APPROVED"
+    assert by_name["H8W2NC_it-IT_Raffaello social.jpg"].metadata[status] == "APPROVED"
+    assert by_name["M4T6QB_it-IT_Raffaello story.jpg"].metadata[status] == ""
+    assert by_name["P3R7ZD_it-IT_Raffaello poster.pdf"].metadata[status] == " not approved "
+    flat, raw = dam.get_asset_metadata(by_name["K7Q2XM_it-IT_Raffaello banner.jpg"].asset_id)
     assert flat["FERRERO.FIELD.TRACKING_ID"] == "K7Q2XM"
     assert flat["FERRERO.FIELD.APPROVAL_DATE"] == "2026-11-20T00:00:00Z"
     assert flat["FERRERO.FIELD.IACC_COMMENT"] == "<script>alert(1)</script> wrong colour"
     assert "Not approved" in json.dumps(raw)  # the domain label stays in the raw document
-    assert raw["asset_id"] == by_name["K7Q2XM_it-IT_Raffaello banner.jpg"]["asset_id"]
+    assert raw["asset_id"] == by_name["K7Q2XM_it-IT_Raffaello banner.jpg"].asset_id
 
 
 # -- downloads ------------------------------------------------------------------------------------------------------
 def test_download_streams_checks_and_names_safely(any_dam, otmm, tmp_path):
     final = otmm.folder_id("GM-2026-0007", "Final Assets")
-    asset = [a for a in any_dam.iter_assets(final) if a["name"] == "master film 30s.mp4"][0]
+    asset = [a for a in any_dam.iter_assets(final) if a.name == "master film 30s.mp4"][0]
     dest = tmp_path / "dl"
     dest.mkdir()
-    result = any_dam.download_asset(asset["asset_id"], str(dest), name="../../etc/passwd",
-                                    expected_size=asset["size"])
+    result = any_dam.download_asset(asset.asset_id, str(dest), name="../../etc/passwd",
+                                    expected_size=asset.size)
     assert os.path.dirname(result["path"]) == str(dest)
     assert result["size"] == 300000 == os.path.getsize(result["path"])
-    assert result["sha1"] == sha1_file(result["path"]) == otmm.asset_content_sha1(asset["asset_id"])
+    assert result["sha1"] == sha1_file(result["path"]) == otmm.asset_content_sha1(asset.asset_id)
     assert os.listdir(str(dest)) == [os.path.basename(result["path"])]
 
 
@@ -389,10 +394,9 @@ def test_campaigns_found_by_walking_the_tree_when_search_is_not_usable(otmm, dam
     cfg = dict(dam_cfg, page_size=2, search={"mode": "walk", "walk_depth": 2})
     with DAMClient(cfg) as client:
         otmm.middleware.reset_counters()
-        assert [c["campaign_id"] for c in client.find_campaigns("A1")] == ["LC-2026-0042", "LC-2026-0043",
-                                                                          "LC-2026-0044"]
-        assert [c["campaign_id"] for c in client.find_campaigns("B1", "Global comm")] == ["GM-2026-0007"]
-        assert client.find_campaign("LC-2026-0050")["status"] == "A5"
+        assert campaign_ids(client.find_campaigns("A1")) == ["LC-2026-0042", "LC-2026-0043", "LC-2026-0044"]
+        assert campaign_ids(client.find_campaigns("B1", "Global comm")) == ["GM-2026-0007"]
+        assert client.find_campaign("LC-2026-0050").status == "A5"
     assert counts(otmm, "POST /otmmapi/v6/search/text") == 0
     with DAMClient(dict(cfg, search={"mode": "walk", "walk_root": otmm.folder_id("LC-2026-0042"),
                                      "walk_depth": 1})) as client:

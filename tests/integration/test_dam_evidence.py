@@ -156,23 +156,23 @@ def test_decision_fields_reach_the_workflow_in_either_listing_mode(otmm, dam_cfg
     with DAMClient(dict(dam_cfg, listing_detail=detail), field_ids=SPECIAL,
                    metadata_fields=[F + "ECOMMERCE_STATUS", F + "REJECTION_REASON", F + "KEYWORDS"]) as dam_d:
         assets = list(dam_d.iter_assets(otmm.folder_id("LC-2026-0050", "Final Assets")))
-    banner = [a for a in assets if a["name"].startswith("K7Q2XM")][0]
-    assert banner["metadata"][F + "ECOMMERCE_STATUS"] == "NOT APPROVED"
-    assert banner["metadata"][F + "REJECTION_REASON"] == "Brand guidelines"
-    assert banner["typed_metadata"][F + "KEYWORDS"] == {"table": {"FERRERO.COLUMN.KEYWORD": ["spring", "breakfast"]}}
+    banner = [a for a in assets if a.name.startswith("K7Q2XM")][0]
+    assert banner.metadata[F + "ECOMMERCE_STATUS"] == "NOT APPROVED"
+    assert banner.metadata[F + "REJECTION_REASON"] == "Brand guidelines"
+    assert banner.typed_metadata[F + "KEYWORDS"] == {"table": {"FERRERO.COLUMN.KEYWORD": ["spring", "breakfast"]}}
 
 
 def test_a_slim_listing_would_have_hidden_the_decision_fields(otmm, dam_cfg):
     """Why the client asks: the strict sandbox, like OTMM's UI listings, sends only what is named."""
     with client(dam_cfg, listing_detail="slim") as dam_s:
         assets = list(dam_s.iter_assets(otmm.folder_id("LC-2026-0050", "Final Assets")))
-    assert assets and all(F + "ECOMMERCE_STATUS" not in a["metadata"] for a in assets)
+    assert assets and all(F + "ECOMMERCE_STATUS" not in a.metadata for a in assets)
 
 
 def test_subfolders_listed_completely_without_per_entry_counts(otmm, dam):
     master = otmm.folder_id("LC-2026-0042", "Master Assets")
     otmm.settings(max_page_size=1)
-    names = sorted(a["name"] for a in dam.iter_assets(master))
+    names = sorted(a.name for a in dam.iter_assets(master))
     assert names == ["banner 300x250.jpg", "banner 728x90.png", "key-visual.jpg", "poster A2.pdf", "teaser.mp4"]
 
 
@@ -200,8 +200,8 @@ def test_a_number_written_as_a_string_is_refused_and_as_a_number_accepted(otmm, 
 def test_master_metadata_copied_with_its_types(otmm, dam, tmp_path):
     """A master's typed fields (domain, table columns, date) read by iter_assets are accepted back on an import."""
     master = [a for a in dam.iter_assets(otmm.folder_id("LC-2026-0050", "Final Assets"))
-              if a["name"].startswith("K7Q2XM")][0]
-    copied = dict((k, v) for k, v in master["typed_metadata"].items())
+              if a.name.startswith("K7Q2XM")][0]
+    copied = dict((k, v) for k, v in master.typed_metadata.items())
     copied[SPECIAL["source_file_id"]] = "b-9"
     final = otmm.folder_id("LC-2026-0042", "Final Assets")
     dam.import_asset(final, upload(tmp_path), copied, "copy.jpg")
@@ -219,8 +219,8 @@ def test_download_sends_accept_any_and_the_sandbox_refuses_json_only(otmm, dam, 
                                     "Authorization": "Bearer " + dam.tokens.get()})
     assert refused.status_code == 406
     assert dam.download_asset(asset_id, str(tmp_path), name="k.tif")["size"] == 2000
-    listed = [a for a in dam.iter_assets(folder) if a["asset_id"] == asset_id][0]
-    assert listed["name"] == "Key visual.tif"  # the extension comes from master_content_info.name
+    listed = [a for a in dam.iter_assets(folder) if a.asset_id == asset_id][0]
+    assert listed.name == "Key visual.tif"  # the extension comes from master_content_info.name
 
 
 def test_folder_creation_settles_on_the_oldest_same_named_folder(otmm, dam):
@@ -243,7 +243,7 @@ def test_a_failed_create_is_followed_by_a_re_list(otmm, dam):
 def test_campaigns_found_by_walking_special_root_folders(otmm, dam_cfg):
     with client(dam_cfg, search={"mode": "walk", "walk_depth": 2}) as walker:
         found = walker.find_campaigns("A1")
-    assert [c["campaign_id"] for c in found] == ["LC-2026-0042", "LC-2026-0043", "LC-2026-0044"]
+    assert [campaign.campaign_id for campaign in found] == ["LC-2026-0042", "LC-2026-0043", "LC-2026-0044"]
     assert counts(otmm, "GET /otmmapi/v6/folders/ARTESIA.PUBLIC.TREEN/children") == 1
 
 
@@ -261,7 +261,7 @@ def test_job_assets_json_shape(otmm, dam, tmp_path):
 def test_a_folder_refusing_load_type_metadata_is_read_with_full(otmm, dam):
     otmm.settings(folder_load_types=["full", "custom", "system"])
     assert dam.set_campaign_status(otmm.folder_id("LC-2026-0043"), "A1", "A2") == "changed"
-    assert dam.get_campaign(otmm.folder_id("LC-2026-0043"))["status"] == "A2"
+    assert dam.get_campaign(otmm.folder_id("LC-2026-0043")).status == "A2"
 
 
 def test_import_template_id_sent_when_configured(otmm, dam_cfg, tmp_path):

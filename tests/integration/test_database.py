@@ -8,6 +8,7 @@ import pytest
 
 from scripts.shared.store.database import TRACKING_ALPHABET, Database, generate_tracking_id, normalise_tracking_id
 from scripts.shared.core.errors import LeaseLostError
+from scripts.shared.dam.dam_types import Campaign
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -99,10 +100,10 @@ def test_find_or_create_three_cases(database):
 
 def test_store_master_asset_upserts_on_natural_key(database):
     tid = database.find_or_create_tracking_id("otmm-5", "LC-1", workflow="a1_a2")["tracking_id"]
-    database.store_master_asset(tracking_id=tid, opentext_id="otmm-5", local_campaign_id="LC-1",
+    database.store_master_asset(tracking_id=tid, opentext_id="otmm-5", campaign_id="LC-1",
                                 asset_data={"long": "x" * 20000}, box_file_id="111", box_url="https://b/111",
                                 upload_folder_id="99", global_master_campaign_id="GM-1", workflow="a1_a2")
-    database.store_master_asset(tracking_id=tid, opentext_id="otmm-5", local_campaign_id="LC-1",
+    database.store_master_asset(tracking_id=tid, opentext_id="otmm-5", campaign_id="LC-1",
                                 box_file_id="111", workflow="a1_a2")
     got = rows(database, "SELECT * FROM master_assets WHERE opentext_id = 'otmm-5'")
     assert len(got) == 1 and got[0]["box_url"] == "https://b/111" and len(got[0]["full_metadata"]["long"]) == 20000
@@ -112,7 +113,7 @@ def test_store_master_asset_upserts_on_natural_key(database):
 
 
 def test_two_connections_race_for_five_campaigns(db_config):
-    candidates = [{"campaign_id": "LC-{}".format(i), "folder_id": str(i), "name": "C{}".format(i)} for i in range(5)]
+    candidates = [Campaign(campaign_id="LC-{}".format(i), folder_id=str(i), name="C{}".format(i)) for i in range(5)]
     dbs = [Database(db_config, lease_seconds=60).connect() for _ in range(2)]
     claimed, lock = [], threading.Lock()
 
@@ -130,7 +131,7 @@ def test_two_connections_race_for_five_campaigns(db_config):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(claimed) == sorted(c["campaign_id"] for c in candidates)
+    assert sorted(claimed) == sorted(campaign.campaign_id for campaign in candidates)
     lease, reason = dbs[0].claim_campaign("a1_a2", candidates, "run-x")
     assert lease is None and reason == "leased"
     for db in dbs:
@@ -138,7 +139,7 @@ def test_two_connections_race_for_five_campaigns(db_config):
 
 
 def test_expired_lease_is_taken_over_and_stale_token_refused(database):
-    cands = [{"campaign_id": "LC-9", "folder_id": "9", "name": "Nine"}]
+    cands = [Campaign(campaign_id="LC-9", folder_id="9", name="Nine")]
     first, _ = database.claim_campaign("a1_a2", cands, "run-1")
     assert first is not None
     second, reason = database.claim_campaign("a1_a2", cands, "run-2")
@@ -150,7 +151,7 @@ def test_expired_lease_is_taken_over_and_stale_token_refused(database):
     with pytest.raises(LeaseLostError):
         database.renew_lease(first)
     with pytest.raises(LeaseLostError):
-        database.store_master_asset(tracking_id="K7Q2XM", opentext_id="o", local_campaign_id="LC-9",
+        database.store_master_asset(tracking_id="K7Q2XM", opentext_id="o", campaign_id="LC-9",
                                     workflow="a1_a2", lease=first)
     assert rows(database, "SELECT count(*) AS n FROM master_assets")[0]["n"] == 0
     database.renew_lease(second)

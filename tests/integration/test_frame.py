@@ -7,6 +7,7 @@ import pytest
 from scripts.shared.workflows import frame
 from scripts.shared.core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
 from scripts.shared.core.errors import ServiceError
+from scripts.shared.dam.dam_types import Campaign
 from scripts.shared.workflows.runtime import Runtime
 
 
@@ -14,17 +15,17 @@ from scripts.shared.workflows.runtime import Runtime
 def rt(db_config, database, tmp_path):
     config = {"database": db_config, "transfer": {"lease_seconds": 60, "backoff_base_seconds": 60,
                                                   "backoff_max_seconds": 3600, "temp_dir": str(tmp_path)}}
-    runtime = Runtime(config, argparse.Namespace(campaign=None, dry_run=False), "a1_a2")
+    runtime = Runtime(config, argparse.Namespace(campaign_id=None, dry_run=False), "a1_a2")
     runtime.db = database
     yield runtime
 
 
-def frame_row(database, number):
+def frame_row(database, campaign_id):
     from scripts.shared.store import report_store
-    return next(r for r in report_store.failing_campaigns(database) if r["campaign_id"] == number)
+    return next(r for r in report_store.failing_campaigns(database) if r["campaign_id"] == campaign_id)
 
 
-CAMPAIGN = [{"campaign_id": "LC-2026-0001", "folder_id": "f1", "name": "One"}]
+CAMPAIGN = [Campaign(campaign_id="LC-2026-0001", folder_id="f1", name="One")]
 
 
 def test_a_failure_inside_claimed_is_charged_to_the_campaign_and_alerted_once(rt, database):

@@ -101,9 +101,9 @@ def end_state(lab):
         for path, info in box_files(lab.box.tree(folder_id)).items():
             boxes["{}/{}".format(root, norm(path))] = (info["sha1"], info["size"], info["versions"])
     dam = {}
-    for number, campaign in lab.otmm.snapshot().items():
+    for campaign_id, campaign in lab.otmm.snapshot().items():
         assets = sorted((a["path"], norm(a["name"]), a["sha1"]) for a in campaign["assets"])
-        dam[number] = {"status": campaign["status"], "locked": campaign["locked"], "assets": assets}
+        dam[campaign_id] = {"status": campaign["status"], "locked": campaign["locked"], "assets": assets}
     counts = {
         "masters": db_rows(lab, "SELECT count(*) AS n, count(box_file_id) AS in_box FROM master_assets")[0],
         "transfers": sorted((r["state"], r["n"]) for r in db_rows(

@@ -18,24 +18,25 @@ def test_twenty_percent_faults_everything_completes_once(pg_server, tmp_path, pk
     with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
         for mw, seed in ((lab.otmm.middleware, 7), (lab.box.middleware, 11)):
             mw.set_faults([dict(rule, path="^/(otmmapi|2\\.0|api)/") for rule in FAULTS], seed=seed)
-        plan = [("a1_to_a2_download", number) for number in A1] + [("b1_to_b2_download", "GM-2026-0007"),
+        plan = [("a1_to_a2_download", campaign_id) for campaign_id in A1] + [("b1_to_b2_download", "GM-2026-0007"),
                                                                    ("a5_to_a6_download", "LC-2026-0050")]
         target = {"a1_to_a2_download": "A2", "b1_to_b2_download": "B2", "a5_to_a6_download": "A6"}
         ticks = 0
-        for script, number in plan:
+        for script, campaign_id in plan:
             for _ in range(8):
                 ticks += 1
-                lab.run_script(script, "--campaign", number)
-                if lab.otmm.campaign_status(number) == target[script]:
+                lab.run_script(script, "--campaign", campaign_id)
+                if lab.otmm.campaign_status(campaign_id) == target[script]:
                     break
-            assert lab.otmm.campaign_status(number) == target[script], lab.log_text(script.replace("_download", ""))
+            assert lab.otmm.campaign_status(campaign_id) == target[script], lab.log_text(
+                script.replace("_download", ""))
         injected = sum(r["hits"] for mw in (lab.otmm.middleware, lab.box.middleware) for r in
                        [dict(x.spec, hits=x.hits) for x in mw.rules])
         for mw in (lab.otmm.middleware, lab.box.middleware):
             mw.set_faults([])
         tree = lab.box.tree(lab.box.roots["a1_a2"])
-        for number, count in A1.items():
-            folder = next(v for k, v in tree["folders"].items() if k.startswith(number))
+        for campaign_id, count in A1.items():
+            folder = next(v for k, v in tree["folders"].items() if k.startswith(campaign_id))
             files = box_files(folder)
             assert len(files) == count and all(f["versions"] == 1 for f in files.values())
         assert len(box_files(lab.box.tree(lab.box.roots["b1_b2"]))) == 2
@@ -84,10 +85,10 @@ def test_one_permanently_failing_asset_backs_off_while_others_move(pg_server, tm
 
 def test_four_overlapping_ticks_over_eight_campaigns(pg_server, tmp_path, pki_dir):
     with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
-        for number in ("LC-2026-0042", "LC-2026-0043", "LC-2026-0044"):
-            lab.otmm.set_campaign_status(number, "A0")
-        numbers = ["LC-2026-09{:02d}".format(i) for i in range(8)]
-        for n in numbers:
+        for campaign_id in ("LC-2026-0042", "LC-2026-0043", "LC-2026-0044"):
+            lab.otmm.set_campaign_status(campaign_id, "A0")
+        campaign_ids = ["LC-2026-09{:02d}".format(i) for i in range(8)]
+        for n in campaign_ids:
             lab.otmm.add_campaign({"number": n, "name": "Parallel " + n[-2:], "status": "A1", "type": "Local comm",
                                    "folders": {"Master Assets": {"assets": [
                                        {"name": "a.jpg", "size": 300000}, {"name": "b.jpg", "size": 200000}]}}})
@@ -98,17 +99,17 @@ def test_four_overlapping_ticks_over_eight_campaigns(pg_server, tmp_path, pki_di
             procs = [subprocess.Popen([lab.product_python, "scripts/a1_to_a2_download.py"], cwd=ROOT, env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(4)]
             codes += [p.wait(timeout=120) for p in procs]
-            if all(lab.otmm.campaign_status(n) == "A2" for n in numbers):
+            if all(lab.otmm.campaign_status(n) == "A2" for n in campaign_ids):
                 break
         assert set(codes) <= {0, 75}
-        assert all(lab.otmm.campaign_status(n) == "A2" for n in numbers)
+        assert all(lab.otmm.campaign_status(n) == "A2" for n in campaign_ids)
         tree = lab.box.tree(lab.box.roots["a1_a2"])
         assert len(tree["folders"]) == 8
         for folder in tree["folders"].values():
             files = box_files(folder)
             assert len(files) == 2 and all(f["versions"] == 1 for f in files.values())
         mails = subjects(lab)
-        assert sorted(s.split()[1] for s in mails) == sorted(numbers), mails
+        assert sorted(s.split()[1] for s in mails) == sorted(campaign_ids), mails
         claims = db_rows(lab, "SELECT count(*) AS n FROM asset_events WHERE event_type = 'status_changed'")
         assert claims[0]["n"] == 8
 

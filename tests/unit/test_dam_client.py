@@ -41,11 +41,11 @@ def element(field_id, value):
             "value": {"value": {"type": "string", "value": value}, "domain_value": False}}
 
 
-def folder(asset_id, status, number, created="2026-11-01T10:00:00Z", kind="Local comm"):
-    return {"asset_id": asset_id, "name": number, "data_type": "CONTAINER", "container_type_id": "F.CAMPAIGN",
+def folder(asset_id, status, campaign_id, created="2026-11-01T10:00:00Z", kind="Local comm"):
+    return {"asset_id": asset_id, "name": campaign_id, "data_type": "CONTAINER", "container_type_id": "F.CAMPAIGN",
             "date_imported": created, "locked": False,
             "metadata": {"metadata_element_list": [{"id": "G", "metadata_element_list": [
-                element(STATUS, status), element(FIELDS["campaign_id"], number),
+                element(STATUS, status), element(FIELDS["campaign_id"], campaign_id),
                 element(FIELDS["campaign_type"], kind)]}]}}
 
 
@@ -227,7 +227,7 @@ def test_find_campaigns_pages_rechecks_and_sorts():
     for f in (f1, f2, f3):
         responses.add(responses.GET, API + "/folders/" + f["asset_id"], json={"folder_resource": {"folder": f}})
     found = DAMClient(make_cfg()).find_campaigns("A1")
-    assert [c["campaign_id"] for c in found] == ["LC-1", "LC-2"]
+    assert [campaign.campaign_id for campaign in found] == ["LC-1", "LC-2"]
     searches = [c for c in api_calls() if c.request.url.endswith("/search/text")]
     assert len(searches) == 2
     from urllib.parse import parse_qs
@@ -261,7 +261,7 @@ def test_iter_assets_follows_the_child_count_past_short_pages_and_skips_deleted(
     responses.add(responses.GET, children, json=children_page([asset_item(2, deleted=True)]))
     responses.add(responses.GET, children, json=children_page([asset_item(3)]))
     assets = list(DAMClient(make_cfg()).iter_assets(top))
-    assert [a["size"] for a in assets] == [1, 3]
+    assert [asset.size for asset in assets] == [1, 3]
     pages = [c for c in api_calls() if "/children" in c.request.url]
     assert len(pages) == 3
     assert [re.search(r"after=(\d+)", c.request.url).group(1) for c in pages] == ["0", "1", "2"]
@@ -278,7 +278,7 @@ def test_iter_assets_without_a_child_count_ends_at_the_first_short_page():
     children = API + "/folders/{}/children".format(top)
     responses.add(responses.GET, children, json=children_page([asset_item(1), asset_item(2)]))
     responses.add(responses.GET, children, json=children_page([asset_item(3)]))
-    assert [a["size"] for a in DAMClient(make_cfg()).iter_assets(top)] == [1, 2, 3]
+    assert [asset.size for asset in DAMClient(make_cfg()).iter_assets(top)] == [1, 2, 3]
     assert len([c for c in api_calls() if "/children" in c.request.url]) == 2
 
 
@@ -290,7 +290,8 @@ def test_find_campaigns_filters_on_type_after_the_reread():
     responses.add(responses.POST, API + "/search/text", json=search_page([glob, loc], 2, 0))
     for f in (glob, loc):
         responses.add(responses.GET, API + "/folders/" + f["asset_id"], json={"folder_resource": {"folder": f}})
-    assert [c["campaign_id"] for c in DAMClient(make_cfg()).find_campaigns("B1", "Global comm")] == ["GM-1"]
+    assert [campaign.campaign_id for campaign in DAMClient(make_cfg()).find_campaigns("B1", "Global comm")] == [
+        "GM-1"]
 
 
 @responses.activate

@@ -49,7 +49,7 @@ def build_parser(description, workflow=True):
     parser.add_argument("--config", default="config/config.yaml", metavar="PATH",
                         help="main configuration file (default: config/config.yaml)")
     if workflow:
-        parser.add_argument("--campaign", metavar="ID",
+        parser.add_argument("--campaign", metavar="ID", dest="campaign_id",
                             help="work on this campaign (number such as LC-2026-0042, or DAM folder id), "
                                  "ignoring its retry back-off")
         parser.add_argument("--dry-run", action="store_true",

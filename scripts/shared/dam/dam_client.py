@@ -18,6 +18,7 @@ import time
 
 from .dam_auth import MTLSFiles, SessionCache, TokenCache
 from .dam_metadata import as_text, flatten, to_elements, typed_values
+from .dam_types import Campaign, DamAsset
 from ..core.errors import ServiceError, SuiteError
 from ..core.http_retry import RetryPolicy, send_with_retry, url_path
 from ..core.retry import Again, poll_until, retry_call
@@ -263,15 +264,16 @@ class DAMClient(object):
         return {"auth": self.auth_mode, "root_folders": len(roots)}
 
     def _campaign(self, folder):
+        """The Campaign a folder's metadata describes (dam.fields names its fields)."""
         values = flatten(folder.get("metadata"))
         f = self.campaign_fields
-        return {"folder_id": folder["asset_id"], "campaign_id": as_text(values.get(f.get("campaign_id"))),
-                "name": as_text(values.get(f.get("campaign_name"))) or folder.get("name"),
-                "status": as_text(values.get(f.get("campaign_status"))),
-                "type": as_text(values.get(f.get("campaign_type"))),
-                "global_master_campaign_id": as_text(values.get(f.get("global_master_campaign_id"))),
-                "agency_email": as_text(values.get(f.get("agency_email"))),
-                "created": folder.get("date_imported")}
+        return Campaign(folder_id=folder["asset_id"], campaign_id=as_text(values.get(f.get("campaign_id"))),
+                        name=as_text(values.get(f.get("campaign_name"))) or folder.get("name"),
+                        status=as_text(values.get(f.get("campaign_status"))),
+                        type=as_text(values.get(f.get("campaign_type"))),
+                        global_master_campaign_id=as_text(values.get(f.get("global_master_campaign_id"))),
+                        agency_email=as_text(values.get(f.get("agency_email"))),
+                        created=folder.get("date_imported"))
 
     def get_folder(self, folder_id):
         """``folder_resource.folder`` with its metadata. ``load_type=metadata`` is what the client asks for; folder
@@ -348,12 +350,12 @@ class DAMClient(object):
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(4, len(hits)))) as pool:
             campaigns = list(pool.map(self.get_campaign, hits))
         for campaign in campaigns:
-            if campaign["status"] != status:
+            if campaign.status != status:
                 continue
-            if campaign_type and campaign["type"] != campaign_type:
+            if campaign_type and campaign.type != campaign_type:
                 continue
             found.append(campaign)
-        found.sort(key=lambda c: (c["created"] or "", c["campaign_id"] or ""))
+        found.sort(key=lambda campaign: (campaign.created or "", campaign.campaign_id or ""))
         return found
 
     def find_campaign(self, number_or_folder_id):
@@ -362,12 +364,12 @@ class DAMClient(object):
         for hit in self._search(self.campaign_fields["campaign_id"], key):
             if hit.get("data_type") == "CONTAINER" or hit.get("container_type_id"):
                 campaign = self.get_campaign(hit["asset_id"])
-                if campaign["campaign_id"] == key:
+                if campaign.campaign_id == key:
                     return campaign
         if len(key) >= 20 and " " not in key:
             try:
                 campaign = self.get_campaign(key)
-                return campaign if campaign["campaign_id"] else None  # a folder, but not a campaign
+                return campaign if campaign.campaign_id else None  # a folder, but not a campaign
             except ServiceError as exc:
                 if exc.status != 404:
                     raise
@@ -449,13 +451,13 @@ class DAMClient(object):
         master's content (for callers that want to notice it changed)."""
         content = item.get("master_content_info") or {}
         size = item.get("content_size", content.get("content_size"))
-        return {"asset_id": item["asset_id"], "name": asset_file_name(item), "folder_path": list(path),
-                "size": int(size) if size is not None else None,
-                "mime_type": item.get("mime_type") or content.get("mime_type"),
-                "checksum": content.get("content_checksum"), "version": item.get("version"),
-                "master_content_id": content.get("id"), "import_job_id": item.get("import_job_id"),
-                "metadata": flatten(item.get("metadata")), "typed_metadata": typed_values(item.get("metadata")),
-                "raw": item}
+        return DamAsset(asset_id=item["asset_id"], name=asset_file_name(item), folder_path=list(path),
+                        size=int(size) if size is not None else None,
+                        mime_type=item.get("mime_type") or content.get("mime_type"),
+                        checksum=content.get("content_checksum"), version=item.get("version"),
+                        master_content_id=content.get("id"), import_job_id=item.get("import_job_id"),
+                        metadata=flatten(item.get("metadata")), typed_metadata=typed_values(item.get("metadata")),
+                        raw=item)
 
     def get_asset_metadata(self, asset_id):
         doc = self._get_json("/assets/{}".format(asset_id), {"load_type": "full"})
@@ -538,7 +540,7 @@ class DAMClient(object):
     def set_campaign_status(self, folder_id, expected, new):
         """Read first (already ``new`` -> "already"), lock, PATCH, unlock in finally, re-read to verify."""
         doc = self.get_folder(folder_id)
-        status = self._campaign(doc)["status"]
+        status = self._campaign(doc).status
         if status == new:
             if doc.get("locked"):  # a run that died between PATCH and unlock left our lock behind
                 try:
@@ -561,7 +563,7 @@ class DAMClient(object):
                 self.set_lock(folder_id, "unlock")
             except ServiceError as exc:
                 log.warning("could not unlock campaign folder %s: %s", folder_id, exc)
-        after = self.get_campaign(folder_id)["status"]
+        after = self.get_campaign(folder_id).status
         if after != new:
             raise SuiteError("campaign folder {} still shows {!r} after the update to {!r}".format(
                 folder_id, after, new), fix="check the DAM's edit permissions of the integration user")

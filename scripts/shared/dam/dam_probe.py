@@ -116,13 +116,13 @@ class DAMProbe(object):
 
     def check_folder(self):
         try:
-            self.folder = self.dam.get_campaign(self.folder_id)
+            self.status = self.dam.get_campaign(self.folder_id).status  # the folder's campaign status, if any
             self.folder_raw = self.dam.get_folder(self.folder_id)
             self.add("folder", "OK", "test folder {} ({}) readable{}".format(
                 self.folder_id, self.folder_raw.get("name"),
-                ", campaign status {}".format(self.folder["status"]) if self.folder.get("status") else ""))
+                ", campaign status {}".format(self.status) if self.status else ""))
         except Exception as exc:
-            self.folder, self.folder_raw = {}, {}
+            self.status, self.folder_raw = None, {}
             self.add("folder", "FAIL", "GET /folders/{}: {}".format(self.folder_id, _short(exc)),
                      "give the id of a folder the integration user may read and edit")
 
@@ -140,7 +140,7 @@ class DAMProbe(object):
         search = self.config["dam"].get("search") or {}
         configured = search.get("operator_id") or "ARTESIA.OPERATOR.CHAR.IS"
         status_field = self.config["dam"]["fields"]["campaign_status"]
-        value = self.folder.get("status") or "A1"
+        value = self.status or "A1"
         working, failures, hits = None, [], []
         for operator in [configured] + ([CONTAINS] if configured != CONTAINS else []):
             try:
@@ -157,7 +157,7 @@ class DAMProbe(object):
         if failures:
             detail += "; refused: " + "; ".join(failures)
         setting = "DAM_SEARCH_OPERATOR_ID={}".format(working)
-        if self.folder.get("status"):
+        if self.status:
             if any(h.get("asset_id") == self.folder_id for h in hits):
                 detail += "; the test folder is among the hits (campaign folders are indexed)"
                 setting += " DAM_CAMPAIGN_LOOKUP=search"

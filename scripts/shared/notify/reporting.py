@@ -16,11 +16,13 @@ def now_iso():
 
 
 def campaign_context(campaign, status_before, status_after, box_folder_id=None):
-    return {"campaign_id": campaign.get("campaign_id"), "name": campaign.get("name") or "",
-            "type": campaign.get("type") or "", "status_before": status_before, "status_after": status_after,
-            "folder_id": campaign.get("folder_id"),
+    """What an email shows of a Campaign (dam_types): a mapping, as the templates read it (``dam_url``: no DAM web
+    address is known yet)."""
+    return {"campaign_id": campaign.campaign_id, "name": campaign.name or "",
+            "type": campaign.type or "", "status_before": status_before, "status_after": status_after,
+            "folder_id": campaign.folder_id,
             "box_folder_url": box_folder_url(box_folder_id),
-            "dam_url": campaign.get("dam_url")}
+            "dam_url": None}
 
 
 def box_folder_url(folder_id):
@@ -45,19 +47,20 @@ def message_context(workflow_label, campaign, assets=(), failures=(), quarantine
 
 
 def agency_recipients(config, template, campaign):
-    """The campaign's agency address(es) for agency-facing templates."""
-    if template not in (config.get("notifications") or {}).get("agency_templates", []):
+    """The agency address(es) of a Campaign (or None) for agency-facing templates."""
+    if template not in (config.get("notifications") or {}).get("agency_templates", []) or campaign is None:
         return ()
-    raw = (campaign or {}).get("agency_email") or ""
+    raw = campaign.agency_email or ""
     return tuple(a.strip() for a in re.split(r"[,;\s]+", raw) if "@" in a)
 
 
-def send(rt, template, campaign, context, raw_campaign=None, dedupe_key=None):
-    """Send one email through the notifier (de-duplicated there); never raises (one warning line, details at
-    debug level)."""
+def send(rt, template, campaign, context, dedupe_key=None, to_agency=True):
+    """Send one email about a Campaign (or None) through the notifier (de-duplicated there), to its agency too
+    for agency templates unless ``to_agency`` is false; never raises (one warning line, details at debug level)."""
+    campaign_id = campaign.campaign_id if campaign is not None else None
     try:
-        status = rt.notifier.send_email(template, (campaign or {}).get("campaign_id") or "", context,
-                                        extra_recipients=agency_recipients(rt.config, template, raw_campaign),
+        agency = agency_recipients(rt.config, template, campaign) if to_agency else ()
+        status = rt.notifier.send_email(template, campaign_id or "", context, extra_recipients=agency,
                                         dedupe_key=dedupe_key)
     except Exception as exc:
         log.warning("could not send %s: %s", template, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
@@ -100,17 +103,19 @@ def stable_error(exc):
     return re.sub(r"\(request id [^)]*\)", "", text).strip()
 
 
-def send_run_error(rt, workflow_label, exc, campaign=None, attempts=None):
-    """The single alert for a run that failed before it could process assets (or a campaign failing N times).
+def send_run_error(rt, workflow_label, exc, campaign=None, status=None, attempts=None):
+    """The single alert for a run that failed before it could process assets (or a Campaign failing N times,
+    whose ``status`` stays as it is). Never sent to an agency: it is the operators' alert.
 
     De-duplicated on the problem (workflow, campaign, error text, day), never on the attempt: a campaign that
     keeps failing alerts once a day, and the daily report carries the running count."""
     error = stable_error(exc)
     day = datetime.date.today().isoformat()
+    shown = campaign_context(campaign, status, status) if campaign is not None else None
     context = {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
                "error": error, "fix": getattr(exc, "fix", None) or
                "see the log for details; the next run retries automatically",
-               "campaign": campaign, "attempts": attempts, "date": day}
-    problem = {"workflow": workflow_label, "campaign": (campaign or {}).get("campaign_id"), "error": error,
+               "campaign": shown, "attempts": attempts, "date": day}
+    problem = {"workflow": workflow_label, "campaign": shown and shown["campaign_id"], "error": error,
                "date": day}
-    return send(rt, "run_error", campaign, context, dedupe_key=problem)
+    return send(rt, "run_error", campaign, context, dedupe_key=problem, to_agency=False)

@@ -198,12 +198,12 @@ class Database(object):
         raise ServiceError("Database", "could not draw a free tracking id in 20 tries",
                            fix="the tracking id space is nearly full; widen TRACKING_ID_LENGTH")
 
-    def existing_tracking_id(self, opentext_id, local_campaign_id, metadata_tracking_id=None):
+    def existing_tracking_id(self, opentext_id, campaign_id, metadata_tracking_id=None):
         """The tracking id this asset already has (master, derivative it came from, or the registered id written in
         its metadata) as {"tracking_id", "source"}, or None. Reads only (dry runs name files with it)."""
         with self.cursor() as cur:
             cur.execute("SELECT tracking_id FROM master_assets WHERE opentext_id = %s AND local_campaign_id = %s",
-                        (opentext_id, local_campaign_id))
+                        (opentext_id, campaign_id))
             hit = cur.fetchone()
             if hit:
                 return {"tracking_id": hit["tracking_id"], "source": "master"}
@@ -219,7 +219,7 @@ class Database(object):
                     return {"tracking_id": known, "source": "metadata"}
         return None
 
-    def find_or_create_tracking_id(self, opentext_id, local_campaign_id, original_filename=None, workflow=None,
+    def find_or_create_tracking_id(self, opentext_id, campaign_id, original_filename=None, workflow=None,
                                    metadata_tracking_id=None, **row):
         """The tracking id of this DAM asset in this campaign: existing master, else the derivative it came from
         (rework), else the id written in its metadata (registered for it when still free), else a new one.
@@ -227,12 +227,12 @@ class Database(object):
         Returns {"tracking_id", "source": "master"|"derivative"|"metadata"|"new"}.
         """
         import psycopg2
-        existing = self.existing_tracking_id(opentext_id, local_campaign_id, metadata_tracking_id)
+        existing = self.existing_tracking_id(opentext_id, campaign_id, metadata_tracking_id)
         if existing:
             return existing
         known = normalise_tracking_id(metadata_tracking_id)
         columns = dict(row)
-        columns.update({"opentext_id": opentext_id, "local_campaign_id": local_campaign_id,
+        columns.update({"opentext_id": opentext_id, "local_campaign_id": campaign_id,
                         "original_filename": original_filename, "workflow": workflow or "unknown"})
         for attempt in range(50):
             # the id the asset already carries is kept when it is free (the DAM remembers it; the database may not)
@@ -248,7 +248,7 @@ class Database(object):
                     hit = cur.fetchone()
                     if hit is None:  # a concurrent tick registered the same asset first: use its id
                         cur.execute("SELECT tracking_id FROM master_assets WHERE opentext_id = %s "
-                                    "AND local_campaign_id = %s", (opentext_id, local_campaign_id))
+                                    "AND local_campaign_id = %s", (opentext_id, campaign_id))
                         return {"tracking_id": cur.fetchone()["tracking_id"], "source": "master"}
                     return {"tracking_id": hit["tracking_id"], "source": "metadata" if tid == known else "new"}
             except psycopg2.IntegrityError as exc:
@@ -258,12 +258,13 @@ class Database(object):
         raise ServiceError("Database", "could not register a unique tracking id in 50 tries",
                            fix="the tracking id space is nearly full")
 
-    def store_master_asset(self, tracking_id, opentext_id, local_campaign_id, asset_data=None, box_file_id=None,
+    def store_master_asset(self, tracking_id, opentext_id, campaign_id, asset_data=None, box_file_id=None,
                            box_url=None, upload_folder_id=None, global_master_campaign_id=None, lease=None, **extra):
-        """Upsert a master asset on its natural key (opentext_id, local_campaign_id); JSONB keeps full metadata."""
+        """Upsert a master asset on its natural key (opentext_id, local_campaign_id: the ``campaign_id``); JSONB
+        keeps full metadata."""
         columns = dict(extra)
         columns.update({"tracking_id": tracking_id, "opentext_id": opentext_id,
-                        "local_campaign_id": local_campaign_id, "box_file_id": box_file_id, "box_url": box_url,
+                        "local_campaign_id": campaign_id, "box_file_id": box_file_id, "box_url": box_url,
                         "upload_folder_id": upload_folder_id,
                         "global_master_campaign_id": global_master_campaign_id})
         if asset_data is not None:
@@ -308,7 +309,7 @@ class Database(object):
         return "{}:{}:{}".format(socket.gethostname(), os.getpid(), run_id)
 
     def claim_campaign(self, workflow, candidates, run_id, force=False):
-        """Claim the first eligible campaign of ``candidates`` (dicts with campaign_id, folder_id, name; DAM order).
+        """Claim the first eligible campaign of ``candidates`` (dam_types.Campaign values; DAM order).
 
         Eligible: not leased by a live run and not waiting out a back-off (``force`` ignores the back-off, for a
         manual ``--campaign`` run). Returns (lease or None, reason) with reason "claimed", "none" (nothing to do),
@@ -316,13 +317,13 @@ class Database(object):
         """
         if not candidates:
             return None, "none"
-        ids = [c["campaign_id"] for c in candidates]
+        ids = [campaign.campaign_id for campaign in candidates]
         with self.cursor() as cur:
-            for c in candidates:
+            for campaign in candidates:
                 cur.execute("INSERT INTO workflow_state (workflow, campaign_id, folder_id, campaign_name) "
                             "VALUES (%s, %s, %s, %s) ON CONFLICT (workflow, campaign_id) DO UPDATE SET "
                             "folder_id = EXCLUDED.folder_id, campaign_name = EXCLUDED.campaign_name",
-                            (workflow, c["campaign_id"], c.get("folder_id"), c.get("name")))
+                            (workflow, campaign.campaign_id, campaign.folder_id, campaign.name))
         owner = self.lease_owner(run_id)
         with self.cursor() as cur:
             cur.execute(
@@ -351,28 +352,28 @@ class Database(object):
         return None, "none"
 
     def preview_claim(self, workflow, candidates, force=False):
-        """What claim_campaign would pick, without claiming: (candidate or None, reason) (for dry runs)."""
-        ids = [c["campaign_id"] for c in candidates]
+        """What claim_campaign would pick, without claiming: (Campaign or None, reason) (for dry runs)."""
+        ids = [campaign.campaign_id for campaign in candidates]
         with self.cursor() as cur:
             cur.execute("SELECT campaign_id, lease_expires_at >= now() AS leased, "
                         "COALESCE(next_attempt_at > now(), false) AS waiting FROM workflow_state "
                         "WHERE workflow = %s AND campaign_id = ANY(%s)", (workflow, ids))
             rows = {r["campaign_id"]: r for r in cur.fetchall()}
         leased = waiting = 0
-        for c in candidates:
-            row = rows.get(c["campaign_id"])
+        for campaign in candidates:
+            row = rows.get(campaign.campaign_id)
             if row and row["leased"]:
                 leased += 1
             elif row and row["waiting"] and not force:
                 waiting += 1
             else:
-                return c, "claimed"
+                return campaign, "claimed"
         return None, "leased" if leased else ("backoff" if waiting else "none")
 
     def describe_waiting(self, workflow, candidates):
         """'LC-1 (next try 14:05, after 3 failed attempts), ...; run with --campaign ID to try one now' for the
         candidates waiting out a back-off (the operator's answer to "why is nothing happening?")."""
-        ids = [c["campaign_id"] for c in candidates]
+        ids = [campaign.campaign_id for campaign in candidates]
         with self.cursor() as cur:
             cur.execute("SELECT campaign_id, attempts, next_attempt_at FROM workflow_state WHERE workflow = %s AND "
                         "campaign_id = ANY(%s) AND next_attempt_at > now() ORDER BY next_attempt_at", (workflow, ids))

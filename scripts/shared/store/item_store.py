@@ -1,6 +1,7 @@
 """Per-asset progress rows: ``transfer_items`` (DAM -> Box) and ``derivative_assets`` (Box inbox -> DAM).
 
 Every write is fenced by the tick's lease, so a run that lost its campaign cannot overwrite the new owner's results.
+A ``campaign_id`` argument is the campaign number, kept in the ``local_campaign_id`` column of the asset tables.
 """
 from ..core.errors import SuiteError
 from .database import json_text
@@ -12,7 +13,8 @@ DERIVATIVE_COLUMNS = ("state", "dam_folder_id", "dam_asset_id", "dam_import_job_
 
 
 def ensure_transfer_items(db, lease, workflow, campaign_id, assets):
-    """Insert a pending row per source asset (existing rows keep their state); return rows by opentext_id."""
+    """Insert a pending row per source asset (dam_types.DamAsset; existing rows keep their state); return rows by
+    opentext_id."""
     with db.fenced(lease) as cur:
         for asset in assets:
             cur.execute(
@@ -20,8 +22,8 @@ def ensure_transfer_items(db, lease, workflow, campaign_id, assets):
                 "file_size, claim_token, run_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (workflow, campaign_id, opentext_id) DO UPDATE SET "
                 "original_filename = EXCLUDED.original_filename, folder_path = EXCLUDED.folder_path",
-                (workflow, campaign_id, asset["asset_id"], asset["name"], "/".join(asset["folder_path"]),
-                 asset.get("size"), lease.claim_token, lease.row.get("last_run_id")))
+                (workflow, campaign_id, asset.asset_id, asset.name, "/".join(asset.folder_path), asset.size,
+                 lease.claim_token, lease.row.get("last_run_id")))
         cur.execute("SELECT * FROM transfer_items WHERE workflow = %s AND campaign_id = %s", (workflow, campaign_id))
         return {row["opentext_id"]: dict(row) for row in cur.fetchall()}
 
@@ -63,14 +65,14 @@ def master_by_tracking_id(db, tracking_id):
         return dict(row) if row else None
 
 
-def claim_derivative(db, lease, tracking_id, box_file, local_campaign_id, language, description):
+def claim_derivative(db, lease, tracking_id, box_file, campaign_id, language, description):
     """The derivative row of this Box file version (created on first sight); its state says what is left to do."""
     with db.fenced(lease) as cur:
         cur.execute(
             "INSERT INTO derivative_assets (tracking_id, local_campaign_id, box_file_id, sha1, box_file_name, "
             "box_folder_path, file_size, language, description, claim_token, box_version_id, box_etag) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (box_file_id, sha1) DO NOTHING",
-            (tracking_id, local_campaign_id, box_file["file_id"], box_file["sha1"], box_file["name"],
+            (tracking_id, campaign_id, box_file["file_id"], box_file["sha1"], box_file["name"],
              "/".join(box_file.get("folder_path") or []), box_file.get("size"), language, description,
              lease.claim_token, box_file.get("version_id"), box_file.get("etag")))
         cur.execute("SELECT * FROM derivative_assets WHERE box_file_id = %s AND sha1 = %s",
@@ -138,13 +140,13 @@ def imported_duplicate(db, tracking_id, language, sha1, box_file_id):
         return dict(row) if row else None
 
 
-def localisation_progress(db, local_campaign_id):
+def localisation_progress(db, campaign_id):
     """(masters, masters with an imported localised file) of a local campaign's A1->A2 masters."""
     with db.cursor() as cur:
         cur.execute(
             "SELECT count(*) AS masters, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM derivative_assets d "
             "WHERE d.tracking_id = m.tracking_id AND d.state IN ('imported', 'cleaned'))) AS localised "
-            "FROM master_assets m WHERE m.local_campaign_id = %s AND m.workflow = 'a1_a2'", (local_campaign_id,))
+            "FROM master_assets m WHERE m.local_campaign_id = %s AND m.workflow = 'a1_a2'", (campaign_id,))
         row = cur.fetchone()
         return row["masters"], row["localised"]
 
@@ -185,21 +187,21 @@ def rejection_sources(db, tracking_id, opentext_id):
     return (dict(hit) if hit else None), (seen["details"] if seen else None)
 
 
-def unsettled_derivatives(db, local_campaign_id):
+def unsettled_derivatives(db, campaign_id):
     """Derivatives of a local campaign an interrupted run left half-done, with their master's DAM folder path."""
     with db.cursor() as cur:
         cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
                     "WHERE d.local_campaign_id = %s AND d.state IN ('claimed', 'downloaded', 'imported')",
-                    (local_campaign_id,))
+                    (campaign_id,))
         return [dict(r) for r in cur.fetchall()]
 
 
-def unreported_imports(db, local_campaign_id):
+def unreported_imports(db, campaign_id):
     """Imported derivatives of a local campaign not yet reported by email, by file name."""
     with db.cursor() as cur:
         cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
                     "WHERE d.local_campaign_id = %s AND d.state = 'cleaned' AND d.reported_at IS NULL "
-                    "ORDER BY d.box_file_name", (local_campaign_id,))
+                    "ORDER BY d.box_file_name", (campaign_id,))
         return [dict(r) for r in cur.fetchall()]
 
 
@@ -208,11 +210,11 @@ def mark_reported(db, lease, derivative_ids):
         cur.execute("UPDATE derivative_assets SET reported_at = now() WHERE id = ANY(%s)", (list(derivative_ids),))
 
 
-def localised_files(db, local_campaign_id):
+def localised_files(db, campaign_id):
     """Every imported localised file of a local campaign's masters, by DAM folder and file name."""
     with db.cursor() as cur:
         cur.execute("SELECT d.tracking_id, d.box_file_name, d.box_folder_path, d.file_size, d.language, "
                     "d.description, d.dam_asset_id, m.dam_folder_path FROM derivative_assets d JOIN master_assets m "
                     "ON m.tracking_id = d.tracking_id WHERE m.local_campaign_id = %s AND d.state IN "
-                    "('imported', 'cleaned') ORDER BY m.dam_folder_path, d.box_file_name", (local_campaign_id,))
+                    "('imported', 'cleaned') ORDER BY m.dam_folder_path, d.box_file_name", (campaign_id,))
         return [dict(r) for r in cur.fetchall()]

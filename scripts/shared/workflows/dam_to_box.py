@@ -67,8 +67,7 @@ def run_workflow(spec, config, args):
 def _tick(spec, rt):
     for lease, row in frame.unfinished(rt):  # assets all delivered, the status change or success email still owed
         with frame.finishing(rt, lease, row):
-            campaign = rt.dam.get_campaign(row["folder_id"])
-            campaign["campaign_id"] = row["campaign_id"]
+            campaign = rt.dam.get_campaign(row["folder_id"])._replace(campaign_id=row["campaign_id"])
             _complete(spec, rt, lease, campaign)
     candidates = _candidates(spec, rt)
     if candidates is None:
@@ -86,7 +85,7 @@ def _tick(spec, rt):
             len(candidates), spec.status_from))
     if lease is None:
         return code
-    campaign = next(c for c in candidates if c["campaign_id"] == lease.campaign_id)
+    campaign = next(candidate for candidate in candidates if candidate.campaign_id == lease.campaign_id)
     with frame.Claimed(rt, lease, lambda exc, row: _alert(spec, rt, campaign, exc, row, first=True)) as work:
         work.code = _process_campaign(spec, rt, lease, campaign)
     return work.code
@@ -94,46 +93,48 @@ def _tick(spec, rt):
 
 def _candidates(spec, rt):
     """Campaigns in the source status (all, oldest first), or the one named by --campaign."""
-    if rt.args.campaign:
-        campaign = rt.dam.find_campaign(rt.args.campaign)
+    if rt.args.campaign_id:
+        campaign = rt.dam.find_campaign(rt.args.campaign_id)
         if campaign is None:
             log.error("Campaign %s not found in the DAM (give its number, e.g. LC-2026-0042, or its folder id)",
-                      rt.args.campaign)
+                      rt.args.campaign_id)
             return None
-        if campaign.get("status") != spec.status_from:
-            log.info("Campaign %s is in status %s, not %s: nothing to do", campaign["campaign_id"],
-                     campaign.get("status"), spec.status_from)
+        if campaign.status != spec.status_from:
+            log.info("Campaign %s is in status %s, not %s: nothing to do", campaign.campaign_id,
+                     campaign.status, spec.status_from)
             return []
-        if spec.campaign_type and campaign.get("type") != spec.campaign_type:
-            log.info("Campaign %s is of type %r; %s takes only %r campaigns", campaign["campaign_id"],
-                     campaign.get("type"), spec.label, spec.campaign_type)
+        if spec.campaign_type and campaign.type != spec.campaign_type:
+            log.info("Campaign %s is of type %r; %s takes only %r campaigns", campaign.campaign_id,
+                     campaign.type, spec.label, spec.campaign_type)
             return []
         found = [campaign]
     else:
         found = rt.dam.find_campaigns(spec.status_from, campaign_type=spec.campaign_type)
-    for c in found:
-        if not c.get("campaign_id"):
-            log.warning("Campaign folder %s has no campaign number; using its folder id", c.get("folder_id"))
-            c["campaign_id"] = str(c.get("folder_id"))
-    return found
+    numbered = []
+    for campaign in found:
+        if not campaign.campaign_id:
+            log.warning("Campaign folder %s has no campaign number; using its folder id", campaign.folder_id)
+            campaign = campaign._replace(campaign_id=str(campaign.folder_id))
+        numbered.append(campaign)
+    return numbered
 
 
 def _source_assets(spec, rt, campaign, on_first=None):
     """(source folder id, the assets to move); ``on_first()`` runs once the first one is known, while the rest of
     the listing goes on."""
     folder_name = rt.config["dam"]["folders"][spec.source_folder]
-    source_id = rt.dam.find_subfolder(campaign["folder_id"], folder_name)
+    source_id = rt.dam.find_subfolder(campaign.folder_id, folder_name)
     if source_id is None:
-        raise SuiteError("campaign {} has no '{}' folder in the DAM".format(campaign["campaign_id"], folder_name),
+        raise SuiteError("campaign {} has no '{}' folder in the DAM".format(campaign.campaign_id, folder_name),
                          fix="create the '{}' folder in the campaign, or set dam.folders.{} in config.yaml to the "
                              "name your DAM uses".format(folder_name, spec.source_folder))
     assets = []
     for asset in rt.dam.iter_assets(source_id, recursive=True):
         if spec.only_not_approved:
-            if not rt.mapper.is_not_approved(asset["metadata"]):
+            if not rt.mapper.is_not_approved(asset.metadata):
                 continue
-            log.info("Asset %s (%s) is NOT APPROVED: sending it back to the agency for rework", asset["name"],
-                     asset["asset_id"])
+            log.info("Asset %s (%s) is NOT APPROVED: sending it back to the agency for rework", asset.name,
+                     asset.asset_id)
         if not assets and on_first is not None:
             on_first()
         assets.append(asset)
@@ -141,12 +142,12 @@ def _source_assets(spec, rt, campaign, on_first=None):
 
 
 def _box_campaign_folder_name(spec, campaign):
-    return "{}{} - {}".format(spec.folder_prefix, campaign["campaign_id"], campaign.get("name") or "").strip(" -")
+    return "{}{} - {}".format(spec.folder_prefix, campaign.campaign_id, campaign.name or "").strip(" -")
 
 
 def _dry_run(spec, rt, candidates):
     """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
-    campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign))
+    campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign_id))
     if campaign is None:
         if reason == "leased":
             log.info("DRY RUN: every eligible %s campaign is being handled by another run", spec.status_from)
@@ -154,30 +155,30 @@ def _dry_run(spec, rt, candidates):
             log.info("DRY RUN: %d %s campaign(s) found, all waiting for their retry time: %s", len(candidates),
                      spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
         return EXIT_OK
-    with log_context(campaign=campaign["campaign_id"]):
+    with log_context(campaign=campaign.campaign_id):
         _, assets = _source_assets(spec, rt, campaign)
-        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign["campaign_id"],
-                 campaign.get("name"), len(candidates), spec.status_from)
+        log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign.campaign_id,
+                 campaign.name, len(candidates), spec.status_from)
         if not assets:
             log.info("DRY RUN: no assets: would send %s once and leave the status at %s", spec.template_empty,
                      spec.status_from)
             return EXIT_OK
         folder = _box_campaign_folder_name(spec, campaign)
-        known = item_store.transfer_states(rt.db, spec.workflow, campaign["campaign_id"])
+        known = item_store.transfer_states(rt.db, spec.workflow, campaign.campaign_id)
         tid_field = rt.config["fields"]["special_fields"]["tracking_id"]
         for asset in assets:
-            row = known.get(asset["asset_id"]) or {}
+            row = known.get(asset.asset_id) or {}
             if row.get("state") == "done":
-                log.info("DRY RUN: %s already delivered as %s", asset["name"], row.get("tracking_id"))
+                log.info("DRY RUN: %s already delivered as %s", asset.name, row.get("tracking_id"))
                 continue
             tid = row.get("tracking_id")
             if not tid:  # the same lookup the real run makes, without registering anything
-                written = asset["metadata"].get(tid_field) or _name_tracking_id(asset["name"])
-                existing = rt.db.existing_tracking_id(asset["asset_id"], campaign["campaign_id"], written)
+                written = asset.metadata.get(tid_field) or _name_tracking_id(asset.name)
+                existing = rt.db.existing_tracking_id(asset.asset_id, campaign.campaign_id, written)
                 tid = existing["tracking_id"] if existing else (normalise_tracking_id(written) or "<new TID>")
-            path = "/".join([folder] + list(asset["folder_path"]))
-            log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset["name"], asset.get("size"),
-                     spec.box_root, path, tid, _strip_tid_prefix(asset["name"], tid))
+            path = "/".join([folder] + list(asset.folder_path))
+            log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset.name, asset.size,
+                     spec.box_root, path, tid, _strip_tid_prefix(asset.name, tid))
         log.info("DRY RUN: when all %d assets succeed, would set the DAM status %s -> %s and send %s%s",
                  len(assets), spec.status_from, spec.status_to, spec.template_complete,
                  " and the webhook" if spec.webhook else "")
@@ -192,52 +193,52 @@ def _process_campaign(spec, rt, lease, campaign):
 def _process_listed_campaign(spec, rt, lease, campaign, early):
     """The campaign's Box folder is made ready while the DAM listing goes on (issue 19: fewer calls one after
     another): from the moment the first asset is listed, so never for a campaign with nothing to deliver."""
-    number = campaign["campaign_id"]
-    log.info("%s: processing campaign %s (%s)", spec.label, number, campaign.get("name"))
+    campaign_id = campaign.campaign_id
+    log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
     box_root = rt.config["box"]["roots"][spec.box_root]
     folder = []
     _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
         lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
-        log.info("Campaign %s has %s in '%s'; status stays %s", number, what,
+        log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
                                   next_steps=_empty_next_steps(spec, rt))
-        send(rt, spec.template_empty, campaign, context, raw_campaign=campaign)
-        rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=number)
+        send(rt, spec.template_empty, campaign, context)
+        rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=campaign_id)
         rt.db.finish_campaign(lease, "no_assets")
         return EXIT_OK
 
-    items = item_store.ensure_transfer_items(rt.db, lease, spec.workflow, number, assets)
+    items = item_store.ensure_transfer_items(rt.db, lease, spec.workflow, campaign_id, assets)
     if spec.only_not_approved:
         for asset in assets:  # the rejection as it reads now, for the email (kept if the tick resumes later)
             rejection = [{"label": r["label"], "value": r["value"]}
-                         for r in rt.mapper.rejection_details(asset["metadata"])]
-            rt.db.record_event(spec.workflow, "asset_rejection_seen", "NOT APPROVED", campaign_id=number,
-                               opentext_id=asset["asset_id"], details={"rejection": rejection})
+                         for r in rt.mapper.rejection_details(asset.metadata)]
+            rt.db.record_event(spec.workflow, "asset_rejection_seen", "NOT APPROVED", campaign_id=campaign_id,
+                               opentext_id=asset.asset_id, details={"rejection": rejection})
     campaign_folder = folder[0].result()
     folders = _FolderCache(rt, campaign_folder)
-    items = _catch_up_with_dam(spec, rt, lease, number, assets, items)
-    todo = [a for a in assets if items[a["asset_id"]]["state"] != "done"]
-    folders.recognise_uploads(items.values(), [items[a["asset_id"]] for a in todo])
-    log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", number, len(assets),
+    items = _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items)
+    todo = [a for a in assets if items[a.asset_id]["state"] != "done"]
+    folders.recognise_uploads(items.values(), [items[a.asset_id] for a in todo])
+    log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", campaign_id, len(assets),
              len(assets) - len(todo), len(todo))
-    progress = Progress(len(todo), number)
+    progress = Progress(len(todo), campaign_id)
     concurrency = rt.config["transfer"]["concurrency"]
     failures = {}
     _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures)
-    rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
-    current = [rows[a["asset_id"]] for a in assets]
+    rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
+    current = [rows[a.asset_id] for a in assets]
     if all(r["state"] == "done" for r in current):
         missing = _missing_in_box(rt, lease, [r for r in current if r["opentext_id"] not in
-                                              set(a["asset_id"] for a in todo)])
+                                              set(a.asset_id for a in todo)])
         if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
-            again = [a for a in assets if a["asset_id"] in missing]
-            fresh = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
+            again = [a for a in assets if a.asset_id in missing]
+            fresh = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
             _transfer_all(spec, rt, lease, campaign, again, fresh, folders, progress, concurrency, failures)
-            rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, number)}
-            current = [rows[a["asset_id"]] for a in assets]
+            rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
+            current = [rows[a.asset_id] for a in assets]
     if all(r["state"] == "done" for r in current):
         return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder)
     return _partial(spec, rt, lease, campaign, current, failures, campaign_folder)
@@ -248,43 +249,43 @@ def _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, con
     if not todo:
         return
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-        futures = {pool.submit(_transfer_asset, spec, rt, lease, campaign, a, items[a["asset_id"]], folders): a
+        futures = {pool.submit(_transfer_asset, spec, rt, lease, campaign, a, items[a.asset_id], folders): a
                    for a in todo}
         for future in concurrent.futures.as_completed(futures):
             asset = futures[future]
             failure = future.result()
             if failure:
-                failures[asset["asset_id"]] = failure
-            progress.step(asset["name"])
+                failures[asset.asset_id] = failure
+            progress.step(asset.name)
 
 
 def dam_version(asset):
     """What the DAM says identifies this content: version, size and checksum (whichever it gives)."""
-    raw = asset.get("raw") or {}
-    return "v={}|size={}|checksum={}".format(raw.get("version", ""), asset.get("size", ""),
-                                            asset.get("checksum") or "")
+    raw = asset.raw or {}
+    return "v={}|size={}|checksum={}".format(raw.get("version", ""), asset.size,
+                                            asset.checksum or "")
 
 
-def _catch_up_with_dam(spec, rt, lease, number, assets, items):
+def _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items):
     """Compare every delivered master with what the DAM says now. Changed (new version, size or checksum): delivered
     again, which Box takes as a new version of the same <TID>_ file. Gone from the DAM (deleted): marked 'gone',
     reported, never counted as delivered. Returns the rows by asset id."""
-    listed = set(a["asset_id"] for a in assets)
+    listed = set(a.asset_id for a in assets)
     for asset in assets:
-        row = items[asset["asset_id"]]
+        row = items[asset.asset_id]
         now = dam_version(asset)
         if row["state"] == "done" and row.get("dam_version") and row["dam_version"] != now:
             log.info("%s changed in the DAM since it was delivered (%s -> %s): uploading a new Box version of %s",
-                     asset["name"], row["dam_version"], now, row["box_file_name"])
+                     asset.name, row["dam_version"], now, row["box_file_name"])
             rt.db.record_event(spec.workflow, "master_changed", "{} -> {}".format(row["dam_version"], now),
-                               campaign_id=number, tracking_id=row["tracking_id"], opentext_id=asset["asset_id"])
-            items[asset["asset_id"]] = item_store.update_transfer_item(
+                               campaign_id=campaign_id, tracking_id=row["tracking_id"], opentext_id=asset.asset_id)
+            items[asset.asset_id] = item_store.update_transfer_item(
                 rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None, box_outcome=None)
     for opentext_id, row in list(items.items()):
         if opentext_id not in listed and row["state"] != "gone":
             log.warning("%s (TID %s) is no longer in the DAM (deleted); it is reported as gone, not delivered",
                         row["original_filename"], row["tracking_id"])
-            rt.db.record_event(spec.workflow, "master_gone", row["original_filename"], campaign_id=number,
+            rt.db.record_event(spec.workflow, "master_gone", row["original_filename"], campaign_id=campaign_id,
                                tracking_id=row["tracking_id"], opentext_id=opentext_id, level="warning")
             items[opentext_id] = item_store.update_transfer_item(rt.db, lease, row["id"], state="gone")
     return items
@@ -351,18 +352,18 @@ def _strip_tid_prefix(name, tid):
 
 def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
     """Move one asset; return None on success or a failure dict (reason and fix) for the report."""
-    number = campaign["campaign_id"]
+    campaign_id = campaign.campaign_id
     tid = item.get("tracking_id")
     try:
         if not tid:
             tid = _tracking_id(spec, rt, campaign, asset)
             item = item_store.update_transfer_item(rt.db, lease, item["id"], tracking_id=tid)
-        with log_context(campaign=number, tid=tid):
+        with log_context(campaign=campaign_id, tid=tid):
             if not item.get("box_file_id"):
                 item = _download_and_upload(spec, rt, lease, asset, item, tid, folders)
             if spec.registers_masters:
                 rt.db.store_master_asset(
-                    tracking_id=tid, opentext_id=asset["asset_id"], local_campaign_id=number,
+                    tracking_id=tid, opentext_id=asset.asset_id, campaign_id=campaign_id,
                     box_file_id=item["box_file_id"], box_url=item["box_url"], upload_folder_id=item["box_folder_id"],
                     workflow=spec.workflow, box_folder_id=item["box_folder_id"], box_file_name=item["box_file_name"],
                     sha1=item["sha1"], file_size=item["file_size"], asset_state="delivered", lease=lease)
@@ -370,38 +371,38 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
                 item_store.count_rework(rt.db, lease, tid)
             item_store.update_transfer_item(rt.db, lease, item["id"], state="done", last_error=None)
             rt.db.record_event(spec.workflow, "asset_delivered", "{} -> Box {} ({})".format(
-                asset["name"], item["box_file_name"], item["box_outcome"]), campaign_id=number, tracking_id=tid,
-                opentext_id=asset["asset_id"], box_file_id=item["box_file_id"])
-            log.info("Delivered %s to Box as %s (%s)", asset["name"], item["box_file_name"], item["box_outcome"])
+                asset.name, item["box_file_name"], item["box_outcome"]), campaign_id=campaign_id, tracking_id=tid,
+                opentext_id=asset.asset_id, box_file_id=item["box_file_id"])
+            log.info("Delivered %s to Box as %s (%s)", asset.name, item["box_file_name"], item["box_outcome"])
             return None
     except LeaseLostError:
         raise
     except Exception as exc:  # one asset's failure is reported and retried, never fatal to the others
         reason = exc.message if isinstance(exc, SuiteError) else "{}: {}".format(type(exc).__name__, exc)
         fix = getattr(exc, "fix", None) or "the next run retries this asset automatically"
-        with log_context(campaign=number, tid=tid):
+        with log_context(campaign=campaign_id, tid=tid):
             if isinstance(exc, SuiteError):
-                log.error("Asset %s failed: %s", asset["name"], exc)
+                log.error("Asset %s failed: %s", asset.name, exc)
             else:
-                log.exception("Asset %s failed unexpectedly", asset["name"])
+                log.exception("Asset %s failed unexpectedly", asset.name)
         try:
             item_store.update_transfer_item(rt.db, lease, item["id"], state="failed", last_error=reason)
-            rt.db.record_event(spec.workflow, "asset_failed", reason, campaign_id=number, tracking_id=tid,
-                               opentext_id=asset["asset_id"], level="error", details={"fix": fix})
+            rt.db.record_event(spec.workflow, "asset_failed", reason, campaign_id=campaign_id, tracking_id=tid,
+                               opentext_id=asset.asset_id, level="error", details={"fix": fix})
         except LeaseLostError:
             raise
-        return {"tracking_id": tid, "filename": asset["name"], "reason": reason, "fix": fix}
+        return {"tracking_id": tid, "filename": asset.name, "reason": reason, "fix": fix}
 
 
 def _tracking_id(spec, rt, campaign, asset):
     fields = rt.config["fields"]["special_fields"]
     return rt.db.find_or_create_tracking_id(
-        asset["asset_id"], campaign["campaign_id"], original_filename=asset["name"], workflow=spec.workflow,
-        metadata_tracking_id=asset["metadata"].get(fields["tracking_id"]) or _name_tracking_id(asset["name"]),
-        global_master_campaign_id=campaign.get("global_master_campaign_id"), campaign_name=campaign.get("name"),
-        campaign_folder_id=campaign.get("folder_id"), dam_folder_path=mirrored_path(asset["folder_path"]),
-        mime_type=asset.get("mime_type"), file_size=asset.get("size"),
-        mvp_metadata=rt.mapper.extract_mvp(asset.get("typed_metadata") or asset["metadata"]), full_metadata=asset.get("raw") or {},
+        asset.asset_id, campaign.campaign_id, original_filename=asset.name, workflow=spec.workflow,
+        metadata_tracking_id=asset.metadata.get(fields["tracking_id"]) or _name_tracking_id(asset.name),
+        global_master_campaign_id=campaign.global_master_campaign_id, campaign_name=campaign.name,
+        campaign_folder_id=campaign.folder_id, dam_folder_path=mirrored_path(asset.folder_path),
+        mime_type=asset.mime_type, file_size=asset.size,
+        mvp_metadata=rt.mapper.extract_mvp(asset.typed_metadata or asset.metadata), full_metadata=asset.raw or {},
     )["tracking_id"]
 
 
@@ -413,20 +414,20 @@ def _name_tracking_id(name):
 
 def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
     limit = int(setting(rt.config["transfer"], "transfer.max_file_bytes"))
-    if limit and asset.get("size") and asset["size"] > limit:
-        raise SuiteError("{} is {} bytes, over the {} byte limit".format(asset["name"], asset["size"], limit),
+    if limit and asset.size and asset.size > limit:
+        raise SuiteError("{} is {} bytes, over the {} byte limit".format(asset.name, asset.size, limit),
                          fix="raise MAX_FILE_BYTES in .env if files this large are expected")
     found = folders.recognised(item, tid)
     if found is not None:
         log.info("%s is already in Box as %s (found by its SHA-1 after an interrupted run; a person may have renamed "
-                 "or moved it): not uploading it again", asset["name"], "/".join(found["folder_path"] + [found["name"]]))
+                 "or moved it): not uploading it again", asset.name, "/".join(found["folder_path"] + [found["name"]]))
         return item_store.update_transfer_item(
             rt.db, lease, item["id"], state="uploaded", box_folder_id=found["parent_id"], box_file_id=found["file_id"],
             box_file_name=found["name"], box_url=rt.box.file_url(found["file_id"]), box_outcome="adopted")
-    folder_id = folders.get(asset["folder_path"])
-    name = _strip_tid_prefix(asset["name"], tid)
+    folder_id = folders.get(asset.folder_path)
+    name = _strip_tid_prefix(asset.name, tid)
     version = dam_version(asset)
-    if not asset.get("size"):  # Box's upload session needs the size first: without it, through a temp file
+    if not asset.size:  # Box's upload session needs the size first: without it, through a temp file
         return _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version)
 
     def hashed(sha1, size):  # before Box commits: a crash from here on is recognised by this SHA-1 next run
@@ -437,18 +438,18 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
     known = item.get("sha1") if item.get("dam_version") == version else None
 
     def transfer():  # one attempt from the DAM's first byte; a broken download starts it again
-        with rt.dam.open_asset(asset["asset_id"], expected_size=asset.get("size"),
-                               checksum=asset.get("checksum")) as stream:
-            return rt.box.upload_stream(stream, int(asset["size"]), folder_id, "{}_{}".format(tid, name),
+        with rt.dam.open_asset(asset.asset_id, expected_size=asset.size,
+                               checksum=asset.checksum) as stream:
+            return rt.box.upload_stream(stream, int(asset.size), folder_id, "{}_{}".format(tid, name),
                                         on_hashed=hashed, known_sha1=known)
 
-    result = rt.dam.retry_download(asset["asset_id"], transfer)
+    result = rt.dam.retry_download(asset.asset_id, transfer)
     return _uploaded(rt, lease, item, folder_id, result)
 
 
 def _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version):
-    download = rt.dam.download_asset(asset["asset_id"], rt.temp_dir(), name="{}-{}".format(tid, asset["asset_id"]),
-                                     expected_size=asset.get("size"), checksum=asset.get("checksum"))
+    download = rt.dam.download_asset(asset.asset_id, rt.temp_dir(), name="{}-{}".format(tid, asset.asset_id),
+                                     expected_size=asset.size, checksum=asset.checksum)
     try:
         item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=download["sha1"],
                                         file_size=download["size"], dam_version=version)
@@ -482,36 +483,36 @@ def _asset_entries(rows, include_rejection=None):
 
 def _complete(spec, rt, lease, campaign, box_folder_id=None):
     """All assets delivered: move the DAM status (read first), then notify; resumable at every step."""
-    number = campaign["campaign_id"]
+    campaign_id = campaign.campaign_id
     rt.db.mark_finishing(lease)
-    outcome = rt.dam.set_campaign_status(campaign["folder_id"], spec.status_from, spec.status_to)
+    outcome = rt.dam.set_campaign_status(campaign.folder_id, spec.status_from, spec.status_to)
     if outcome == "changed":
         rt.db.record_event(spec.workflow, "status_changed", "{} -> {}".format(spec.status_from, spec.status_to),
-                           campaign_id=number)
-    log.info("Campaign %s status %s -> %s (%s)", number, spec.status_from, spec.status_to, outcome)
-    rows = item_store.transfer_items(rt.db, spec.workflow, number)
+                           campaign_id=campaign_id)
+    log.info("Campaign %s status %s -> %s (%s)", campaign_id, spec.status_from, spec.status_to, outcome)
+    rows = item_store.transfer_items(rt.db, spec.workflow, campaign_id)
     if box_folder_id is None:
         box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
                               assets=assets, next_steps=_done_next_steps(spec),
                               inbox_url=inbox_url(rt.config) if spec.workflow in ("a1_a2", "a5_a6") else None)
-    mail = send(rt, spec.template_complete, campaign, context, raw_campaign=campaign)
+    mail = send(rt, spec.template_complete, campaign, context)
     hook = "disabled"
     if spec.webhook:
-        hook = webhook(rt, "{}.completed".format(spec.workflow), number, {
-            "workflow": spec.workflow, "campaign_id": number, "campaign_name": campaign.get("name"),
+        hook = webhook(rt, "{}.completed".format(spec.workflow), campaign_id, {
+            "workflow": spec.workflow, "campaign_id": campaign_id, "campaign_name": campaign.name,
             "status_before": spec.status_from, "status_after": spec.status_to,
             "assets": [{"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
                        for a in assets]})
     if mail == "failed" or hook == "failed":
         rt.db.finish_campaign(lease, "notify_pending", error="notification failed; retried next run",
                               total=len(rows), done=len(rows))
-        log.warning("Campaign %s is complete but a notification failed; the next run sends it", number)
+        log.warning("Campaign %s is complete but a notification failed; the next run sends it", campaign_id)
         return EXIT_OK
     delivered = len([r for r in rows if r["state"] != "gone"])
     rt.db.finish_campaign(lease, "completed", total=len(rows), done=delivered)
-    log.info("Campaign %s complete: %d asset(s) in Box", number, delivered)
+    log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, delivered)
     return EXIT_OK
 
 
@@ -529,7 +530,7 @@ def _rejection_fields(rt):
 
 
 def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
-    number = campaign["campaign_id"]
+    campaign_id = campaign.campaign_id
     done = [r for r in rows if r["state"] == "done"]
     failed = [failures.get(r["opentext_id"]) or {"tracking_id": r["tracking_id"], "filename": r["original_filename"],
                                                   "reason": r["last_error"] or "not delivered",
@@ -540,10 +541,10 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
         assets=_asset_entries(done), failures=failed,
         next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
                    "already in Box.".format(spec.status_from, len(failed)))
-    send(rt, spec.template_partial, campaign, context, raw_campaign=campaign)
+    send(rt, spec.template_partial, campaign, context)
     row = rt.db.finish_campaign(lease, "partial", error="{} of {} assets failed".format(len(failed), len(rows)),
                                 total=len(rows), done=len(done), failed=len(failed))
-    log.warning("Campaign %s partial: %d of %d asset(s) failed; status stays %s; retry after %s", number,
+    log.warning("Campaign %s partial: %d of %d asset(s) failed; status stays %s; retry after %s", campaign_id,
                 len(failed), len(rows), spec.status_from, row.get("next_attempt_at"))
     _alert(spec, rt, campaign, SuiteError("{} of {} assets keep failing: {}".format(
         len(failed), len(rows), "; ".join(f["reason"] for f in failed[:3]))), row)
@@ -555,10 +556,9 @@ def _alert(spec, rt, campaign, exc, row, first=False):
     campaign-level failure such as a missing source folder)."""
     limit = rt.config["transfer"]["alert_after_failures"]
     if first or row.get("attempts", 0) >= limit:
-        if send_run_error(rt, spec.label, exc, campaign=campaign_context(campaign, spec.status_from,
-                                                                         spec.status_from),
+        if send_run_error(rt, spec.label, exc, campaign=campaign, status=spec.status_from,
                           attempts=row.get("attempts")) == "sent":
-            rt.db.mark_alerted(spec.workflow, campaign["campaign_id"])
+            rt.db.mark_alerted(spec.workflow, campaign.campaign_id)
 
 
 def _empty_next_steps(spec, rt):

@@ -9,6 +9,7 @@ or success email is still owed, each claimed for the engine to finish.
 import contextlib
 import logging
 
+from ..dam.dam_types import Campaign
 from ..notify import monitoring
 from ..core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, exit_code_for
 from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
@@ -84,7 +85,7 @@ class Frame(object):
 def claim(rt, candidates, busy, waiting):
     """Claim one of ``candidates`` for this run: (lease, None), or (None, exit code) after logging ``busy`` (every
     one is held by another run: EXIT_BUSY) or ``waiting`` + which retry times they wait for (EXIT_OK)."""
-    lease, reason = rt.db.claim_campaign(rt.workflow, candidates, rt.run_id, force=bool(rt.args.campaign))
+    lease, reason = rt.db.claim_campaign(rt.workflow, candidates, rt.run_id, force=bool(rt.args.campaign_id))
     if lease is not None:
         return lease, None
     if reason == "leased":
@@ -116,12 +117,12 @@ class Claimed(object):
             if isinstance(exc, LeaseLostError):
                 log.error("%s", exc)
             elif isinstance(exc, Exception):  # anticipated or not, charged to this campaign; the tick goes on
-                number = self.lease.campaign_id
+                campaign_id = self.lease.campaign_id
                 if not isinstance(exc, SuiteError):
-                    log.exception("Campaign %s failed unexpectedly", number)
-                    exc = as_suite_error(exc, "campaign {}".format(number))
-                log.error("Campaign %s failed: %s", number, exc)
-                self.rt.db.record_event(self.lease.workflow, "campaign_failed", str(exc), campaign_id=number,
+                    log.exception("Campaign %s failed unexpectedly", campaign_id)
+                    exc = as_suite_error(exc, "campaign {}".format(campaign_id))
+                log.error("Campaign %s failed: %s", campaign_id, exc)
+                self.rt.db.record_event(self.lease.workflow, "campaign_failed", str(exc), campaign_id=campaign_id,
                                         level="error")
                 row = self.rt.db.finish_campaign(self.lease, "failed", error=str(exc))
                 self.alert(exc, row)
@@ -141,9 +142,8 @@ def unfinished(rt):
     if rt.dry_run:
         return
     for row in rt.db.unfinished_campaigns(rt.workflow):
-        lease, _ = rt.db.claim_campaign(rt.workflow, [{"campaign_id": row["campaign_id"],
-                                                        "folder_id": row["folder_id"],
-                                                        "name": row["campaign_name"]}], rt.run_id, force=True)
+        campaign = Campaign(campaign_id=row["campaign_id"], folder_id=row["folder_id"], name=row["campaign_name"])
+        lease, _ = rt.db.claim_campaign(rt.workflow, [campaign], rt.run_id, force=True)
         if lease is not None:
             yield lease, row
 

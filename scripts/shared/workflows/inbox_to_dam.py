@@ -19,6 +19,7 @@ from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..core.errors import InputError, LeaseLostError, ServiceError, SuiteError
 from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
+from ..dam.dam_types import Campaign
 from .v2_names import parse_v2_name
 from .workflow_types import InboxEntry, asset_entry, workflow_ids
 from ..core.config_schema import setting
@@ -30,7 +31,7 @@ CLIENTS = Clients(dam=DAMClient, box=BoxClient, notifier=Notifier)
 
 IDS = workflow_ids("a2_a3")
 WORKFLOW, LABEL, LOG_NAME = IDS.key, IDS.label, IDS.log_name
-INBOX = {"campaign_id": "A2→A3 inbox", "name": "Files that need attention", "type": "", "folder_id": None}
+INBOX = Campaign(campaign_id="A2→A3 inbox", name="Files that need attention", type="")  # quarantine emails
 
 
 def run(config, args):
@@ -50,8 +51,8 @@ def _tick(rt):
         log.info("No files waiting in the A2→A3 inbox")
         return EXIT_OK
     good, bad = _sort_files(rt, files)
-    if rt.args.campaign:
-        good = [g for g in good if g.master["local_campaign_id"] == rt.args.campaign]
+    if rt.args.campaign_id:
+        good = [entry for entry in good if entry.master["local_campaign_id"] == rt.args.campaign_id]
     if rt.dry_run:
         for f, reason in bad:
             log.info("DRY RUN: would move %s to '%s': %s (fix: %s)", f["name"], rt.config["box"][
@@ -68,7 +69,7 @@ def _tick(rt):
         by_campaign.setdefault(campaign_id, [])
     if not by_campaign:
         return EXIT_OK
-    candidates = [{"campaign_id": lc, "folder_id": None, "name": None} for lc in by_campaign]
+    candidates = [Campaign(campaign_id=campaign_id) for campaign_id in by_campaign]
     lease, code = frame.claim(rt, candidates, busy="Every campaign with inbox files is being handled by another run",
                               waiting="{} campaign(s) have inbox files, all waiting for their retry time".format(
                                   len(candidates)))
@@ -77,9 +78,7 @@ def _tick(rt):
     limit = int(setting(rt.config["a2_a3"], "a2_a3.max_files_per_tick"))
 
     def alert(exc, row):
-        send_run_error(rt, LABEL, exc, campaign={"campaign_id": lease.campaign_id, "name": "", "type": "",
-                                                 "status_before": "A2", "status_after": "A2", "folder_id": None,
-                                                 "box_folder_url": None, "dam_url": None},
+        send_run_error(rt, LABEL, exc, campaign=Campaign(campaign_id=lease.campaign_id), status="A2",
                        attempts=row.get("attempts"))
     with frame.Claimed(rt, lease, alert) as work:
         work.code = _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
@@ -144,26 +143,25 @@ def _quarantine(rt, root, bad):
                                details={"filename": f["name"], "fix": exc.fix})
             reported.append({"filename": f["name"], "reason": exc.message, "fix": exc.fix})
     if reported:
-        inbox = campaign_context(INBOX, "A2", "A2")
-        send(rt, "a2_to_a3_file_uploaded", inbox, message_context(
-            LABEL, inbox, quarantined=reported, inbox_url=inbox_url(rt.config),
+        send(rt, "a2_to_a3_file_uploaded", INBOX, message_context(
+            LABEL, campaign_context(INBOX, "A2", "A2"), quarantined=reported, inbox_url=inbox_url(rt.config),
             needs_attention_url=box_folder_url(folder),
             next_steps="Files in '{}' are kept, never deleted. Rename each as shown and upload it to the inbox "
                        "again.".format(rt.config["box"]["needs_attention_folder"])))
 
 
-def _process_campaign(rt, lease, local_campaign_id, entries, inbox_ids):
-    campaign = rt.dam.find_campaign(local_campaign_id)
+def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
+    campaign = rt.dam.find_campaign(campaign_id)
     if campaign is None:
         raise SuiteError("local campaign {} (of tracking ids {}) is not in the DAM".format(
-            local_campaign_id, ", ".join(sorted(set(v.tracking_id for _, v, _ in entries)))),
+            campaign_id, ", ".join(sorted(set(v.tracking_id for _, v, _ in entries)))),
             fix="check that the campaign folder still exists and carries its campaign number")
     final_name = rt.config["dam"]["folders"]["final_assets"]
-    final_id = rt.dam.find_subfolder(campaign["folder_id"], final_name)
+    final_id = rt.dam.find_subfolder(campaign.folder_id, final_name)
     if final_id is None:
-        raise SuiteError("campaign {} has no '{}' folder in the DAM".format(local_campaign_id, final_name),
+        raise SuiteError("campaign {} has no '{}' folder in the DAM".format(campaign_id, final_name),
                          fix="create it in the DAM, or set dam.folders.final_assets in config.yaml")
-    _settle(rt, lease, local_campaign_id, final_id, inbox_ids)
+    _settle(rt, lease, campaign_id, final_id, inbox_ids)
     imported, failures = [], []
     for f, v, master in entries:
         result = _take_file(rt, lease, campaign, final_id, f, v, master)
@@ -175,21 +173,21 @@ def _process_campaign(rt, lease, local_campaign_id, entries, inbox_ids):
         log.warning("%d of %d file(s) failed; they stay in the inbox and are retried after %s", len(failures),
                     len(entries), row.get("next_attempt_at"))
         return EXIT_FAILED
-    masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
-    if masters and localised >= masters and campaign.get("status") == "A2":
+    masters, localised = item_store.localisation_progress(rt.db, campaign_id)
+    if masters and localised >= masters and campaign.status == "A2":
         return _finish_campaign(rt, lease, campaign)
     # Already A3: a file delivered now is a correction, reported in the import email above, never a second
     # "moved to A3" (a run killed inside the move is finished through frame.unfinished, its state says 'finishing').
     rt.db.finish_campaign(lease, "released", total=len(entries), done=len(imported))
-    log.info("Campaign %s: %d of %d master(s) localised; status stays %s", local_campaign_id, localised, masters,
-             campaign.get("status"))
+    log.info("Campaign %s: %d of %d master(s) localised; status stays %s", campaign_id, localised, masters,
+             campaign.status)
     return EXIT_OK
 
 
-def _settle(rt, lease, local_campaign_id, final_id, inbox_versions):
+def _settle(rt, lease, campaign_id, final_id, inbox_versions):
     """Finish derivatives an interrupted run left half-done whose Box file version is no longer in the inbox (the
     file was deleted, or a person uploaded a new version of it)."""
-    rows = item_store.unsettled_derivatives(rt.db, local_campaign_id)
+    rows = item_store.unsettled_derivatives(rt.db, campaign_id)
     for row in rows:
         if (row["box_file_id"], row["sha1"]) in inbox_versions:
             continue  # this version is still in the inbox: the normal path resumes it
@@ -218,9 +216,8 @@ def _report_imports(rt, lease, campaign, failures):
         return
     assets = [_localised_entry(r, _outcome(rt, r)) for r in rows]
     status = send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
-        LABEL, campaign_context(campaign, campaign.get("status"), campaign.get("status")), assets=assets,
-        failures=failures, next_steps=_progress_note(rt, lease.campaign_id, campaign.get("status"))),
-        raw_campaign=campaign)
+        LABEL, campaign_context(campaign, campaign.status, campaign.status), assets=assets,
+        failures=failures, next_steps=_progress_note(rt, lease.campaign_id, campaign.status)))
     if rows and status != "failed":
         item_store.mark_reported(rt.db, lease, [r["id"] for r in rows])
 
@@ -246,11 +243,11 @@ def _outcome(rt, row):
     return text
 
 
-def _progress_note(rt, local_campaign_id, status):
+def _progress_note(rt, campaign_id, status):
     if status not in (None, "A2"):
         return "The campaign is already in {}: these files are corrections and replace the finals delivered " \
                "earlier for the same tracking id and language.".format(status)
-    masters, localised = item_store.localisation_progress(rt.db, local_campaign_id)
+    masters, localised = item_store.localisation_progress(rt.db, campaign_id)
     if masters and localised >= masters:
         return "Every master of the campaign now has a localised file; the campaign moves to A3."
     return "{} of {} masters have a localised file. The campaign moves to A3 when all have one.".format(
@@ -262,7 +259,7 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
     with log_context(tid=v.tracking_id):
         derivative = None
         try:
-            derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign["campaign_id"],
+            derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign.campaign_id,
                                                      v.language, v.description)
             if derivative["state"] not in ("imported", "cleaned"):
                 derivative = _import(rt, lease, final_id, f, v, master, derivative)
@@ -278,7 +275,7 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
             log.error("File %s failed: %s", f["name"], reason, exc_info=not isinstance(exc, SuiteError))
             if derivative is not None:
                 item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason)
-            rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign["campaign_id"],
+            rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign.campaign_id,
                                tracking_id=v.tracking_id, box_file_id=f["file_id"], level="error",
                                details={"fix": fix})
             return {"tracking_id": v.tracking_id, "filename": f["name"], "reason": reason, "fix": fix}
@@ -293,7 +290,7 @@ def _clean_inbox(rt, lease, campaign, f, v, derivative):
         event, text = "inbox_file_changed", ("Imported %s as DAM asset %s; it changed in Box while it was imported, "
                                              "so the new version stays in the inbox and the next run imports it")
     item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
-    rt.db.record_event(WORKFLOW, event, f["name"], campaign_id=campaign["campaign_id"], tracking_id=v.tracking_id,
+    rt.db.record_event(WORKFLOW, event, f["name"], campaign_id=campaign.campaign_id, tracking_id=v.tracking_id,
                        box_file_id=f["file_id"], details={"sha1": f.get("sha1"), "version_id": f.get("version_id")})
     (log.info if event == "inbox_file_deleted" else log.warning)(text, f["name"], derivative["dam_asset_id"])
 
@@ -335,21 +332,21 @@ def _import(rt, lease, final_id, f, v, master, derivative):
 
 def _finish_campaign(rt, lease, campaign):
     """Every master localised: A2 -> A3 (read first), then the completion email; resumable."""
-    number = lease.campaign_id
-    rt.db.mark_finishing(lease, folder_id=campaign["folder_id"])
-    outcome = rt.dam.set_campaign_status(campaign["folder_id"], "A2", "A3")
+    campaign_id = lease.campaign_id
+    rt.db.mark_finishing(lease, folder_id=campaign.folder_id)
+    outcome = rt.dam.set_campaign_status(campaign.folder_id, "A2", "A3")
     if outcome == "changed":
-        rt.db.record_event(WORKFLOW, "status_changed", "A2 -> A3", campaign_id=number)
-    rows = item_store.localised_files(rt.db, number)
+        rt.db.record_event(WORKFLOW, "status_changed", "A2 -> A3", campaign_id=campaign_id)
+    rows = item_store.localised_files(rt.db, campaign_id)
     assets = [_localised_entry(r, "imported") for r in rows]
     context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets,
                               next_steps="Every master has its localised file in the DAM's Final Assets. The "
                                          "campaign is now in A3 for review.")
-    if send(rt, "a2_to_a3_complete", campaign, context, raw_campaign=campaign) == "failed":
+    if send(rt, "a2_to_a3_complete", campaign, context) == "failed":
         rt.db.finish_campaign(lease, "notify_pending", error="completion email failed; retried next run")
         return EXIT_OK
     rt.db.finish_campaign(lease, "completed", total=len(assets), done=len(assets))
-    log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", number, outcome, len(assets))
+    log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", campaign_id, outcome, len(assets))
     return EXIT_OK
 
 

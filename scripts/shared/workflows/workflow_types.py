@@ -1,4 +1,5 @@
-"""The shapes the workflows pass around, declared once (namedtuples: they run on Python 3.6).
+"""The shapes the workflows pass around, declared once (namedtuples: they run on Python 3.6); what the DAM client
+returns (Campaign, DamAsset) is declared beside it, in dam/dam_types.py.
 
 ``WorkflowIds``: a workflow's five names, all derived from its key ("a1_a2"). ``InboxEntry``: an A2->A3 inbox file
 that can be taken, with its parsed V2 name and the master it localises. ``asset_entry``: one line of an email's
