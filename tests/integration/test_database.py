@@ -200,7 +200,7 @@ def test_the_tracking_id_written_in_the_metadata_is_kept(database):
 
 def test_preview_claim_answers_like_claim_campaign_without_claiming(database):
     """A dry run's preview says claimed, leased or backoff as a claim would, and leaves no lease behind."""
-    cands = [{"campaign_id": "LC-1", "folder_id": "1", "name": "One"}]
+    cands = [Campaign("LC-1", "1", name="One")]
     assert database.preview_claim("a1_a2", cands) == (cands[0], "claimed")
     assert database.preview_claim("a1_a2", cands) == (cands[0], "claimed")  # nothing was claimed
     lease, _ = database.claim_campaign("a1_a2", cands, "run-1")
@@ -215,7 +215,7 @@ def test_preview_claim_answers_like_claim_campaign_without_claiming(database):
 
 def test_finish_campaign_outcomes_and_mark_alerted(database):
     """completed resets the failures, released leaves no back-off, no_assets waits one back-off base."""
-    cands = [{"campaign_id": "LC-1", "folder_id": "1", "name": "One"}]
+    cands = [Campaign("LC-1", "1", name="One")]
     lease, _ = database.claim_campaign("a1_a2", cands, "run-1")
     database.finish_campaign(lease, "partial", error="1 failed", total=3, done=2, failed=1)
     lease, _ = database.claim_campaign("a1_a2", cands, "run-2", force=True)

@@ -3,14 +3,18 @@ DAM) and the questions the next run asks of them. Every write is fenced by the t
 import pytest
 
 from scripts.shared.core.errors import LeaseLostError, SuiteError
+from scripts.shared.dam.dam_types import Campaign, DamAsset
 from scripts.shared.store import item_store
 
-ASSETS = [{"asset_id": "o2", "name": "b.jpg", "folder_path": ["Key", "Web"], "size": 20},
-          {"asset_id": "o1", "name": "a.jpg", "folder_path": ["Key"], "size": 10}]
+def dam_asset(asset_id, name, folder_path, size=None):
+    return DamAsset(asset_id, name, folder_path, size, *([None] * (len(DamAsset._fields) - 4)))
+
+
+ASSETS = [dam_asset("o2", "b.jpg", ["Key", "Web"], 20), dam_asset("o1", "a.jpg", ["Key"], 10)]
 
 
 def claim(database, workflow="a2_a3", campaign="LC-1", run_id="run-1"):
-    lease, reason = database.claim_campaign(workflow, [{"campaign_id": campaign, "folder_id": "f"}], run_id)
+    lease, reason = database.claim_campaign(workflow, [Campaign(campaign, "f")], run_id)
     assert reason == "claimed"
     return lease
 
@@ -56,7 +60,7 @@ def test_ensure_transfer_items_adds_pending_rows_and_keeps_the_state_of_known_on
     assert {k: (r["state"], r["folder_path"], r["file_size"]) for k, r in rows.items()} == \
         {"o1": ("pending", "Key", 10), "o2": ("pending", "Key/Web", 20)}
     item_store.update_transfer_item(database, lease, rows["o1"]["id"], state="done", tracking_id="K7Q2XM")
-    renamed = [dict(ASSETS[1], name="a2.jpg"), {"asset_id": "o3", "name": "c.jpg", "folder_path": []}]
+    renamed = [ASSETS[1]._replace(name="a2.jpg"), dam_asset("o3", "c.jpg", [])]
     rows = item_store.ensure_transfer_items(database, lease, "a1_a2", "LC-1", renamed)
     assert rows["o1"]["state"] == "done" and rows["o1"]["original_filename"] == "a2.jpg"
     assert rows["o3"]["state"] == "pending" and len(rows) == 3
