@@ -38,7 +38,8 @@ class WorkflowSpec(object):
     Box root, templates, statuses) all come from its key (workflow_types.workflow_ids)."""
 
     def __init__(self, workflow, campaign_type, source_folder, folder_prefix, webhook, only_not_approved,
-                 registers_masters, complete="complete", partial="partial", empty="no_assets"):
+                 registers_masters, done_next_steps, returns_to_inbox, complete="complete", partial="partial",
+                 empty="no_assets"):
         ids = workflow_ids(workflow)
         self.workflow = workflow                  # key in the database and Box roots, e.g. "a1_a2"
         self.label = ids.label                    # "A1→A2"
@@ -55,6 +56,8 @@ class WorkflowSpec(object):
         self.webhook = webhook
         self.only_not_approved = only_not_approved
         self.registers_masters = registers_masters  # A1->A2 and B1->B2 deliver masters; A5->A6 re-sends finals
+        self.done_next_steps = done_next_steps    # the success email's "what happens next"
+        self.returns_to_inbox = returns_to_inbox  # the agency sends files back through the A2->A3 inbox (its link)
 
 
 def run_workflow(spec, config, args):
@@ -495,8 +498,8 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
         box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
-                              assets=assets, next_steps=_done_next_steps(spec),
-                              inbox_url=inbox_url(rt.config) if spec.workflow in ("a1_a2", "a5_a6") else None)
+                              assets=assets, next_steps=spec.done_next_steps,
+                              inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None)
     mail = send(rt, spec.template_complete, campaign, context)
     hook = "disabled"
     if spec.webhook:
@@ -569,17 +572,6 @@ def _empty_next_steps(spec, rt):
                                                                                                 spec.status_from))
     return ("The '{}' folder is empty. Add the assets in the DAM; the next run picks them up. The status stays "
             "{}.".format(folder, spec.status_from))
-
-
-def _done_next_steps(spec):
-    if spec.workflow == "a1_a2":
-        return ("The agency localises each file and uploads it to the A2→A3 inbox named "
-                "<TID>_<language>_<description>.<ext>; each is imported into the DAM automatically.")
-    if spec.workflow == "a5_a6":
-        return ("The agency reworks each rejected file and uploads it again to the A2→A3 inbox with the same "
-                "tracking ID, named <TID>_<language>_<description>.<ext>; each is imported into the DAM "
-                "automatically.")
-    return "The global masters are in Box for the local markets to use."
 
 
 def main(spec, doc, argv=None):
