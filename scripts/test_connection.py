@@ -59,7 +59,7 @@ def _check_box(config, args):
         raise RuntimeError("Box root folder(s) {} not found or not shared with the app's service account; "
                            "fix: check BOX_ROOT_FOLDER_* ids and invite the service account as editor".format(
                                ", ".join(missing)))
-    return "authenticated ({}); 4 root folders reachable".format(_short(info))
+    return "authenticated ({}); 4 root folders reachable".format(_short(info._asdict()))
 
 
 def _check_smtp(config, args):

@@ -14,7 +14,7 @@ LAYOUT = {
              "progress", "retry", "http_retry", "transfer_deadline", "box_pacer", "token_store"],
     "store": ["database", "item_store", "report_store", "box_store"],
     "dam": ["dam_client", "dam_auth", "dam_metadata", "dam_probe"],
-    "box": ["box_client", "box_sessions"],
+    "box": ["box_client", "box_sessions", "box_types"],
     "workflows": ["frame", "runtime", "dam_to_box", "inbox_to_dam", "workflow_specs", "workflow_types", "v2_names",
                   "metadata_extractor_mvp"],
     "notify": ["notifier", "reporting", "email_format", "alert_markers", "daily_summary", "sample_contexts", "browser",

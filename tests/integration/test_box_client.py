@@ -20,7 +20,7 @@ def uploads_of(sandbox):
 
 def test_ping_authenticates_with_the_generated_jwt_app(box_client, box_sandbox):
     info = box_client.ping()
-    assert info["id"] == "11446498"
+    assert info.id == "11446498"
     assert box_sandbox.middleware.snapshot()["by_endpoint"].get("POST /oauth2/token") == 1
 
 
@@ -49,13 +49,13 @@ def test_small_upload_lands_with_its_sha1_and_tracking_id_name(box_client, box_s
     path = write_random(str(tmp_path / "banner 300x250.jpg"), size, seed=size)
     folder = box_client.ensure_folder_path(box_sandbox.roots["a1_a2"], ["Camp"])
     result = box_client.upload_with_tracking_id(path, folder, "K7Q2XM", "banner 300x250.jpg")
-    assert result["outcome"] == "uploaded"
-    assert result["name"] == "K7Q2XM_banner 300x250.jpg"
-    assert result["sha1"] == sha1_file(path) and result["size"] == size
-    assert result["url"] == "https://app.box.com/file/{}".format(result["file_id"])
+    assert result.outcome == "uploaded"
+    assert result.name == "K7Q2XM_banner 300x250.jpg"
+    assert result.sha1 == sha1_file(path) and result.size == size
+    assert result.url == "https://app.box.com/file/{}".format(result.file_id)
     files = box_sandbox.tree(folder)["files"]
     assert files["K7Q2XM_banner 300x250.jpg"]["sha1"] == sha1_file(path)
-    assert box_sandbox.file_bytes(result["file_id"]) == open(path, "rb").read()
+    assert box_sandbox.file_bytes(result.file_id) == open(path, "rb").read()
     assert "POST /api/2.0/files/content" in uploads_of(box_sandbox)
 
 
@@ -68,7 +68,7 @@ def test_60mb_upload_goes_through_an_upload_session_and_commit_202_is_waited_out
     started = time.time()
     result = box_client.upload_with_tracking_id(path, folder, "ABC123", "video.mp4")
     assert time.time() - started >= 2  # both Retry-After waits were honoured
-    assert result["outcome"] == "uploaded" and result["sha1"] == sha1_file(path)
+    assert result.outcome == "uploaded" and result.sha1 == sha1_file(path)
     info = box_sandbox.tree(folder)["files"]["ABC123_video.mp4"]
     assert (info["sha1"], info["size"]) == (sha1_file(path), 60 * MB + 123)
     calls = uploads_of(box_sandbox)
@@ -97,14 +97,14 @@ def test_reupload_of_same_bytes_adopts_and_changed_bytes_make_a_new_version(box_
     path = write_random(str(tmp_path / "pack.png"), 4096, seed=1)
     first = box_client.upload_with_tracking_id(path, folder, "K7Q2XM", "pack.png")
     again = box_client.upload_with_tracking_id(path, folder, "K7Q2XM", "pack.png")
-    assert again["outcome"] == "adopted" and again["file_id"] == first["file_id"]
+    assert again.outcome == "adopted" and again.file_id == first.file_id
     write_random(path, 5000, seed=2)
     changed = box_client.upload_with_tracking_id(path, folder, "K7Q2XM", "pack.png")
-    assert changed["outcome"] == "new_version" and changed["file_id"] == first["file_id"]
+    assert changed.outcome == "new_version" and changed.file_id == first.file_id
     files = box_sandbox.tree(folder)["files"]
     assert list(files) == ["K7Q2XM_pack.png"]
     assert files["K7Q2XM_pack.png"]["versions"] == 2
-    assert files["K7Q2XM_pack.png"]["sha1"] == sha1_file(path) == changed["sha1"]
+    assert files["K7Q2XM_pack.png"]["sha1"] == sha1_file(path) == changed.sha1
 
 
 def test_corrupted_upload_is_rejected_and_nothing_is_stored(box_client, box_sandbox, tmp_path):
@@ -120,8 +120,8 @@ def test_shared_link_mode_returns_the_shared_link(box_sandbox, tmp_path):
     client = BoxClient(box_sandbox.client_config(link_type="shared_link"))
     path = write_random(str(tmp_path / "a.jpg"), 10, seed=4)
     result = client.upload_file(path, box_sandbox.roots["a1_a2"], "a.jpg")
-    assert result["url"].startswith("https://app.box.com/s/")
-    assert box_sandbox.state.items[result["file_id"]]["shared_link"]["access"] == "company"
+    assert result.url.startswith("https://app.box.com/s/")
+    assert box_sandbox.state.items[result.file_id]["shared_link"]["access"] == "company"
 
 
 def test_inbox_listing_is_recursive_paged_and_skips_needs_attention(box_client, box_sandbox):
@@ -137,12 +137,12 @@ def test_inbox_listing_is_recursive_paged_and_skips_needs_attention(box_client, 
     box_sandbox.middleware.reset_counters()
     files = box_client.list_inbox(root)
     assert len(files) == 1007
-    by_name = {f["name"]: f for f in files}
+    by_name = {f.name: f for f in files}
     assert "bad name.jpg" not in by_name
-    assert by_name["ABC123_de-CH_deep.jpg"]["folder_path"] == ["agency B", "wave 2"]
-    assert by_name["TOPTOP_it_top.jpg"]["folder_path"] == []
+    assert by_name["ABC123_de-CH_deep.jpg"].folder_path == ["agency B", "wave 2"]
+    assert by_name["TOPTOP_it_top.jpg"].folder_path == []
     top = by_name["TOPTOP_it_top.jpg"]
-    assert top["sha1"] and top["size"] == 3 and top["parent_id"] == root
+    assert top.sha1 and top.size == 3 and top.parent_id == root
     pages = box_sandbox.middleware.snapshot()["by_endpoint"]["GET /2.0/folders/{id}/items"]
     assert pages == 5  # root, A (2 pages), B, B/wave 2: constant, no per-file calls
 
@@ -152,7 +152,7 @@ def test_download_is_verified_and_atomic(box_client, box_sandbox, tmp_path):
     dest = str(tmp_path / "x.jpg")
     good = box_client.download_file(file_id, dest, expected_sha1=box_sandbox.tree(
         box_sandbox.roots["a2_a3"])["files"]["K7Q2XM_it_x.jpg"]["sha1"])
-    assert open(dest, "rb").read() == b"payload" * 1000 and good["size"] == 7000
+    assert open(dest, "rb").read() == b"payload" * 1000 and good.size == 7000
     other = str(tmp_path / "y.jpg")
     with pytest.raises(ServiceError) as err:
         box_client.download_file(file_id, other, expected_sha1="0" * 40)
@@ -162,7 +162,7 @@ def test_download_is_verified_and_atomic(box_client, box_sandbox, tmp_path):
 
 def test_delete_is_idempotent_and_get_file_after_is_none(box_client, box_sandbox):
     file_id = box_sandbox.put_file(box_sandbox.roots["a2_a3"], "K7Q2XM_it_x.jpg", b"1")
-    assert box_client.get_file(file_id)["name"] == "K7Q2XM_it_x.jpg"
+    assert box_client.get_file(file_id).name == "K7Q2XM_it_x.jpg"
     assert box_client.delete_file(file_id) is True
     assert box_client.delete_file(file_id) is True  # 404 = already gone
     assert box_client.get_file(file_id) is None
@@ -174,7 +174,7 @@ def test_move_to_needs_attention_never_overwrites(box_client, box_sandbox):
     box_sandbox.put_file(quarantine, "bad.jpg", b"earlier")
     file_id = box_sandbox.put_file(root, "bad.jpg", b"later")
     moved = box_client.move_file(file_id, quarantine)
-    assert moved["name"] == "bad (1).jpg" and moved["renamed"] is True
+    assert moved.name == "bad (1).jpg" and moved.renamed is True
     files = box_sandbox.tree(quarantine)["files"]
     assert sorted(files) == ["bad (1).jpg", "bad.jpg"]
     assert box_sandbox.file_bytes(files["bad.jpg"]["id"]) == b"earlier"
@@ -189,7 +189,7 @@ def test_429_with_retry_after_is_honoured(box_client, box_sandbox, tmp_path):
     started = time.time()
     result = box_client.upload_file(path, box_sandbox.roots["a1_a2"], "a.jpg")
     assert time.time() - started >= 1
-    assert result["outcome"] == "uploaded"
+    assert result.outcome == "uploaded"
     assert box_sandbox.middleware.snapshot()["by_endpoint"]["POST /api/2.0/files/content"] == 2
 
 
@@ -208,7 +208,7 @@ def test_token_expiry_mid_run_reauthenticates_once(box_client, box_sandbox, tmp_
     box_sandbox.expire_tokens()
     path = write_random(str(tmp_path / "a.jpg"), 100, seed=6)
     result = box_client.upload_file(path, folder, "a.jpg")
-    assert result["outcome"] == "uploaded"
+    assert result.outcome == "uploaded"
     assert box_sandbox.middleware.snapshot()["by_endpoint"]["POST /oauth2/token"] == 2
 
 
@@ -265,10 +265,10 @@ def test_every_request_and_answer_matches_box_openapi_subset(box_client, box_san
     write_random(big, 22 * MB, seed=10)
     big_client.upload_file(big, folder, "b.bin")  # chunked new version
     box_client.list_inbox(root)
-    box_client.download_file(big_result["file_id"], str(tmp_path / "d.bin"))
-    box_client.get_file(big_result["file_id"])
-    box_client.delete_file(big_result["file_id"])
-    box_client.delete_file(big_result["file_id"])
+    box_client.download_file(big_result.file_id, str(tmp_path / "d.bin"))
+    box_client.get_file(big_result.file_id)
+    box_client.delete_file(big_result.file_id)
+    box_client.delete_file(big_result.file_id)
     box_client.get_folder("123")
     exchanges = box_sandbox.exchanges
     problems = [p for ex in exchanges for p in checker.check(ex)]
@@ -306,17 +306,17 @@ def test_a_streamed_chunked_upload_adopts_the_same_bytes_and_versions_other_byte
     hashed = []
     first = box_client.upload_stream(_FileStream(path), 52 * MB, folder, "K7Q2XM_film.mov",
                                      on_hashed=lambda sha1, size: hashed.append((sha1, size)))
-    assert first["outcome"] == "uploaded" and hashed == [(sha1_file(path), 52 * MB)]
+    assert first.outcome == "uploaded" and hashed == [(sha1_file(path), 52 * MB)]
     again = box_client.upload_stream(_FileStream(path), 52 * MB, folder, "K7Q2XM_film.mov")
-    assert again["outcome"] == "adopted" and again["file_id"] == first["file_id"]
+    assert again.outcome == "adopted" and again.file_id == first.file_id
     info = box_sandbox.tree(folder)["files"]["K7Q2XM_film.mov"]
     assert info["versions"] == 1 and info["sha1"] == sha1_file(path)
     box_sandbox.middleware.reset_counters()
     known = box_client.upload_stream(_FileStream(path), 52 * MB, folder, "K7Q2XM_film.mov", known_sha1=info["sha1"])
-    assert known["outcome"] == "adopted" and "PUT /api/2.0/files/upload_sessions/{id}" not in uploads_of(box_sandbox)
+    assert known.outcome == "adopted" and "PUT /api/2.0/files/upload_sessions/{id}" not in uploads_of(box_sandbox)
     other = write_random(str(tmp_path / "film2.mov"), 52 * MB, seed=53)
     changed = box_client.upload_stream(_FileStream(other), 52 * MB, folder, "K7Q2XM_film.mov")
-    assert changed["outcome"] == "new_version" and changed["file_id"] == first["file_id"]
+    assert changed.outcome == "new_version" and changed.file_id == first.file_id
     info = box_sandbox.tree(folder)["files"]["K7Q2XM_film.mov"]
     assert info["versions"] == 2 and info["sha1"] == sha1_file(other)
     assert len(box_sandbox.tree(folder)["files"]) == 1

@@ -44,10 +44,10 @@ def test_simple_upload_stored_but_answer_lost_is_taken_once(box_client, box_sand
     box_sandbox.middleware.set_faults([{"method": "POST", "path": "/api/2.0/files/content", "truncate": True,
                                         "count": 1}])
     result = box_client.upload_file(path, root, "K7Q2XM_a.jpg")
-    assert result["sha1"] == sha1_file(path)
+    assert result.sha1 == sha1_file(path)
     files = box_sandbox.tree(root)["files"]
     assert list(files) == ["K7Q2XM_a.jpg"] and files["K7Q2XM_a.jpg"]["versions"] == 1
-    assert files["K7Q2XM_a.jpg"]["id"] == result["file_id"]
+    assert files["K7Q2XM_a.jpg"]["id"] == result.file_id
 
 
 def test_part_stored_but_answer_lost_is_taken_from_the_session(chunky, box_sandbox, tmp_path):
@@ -61,7 +61,7 @@ def test_part_stored_but_answer_lost_is_taken_from_the_session(chunky, box_sandb
     problems = [p for ex in box_sandbox.exchanges for p in checker.check(ex)]
     assert not problems, "\n".join(problems)
     assert "get_files_upload_sessions_id_parts" in checker.operation_ids(box_sandbox.exchanges)
-    assert result["outcome"] == "uploaded" and result["sha1"] == sha1_file(path)
+    assert result.outcome == "uploaded" and result.sha1 == sha1_file(path)
     info = box_sandbox.tree(root)["files"]["ABC123_big.mp4"]
     assert (info["sha1"], info["size"]) == (sha1_file(path), 21 * MB + 7)
     c = counts(box_sandbox)
@@ -75,9 +75,9 @@ def test_commit_done_but_answer_lost_is_recognised_as_uploaded(chunky, box_sandb
     path = write_random(str(tmp_path / "big.mp4"), 21 * MB, seed=13)
     box_sandbox.middleware.set_faults([{"method": "POST", "path": "/commit$", "truncate": True, "count": 1}])
     result = chunky.upload_file(path, root, "ABC123_big.mp4")
-    assert result["outcome"] == "uploaded" and result["sha1"] == sha1_file(path)
+    assert result.outcome == "uploaded" and result.sha1 == sha1_file(path)
     files = box_sandbox.tree(root)["files"]
-    assert list(files) == ["ABC123_big.mp4"] and files["ABC123_big.mp4"]["id"] == result["file_id"]
+    assert list(files) == ["ABC123_big.mp4"] and files["ABC123_big.mp4"]["id"] == result.file_id
     assert files["ABC123_big.mp4"]["versions"] == 1
 
 
@@ -88,7 +88,7 @@ def test_new_version_commit_done_but_answer_lost_is_recognised(chunky, box_sandb
     write_random(path, 21 * MB + 1, seed=15)
     box_sandbox.middleware.set_faults([{"method": "POST", "path": "/commit$", "truncate": True, "count": 1}])
     again = chunky.upload_file(path, root, "ABC123_big.mp4")
-    assert again["outcome"] == "new_version" and again["file_id"] == first["file_id"]
+    assert again.outcome == "new_version" and again.file_id == first.file_id
     info = box_sandbox.tree(root)["files"]["ABC123_big.mp4"]
     assert (info["sha1"], info["versions"]) == (sha1_file(path), 2)
 
@@ -101,7 +101,7 @@ def test_dropped_connection_during_a_chunked_upload_still_ends_with_one_file(chu
             "drop": True, "count": 1}
     box_sandbox.middleware.set_faults([rule])
     result = chunky.upload_file(path, root, "big.bin")
-    assert result["sha1"] == sha1_file(path)
+    assert result.sha1 == sha1_file(path)
     assert [k for k in walk_files(box_sandbox.tree(root))] == [("big.bin",)]
 
 
@@ -123,7 +123,7 @@ def test_download_broken_mid_body_is_retried_and_verified(box_client, box_sandbo
     box_sandbox.middleware.set_faults([{"method": "GET", "path": "^/dl/", "truncate": True, "count": 1}])
     dest = tmp_path / "banner.jpg"
     result = box_client.download_file(file_id, str(dest), expected_sha1=expected)
-    assert dest.read_bytes() == payload and result["sha1"] == expected
+    assert dest.read_bytes() == payload and result.sha1 == expected
     assert counts(box_sandbox)["GET /2.0/files/{id}/content"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["banner.jpg", "box-sandbox"]
 
@@ -157,7 +157,7 @@ def test_inbox_listing_misses_nothing_when_files_go_between_pages(box_client, bo
                         del box_sandbox.state.items[file_id]
 
     box_sandbox.middleware.on_request.append(take_files)
-    names = {f["name"] for f in box_client.list_inbox(root)}
+    names = {f.name for f in box_client.list_inbox(root)}
     assert len(pages) == 2
     expected = {"K7Q2XM_it_file {:04d}.jpg".format(i) for i in range(1200)}
     assert expected - names <= {"K7Q2XM_it_file {:04d}.jpg".format(i) for i in range(50)}
@@ -179,7 +179,7 @@ def test_token_endpoint_throttled_for_long_fails_fast_instead_of_sleeping(box_sa
 def test_token_endpoint_throttled_briefly_is_waited_out(box_sandbox):
     client = BoxClient(box_sandbox.client_config(max_retry_wait_seconds=2))
     box_sandbox.middleware.set_faults([{"path": "^/oauth2/token$", "status": 429, "retry_after": 1, "count": 1}])
-    assert client.ping()["id"]
+    assert client.ping().id
     assert counts(box_sandbox)["POST /oauth2/token"] == 2
 
 

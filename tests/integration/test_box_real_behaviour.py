@@ -37,7 +37,7 @@ def test_transient_parts_mismatch_on_commit_is_waited_out_not_reuploaded(chunky,
     box_sandbox.commit_answers_parts_mismatch(2)
     box_sandbox.middleware.reset_counters()
     result = chunky.upload_file(path, root, "ABC123_big.mp4")
-    assert result["outcome"] == "uploaded" and result["sha1"] == sha1_file(path)
+    assert result.outcome == "uploaded" and result.sha1 == sha1_file(path)
     info = box_sandbox.tree(root)["files"]["ABC123_big.mp4"]
     assert (info["sha1"], info["size"], info["versions"]) == (sha1_file(path), 21 * MB, 1)
     c = counts(box_sandbox)
@@ -65,7 +65,7 @@ def test_commit_202_longer_than_the_wait_limit_keeps_the_session_for_the_next_ru
 
     box_sandbox.middleware.reset_counters()
     result = BoxClient(cfg, db=database).upload_file(path, root, "ABC123_big.mp4")  # the next run
-    assert result["outcome"] == "uploaded" and result["sha1"] == sha1_file(path)
+    assert result.outcome == "uploaded" and result.sha1 == sha1_file(path)
     assert box_sandbox.tree(root)["files"]["ABC123_big.mp4"]["sha1"] == sha1_file(path)
     c = counts(box_sandbox)
     assert "POST /api/2.0/files/upload_sessions" not in c and "PUT /api/2.0/files/upload_sessions/{id}" not in c
@@ -85,7 +85,7 @@ def test_a_kept_session_that_box_no_longer_has_is_uploaded_again(box_sandbox, da
     with box_sandbox.state.lock:
         box_sandbox.state.sessions.clear()  # expired or purged on Box's side
     result = BoxClient(cfg, db=database).upload_file(path, root, "ABC123_big.mp4")
-    assert result["outcome"] == "uploaded"
+    assert result.outcome == "uploaded"
     assert box_sandbox.tree(root)["files"]["ABC123_big.mp4"]["sha1"] == sha1_file(path)
 
 
@@ -125,7 +125,7 @@ def test_move_blocked_by_another_operation_is_retried_not_renamed(box_client, bo
     box_sandbox.block_moves(2)
     started = time.time()
     moved = box_client.move_file(file_id, quarantine)
-    assert moved["name"] == "bad.jpg" and moved["renamed"] is False
+    assert moved.name == "bad.jpg" and moved.renamed is False
     assert list(box_sandbox.tree(quarantine)["files"]) == ["bad.jpg"]
     assert time.time() - started >= 3  # waited 1 s and 2 s
     assert counts(box_sandbox)["PUT /2.0/files/{id}"] == 3
@@ -138,23 +138,23 @@ def test_numbered_name_of_a_long_name_stays_within_255_characters(box_client, bo
     box_sandbox.put_file(quarantine, long_name, b"earlier")
     file_id = box_sandbox.put_file(root, long_name, b"later")
     moved = box_client.move_file(file_id, quarantine)
-    assert moved["renamed"] and moved["name"].endswith(" (1).jpg") and len(moved["name"]) == 255
-    assert sorted(box_sandbox.tree(quarantine)["files"]) == sorted([long_name, moved["name"]])
+    assert moved.renamed and moved.name.endswith(" (1).jpg") and len(moved.name) == 255
+    assert sorted(box_sandbox.tree(quarantine)["files"]) == sorted([long_name, moved.name])
 
 
 def test_as_user_header_and_jwt_user_subject_are_two_settings(box_sandbox, caplog):
     box_sandbox.record_exchanges(True)
     header = BoxClient(box_sandbox.client_config(as_user_header_id="22000001"))
-    assert header.ping()["id"] == "22000001"
+    assert header.ping().id == "22000001"
     me = [e for e in box_sandbox.exchanges if e["path"] == "/2.0/users/me"][-1]
     assert me["headers"].get("as-user") == "22000001"
     subject = BoxClient(box_sandbox.client_config(jwt_user_id="22000001"))
-    assert subject.ping()["id"] == "22000001"
+    assert subject.ping().id == "22000001"
     me = [e for e in box_sandbox.exchanges if e["path"] == "/2.0/users/me"][-1]
     assert "as-user" not in me["headers"]
     with caplog.at_level(logging.WARNING):
         legacy = BoxClient(box_sandbox.client_config(as_user_id="22000001"))
-    assert legacy.ping()["id"] == "22000001"  # the old name keeps its old meaning: the JWT subject
+    assert legacy.ping().id == "22000001"  # the old name keeps its old meaning: the JWT subject
     assert "BOX_AS_USER_ID" in caplog.text and "BOX_JWT_USER_ID" in caplog.text
 
 

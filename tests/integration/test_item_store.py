@@ -3,6 +3,7 @@ DAM) and the questions the next run asks of them. Every write is fenced by the t
 import pytest
 
 from scripts.shared.core.errors import LeaseLostError, SuiteError
+from scripts.shared.box.box_types import InboxFile
 from scripts.shared.dam.dam_types import Campaign, DamAsset
 from scripts.shared.store import item_store
 
@@ -32,8 +33,8 @@ def master(database, tid, opentext_id, campaign="LC-1", workflow="a1_a2", folder
 
 
 def box_file(file_id, sha1, name=None, version_id=None):
-    return {"file_id": file_id, "sha1": sha1, "name": name or "{}.jpg".format(file_id), "size": 5,
-            "folder_path": ["inbox", "de"], "version_id": version_id, "etag": "1"}
+    return InboxFile(file_id=file_id, sha1=sha1, name=name or "{}.jpg".format(file_id), size=5,
+                     folder_path=["inbox", "de"], parent_id="p", version_id=version_id, etag="1")
 
 
 def derivative(database, lease, tid, file_id, sha1, language="de", state=None, campaign="LC-1", name=None):
@@ -126,7 +127,7 @@ def test_claim_derivative_makes_one_row_per_box_file_version(database):
     item_store.update_derivative(database, lease, first["id"], state="downloaded")
     again = item_store.claim_derivative(database, lease, "K7Q2XM", f, "LC-1", "de-DE", "Web banner")
     assert again["id"] == first["id"] and again["state"] == "downloaded"
-    newer = item_store.claim_derivative(database, lease, "K7Q2XM", dict(f, sha1="s2", version_id="v2"), "LC-1",
+    newer = item_store.claim_derivative(database, lease, "K7Q2XM", f._replace(sha1="s2", version_id="v2"), "LC-1",
                                         "de-DE", "Web banner")
     assert newer["id"] != first["id"] and newer["state"] == "claimed"
     assert item_store.source_key(newer) == "b1/v2"

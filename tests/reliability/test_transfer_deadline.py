@@ -66,7 +66,7 @@ def test_a_box_upload_to_a_slow_reading_server_is_cut_at_its_deadline_and_the_ne
     box_sandbox.middleware.set_faults([])
     done = client.upload_file(path, folder, "spot.mp4")
     files = box_sandbox.tree(folder)["files"]
-    assert list(files) == ["spot.mp4"] and files["spot.mp4"]["sha1"] == sha1_file(path) == done["sha1"]
+    assert list(files) == ["spot.mp4"] and files["spot.mp4"]["sha1"] == sha1_file(path) == done.sha1
 
 
 def test_uploads_to_slow_reading_box_and_dam_fail_the_asset_free_the_lease_and_the_next_tick_completes_once(

@@ -7,6 +7,7 @@ import pytest
 import responses
 
 from scripts.shared.box.box_client import BoxClient, safe_box_name
+from scripts.shared.box.box_types import UploadResult
 from scripts.shared.core.errors import ServiceError, SuiteError
 
 API = "https://box.test/2.0"
@@ -160,8 +161,8 @@ def test_preflight_conflict_with_same_sha1_adopts_without_uploading(app_settings
                                  {"conflicts": _file("42", "K7Q2XM_a.jpg", sha1)}))
     responses.add(responses.GET, API + "/files/42", json=_file("42", "K7Q2XM_a.jpg", sha1))
     result = make_client(app_settings).upload_with_tracking_id(str(path), "111", "K7Q2XM", "a.jpg")
-    assert result == {"file_id": "42", "name": "K7Q2XM_a.jpg", "url": "https://app.box.com/file/42", "sha1": sha1,
-                      "size": 3, "outcome": "adopted"}
+    assert result == UploadResult(file_id="42", name="K7Q2XM_a.jpg", url="https://app.box.com/file/42", sha1=sha1,
+                                  size=3, outcome="adopted")
     assert not [c for c in responses.calls if c.request.url.startswith(UPLOAD)]
 
 
@@ -176,7 +177,7 @@ def test_preflight_conflict_with_other_sha1_uploads_a_new_version_with_its_diges
     responses.add(responses.POST, UPLOAD + "/files/42/content",
                   json={"total_count": 1, "entries": [_file("42", "K7Q2XM_a.jpg", sha1)]})
     result = make_client(app_settings).upload_file(str(path), "111", "K7Q2XM_a.jpg")
-    assert result["outcome"] == "new_version" and result["file_id"] == "42"
+    assert result.outcome == "new_version" and result.file_id == "42"
     upload = responses.calls[-1].request
     assert upload.headers["Content-MD5"] == sha1
 

@@ -63,7 +63,7 @@ def test_part_already_stored_is_taken_from_the_session_list(app_settings, tmp_pa
                   json={"total_count": 1, "entries": [_file("77", "big.bin", whole, len(data))]})
     client = base.make_client(app_settings, chunked_upload_threshold_mb=1)
     result = client.upload_file(path, "111", "big.bin")
-    assert result["outcome"] == "uploaded" and result["file_id"] == "77" and result["sha1"] == whole
+    assert result.outcome == "uploaded" and result.file_id == "77" and result.sha1 == whole
     commit = [c for c in responses.calls if c.request.url.endswith("/commit")][0].request
     assert [p["part_id"] for p in json.loads(commit.body)["parts"]] == ["P1", "P2"]
     assert commit.headers["Digest"] == "SHA=" + base64.b64encode(hashlib.sha1(data).digest()).decode()
@@ -104,7 +104,7 @@ def test_commit_whose_answer_was_lost_is_found_by_name_and_sha1(app_settings, tm
                                       {"conflicts": _file("78", "big.bin", whole, len(data))}))
     responses.add(responses.GET, API + "/files/78", json=_file("78", "big.bin", whole, len(data)))
     result = base.make_client(app_settings, chunked_upload_threshold_mb=1).upload_file(path, "111", "big.bin")
-    assert (result["outcome"], result["file_id"], result["sha1"]) == ("uploaded", "78", whole)
+    assert (result.outcome, result.file_id, result.sha1) == ("uploaded", "78", whole)
 
 
 @responses.activate
@@ -134,7 +134,7 @@ def test_download_broken_then_complete_is_verified(app_settings, tmp_path):
     dest = tmp_path / "x.jpg"
     client = base.make_client(app_settings)
     result = client.download_file("5", str(dest), expected_sha1=hashlib.sha1(payload).hexdigest())
-    assert dest.read_bytes() == payload and result["size"] == len(payload)
+    assert dest.read_bytes() == payload and result.size == len(payload)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.jpg"]
 
 
@@ -207,6 +207,6 @@ def test_session_endpoints_on_another_host_are_followed(app_settings, tmp_path):
     responses.add(responses.POST, other + "/commit", status=201,
                   json={"total_count": 1, "entries": [_file("77", "big.bin", whole, len(data))]})
     result = base.make_client(app_settings, chunked_upload_threshold_mb=1).upload_file(path, "111", "big.bin")
-    assert result["file_id"] == "77"
+    assert result.file_id == "77"
     assert [c.request.url for c in responses.calls if c.request.method in ("PUT", "POST")][-3:] == \
         [other, other, other + "/commit"]

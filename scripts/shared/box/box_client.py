@@ -17,6 +17,7 @@ import time
 
 from ..core.box_pacer import Pacer
 from .box_sessions import session_store
+from .box_types import BoxFile, BoxUser, DownloadedFile, InboxFile, UploadResult
 from ..core.config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
 from ..core.errors import ServiceError, SuiteError
 from ..core.http_retry import url_path
@@ -302,7 +303,7 @@ class BoxClient(object):
 
     def ping(self):
         user = self._call("who am I", lambda: self.client.user().get(fields=["id", "name", "login"]))
-        return {"user": user.name, "id": user.id}
+        return BoxUser(user=user.name, id=user.id)
 
     def get_folder(self, folder_id):
         try:
@@ -322,9 +323,9 @@ class BoxClient(object):
             raise
         if getattr(f, "item_status", "active") in ("trashed", "deleted"):
             return None  # in the trash: a link to it would not open
-        return {"file_id": f.id, "name": f.name, "sha1": f.sha1, "size": f.size,
-                "parent_id": (f.parent or {}).get("id") if isinstance(f.parent, dict) else getattr(f.parent, "id",
-                                                                                                    None)}
+        return BoxFile(file_id=f.id, name=f.name, sha1=f.sha1, size=f.size,
+                       parent_id=(f.parent or {}).get("id") if isinstance(f.parent, dict) else getattr(f.parent, "id",
+                                                                                                       None))
 
     # -- folders ------------------------------------------------------------------------------------------------------
     def ensure_folder(self, parent_id, name):
@@ -394,8 +395,8 @@ class BoxClient(object):
             raise ServiceError("Box", "file {} has SHA-1 {} after upload, expected {}".format(uploaded.id,
                                                                                            uploaded.sha1, sha1),
                                retryable=True, fix="the next run uploads a new version")
-        return {"file_id": uploaded.id, "name": name, "url": self._url(uploaded.id), "sha1": sha1, "size": size,
-                "outcome": outcome}
+        return UploadResult(file_id=uploaded.id, name=name, url=self._url(uploaded.id), sha1=sha1, size=size,
+                            outcome=outcome)
 
     def upload_stream(self, stream, size, folder_id, name, on_hashed=None, known_sha1=None):
         """Upload ``size`` bytes read from ``stream`` (a DAM download: ``read(n)``, ``finish()`` -> verified SHA-1)
@@ -701,9 +702,9 @@ class BoxClient(object):
                         continue
                     stack.append((item.id, path + [item.name]))
                 elif item.type == "file":
-                    out.append({"file_id": item.id, "name": item.name, "size": item.size, "sha1": item.sha1,
-                                "folder_path": path, "parent_id": folder_id, "etag": getattr(item, "etag", None),
-                                "version_id": _version_id(item)})
+                    out.append(InboxFile(file_id=item.id, name=item.name, size=item.size, sha1=item.sha1,
+                                         folder_path=path, parent_id=folder_id, etag=getattr(item, "etag", None),
+                                         version_id=_version_id(item)))
         return out
 
     def _read(self, what, fn, *args):
@@ -756,7 +757,7 @@ class BoxClient(object):
         finally:
             if os.path.exists(temp):
                 os.remove(temp)
-        return {"path": dest_path, "size": os.path.getsize(dest_path), "sha1": sha1}
+        return DownloadedFile(path=dest_path, size=os.path.getsize(dest_path), sha1=sha1)
 
     def delete_file(self, file_id, etag=None):
         """Delete (Box moves it to the trash). With ``etag``, only if the file is still that version (If-Match):
@@ -779,7 +780,7 @@ class BoxClient(object):
         info = self.get_file(file_id)
         if info is None:
             raise ServiceError("Box", "file {} is gone".format(file_id), status=404)
-        base = safe_box_name(new_name or info["name"])
+        base = safe_box_name(new_name or info.name)
 
         def blocked(exc):
             return isinstance(exc, ServiceError) and exc.status == 409 and exc.code != "item_name_in_use"
@@ -792,8 +793,8 @@ class BoxClient(object):
                 moved = retry_call(lambda _, name=name: self._call("move", f.move, parent_folder=self.client.folder(folder_id),
                                                         name=name), MOVE_BLOCKED_RETRY, retry_if=blocked,
                                    on_retry=on_retry)
-                return {"file_id": moved.id, "name": name, "parent_id": folder_id, "sha1": info["sha1"],
-                        "size": info["size"], "renamed": name != info["name"]}
+                return BoxFile(file_id=moved.id, name=name, sha1=info.sha1, size=info.size, parent_id=folder_id,
+                               renamed=name != info.name)
             except ServiceError as exc:
                 if exc.status != 409 or exc.code != "item_name_in_use":
                     raise

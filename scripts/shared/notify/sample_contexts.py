@@ -4,7 +4,7 @@ Each template gets what its workflow would really send: its own next steps (take
 has them as a function), realistic file names and folders, and the awkward cases a real campaign brings (a long
 file name, a nested folder, DAM comments with markup in them that must be shown, not run).
 """
-from ..workflows.dam_to_box import _done_next_steps, _empty_next_steps
+from ..workflows.dam_to_box import _empty_next_steps
 from ..workflows.workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
 
 INBOX_URL = "https://app.box.com/folder/348304351200"
@@ -69,18 +69,18 @@ def _campaign(before, after, **extra):
 def sample_contexts():
     rt = _Config()
     return {
-        "a1_to_a2_complete": _ctx("A1→A2", _done_next_steps(A1_TO_A2), assets=ASSETS + MORE_MASTERS,
+        "a1_to_a2_complete": _ctx("A1→A2", A1_TO_A2.done_next_steps, assets=ASSETS + MORE_MASTERS,
                                   inbox_url=INBOX_URL),
         "a1_to_a2_partial": _ctx("A1→A2", _partial_next_steps("A1", 1), failures=FAILURES, status_after="A1"),
         "a1_to_a2_no_assets": _ctx("A1→A2", _empty_next_steps(A1_TO_A2, rt), assets=[], status_after="A1"),
-        "a5_to_a6_rejections": _ctx("A5→A6", _done_next_steps(A5_TO_A6),
+        "a5_to_a6_rejections": _ctx("A5→A6", A5_TO_A6.done_next_steps,
                                     assets=[dict(a, rejection=REJECTION) for a in ASSETS],
                                     campaign=_campaign("A5", "A6"), inbox_url=INBOX_URL),
         "a5_to_a6_partial": _ctx("A5→A6", _partial_next_steps("A5", 1), failures=FAILURES,
                                  assets=[dict(ASSETS[0], rejection=REJECTION)], campaign=_campaign("A5", "A5")),
         "a5_to_a6_no_rejections": _ctx("A5→A6", _empty_next_steps(A5_TO_A6, rt), assets=[],
                                        campaign=_campaign("A5", "A5")),
-        "b1_to_b2_complete": _ctx("B1→B2", _done_next_steps(B1_TO_B2), campaign=_campaign(
+        "b1_to_b2_complete": _ctx("B1→B2", B1_TO_B2.done_next_steps, campaign=_campaign(
             "B1", "B2", campaign_id="GM-2026-0007", type="Global comm")),
         "b1_to_b2_partial": _ctx("B1→B2", _partial_next_steps("B1", 1), failures=FAILURES, campaign=_campaign(
             "B1", "B1", campaign_id="GM-2026-0007", type="Global comm")),

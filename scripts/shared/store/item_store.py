@@ -66,17 +66,18 @@ def master_by_tracking_id(db, tracking_id):
 
 
 def claim_derivative(db, lease, tracking_id, box_file, campaign_id, language, description):
-    """The derivative row of this Box file version (created on first sight); its state says what is left to do."""
+    """The derivative row of this Box file version (``box_file``: a box_types.InboxFile), created on first sight;
+    its state says what is left to do."""
     with db.fenced(lease) as cur:
         cur.execute(
             "INSERT INTO derivative_assets (tracking_id, local_campaign_id, box_file_id, sha1, box_file_name, "
             "box_folder_path, file_size, language, description, claim_token, box_version_id, box_etag) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (box_file_id, sha1) DO NOTHING",
-            (tracking_id, campaign_id, box_file["file_id"], box_file["sha1"], box_file["name"],
-             "/".join(box_file.get("folder_path") or []), box_file.get("size"), language, description,
-             lease.claim_token, box_file.get("version_id"), box_file.get("etag")))
+            (tracking_id, campaign_id, box_file.file_id, box_file.sha1, box_file.name,
+             "/".join(box_file.folder_path or []), box_file.size, language, description,
+             lease.claim_token, box_file.version_id, box_file.etag))
         cur.execute("SELECT * FROM derivative_assets WHERE box_file_id = %s AND sha1 = %s",
-                    (box_file["file_id"], box_file["sha1"]))
+                    (box_file.file_id, box_file.sha1))
         return dict(cur.fetchone())
 
 

@@ -326,8 +326,8 @@ class _FolderCache(object):
             return
         taken = set(r["box_file_id"] for r in rows if r.get("box_file_id"))
         for f in self.rt.box.list_inbox(self.ids[()]):
-            if f["file_id"] not in taken and f.get("sha1"):
-                self.by_sha1.setdefault(f["sha1"], []).append(f)
+            if f.file_id not in taken and f.sha1:
+                self.by_sha1.setdefault(f.sha1, []).append(f)
 
     def recognised(self, item, tid):
         """The Box file with this row's SHA-1 (its TID in the name preferred), taken so no other row gets it."""
@@ -335,7 +335,7 @@ class _FolderCache(object):
             candidates = self.by_sha1.get(item.get("sha1") or "") or []
             if not candidates:
                 return None
-            candidates.sort(key=lambda f: not f["name"].upper().startswith((tid or "").upper() + "_"))
+            candidates.sort(key=lambda f: not f.name.upper().startswith((tid or "").upper() + "_"))
             return candidates.pop(0)
 
     def get(self, parts):
@@ -423,10 +423,10 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
     found = folders.recognised(item, tid)
     if found is not None:
         log.info("%s is already in Box as %s (found by its SHA-1 after an interrupted run; a person may have renamed "
-                 "or moved it): not uploading it again", asset.name, "/".join(found["folder_path"] + [found["name"]]))
+                 "or moved it): not uploading it again", asset.name, "/".join(found.folder_path + [found.name]))
         return item_store.update_transfer_item(
-            rt.db, lease, item["id"], state="uploaded", box_folder_id=found["parent_id"], box_file_id=found["file_id"],
-            box_file_name=found["name"], box_url=rt.box.file_url(found["file_id"]), box_outcome="adopted")
+            rt.db, lease, item["id"], state="uploaded", box_folder_id=found.parent_id, box_file_id=found.file_id,
+            box_file_name=found.name, box_url=rt.box.file_url(found.file_id), box_outcome="adopted")
     folder_id = folders.get(asset.folder_path)
     name = _strip_tid_prefix(asset.name, tid)
     version = dam_version(asset)
@@ -465,8 +465,8 @@ def _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version):
 
 def _uploaded(rt, lease, item, folder_id, result):
     return item_store.update_transfer_item(
-        rt.db, lease, item["id"], state="uploaded", box_folder_id=folder_id, box_file_id=result["file_id"],
-        box_file_name=result["name"], box_url=result["url"], box_outcome=result["outcome"])
+        rt.db, lease, item["id"], state="uploaded", box_folder_id=folder_id, box_file_id=result.file_id,
+        box_file_name=result.name, box_url=result.url, box_outcome=result.outcome)
 
 
 OUTCOMES = {"new_version": "new version (the DAM master changed)"}

@@ -55,10 +55,10 @@ def _tick(rt):
         good = [entry for entry in good if entry.master["local_campaign_id"] == rt.args.campaign_id]
     if rt.dry_run:
         for f, reason in bad:
-            log.info("DRY RUN: would move %s to '%s': %s (fix: %s)", f["name"], rt.config["box"][
+            log.info("DRY RUN: would move %s to '%s': %s (fix: %s)", f.name, rt.config["box"][
                 "needs_attention_folder"], reason.message, reason.fix)
         for f, v, master in good:
-            log.info("DRY RUN: would import %s into campaign %s as %s %s", f["name"], master["local_campaign_id"],
+            log.info("DRY RUN: would import %s into campaign %s as %s %s", f.name, master["local_campaign_id"],
                      v.tracking_id, v.language)
         return EXIT_OK
     _quarantine(rt, root, bad)
@@ -82,7 +82,7 @@ def _tick(rt):
                        attempts=row.get("attempts"))
     with frame.Claimed(rt, lease, alert) as work:
         work.code = _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
-                                      set((f["file_id"], f.get("sha1")) for f in files))
+                                      set((f.file_id, f.sha1) for f in files))
     return work.code
 
 
@@ -91,31 +91,31 @@ def _sort_files(rt, files):
     languages = rt.config["a2_a3"]["languages"]
     limit = int(setting(rt.config["transfer"], "transfer.max_file_bytes"))
     good, bad, seen = [], [], {}
-    for f in sorted(files, key=lambda f: (f.get("folder_path") or [], f["name"], f["file_id"])):
+    for f in sorted(files, key=lambda f: (f.folder_path or [], f.name, f.file_id)):
         try:
-            v = parse_v2_name(f["name"], languages)
-            if not f.get("size"):
-                raise InputError("{!r} is empty (0 bytes)".format(f["name"]),
+            v = parse_v2_name(f.name, languages)
+            if not f.size:
+                raise InputError("{!r} is empty (0 bytes)".format(f.name),
                                  fix="upload the file again; the upload was probably interrupted")
-            if limit and f["size"] > limit:
-                raise InputError("{!r} is {} bytes, over the {} byte limit".format(f["name"], f["size"], limit),
+            if limit and f.size > limit:
+                raise InputError("{!r} is {} bytes, over the {} byte limit".format(f.name, f.size, limit),
                                  fix="send a smaller file or ask the operators to raise MAX_FILE_BYTES")
             master = item_store.master_by_tracking_id(rt.db, v.tracking_id)
             if master is None:
-                raise InputError("{!r}: tracking id {} is not known".format(f["name"], v.tracking_id),
+                raise InputError("{!r}: tracking id {} is not known".format(f.name, v.tracking_id),
                                  fix="check the first 6 characters against the file you downloaded from Box, then "
                                      "rename to <TID>_{}_{}{}".format(v.language, v.description, v.extension))
-            key = (v.tracking_id, v.language.lower(), f.get("sha1"))
-            earlier = item_store.imported_duplicate(rt.db, v.tracking_id, v.language, f.get("sha1"), f["file_id"])
+            key = (v.tracking_id, v.language.lower(), f.sha1)
+            earlier = item_store.imported_duplicate(rt.db, v.tracking_id, v.language, f.sha1, f.file_id)
             if earlier is not None:
                 raise InputError("{!r} is identical to {} already imported into the DAM (asset {})".format(
-                    f["name"], earlier["box_file_name"], earlier["dam_asset_id"]),
+                    f.name, earlier["box_file_name"], earlier["dam_asset_id"]),
                     fix="nothing to import; delete this copy, or upload the corrected file if it was meant to "
                         "replace the earlier one")
             if key in seen:
-                raise InputError("{!r} is identical to {!r} uploaded alongside it".format(f["name"], seen[key]),
+                raise InputError("{!r} is identical to {!r} uploaded alongside it".format(f.name, seen[key]),
                                  fix="nothing to import twice; delete one of the copies")
-            seen[key] = f["name"]
+            seen[key] = f.name
             good.append(InboxEntry(f, v, master))
         except InputError as exc:
             bad.append((f, exc))
@@ -131,17 +131,17 @@ def _quarantine(rt, root, bad):
     for f, exc in bad:
         with log_context(tid=None):
             try:
-                rt.box.move_file(f["file_id"], folder)
+                rt.box.move_file(f.file_id, folder)
             except ServiceError as err:
                 if err.status != 404:  # 404: another run moved it already
-                    log.error("Could not move %s to '%s': %s", f["name"], rt.config["box"]["needs_attention_folder"],
+                    log.error("Could not move %s to '%s': %s", f.name, rt.config["box"]["needs_attention_folder"],
                               err)
                     continue
-            log.warning("Moved %s to '%s': %s (fix: %s)", f["name"], rt.config["box"]["needs_attention_folder"],
+            log.warning("Moved %s to '%s': %s (fix: %s)", f.name, rt.config["box"]["needs_attention_folder"],
                         exc.message, exc.fix)
-            rt.db.record_event(WORKFLOW, "file_quarantined", exc.message, box_file_id=f["file_id"], level="warning",
-                               details={"filename": f["name"], "fix": exc.fix})
-            reported.append({"filename": f["name"], "reason": exc.message, "fix": exc.fix})
+            rt.db.record_event(WORKFLOW, "file_quarantined", exc.message, box_file_id=f.file_id, level="warning",
+                               details={"filename": f.name, "fix": exc.fix})
+            reported.append({"filename": f.name, "reason": exc.message, "fix": exc.fix})
     if reported:
         send(rt, "a2_to_a3_file_uploaded", INBOX, message_context(
             LABEL, campaign_context(INBOX, "A2", "A2"), quarantined=reported, inbox_url=inbox_url(rt.config),
@@ -264,7 +264,7 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
             if derivative["state"] not in ("imported", "cleaned"):
                 derivative = _import(rt, lease, final_id, f, v, master, derivative)
             _clean_inbox(rt, lease, campaign, f, v, derivative)
-            return asset_entry(v.tracking_id, f["name"], master["dam_folder_path"], f.get("size"), "imported",
+            return asset_entry(v.tracking_id, f.name, master["dam_folder_path"], f.size, "imported",
                                language=v.language, description=v.description,
                                dam_asset_id=derivative["dam_asset_id"])
         except LeaseLostError:
@@ -272,61 +272,61 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
         except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
             reason = exc.message if isinstance(exc, SuiteError) else "{}: {}".format(type(exc).__name__, exc)
             fix = getattr(exc, "fix", None) or "the file stays in the inbox; the next run retries it"
-            log.error("File %s failed: %s", f["name"], reason, exc_info=not isinstance(exc, SuiteError))
+            log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
             if derivative is not None:
                 item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason)
             rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign.campaign_id,
-                               tracking_id=v.tracking_id, box_file_id=f["file_id"], level="error",
+                               tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
                                details={"fix": fix})
-            return {"tracking_id": v.tracking_id, "filename": f["name"], "reason": reason, "fix": fix}
+            return {"tracking_id": v.tracking_id, "filename": f.name, "reason": reason, "fix": fix}
 
 
 def _clean_inbox(rt, lease, campaign, f, v, derivative):
     """Delete the imported inbox file only if it is still the version imported (If-Match on its listed etag). A
     412 means a person uploaded a corrected version meanwhile: it stays in the inbox and the next run imports it."""
-    if rt.box.delete_file(f["file_id"], etag=derivative.get("box_etag") or f.get("etag")):
+    if rt.box.delete_file(f.file_id, etag=derivative.get("box_etag") or f.etag):
         event, text = "inbox_file_deleted", "Imported %s as DAM asset %s and moved it to the Box trash"
     else:
         event, text = "inbox_file_changed", ("Imported %s as DAM asset %s; it changed in Box while it was imported, "
                                              "so the new version stays in the inbox and the next run imports it")
     item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
-    rt.db.record_event(WORKFLOW, event, f["name"], campaign_id=campaign.campaign_id, tracking_id=v.tracking_id,
-                       box_file_id=f["file_id"], details={"sha1": f.get("sha1"), "version_id": f.get("version_id")})
-    (log.info if event == "inbox_file_deleted" else log.warning)(text, f["name"], derivative["dam_asset_id"])
+    rt.db.record_event(WORKFLOW, event, f.name, campaign_id=campaign.campaign_id, tracking_id=v.tracking_id,
+                       box_file_id=f.file_id, details={"sha1": f.sha1, "version_id": f.version_id})
+    (log.info if event == "inbox_file_deleted" else log.warning)(text, f.name, derivative["dam_asset_id"])
 
 
 def _import(rt, lease, final_id, f, v, master, derivative):
     parts = [p for p in (master.get("dam_folder_path") or "").split("/") if p]
     target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
     source = item_store.source_key(derivative)
-    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, source, filename=f["name"])
+    dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, source, filename=f.name)
     metadata = rt.mapper.build_upload_metadata(master.get("mvp_metadata") or {}, v.tracking_id, v.language,
                                                v.description, source)
     if dam_asset is None:
-        path = os.path.join(rt.temp_dir(), "{}-{}".format(v.tracking_id, f["file_id"]))
+        path = os.path.join(rt.temp_dir(), "{}-{}".format(v.tracking_id, f.file_id))
         try:
-            download = rt.box.download_file(f["file_id"], path, expected_sha1=f.get("sha1"), size=f.get("size"))
+            download = rt.box.download_file(f.file_id, path, expected_sha1=f.sha1, size=f.size)
             item_store.update_derivative(rt.db, lease, derivative["id"], state="downloaded",
-                                         file_size=download["size"])
-            dam_asset = rt.dam.import_asset(target, download["path"], metadata, f["name"])
+                                         file_size=download.size)
+            dam_asset = rt.dam.import_asset(target, download.path, metadata, f.name)
         finally:
             if os.path.exists(path):
                 os.remove(path)
     else:
-        log.info("%s is already in the DAM as asset %s (an earlier run imported it)", f["name"], dam_asset)
+        log.info("%s is already in the DAM as asset %s (an earlier run imported it)", f.name, dam_asset)
     derivative = item_store.update_derivative(rt.db, lease, derivative["id"], state="imported", dam_folder_id=target,
                                               dam_asset_id=dam_asset, metadata=metadata)
     for earlier in item_store.supersede_earlier(rt.db, lease, derivative):
-        log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f["name"], earlier["box_file_name"],
+        log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f.name, earlier["box_file_name"],
                  earlier["dam_asset_id"], v.tracking_id, v.language)
         rt.db.record_event(WORKFLOW, "final_superseded", "{} replaced by {}".format(earlier["box_file_name"],
-                                                                                  f["name"]),
+                                                                                  f.name),
                            campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
-                           box_file_id=f["file_id"], details={"earlier_dam_asset_id": earlier["dam_asset_id"],
+                           box_file_id=f.file_id, details={"earlier_dam_asset_id": earlier["dam_asset_id"],
                                                              "dam_asset_id": dam_asset})
-    rt.db.record_event(WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f["name"], dam_asset),
+    rt.db.record_event(WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f.name, dam_asset),
                        campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
-                       box_file_id=f["file_id"], details={"dam_asset_id": dam_asset, "language": v.language})
+                       box_file_id=f.file_id, details={"dam_asset_id": dam_asset, "language": v.language})
     return derivative
 
 

@@ -21,7 +21,7 @@ def workflow_ids(key):
 
 
 InboxEntry = namedtuple("InboxEntry", "file name master")
-InboxEntry.__doc__ = """An inbox file (Box types: list_inbox), its parsed V2 name (v2_names.V2Name) and its master
+InboxEntry.__doc__ = """An inbox file (box_types.InboxFile, from list_inbox), its parsed V2 name (v2_names.V2Name) and its master
 row (master_assets)."""
 
 ASSET_ENTRY_FIELDS = ("tracking_id", "filename", "folder_path", "size", "url", "outcome", "rejection", "language",
