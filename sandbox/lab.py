@@ -104,14 +104,20 @@ class Lab(object):
 
     def run_script(self, name, *args, **kw):
         """Run ``python scripts/<name>.py ARGS`` from the project root against this sandbox."""
-        env = dict(os.environ)
-        env.pop("DAM_ENV_FILE", None)
-        env.update(self.env())
-        env.update(kw.pop("env", None) or {})
-        env["DAM_ENV_FILE"] = os.path.join(self.workdir, "no-such.env")  # the sandbox env comes from os.environ
-        return subprocess.run([self.product_python, os.path.join("scripts", name + ".py")] + list(args), cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                              timeout=kw.pop("timeout", 300))
+        return self._run([os.path.join("scripts", name + ".py")] + list(args), **kw)
+
+    def run_python(self, code, **kw):
+        """Run ``python -c CODE`` from the project root with the environment a script gets."""
+        return self._run(["-c", code], **kw)
+
+    def _run(self, argv, env=None, timeout=300):
+        environ = dict(os.environ)
+        environ.pop("DAM_ENV_FILE", None)
+        environ.update(self.env())
+        environ.update(env or {})
+        environ["DAM_ENV_FILE"] = os.path.join(self.workdir, "no-such.env")  # the sandbox env comes from os.environ
+        return subprocess.run([self.product_python] + argv, cwd=ROOT, env=environ, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
 
     def play_agency(self, campaign_number, language="it-IT", limit=None):
         """Do what an agency does: take each delivered file of a campaign from the A1→A2 Box folder, "localise" it

@@ -103,3 +103,20 @@ def test_mtls_run_with_auth_pfx(lab):
     result = lab.run_script("a1_to_a2_download", "--auth-pfx", "--campaign", "LC-2026-0043")
     assert result.returncode == 0, result.stdout
     assert lab.otmm.campaign_status("LC-2026-0043") == "A2"
+
+
+LOADED_PROBE = """import atexit, runpy, sys
+atexit.register(lambda: print("HEAVY", sorted(m for m in ("boxsdk", "jinja2") if m in sys.modules)))
+sys.argv = ["scripts/b1_to_b2_download.py"]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_an_idle_tick_loads_neither_boxsdk_nor_jinja2(lab):
+    """The engines name their Box client and notifier, yet a tick with nothing to do never loads what is behind
+    them (docs/layout.md "How a tick runs"; the idle-tick budget)."""
+    busy = lab.run_python(LOADED_PROBE)  # the one B1 campaign is delivered: Box and the email are needed
+    assert busy.returncode == 0 and "HEAVY ['boxsdk', 'jinja2']" in busy.stdout, busy.stdout
+    idle = lab.run_python(LOADED_PROBE)
+    assert idle.returncode == 0 and "No B1 campaigns found" in idle.stdout, idle.stdout
+    assert "HEAVY []" in idle.stdout

@@ -24,7 +24,7 @@ from ..core.logging_setup import log_context
 from ..core.progress import Progress
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
-from .workflow_types import asset_entry, workflow_ids
+from .workflow_types import asset_entry, failure_entry, workflow_ids
 from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
@@ -394,7 +394,7 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
                                opentext_id=asset.asset_id, level="error", details={"fix": fix})
         except LeaseLostError:
             raise
-        return {"tracking_id": tid, "filename": asset.name, "reason": reason, "fix": fix}
+        return failure_entry(tid, asset.name, reason, fix)
 
 
 def _tracking_id(spec, rt, campaign, asset):
@@ -535,9 +535,9 @@ def _rejection_fields(rt):
 def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
     campaign_id = campaign.campaign_id
     done = [r for r in rows if r["state"] == "done"]
-    failed = [failures.get(r["opentext_id"]) or {"tracking_id": r["tracking_id"], "filename": r["original_filename"],
-                                                  "reason": r["last_error"] or "not delivered",
-                                                  "fix": "the next run retries this asset automatically"}
+    failed = [failures.get(r["opentext_id"]) or failure_entry(r["tracking_id"], r["original_filename"],
+                                                              r["last_error"] or "not delivered",
+                                                              "the next run retries this asset automatically")
               for r in rows if r["state"] != "done"]
     context = message_context(
         spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),

@@ -21,7 +21,7 @@ from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from ..dam.dam_types import Campaign
 from .v2_names import parse_v2_name
-from .workflow_types import InboxEntry, asset_entry, workflow_ids
+from .workflow_types import InboxEntry, asset_entry, failure_entry, workflow_ids
 from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
@@ -57,9 +57,9 @@ def _tick(rt):
         for f, reason in bad:
             log.info("DRY RUN: would move %s to '%s': %s (fix: %s)", f.name, rt.config["box"][
                 "needs_attention_folder"], reason.message, reason.fix)
-        for f, v, master in good:
-            log.info("DRY RUN: would import %s into campaign %s as %s %s", f.name, master["local_campaign_id"],
-                     v.tracking_id, v.language)
+        for entry in good:
+            log.info("DRY RUN: would import %s into campaign %s as %s %s", entry.file.name,
+                     entry.master["local_campaign_id"], entry.name.tracking_id, entry.name.language)
         return EXIT_OK
     _quarantine(rt, root, bad)
     by_campaign = {}
@@ -116,7 +116,7 @@ def _sort_files(rt, files):
                 raise InputError("{!r} is identical to {!r} uploaded alongside it".format(f.name, seen[key]),
                                  fix="nothing to import twice; delete one of the copies")
             seen[key] = f.name
-            good.append(InboxEntry(f, v, master))
+            good.append(InboxEntry(file=f, name=v, master=master))
         except InputError as exc:
             bad.append((f, exc))
     return good, bad
@@ -154,7 +154,7 @@ def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
     campaign = rt.dam.find_campaign(campaign_id)
     if campaign is None:
         raise SuiteError("local campaign {} (of tracking ids {}) is not in the DAM".format(
-            campaign_id, ", ".join(sorted(set(v.tracking_id for _, v, _ in entries)))),
+            campaign_id, ", ".join(sorted(set(entry.name.tracking_id for entry in entries)))),
             fix="check that the campaign folder still exists and carries its campaign number")
     final_name = rt.config["dam"]["folders"]["final_assets"]
     final_id = rt.dam.find_subfolder(campaign.folder_id, final_name)
@@ -163,8 +163,8 @@ def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
                          fix="create it in the DAM, or set dam.folders.final_assets in config.yaml")
     _settle(rt, lease, campaign_id, final_id, inbox_ids)
     imported, failures = [], []
-    for f, v, master in entries:
-        result = _take_file(rt, lease, campaign, final_id, f, v, master)
+    for entry in entries:
+        result = _take_file(rt, lease, campaign, final_id, entry)
         (failures if "reason" in result else imported).append(result)
     _report_imports(rt, lease, campaign, failures)
     if failures:
@@ -254,15 +254,16 @@ def _progress_note(rt, campaign_id, status):
         localised, masters)
 
 
-def _take_file(rt, lease, campaign, final_id, f, v, master):
+def _take_file(rt, lease, campaign, final_id, entry):
     """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry."""
+    f, v, master = entry.file, entry.name, entry.master
     with log_context(tid=v.tracking_id):
         derivative = None
         try:
             derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign.campaign_id,
                                                      v.language, v.description)
             if derivative["state"] not in ("imported", "cleaned"):
-                derivative = _import(rt, lease, final_id, f, v, master, derivative)
+                derivative = _import(rt, lease, final_id, entry, derivative)
             _clean_inbox(rt, lease, campaign, f, v, derivative)
             return asset_entry(v.tracking_id, f.name, master["dam_folder_path"], f.size, "imported",
                                language=v.language, description=v.description,
@@ -278,7 +279,7 @@ def _take_file(rt, lease, campaign, final_id, f, v, master):
             rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign.campaign_id,
                                tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
                                details={"fix": fix})
-            return {"tracking_id": v.tracking_id, "filename": f.name, "reason": reason, "fix": fix}
+            return failure_entry(v.tracking_id, f.name, reason, fix)
 
 
 def _clean_inbox(rt, lease, campaign, f, v, derivative):
@@ -295,7 +296,8 @@ def _clean_inbox(rt, lease, campaign, f, v, derivative):
     (log.info if event == "inbox_file_deleted" else log.warning)(text, f.name, derivative["dam_asset_id"])
 
 
-def _import(rt, lease, final_id, f, v, master, derivative):
+def _import(rt, lease, final_id, entry, derivative):
+    f, v, master = entry.file, entry.name, entry.master
     parts = [p for p in (master.get("dam_folder_path") or "").split("/") if p]
     target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
     source = item_store.source_key(derivative)

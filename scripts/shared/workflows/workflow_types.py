@@ -2,8 +2,9 @@
 returns (Campaign, DamAsset) is declared beside it, in dam/dam_types.py.
 
 ``WorkflowIds``: a workflow's five names, all derived from its key ("a1_a2"). ``InboxEntry``: an A2->A3 inbox file
-that can be taken, with its parsed V2 name and the master it localises. ``asset_entry``: one line of an email's
-asset table (the templates read it as a mapping, so it stays a dict, built in this one place).
+that can be taken, with its parsed V2 name and the master it localises. ``asset_entry`` and ``failure_entry``: one line of
+an email's asset table and of its failures table (the templates read them as mappings, so they stay dicts, each
+built in this one place).
 """
 from collections import namedtuple
 
@@ -37,3 +38,9 @@ def asset_entry(tracking_id, filename, folder_path, size, outcome, url=None, rej
              "outcome": outcome, "rejection": rejection or []}
     entry.update(localised)
     return entry
+
+
+def failure_entry(tracking_id, filename, reason, fix):
+    """One row of an email's failures table: the file, why it failed and what fixes it (or that the next run
+    retries it)."""
+    return {"tracking_id": tracking_id, "filename": filename, "reason": reason, "fix": fix}
