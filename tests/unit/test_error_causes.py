@@ -53,3 +53,14 @@ def test_unreachable_host_is_named_with_a_firewall_fix_and_retries_log_at_info(c
     assert "firewall" in text and "HTTPConnectionPool" not in text and "Max retries" not in text
     retries = [r for r in caplog.records if "retry 1/1" in r.getMessage()]
     assert retries and all(r.levelno == logging.INFO for r in retries)
+
+
+def test_one_items_failure_reads_as_its_own_words_or_its_type_and_text():
+    """reason_and_fix: what both engines write into an item's event, log line and email row."""
+    from scripts.shared.core.errors import InputError, reason_and_fix
+    assert reason_and_fix(InputError("'x.jpg' is empty", fix="upload it again"), "retried") == \
+        ("'x.jpg' is empty", "upload it again")
+    assert reason_and_fix(ServiceError("Box", "gone", status=404), "the next run retries it")[1] == \
+        "the next run retries it"
+    assert reason_and_fix(KeyError("size"), "the next run retries it") == ("KeyError: 'size'",
+                                                                           "the next run retries it")

@@ -66,7 +66,7 @@ def test_a_job_pings_start_then_its_exit_code_and_busy_counts_as_success(receive
 
 def test_a_dry_run_a_manual_tool_and_an_unset_url_never_ping(receiver):
     url = receiver.url + "/ping/{job}"
-    for check in (HealthCheck(config(url), "a1_to_a2", dry_run=True), HealthCheck(config(url), "test_connection"),
+    for check in (HealthCheck(config(url), "a1_to_a2", muted=True), HealthCheck(config(url), "test_connection"),
                   HealthCheck(config(""), "a1_to_a2")):
         check.start()
         check.finish(2)

@@ -90,12 +90,12 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
     except ConfigError as exc:
         setup_logging(log_name, None, quiet=getattr(args, "quiet", False))
         log.error("%s", exc)
-        monitoring.HealthCheck(None, log_name, dry_run).finish(EXIT_CONFIG)
+        monitoring.HealthCheck(None, log_name, muted=dry_run).finish(EXIT_CONFIG)
         return EXIT_CONFIG
     setup_logging(log_name, config, verbose=args.verbose, quiet=args.quiet)
     if dry_run:
         _prefix_every_line("DRY RUN: ")
-    health = monitoring.HealthCheck(config, log_name, dry_run or frame_pings)
+    health = monitoring.HealthCheck(config, log_name, muted=dry_run or frame_pings)
     health.start()
     code = EXIT_FAILED
     try:

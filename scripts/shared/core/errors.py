@@ -66,6 +66,13 @@ class InputError(SuiteError):
     """A file or value from outside cannot be taken as it is; the message says how to fix it."""
 
 
+def reason_and_fix(exc, default_fix):
+    """How one item's failure reads in its event, log line and email row: a SuiteError's own words and fix, or an
+    unexpected error's type and text with ``default_fix``."""
+    reason = exc.message if isinstance(exc, SuiteError) else "{}: {}".format(type(exc).__name__, exc)
+    return reason, getattr(exc, "fix", None) or default_fix
+
+
 def as_suite_error(exc, where):
     """An exception nobody anticipated, as a SuiteError charged to ``where`` (an asset, a campaign, the run): it is
     reported and alerted like any other failure instead of ending a tick in silence. SuiteErrors pass unchanged."""

@@ -59,12 +59,13 @@ def exit_code_for_ping(code):
 class HealthCheck(object):
     """The dead-man's switch of one cron job: ``start()`` pings <url>/start, ``finish(code)`` <url>/<exit code>.
     Opened by the workflow frame for a tick and by cli.run_main for the other cron jobs (and for a run that stops
-    on its configuration, where ``config`` is None and the URL comes from the environment or .env). A dry run or
-    a tool run by hand has no URL: both calls do nothing."""
+    on its configuration, where ``config`` is None and the URL comes from the environment or .env). A ``muted``
+    check (a dry run, or a job whose frame pings instead) and a tool run by hand have no URL: both calls do
+    nothing."""
 
-    def __init__(self, config, job, dry_run=False):
+    def __init__(self, config, job, muted=False):
         self.job = job
-        if dry_run or job in MANUAL_TOOLS:
+        if muted or job in MANUAL_TOOLS:
             self.template = None
         elif config is None:
             self.template = _url_without_config()

@@ -19,7 +19,7 @@ from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..store.database import normalise_tracking_id
-from ..core.errors import LeaseLostError, SuiteError
+from ..core.errors import LeaseLostError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..core.progress import Progress
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
@@ -381,8 +381,7 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
     except LeaseLostError:
         raise
     except Exception as exc:  # one asset's failure is reported and retried, never fatal to the others
-        reason = exc.message if isinstance(exc, SuiteError) else "{}: {}".format(type(exc).__name__, exc)
-        fix = getattr(exc, "fix", None) or "the next run retries this asset automatically"
+        reason, fix = reason_and_fix(exc, "the next run retries this asset automatically")
         with log_context(campaign=campaign_id, tid=tid):
             if isinstance(exc, SuiteError):
                 log.error("Asset %s failed: %s", asset.name, exc)

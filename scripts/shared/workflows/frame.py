@@ -3,8 +3,8 @@ its own steps inside them.
 
 ``Frame``: health-check pings, start (database, temp sweep), the one alert when a run cannot start, channels
 that keep failing, close. ``claim`` + ``Claimed``: take one eligible campaign under a lease, renew it while the
-work runs, and charge any failure to that campaign (event, back-off, alert). ``unfinished``: the campaigns whose status change
-or success email is still owed, each claimed for the engine to finish.
+work runs, and charge any failure to that campaign (event, back-off, alert). ``unfinished``: the campaigns whose
+status change or success email is still owed, each claimed for the engine to finish.
 """
 import contextlib
 import logging
@@ -34,7 +34,7 @@ class Frame(object):
         self.config = config
         self.label = ids.label
         self.rt = Runtime(config, args, workflow, clients)
-        self.health = monitoring.HealthCheck(config, ids.log_name, self.rt.dry_run)
+        self.health = monitoring.HealthCheck(config, ids.log_name, muted=self.rt.dry_run)
         self.code = EXIT_OK
 
     def __enter__(self):

@@ -16,7 +16,7 @@ from ..store import item_store
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
-from ..core.errors import InputError, LeaseLostError, ServiceError, SuiteError
+from ..core.errors import InputError, LeaseLostError, ServiceError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from ..dam.dam_types import Campaign
@@ -87,7 +87,7 @@ def _tick(rt):
 
 
 def _sort_files(rt, files):
-    """Split inbox files into (file, V2 name, master) that can be taken and (file, InputError) that cannot."""
+    """Split inbox files into InboxEntry values that can be taken and (file, InputError) pairs that cannot."""
     languages = rt.config["a2_a3"]["languages"]
     limit = int(setting(rt.config["transfer"], "transfer.max_file_bytes"))
     good, bad, seen = [], [], {}
@@ -271,8 +271,7 @@ def _take_file(rt, lease, campaign, final_id, entry):
         except LeaseLostError:
             raise
         except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
-            reason = exc.message if isinstance(exc, SuiteError) else "{}: {}".format(type(exc).__name__, exc)
-            fix = getattr(exc, "fix", None) or "the file stays in the inbox; the next run retries it"
+            reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
             log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
             if derivative is not None:
                 item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason)
