@@ -165,3 +165,37 @@ def test_configured_strings_and_numbers_have_their_default_only_in_the_schema():
     (a section handed over in part); customer ids (FERRERO.*) live in config/, never in scripts/."""
     offenders = _offenders(_spelt_default(_config_keys()), set())
     assert not offenders, "defaults spelt in code (put them in config/schema.yaml):\n" + "\n".join(offenders)
+
+
+# -- docs/layout.md places each module where it is -----------------------------------------------------------------
+def _misplaced(layout_text):
+    """Modules of scripts/shared that docs/layout.md's tree names under a folder other than the one they are in
+    (a name written as ``folder/module`` is checked against that folder)."""
+    where = {}
+    for folder in FOLDER_ORDER:
+        for name in os.listdir(os.path.join(SHARED, folder)):
+            if name.endswith(".py") and name != "__init__.py":
+                where[name[:-3]] = folder
+    tree = layout_text.split("```")[1]
+    found, section = [], None
+    for line in tree.splitlines():
+        heading = re.match(r"^  (\w+)/", line)
+        if heading:
+            section = heading.group(1)
+        elif not line.startswith(" "):
+            section = None
+        if section in FOLDER_ORDER:
+            for prefix, word in re.findall(r"\b(?:([a-z]+)/)?([a-z][a-z0-9_]+)(?:\.py)?\b", line):
+                said = prefix if prefix in FOLDER_ORDER else section  # "store/box_store" names its folder
+                if where.get(word, said) != said:
+                    found.append("{} is named under {}/ but lives in {}/".format(word, said, where[word]))
+    return found
+
+
+def test_docs_layout_places_every_module_it_names_in_its_folder():
+    with open(os.path.join(ROOT, "docs", "layout.md"), encoding="utf-8") as f:
+        text = f.read()
+    stale = text.replace("  core/                   what every part uses:",
+                         "  core/                   what every part uses: box_pacer, sample_contexts,")
+    assert len(_misplaced(stale)) == 2, "the check sees a module the tree puts in the wrong folder"
+    assert _misplaced(text) == []
