@@ -2,8 +2,9 @@
 its own steps inside them.
 
 ``Frame``: start (database, temp sweep), the one alert when a run cannot start, channels that keep failing, close
-(the job's health-check pings are sent around it by cli.run_main, like every cron job's). ``claim`` + ``Claimed``: take one eligible campaign under a lease, renew it while the
-work runs, and charge any failure to that campaign (event, back-off, alert). ``unfinished``: the campaigns whose
+(the job's health-check pings are sent around it by cli.run_main, as for every cron job). ``claim`` + ``Claimed``:
+take one eligible campaign under a lease, renew it while the work runs, and charge any failure to that campaign
+(event, back-off, alert). ``unfinished``: the campaigns whose
 status change or success email is still owed, each claimed for the engine to finish.
 """
 import contextlib
@@ -25,9 +26,9 @@ CHANNEL_NAMES = {"email": "Email (SMTP)", "webhook": "The webhook"}
 
 class Frame(object):
     """``with Frame(config, args, workflow, clients) as frame:`` run the tick with ``frame.rt`` and set
-    ``frame.code``; afterwards ``frame.code`` is the exit code (the engine returns it to cli.run_main, which pings it).
-    Closing the frame releases the tick. A failure before any asset work (DAM down, database
-    unreachable) sends one de-duplicated alert and gives exit 1 (a configuration error: exit 2)."""
+    ``frame.code``; afterwards ``frame.code`` is the exit code (the engine returns it to cli.run_main, which pings
+    it). Closing the frame releases the tick. A failure before any asset work (DAM down, database unreachable) sends
+    one de-duplicated alert and gives exit 1 (a configuration error: exit 2)."""
 
     def __init__(self, config, args, workflow, clients=None):
         ids = workflow_ids(workflow)
