@@ -21,7 +21,7 @@ from .alert_markers import state_dir
 
 log = logging.getLogger(__name__)
 
-MANUAL_TOOLS = ("test_connection", "test_mtls_cert", "preview_emails")  # run by hand: no health pings
+MANUAL_TOOLS = ("test_connection", "test_mtls_cert", "preview_emails", "status", "trace")  # run by hand: no health pings
 
 
 # -- health-check pings ---------------------------------------------------------------------------------------------

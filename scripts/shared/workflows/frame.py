@@ -8,9 +8,10 @@ status change or success email is still owed, each claimed for the engine to fin
 """
 import contextlib
 import logging
+import time
 
 from ..dam.dam_types import Campaign
-from ..notify import monitoring
+from ..notify import job_metrics, monitoring
 from ..core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, exit_code_for
 from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
 from ..core.logging_setup import log_context
@@ -38,6 +39,7 @@ class Frame(object):
         self.code = EXIT_OK
 
     def __enter__(self):
+        self.started = time.time()
         self.health.start()
         return self
 
@@ -52,10 +54,12 @@ class Frame(object):
             handled = self._settle(exc)
             return handled
         finally:
+            code = self.code if exc is None or handled else exit_code_for(exc)
             try:
+                job_metrics.publish_tick(self.rt, self.health.job, self.started, code)  # never raises
                 self.rt.close()
             finally:
-                self.health.finish(self.code if exc is None or handled else exit_code_for(exc))
+                self.health.finish(code)
 
     def _settle(self, exc):
         """The end of the tick: True when ``exc`` was reported here (its exit code is in ``self.code``)."""
