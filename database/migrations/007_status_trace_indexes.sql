@@ -10,3 +10,9 @@ CREATE INDEX IF NOT EXISTS idx_notifications_owed ON notifications (created_at) 
 CREATE INDEX IF NOT EXISTS idx_transfer_items_tracking_id ON transfer_items (tracking_id);
 -- trace.py <Box file id>: the master's copy in Box.
 CREATE INDEX IF NOT EXISTS idx_master_assets_box_file_id ON master_assets (box_file_id);
+-- status.py's campaign sections and the status page: the campaigns not completed (in flight, backing off, waiting
+-- for their email, their assets or another tick), the few among years of completed ones.
+CREATE INDEX IF NOT EXISTS idx_workflow_state_open ON workflow_state (campaign_id) WHERE state <> 'completed';
+-- trace.py CAMPAIGN and the status page: a campaign's rows of every workflow (the primary key starts with the
+-- workflow, so it cannot find a campaign alone).
+CREATE INDEX IF NOT EXISTS idx_workflow_state_campaign ON workflow_state (campaign_id);

@@ -26,10 +26,15 @@ def test_status_trace_metrics_and_page_after_real_ticks(lab, tmp_path):
                   "A1→A2", "exit 0", "A1→A2 LC-2026-0043: waiting for the agency's localised files in the A2→A3 inbox (1 of 2 masters "
                   "localised)"):
         assert words in status.stdout, status.stdout
-    report = json.loads(lab.run_script("status", "--json", "-q", env=out).stdout)
+    report = json.loads(lab.run_script("status", "--json", "-q", "--html", str(tmp_path / "by-hand"), env=out).stdout)
+    assert json.load(open(str(tmp_path / "by-hand" / "status.json")))["attention"] == report["attention"]
+    assert "LC-2026-0043" in open(str(tmp_path / "by-hand" / "index.html"), encoding="utf-8").read()
     jsonschema.validate(report, json.load(open(os.path.join(ROOT, "docs", "status.schema.json"))))
     assert report["schema_version"] == 1 and report["needs_attention"]
     assert [r["exit_code"] for r in report["runs"] if r["job"] in ("a1_to_a2", "a2_to_a3")] == [0, 0]
+
+    live = json.loads(lab.run_script("status", "--live", "--json", "-q", env=out).stdout)["inbox"]
+    assert (live["source"], live["waiting"], live["needs_attention"]) == ("box", 0, 1)
 
     tid = uploaded[0][:6]
     master = db_rows(lab, "SELECT * FROM master_assets WHERE tracking_id = %s", (tid,))[0]
@@ -42,6 +47,7 @@ def test_status_trace_metrics_and_page_after_real_ticks(lab, tmp_path):
     campaign = lab.run_script("trace", "LC-2026-0043", "--json", "-q")
     assert json.loads(campaign.stdout)["kind"] == "campaign"
     assert lab.run_script("trace", "nothing like this", "-q").returncode == 1
+    assert lab.run_script("trace", "-q").returncode == 2, "no query: a usage error"
 
     for job in ("a1_to_a2", "a2_to_a3"):
         text = open(str(tmp_path / "metrics" / (job + ".prom"))).read()
@@ -52,3 +58,13 @@ def test_status_trace_metrics_and_page_after_real_ticks(lab, tmp_path):
             "dam_content_scaling_last_run_end_timestamp_seconds"]
     page = open(str(tmp_path / "page" / "index.html"), encoding="utf-8").read()
     assert "LC-2026-0043" in page and "https://app.box.com/folder/" in page
+
+
+def test_a_metrics_directory_that_cannot_be_written_never_fails_the_tick(lab, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    tick = lab.run_script("a2_to_a3_upload_polling", env={"METRICS_DIR": str(blocker / "metrics"),
+                                                           "STATUS_HTML_DIR": str(blocker / "page")})
+    assert tick.returncode == 0, tick.stdout
+    assert "could not write the metrics file" in tick.stdout and "fix: make METRICS_DIR writable" in tick.stdout
+    assert "could not refresh the status page" in tick.stdout

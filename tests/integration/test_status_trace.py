@@ -178,3 +178,24 @@ def test_metrics_file_parses_and_carries_the_tick(database, db_config, tmp_path)
     assert os.listdir(str(tmp_path / "metrics")) == ["a1_to_a2.prom"], "no temp file is left behind"
     job_metrics.record_run(config, "a1_to_a2", 20.0, 21.0, 1)
     assert job_metrics.read_run(config, "a1_to_a2")["last_success"] == 12.25, "a failed run keeps the last success"
+
+
+def test_a_certificate_near_its_end_or_unreadable_needs_attention(database, db_config, tmp_path):
+    report = status_view.collect(_config(db_config, tmp_path), database)
+    assert report["attention"] == []
+    report["certificate"] = {"path": "/etc/dam/client.pfx", "expires": "2027-01-01", "days_left": 12}
+    assert status_view.attention(report) == ["the mTLS certificate expires in 12 day(s) (2027-01-01): request a "
+                                             "renewal"]
+    report["certificate"] = {"path": "/etc/dam/client.pfx", "error": "wrong password"}
+    assert status_view.attention(report) == ["the mTLS certificate cannot be read: wrong password"]
+
+
+def test_the_deployment_guide_alert_rules_name_metrics_the_ticks_write():
+    import re
+    import yaml
+    guide = open(os.path.join(ROOT, "DEPLOYMENT_GUIDE.md"), encoding="utf-8").read()
+    rules = yaml.safe_load(guide.split("```yaml\n")[1].split("```")[0])["groups"][0]["rules"]
+    written = set(job_metrics.PREFIX + name for name, _ in job_metrics.METRICS)
+    named = set(re.findall(r"dam_content_scaling_[a-z_]+", " ".join(r["expr"] for r in rules)))
+    assert len(rules) == 3 and named and named <= written, named - written
+    assert "--collector.textfile.directory=" in guide and "METRICS_DIR=" in guide

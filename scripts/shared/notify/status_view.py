@@ -181,6 +181,8 @@ def _stages(rows, waiting):
         if row["box_folder_id"] and not c["box_folder_url"]:
             c["box_folder_url"] = box_folder_url(row["box_folder_id"])
         words = "in progress" if row["in_flight"] else STAGE_WORDS.get(row["state"], row["state"])
+        if row["workflow"] == "a2_a3" and row["state"] == "idle" and not row["in_flight"]:
+            words = "waiting for more localised files"
         if row["state"] in ("failed", "partial") and row["next_attempt_at"]:
             words += ", next try {}".format(_short(_iso(row["next_attempt_at"])))
         step = {"workflow": row["workflow"], "label": _label(row["workflow"]), "state": row["state"], "words": words,

@@ -8,8 +8,7 @@ million assets and ten million events (`make bench` (h)).
 """
 import contextlib
 
-# workflow_state.state values that mean "done with this campaign" (nothing to report while they hold)
-SETTLED = ("completed",)
+WORKFLOWS = ["a1_a2", "a2_a3", "a5_a6", "b1_b2"]  # workflow_state.workflow values (the primary key's first column)
 
 
 @contextlib.contextmanager
@@ -30,7 +29,7 @@ def campaigns_in_flight(cur, limit=100):
     """Campaigns a live run holds now: who (lease_owner host:pid:run), since when, until when."""
     cur.execute("SELECT workflow, campaign_id, campaign_name, folder_id, state, lease_owner, started_at, "
                 "lease_expires_at, assets_total, assets_done, assets_failed FROM workflow_state "
-                "WHERE lease_expires_at >= now() ORDER BY started_at LIMIT %s", (limit,))
+                "WHERE state <> 'completed' AND lease_expires_at >= now() ORDER BY started_at LIMIT %s", (limit,))
     return [dict(r) for r in cur.fetchall()]
 
 
@@ -117,16 +116,18 @@ def campaign_stages(cur, limit=300, recent_days=7):
     """Every workflow row of the campaigns that are unfinished or moved in the last ``recent_days`` days (most
     recently active first), with the Box folder each DAM->Box workflow delivered to (for the status page)."""
     cur.execute(
-        "WITH pick AS (SELECT campaign_id, max(updated_at) AS active FROM workflow_state GROUP BY campaign_id "
-        "HAVING bool_or(state <> 'completed') OR max(updated_at) > now() - %s * interval '1 day' "
+        "WITH ids AS (SELECT campaign_id FROM workflow_state WHERE state <> 'completed' UNION "
+        "SELECT campaign_id FROM workflow_state WHERE updated_at > now() - %s * interval '1 day'), "
+        "pick AS (SELECT w.campaign_id, max(w.updated_at) AS active FROM ids JOIN workflow_state w ON "
+        "w.workflow = ANY(%s) AND w.campaign_id = ids.campaign_id GROUP BY w.campaign_id "
         "ORDER BY active DESC LIMIT %s) "
         "SELECT w.workflow, w.campaign_id, w.campaign_name, w.folder_id, w.state, w.attempts, w.next_attempt_at, "
         "w.last_error, w.assets_total, w.assets_done, w.assets_failed, w.updated_at, w.completed_at, "
         "w.lease_expires_at >= now() AS in_flight, pick.active, (SELECT t.box_folder_id FROM transfer_items t "
         "WHERE t.workflow = w.workflow AND t.campaign_id = w.campaign_id AND t.folder_path = '' AND "
         "t.box_folder_id IS NOT NULL LIMIT 1) AS box_folder_id "
-        "FROM workflow_state w JOIN pick USING (campaign_id) ORDER BY pick.active DESC, w.campaign_id, w.workflow",
-        (recent_days, limit))
+        "FROM pick JOIN workflow_state w ON w.workflow = ANY(%s) AND w.campaign_id = pick.campaign_id "
+        "ORDER BY pick.active DESC, w.campaign_id, w.workflow", (recent_days, WORKFLOWS, limit, WORKFLOWS))
     return [dict(r) for r in cur.fetchall()]
 
 
