@@ -68,3 +68,26 @@ def test_a_metrics_directory_that_cannot_be_written_never_fails_the_tick(lab, tm
     assert tick.returncode == 0, tick.stdout
     assert "could not write the metrics file" in tick.stdout and "fix: make METRICS_DIR writable" in tick.stdout
     assert "could not refresh the status page" in tick.stdout
+
+
+def test_a_failing_asset_shows_as_backing_off_with_its_error_and_the_command_to_retry(lab, tmp_path):
+    teaser = next(a for a in lab.otmm.snapshot()["LC-2026-0042"]["assets"] if a["name"] == "teaser.mp4")
+    lab.otmm.middleware.set_faults([{"path": "/assets/{}/contents".format(teaser["asset_id"]), "status": 503}])
+    metrics = str(tmp_path / "metrics")
+    tick = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0042",
+                          env={"DAM_RETRY_ATTEMPTS": "1", "METRICS_DIR": metrics})
+    assert tick.returncode == 1
+    status = lab.run_script("status", "-q")
+    assert status.returncode == 1
+    for words in ("A1→A2 last run exited 1", "A1→A2 LC-2026-0042: next try", "after 1 failed attempt(s)",
+                  "try it now: python scripts/a1_to_a2_download.py --campaign LC-2026-0042", "teaser.mp4",
+                  "HTTP 503"):
+        assert words in status.stdout, status.stdout
+    text = open(os.path.join(metrics, "a1_to_a2.prom")).read()
+    names = dict((s.name, s.value) for f in text_string_to_metric_families(text) for s in f.samples)
+    assert names["dam_content_scaling_last_run_exit_code"] == 1
+    assert names["dam_content_scaling_last_run_failures"] >= 1 and names["dam_content_scaling_failing_items"] == 1
+    assert names["dam_content_scaling_last_run_assets_moved"] == 4
+    assert "dam_content_scaling_last_success_timestamp_seconds" not in names, "it never succeeded"
+    trace = lab.run_script("trace", "teaser", "-q")
+    assert trace.returncode == 0 and "A1→A2 LC-2026-0042: failed" in trace.stdout and "HTTP 503" in trace.stdout
