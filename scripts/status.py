@@ -1,6 +1,7 @@
 #!/usr/bin/env python
-"""Is it working? One screen: last runs, campaigns in flight, backing off and waiting, failing files, the inbox,
-notifications owed, the certificate. Reads only (the database, the run records, the certificate file).
+"""Is it working? Last runs, campaigns, failing files, inbox, unsent notifications, certificate, on one screen.
+
+Reads only (the database in a READ ONLY transaction, the run records in STATE_DIR, the certificate file).
 
 Run from the project root:
     python scripts/status.py [--json] [--html DIR] [--live] [--config PATH]

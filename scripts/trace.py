@@ -1,6 +1,7 @@
 #!/usr/bin/env python
-"""The whole life of an asset or a campaign: DAM and Box ids, links and versions, each localised file and the final
-it became (superseded ones marked), every event with its time, the emails and webhooks sent. Reads only.
+"""The whole life of an asset or a campaign: DAM and Box ids, links, versions, localised finals, events, emails.
+
+Each localised file is shown with the final it became in the DAM (superseded ones marked). Reads only.
 
 Run from the project root:
     python scripts/trace.py TID | FILE NAME | CAMPAIGN | DAM or Box id [--json] [--config PATH]

@@ -91,3 +91,8 @@ def test_a_failing_asset_shows_as_backing_off_with_its_error_and_the_command_to_
     assert "dam_content_scaling_last_success_timestamp_seconds" not in names, "it never succeeded"
     trace = lab.run_script("trace", "teaser", "-q")
     assert trace.returncode == 0 and "A1→A2 LC-2026-0042: failed" in trace.stdout and "HTTP 503" in trace.stdout
+
+
+def test_status_with_the_database_down_says_so_and_exits_1(lab):
+    status = lab.run_script("status", "-q", env={"DB_PORT": "1"})
+    assert status.returncode == 1 and "cannot connect to PostgreSQL" in status.stdout, status.stdout

@@ -199,7 +199,7 @@ def exit_code(report):
 
 
 def to_json(report):
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
 
 
 def render_text(report):
