@@ -40,13 +40,13 @@ def _clean(row):
     return dict((k, _iso(v)) for k, v in row.items())
 
 
-def _label(key):
+def label_of(key):
     return workflow_ids(key).label if key in WORKFLOW_KEYS else key
 
 
 def _campaign(row):
     out = _clean(row)
-    out["label"] = _label(row["workflow"])
+    out["label"] = label_of(row["workflow"])
     return out
 
 
@@ -123,7 +123,7 @@ def attention(report):
     for run in report["runs"]:
         if run["ran"] and run["exit_code"] not in (0, 75):
             out.append("{} last run exited {} at {}: see logs/{}.log".format(
-                run["label"], run["exit_code"], _short(run["finished_at"]), run["job"]))
+                run["label"], run["exit_code"], short_time(run["finished_at"]), run["job"]))
     backing = report["campaigns"]["backing_off"]
     if backing:
         out.append("{} campaign(s) failed and wait for their next try: {}".format(
@@ -155,7 +155,7 @@ def _minutes_ago(text):
     return offset.total_seconds() / 60.0
 
 
-def _short(text):
+def short_time(text):
     """'2026-12-06 15:04' of an ISO time (None: 'never')."""
     return text[:16].replace("T", " ") if text else "never"
 
@@ -184,8 +184,8 @@ def _stages(rows, waiting):
         if row["workflow"] == "a2_a3" and row["state"] == "idle" and not row["in_flight"]:
             words = "waiting for more localised files"
         if row["state"] in ("failed", "partial") and row["next_attempt_at"]:
-            words += ", next try {}".format(_short(_iso(row["next_attempt_at"])))
-        step = {"workflow": row["workflow"], "label": _label(row["workflow"]), "state": row["state"], "words": words,
+            words += ", next try {}".format(short_time(_iso(row["next_attempt_at"])))
+        step = {"workflow": row["workflow"], "label": label_of(row["workflow"]), "state": row["state"], "words": words,
                 "assets_done": row["assets_done"], "assets_total": row["assets_total"]}
         if row["workflow"] == "a1_a2" and key in localised:
             w = localised[key]
@@ -206,7 +206,7 @@ def render_text(report):
     """One screen of plain words."""
     lines = []
     state = "NEEDS ATTENTION" if report["needs_attention"] else "ALL GOOD"
-    lines.append("dam-content-scaling on {} at {}: {}".format(report["host"], _short(report["generated_at"]), state))
+    lines.append("dam-content-scaling on {} at {}: {}".format(report["host"], short_time(report["generated_at"]), state))
     for text in report["attention"]:
         lines.append("  ! " + text)
     lines.append("")
@@ -216,19 +216,19 @@ def render_text(report):
             lines.append("  {:<6} never ran here".format(run["label"]))
             continue
         lines.append("  {:<6} {}  exit {}  took {:.1f} s  last success {}".format(
-            run["label"], _short(run["started_at"]), run["exit_code"], run["duration_seconds"] or 0,
-            _short(run["last_success_at"])))
+            run["label"], short_time(run["started_at"]), run["exit_code"], run["duration_seconds"] or 0,
+            short_time(run["last_success_at"])))
     camps = report["campaigns"]
     lines.append("")
     lines.append("Campaigns in flight: {}".format(len(camps["in_flight"]) or "none"))
     for c in camps["in_flight"]:
         lines.append("  {} {}: on {} pid {} since {} ({} of {} done)".format(
-            c["label"], c["campaign_id"], c["host"], c["pid"], _short(c["since"]), c["assets_done"],
+            c["label"], c["campaign_id"], c["host"], c["pid"], short_time(c["since"]), c["assets_done"],
             c["assets_total"]))
     lines.append("Campaigns backing off: {}".format(len(camps["backing_off"]) or "none"))
     for c in camps["backing_off"]:
         lines.append("  {} {}: next try {} after {} failed attempt(s): {}".format(
-            c["label"], c["campaign_id"], _short(c["next_attempt_at"]), c["attempts"], _one_line(c["last_error"])))
+            c["label"], c["campaign_id"], short_time(c["next_attempt_at"]), c["attempts"], one_line(c["last_error"])))
         lines.append("    try it now: {}".format(c["hint"]))
     lines.append("Campaigns waiting: {}".format(len(camps["waiting"]) or "none"))
     for c in camps["waiting"]:
@@ -236,8 +236,8 @@ def render_text(report):
     lines.append("")
     lines.append("Failing items: {}".format(report["failing_items_total"] or "none"))
     for f in report["failing_items"][:10]:
-        lines.append("  {} {} {} {}: {}".format(_label(f["workflow"]), f["campaign_id"] or "-", f["tracking_id"] or "-",
-                                               f["name"], _one_line(f["last_error"])))
+        lines.append("  {} {} {} {}: {}".format(label_of(f["workflow"]), f["campaign_id"] or "-", f["tracking_id"] or "-",
+                                               f["name"], one_line(f["last_error"])))
     inbox = report["inbox"]
     if inbox["source"] == "box":
         lines.append("A2→A3 inbox (Box): {} file(s) waiting, {} in '_Needs attention', {} being imported".format(
@@ -250,7 +250,7 @@ def render_text(report):
     for n in owed[:5]:
         lines.append("  {} {} to {} ({}, {} attempt(s)) {}".format(n["template"], n["channel"],
                                                                    n["campaign_id"] or "-", n["status"],
-                                                                   n["attempts"], _one_line(n["last_error"])))
+                                                                   n["attempts"], one_line(n["last_error"])))
     cert = report["certificate"]
     if cert is None:
         lines.append("mTLS certificate: none configured")
@@ -261,7 +261,7 @@ def render_text(report):
     return "\n".join(lines) + "\n"
 
 
-def _one_line(text, width=140):
+def one_line(text, width=140):
     text = " ".join((text or "").split())
     return text if len(text) <= width else text[:width - 1] + "…"
 
@@ -272,8 +272,8 @@ def render_html(report):
     from .notifier import TEMPLATE_DIR
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
                              undefined=jinja2.StrictUndefined)
-    env.filters["short"] = _short
-    env.filters["one_line"] = _one_line
+    env.filters["short"] = short_time
+    env.filters["one_line"] = one_line
     return env.get_template("status_page.html").render(r=report)
 
 

@@ -9,7 +9,7 @@ import json
 
 from ..store import status_store, trace_store
 from .reporting import box_folder_url
-from .status_view import _label, _one_line, _short
+from .status_view import label_of, one_line, short_time
 
 SCHEMA_VERSION = 1
 MAX_ASSETS = 20  # a name that matches more assets lists them instead of tracing each
@@ -97,7 +97,7 @@ def render_text(found):
 
 
 def _when(text):
-    return _short(text)
+    return short_time(text)
 
 
 def _asset_lines(a, lines):
@@ -119,8 +119,8 @@ def _asset_lines(a, lines):
     lines.append("  Deliveries to Box:")
     for d in a["deliveries"] or []:
         lines.append("    {} {}: {} -> Box file {} {} ({}){}".format(
-            _label(d["workflow"]), d["campaign_id"], d["state"], d["box_file_id"] or "-", d["box_file_name"] or "",
-            d["box_outcome"] or "-", "; last error: " + _one_line(d["last_error"]) if d["last_error"] else ""))
+            label_of(d["workflow"]), d["campaign_id"], d["state"], d["box_file_id"] or "-", d["box_file_name"] or "",
+            d["box_outcome"] or "-", "; last error: " + one_line(d["last_error"]) if d["last_error"] else ""))
     if not a["deliveries"]:
         lines.append("    none")
     lines.append("  Localised files:")
@@ -130,7 +130,7 @@ def _asset_lines(a, lines):
             if d["superseded_by"] else d["state"])
         lines.append("    {} {}: Box file {} version {} -> DAM asset {} [{}]{}".format(
             d["language"] or "?", d["box_file_name"], d["box_file_id"], d["box_version_id"] or "-",
-            d["dam_asset_id"] or "-", mark, "; last error: " + _one_line(d["last_error"]) if d["last_error"] and
+            d["dam_asset_id"] or "-", mark, "; last error: " + one_line(d["last_error"]) if d["last_error"] and
             d["state"] == "failed" else ""))
     if not a["localisations"]:
         lines.append("    none yet")
@@ -144,17 +144,17 @@ def _campaign_lines(c, lines):
         extra = ""
         if w["state"] in ("failed", "partial"):
             extra = "; next try {} after {} attempt(s): {}".format(_when(w["next_attempt_at"]), w["attempts"],
-                                                                  _one_line(w["last_error"]))
+                                                                  one_line(w["last_error"]))
         if w["lease_owner"]:
             extra += "; held by {} until {}".format(w["lease_owner"], _when(w["lease_expires_at"]))
         lines.append("  {}: {} ({} of {} done, {} failed; DAM folder {}){}".format(
-            _label(w["workflow"]), w["state"], w["assets_done"], w["assets_total"], w["assets_failed"],
+            label_of(w["workflow"]), w["state"], w["assets_done"], w["assets_total"], w["assets_failed"],
             w["folder_id"] or "-", extra))
     lines.append("  Assets:")
     for a in c["assets"]:
         lines.append("    {} {} {}/{}: {} -> Box {} ({} localised final(s)){}".format(
-            _label(a["workflow"]), a["tracking_id"] or "-", a["folder_path"] or "", a["original_filename"], a["state"],
-            a["box_file_id"] or "-", a["finals"], "; " + _one_line(a["last_error"]) if a["last_error"] else ""))
+            label_of(a["workflow"]), a["tracking_id"] or "-", a["folder_path"] or "", a["original_filename"], a["state"],
+            a["box_file_id"] or "-", a["finals"], "; " + one_line(a["last_error"]) if a["last_error"] else ""))
     if not c["assets"]:
         lines.append("    none")
     _event_lines(c["events"], lines)
@@ -164,9 +164,9 @@ def _campaign_lines(c, lines):
 def _event_lines(events, lines):
     lines.append("  Events:")
     for e in events:
-        lines.append("    {} {} {}{}: {}".format(_when(e["occurred_at"]), _label(e["workflow"]), e["event_type"],
+        lines.append("    {} {} {}{}: {}".format(_when(e["occurred_at"]), label_of(e["workflow"]), e["event_type"],
                                                  "" if e["level"] == "info" else " [" + e["level"] + "]",
-                                                 _one_line(e["message"])))
+                                                 one_line(e["message"])))
     if not events:
         lines.append("    none")
 
@@ -175,7 +175,7 @@ def _notification_lines(notes, lines):
     lines.append("  Emails and webhooks:")
     for n in notes:
         lines.append("    {} {} {} {}{}".format(_when(n["sent_at"] or n["created_at"]), n["channel"], n["template"],
-                                              n["status"], "; " + _one_line(n["last_error"]) if n["last_error"]
+                                              n["status"], "; " + one_line(n["last_error"]) if n["last_error"]
                                               and n["status"] != "sent" else ""))
     if not notes:
         lines.append("    none")
