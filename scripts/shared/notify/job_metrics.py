@@ -19,6 +19,7 @@ import os
 import socket
 import time
 
+from ..core.workflow_names import workflow_ids
 from .alert_markers import state_dir
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def _number(value):
 def _figures(rt, workflow, started):
     """The tick's moves and the workflow's backlog from the database (None when it cannot be read)."""
     from ..store import status_store
-    if getattr(rt.db, "_pool", None) is None:  # the run never reached the database: do not wait for it again
+    if not rt.db.connected:  # the run never reached the database: do not wait for it again
         return None
     try:
         with status_store.snapshot(rt.db) as cur:
@@ -123,12 +124,13 @@ def _figures(rt, workflow, started):
         return None
 
 
-def publish_tick(rt, job, started, code):
-    """At the end of a tick: its run record, ``<job>.prom`` when METRICS_DIR is set, the status page when
-    STATUS_HTML_DIR is set. Dry runs leave nothing. Never raises."""
+def publish_tick(rt, started, code):
+    """At the end of a tick (``rt``: its workflows.runtime.Runtime): its run record, ``<job>.prom`` when METRICS_DIR
+    is set, the status page when STATUS_HTML_DIR is set. Dry runs leave nothing. Never raises."""
     if rt.dry_run:
         return
     config = rt.config
+    job = workflow_ids(rt.workflow).log_name
     notifications = config.get("notifications") or {}
     try:
         record = record_run(config, job, started, time.time(), code)
@@ -145,7 +147,7 @@ def publish_tick(rt, job, started, code):
             log.warning("could not write the metrics file in %s (%s); fix: make METRICS_DIR writable", metrics_dir,
                         exc.strerror or exc)
     page_dir = notifications.get("status_html_dir")
-    if page_dir and getattr(rt.db, "_pool", None) is not None:
+    if page_dir and rt.db.connected:
         try:
             from .status_view import collect, write_page
             write_page(page_dir, collect(config, rt.db))

@@ -13,7 +13,7 @@ import socket
 from ..store import status_store
 from .job_metrics import iso, read_run, write_atomically
 from .reporting import box_folder_url
-from ..workflows.workflow_types import workflow_ids
+from ..core.workflow_names import workflow_ids
 
 SCHEMA_VERSION = 1
 WORKFLOW_KEYS = ("a1_a2", "a2_a3", "a5_a6", "b1_b2")
