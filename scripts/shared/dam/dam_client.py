@@ -18,6 +18,7 @@ import threading
 from .dam_auth import MTLSFiles, SessionCache, TokenCache
 from .dam_errors import MTLS_REFUSED_FIX, describe_error
 from .dam_metadata import as_text, flatten, to_elements, typed_values
+from .dam_search import DamSearch
 from .dam_transfer import DamTransfers
 from .dam_types import Campaign, DamAsset
 from ..core.errors import ServiceError, SuiteError
@@ -40,7 +41,7 @@ def decision_fields(fields_cfg):
     return sorted(set(ids))
 
 
-class DAMClient(DamTransfers):
+class DAMClient(DamSearch, DamTransfers):
     """``metadata_fields``: the field ids the workflows decide on (MVP, rejection, special fields); with
     ``dam.listing_detail: fields`` listings ask for exactly these (``metadata_to_return``)."""
 
@@ -86,6 +87,8 @@ class DAMClient(DamTransfers):
         self.logins = None
         self.closed = False
         self._folder_load_full = False  # the instance refused load_type=metadata on folders
+        self._folders_route = None  # GET /folders/{id}/folders: None untried, True served, False not served
+        self._me = None  # (user id, login name) of the integration user, once asked (GET /sessions)
         if auth_mode == "mtls":
             self.mtls = MTLSFiles(dam_cfg["mtls_cert_path"], dam_cfg.get("mtls_cert_password"))
         elif auth_mode == "session":
@@ -154,9 +157,10 @@ class DAMClient(DamTransfers):
             return token
         if self.logins is not None:
             session = self.logins.get(rejected=rejected)
-            headers["X-Requested-By"] = session[0]
-            if session[1]:
-                kwargs["cookies"] = {"JSESSIONID": session[1]}
+            carried, cookies = self.logins.headers(session)
+            headers.update(carried)
+            if cookies:
+                kwargs["cookies"] = cookies
             return session
         return None
 
@@ -260,52 +264,6 @@ class DAMClient(DamTransfers):
     def get_campaign(self, folder_id):
         return self._campaign(self.get_folder(folder_id))
 
-    def _search(self, field_id, value):
-        """Every search hit (all pages) whose field matches ``value`` per the configured operator; with
-        ``dam.search.mode: walk`` the folder tree is read instead (for instances whose search config does not
-        index folders, docs/otmm-api.md section 4): slower, but needs no search at all."""
-        search = self.cfg.get("search") or {}
-        if setting(search, "dam.search.mode") == "walk":
-            return [f for f in self._walk_folders(search)
-                    if as_text(flatten(f.get("metadata")).get(field_id)) == str(value).strip()]
-        condition = {"search_condition_list": {"search_condition": [{
-            "type": "com.artesia.search.SearchScalarCondition", "metadata_field_id": field_id,
-            "relational_operator_id": setting(search, "dam.search.operator_id"), "value": value}]}}
-        after, hits = 0, []
-        while True:
-            data = {"search_condition_list": json.dumps(condition), "load_type": "metadata",
-                    "level_of_detail": "slim", "search_config_id": setting(search, "dam.search.search_config_id"),
-                    "after": after, "limit": self.page_size}  # hits are re-read one by one: slim is enough
-            doc = self._read_json("POST", "/search/text", data=data)["search_result_resource"]
-            page = doc.get("asset_list") or []
-            hits.extend(page)
-            result = doc.get("search_result") or {}
-            after += int(result.get("hit_count", len(page)) or 0)
-            if not page or after >= int(result.get("total_hit_count", 0) or 0):
-                return hits
-
-    def _walk_folders(self, search):
-        """Every folder down to ``walk_depth`` levels below ``walk_root`` (default: the root folders), with its
-        metadata; callers re-check each one exactly, as they do with search hits."""
-        root = search.get("walk_root")
-        depth = int(setting(search, "dam.search.walk_depth"))
-        if root:
-            level = [root]
-        else:
-            doc = self._get_json("/folders/rootfolders", {"load_type": "system", "limit": 0})
-            level = [f["asset_id"] for f in (doc.get("folders_resource") or {}).get("folder_list") or []]
-        seen, found = set(level), []
-        for _ in range(depth):
-            following = []
-            for folder_id in level:
-                for item in self._children(folder_id):
-                    if self._is_folder(item) and item["asset_id"] not in seen:
-                        seen.add(item["asset_id"])
-                        found.append(item)
-                        following.append(item["asset_id"])
-            level = following
-        return found
-
     def find_campaigns(self, status, campaign_type=None):
         """Campaign folders in ``status`` (re-read and re-checked exactly), oldest first."""
         folder_type = (self.cfg.get("search") or {}).get("folder_type_id")
@@ -381,17 +339,37 @@ class DAMClient(DamTransfers):
     def _is_folder(item):
         return item.get("data_type") == "CONTAINER" or bool(item.get("container_type_id"))
 
+    def subfolders(self, folder_id):
+        """The folders directly below ``folder_id``, in as few requests as the DAM allows, however many assets sit
+        beside them: ``GET /folders/{id}/folders?load_type=system&limit=0`` (E6, E20) where the instance serves it;
+        else the children listing, paged on to the folder's child count (a short page does not end it)."""
+        if self._folders_route is not False:
+            try:
+                doc = self._get_json("/folders/{}/folders".format(folder_id), {"load_type": "system", "limit": 0})
+                self._folders_route = True
+                return [f for f in (doc.get("folders_resource") or {}).get("folder_list") or []
+                        if self._is_folder(f) or not f.get("data_type")]
+            except ServiceError as exc:
+                if self._folders_route or exc.status not in (400, 404, 405, 501):
+                    raise
+                log.info("DAM does not serve GET /folders/{id}/folders (%s); listing children instead", exc.status)
+                self._folders_route = False
+        return [item for item in self._children(folder_id, self._folder_child_count(folder_id), detail="slim")
+                if self._is_folder(item)]
+
     def find_subfolder(self, folder_id, name):
         """The subfolder called ``name`` (same name up to case, spaces and Unicode normalisation); of several
-        same-named ones (OTMM allows them) the oldest, so runs that raced to create it all settle on the same one."""
-        same = [item for item in self._children(folder_id, detail="slim")
-                if self._is_folder(item) and same_name(item.get("name"), name)]
+        same-named ones (OTMM allows them) the oldest, and of those created in the same second (OTMM dates are whole
+        seconds, E22) the smallest id, so runs that raced to create it all settle on the same one."""
+        same = [item for item in self.subfolders(folder_id) if same_name(item.get("name"), name)]
         if not same:
             return None
-        return min(enumerate(same), key=lambda pair: (pair[1].get("date_imported") or "~", pair[0]))[1]["asset_id"]
+        return min(same, key=lambda item: (item.get("date_imported") or "~", item["asset_id"]))["asset_id"]
 
-    def iter_assets(self, folder_id, recursive=True):
-        """Every asset below ``folder_id`` with its relative folder path; cycle-safe (OTMM allows many parents)."""
+    def iter_assets(self, folder_id, recursive=True, expired=None):
+        """Every asset below ``folder_id`` with its relative folder path; cycle-safe (OTMM allows many parents).
+        Deleted assets are left out, and so are those whose rights have expired (``expired: true``: OpenText's own
+        client skips both, E18); those are appended to the list ``expired`` when one is given, for the report."""
         seen = set([folder_id])
         stack = [(folder_id, [], self._folder_child_count(folder_id))]
         while stack:
@@ -409,6 +387,12 @@ class DAMClient(DamTransfers):
                 if item["asset_id"] in seen or item.get("deleted"):
                     continue
                 seen.add(item["asset_id"])
+                if item.get("expired") in (True, "true"):
+                    log.warning("DAM asset %s (%s) has expired rights: not delivered", item.get("name"),
+                                item["asset_id"])
+                    if expired is not None:
+                        expired.append(self._asset(item, path))
+                    continue
                 yield self._asset(item, path)
             stack = subfolders + stack
 
@@ -473,12 +457,8 @@ class DAMClient(DamTransfers):
         doc = self.get_folder(folder_id)
         status = self._campaign(doc).status
         if status == new:
-            if doc.get("locked"):  # a run that died between PATCH and unlock left our lock behind
-                try:
-                    self.set_lock(folder_id, "unlock")
-                    log.info("Released a lock left on campaign folder %s by an interrupted run", folder_id)
-                except ServiceError as exc:
-                    log.warning("campaign folder %s stays locked: %s", folder_id, exc)
+            if doc.get("locked"):  # a run that died between PATCH and unlock may have left our lock behind
+                self._release_left_lock(folder_id, doc)
             return "already"
         if status != expected:
             raise SuiteError("campaign folder {} is in status {!r}, expected {!r}: not overwriting it".format(
@@ -499,6 +479,38 @@ class DAMClient(DamTransfers):
             raise SuiteError("campaign folder {} still shows {!r} after the update to {!r}".format(
                 folder_id, after, new), fix="check the DAM's edit permissions of the integration user")
         return "changed"
+
+    def whoami(self):
+        """(user id, login name) of the user the DAM sees, from ``GET /sessions`` (``session_resource.session``,
+        section 2.1 of the API notes; in session mode the login's own answer), or (None, None) when it does not
+        say."""
+        if self._me is None:
+            session = {}
+            if self.logins is not None and self.logins.user is not None:
+                session = self.logins.user
+            else:
+                try:
+                    session = (self._get_json("/sessions").get("session_resource") or {}).get("session") or {}
+                except ServiceError as exc:
+                    log.info("DAM GET /sessions did not say who the integration user is (%s)", exc)
+            user_id, login = session.get("user_id"), session.get("login_name")
+            self._me = (str(user_id) if user_id is not None else None, str(login) if login else None)
+        return self._me
+
+    def _release_left_lock(self, folder_id, doc):
+        """Unlock a folder whose status already moved, but only when the lock holder
+        (``asset_lock_state_user_id``, E19) is the integration user: anyone else may be a person editing it."""
+        holder = doc.get("asset_lock_state_user_id")
+        holder = str(holder) if holder is not None else None
+        if holder is None or holder not in [m for m in self.whoami() if m]:
+            log.warning("campaign folder %s is locked by DAM user %s, not by the integration user: lock left as it "
+                        "is", folder_id, holder or "(not said)")
+            return
+        try:
+            self.set_lock(folder_id, "unlock")
+            log.info("Released a lock left on campaign folder %s by an interrupted run", folder_id)
+        except ServiceError as exc:
+            log.warning("campaign folder %s stays locked: %s", folder_id, exc)
 
     def create_folder(self, parent_id, name):
         """``POST /folders/{parent}`` (E2, E6); the new folder's id."""

@@ -122,9 +122,9 @@ def _candidates(spec, rt):
     return numbered
 
 
-def _source_assets(spec, rt, campaign, on_first=None):
+def _source_assets(spec, rt, campaign, on_first=None, expired=None):
     """(source folder id, the assets to move); ``on_first()`` runs once the first one is known, while the rest of
-    the listing goes on."""
+    the listing goes on. Assets whose rights expired in the DAM are not moved; they go to the list ``expired``."""
     folder_name = rt.config["dam"]["folders"][spec.source_folder]
     source_id = rt.dam.find_subfolder(campaign.folder_id, folder_name)
     if source_id is None:
@@ -132,7 +132,7 @@ def _source_assets(spec, rt, campaign, on_first=None):
                          fix="create the '{}' folder in the campaign, or set dam.folders.{} in config.yaml to the "
                              "name your DAM uses".format(folder_name, spec.source_folder))
     assets = []
-    for asset in rt.dam.iter_assets(source_id, recursive=True):
+    for asset in rt.dam.iter_assets(source_id, recursive=True, expired=expired):
         if spec.only_not_approved:
             if not rt.mapper.is_not_approved(asset.metadata):
                 continue
@@ -199,15 +199,19 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     campaign_id = campaign.campaign_id
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
     box_root = rt.config["box"]["roots"][spec.box_root]
-    folder = []
+    folder, expired = [], []
     _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
-        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
+        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))), expired=expired)
+    for asset in expired:  # in the daily report's failures: which asset, why, what to do
+        rt.db.record_event(spec.workflow, "asset_expired", "{} (DAM asset {}): {}".format(
+            asset.name, asset.asset_id, EXPIRED), campaign_id=campaign_id, opentext_id=asset.asset_id,
+            level="error")
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
-                                  next_steps=empty_next_steps(spec, rt))
+                                  assets=_expired_entries(expired), next_steps=empty_next_steps(spec, rt))
         send(rt, spec.template_empty, campaign, context)
         rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=campaign_id)
         rt.db.finish_campaign(lease, "no_assets")
@@ -243,8 +247,8 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
             rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
             current = [rows[a.asset_id] for a in assets]
     if all(r["state"] == "done" for r in current):
-        return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder)
-    return _partial(spec, rt, lease, campaign, current, failures, campaign_folder)
+        return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder, expired=expired)
+    return _partial(spec, rt, lease, campaign, current, failures, campaign_folder, expired=expired)
 
 
 def _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures):
@@ -286,8 +290,8 @@ def _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items):
                 rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None, box_outcome=None)
     for opentext_id, row in list(items.items()):
         if opentext_id not in listed and row["state"] != "gone":
-            log.warning("%s (TID %s) is no longer in the DAM (deleted); it is reported as gone, not delivered",
-                        row["original_filename"], row["tracking_id"])
+            log.warning("%s (TID %s) is no longer in the DAM listing (deleted, or its rights expired); it is "
+                        "reported as gone, not delivered", row["original_filename"], row["tracking_id"])
             rt.db.record_event(spec.workflow, "master_gone", row["original_filename"], campaign_id=campaign_id,
                                tracking_id=row["tracking_id"], opentext_id=opentext_id, level="warning")
             items[opentext_id] = item_store.update_transfer_item(rt.db, lease, row["id"], state="gone")
@@ -469,21 +473,31 @@ def _uploaded(rt, lease, item, folder_id, result):
 
 
 OUTCOMES = {"new_version": "new version (the DAM master changed)"}
+EXPIRED = ("not delivered: its rights have expired in the DAM (expired). If it is still to be used, renew its "
+           "rights (expiration date) in the DAM and send it on by hand")
 
 
-def _asset_entries(rows, include_rejection=None):
+def _expired_entries(expired):
+    """Email rows of the assets left out because their rights expired (DAMClient.iter_assets)."""
+    return [asset_entry(None, a.name, "/".join(a.folder_path), a.size, EXPIRED) for a in expired or ()]
+
+
+def _asset_entries(rows, include_rejection=None, expired=()):
+    """Email rows of the transfer rows; a row gone from the listing because its rights expired says so."""
+    expired_ids = set(a.asset_id for a in expired)
     entries = []
     for r in sorted(rows, key=lambda r: (r["folder_path"], r["original_filename"])):
         gone = r["state"] == "gone"
         entries.append(asset_entry(
             r["tracking_id"], r["original_filename"] if gone else (r["box_file_name"] or r["original_filename"]),
-            r["folder_path"], r["file_size"], "deleted in the DAM: not delivered" if gone else
+            r["folder_path"], r["file_size"], (EXPIRED if r["opentext_id"] in expired_ids else
+                                               "deleted in the DAM: not delivered") if gone else
             OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]), url=None if gone else r["box_url"],
             rejection=include_rejection(r) if include_rejection else []))
     return entries
 
 
-def _complete(spec, rt, lease, campaign, box_folder_id=None):
+def _complete(spec, rt, lease, campaign, box_folder_id=None, expired=()):
     """All assets delivered: move the DAM status (read first), then notify; resumable at every step."""
     campaign_id = campaign.campaign_id
     rt.db.mark_finishing(lease)
@@ -495,7 +509,8 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
     rows = item_store.transfer_items(rt.db, spec.workflow, campaign_id)
     if box_folder_id is None:
         box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
-    assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
+    assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None, expired)
+    assets += _expired_entries([a for a in expired if a.asset_id not in set(r["opentext_id"] for r in rows)])
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
                               assets=assets, next_steps=spec.done_next_steps,
                               inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None)
@@ -531,7 +546,7 @@ def _rejection_fields(rt):
     return lookup
 
 
-def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
+def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id, expired=()):
     campaign_id = campaign.campaign_id
     done = [r for r in rows if r["state"] == "done"]
     failed = [failures.get(r["opentext_id"]) or failure_entry(r["tracking_id"], r["original_filename"],
@@ -540,7 +555,7 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
               for r in rows if r["state"] != "done"]
     context = message_context(
         spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
-        assets=_asset_entries(done), failures=failed,
+        assets=_asset_entries(done) + _expired_entries(expired), failures=failed,
         next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
                    "already in Box.".format(spec.status_from, len(failed)))
     send(rt, spec.template_partial, campaign, context)
