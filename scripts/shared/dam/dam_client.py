@@ -230,7 +230,8 @@ class DAMClient(DamSearch, DamTransfers):
 
     # -- campaigns ------------------------------------------------------------------------------------------------
     def ping(self):
-        doc = self._get_json("/folders/rootfolders", {"load_type": "system", "limit": 1})
+        # limit=0 ("all") is the evidenced form (E6); an instance has a handful of root folders
+        doc = self._get_json("/folders/rootfolders", {"load_type": "system", "limit": 0})
         roots = (doc.get("folders_resource") or {}).get("folder_list") or []
         return {"auth": self.auth_mode, "root_folders": len(roots)}
 

@@ -81,5 +81,6 @@ def search_config_error(reason):
     """The configuration error of a search the DAM does not take: the operator id or the search config."""
     return ConfigError([Problem(".env", "DAM_SEARCH_OPERATOR_ID (dam.search.operator_id)", reason,
                                 "set DAM_SEARCH_OPERATOR_ID to an operator this OTMM knows (OpenText's own clients "
-                                "send ARTESIA.OPERATOR.CHAR.CONTAINS) and check DAM_SEARCH_CONFIG_ID; python "
-                                "scripts/test_connection.py --probe-dam FOLDER_ID compares the operators")])
+                                "send ARTESIA.OPERATOR.CHAR.CONTAINS), check DAM_SEARCH_CONFIG_ID and the field "
+                                "ids in config (dam.fields, special_fields); python scripts/test_connection.py "
+                                "--probe-dam FOLDER_ID compares the operators")])

@@ -204,14 +204,15 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
         lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))), expired=expired)
     for asset in expired:  # in the daily report's failures: which asset, why, what to do
         rt.db.record_event(spec.workflow, "asset_expired", "{} (DAM asset {}): {}".format(
-            asset.name, asset.asset_id, EXPIRED), campaign_id=campaign_id, opentext_id=asset.asset_id,
+            asset.name, asset.asset_id, EXPIRED + "; " + EXPIRED_FIX), campaign_id=campaign_id,
+            opentext_id=asset.asset_id,
             level="error")
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
-                                  assets=_expired_entries(expired), next_steps=empty_next_steps(spec, rt))
+                                  failures=_expired_entries(expired), next_steps=empty_next_steps(spec, rt))
         send(rt, spec.template_empty, campaign, context)
         rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=campaign_id)
         rt.db.finish_campaign(lease, "no_assets")
@@ -473,13 +474,16 @@ def _uploaded(rt, lease, item, folder_id, result):
 
 
 OUTCOMES = {"new_version": "new version (the DAM master changed)"}
-EXPIRED = ("not delivered: its rights have expired in the DAM (expired). If it is still to be used, renew its "
-           "rights (expiration date) in the DAM and send it on by hand")
+EXPIRED = "its usage rights have expired in the DAM (the asset is marked expired), so it was not delivered"
+EXPIRED_FIX = ("if it is still to be used, renew its rights (expiration date) in the DAM and send it on by hand; "
+               "otherwise nothing to do")
 
 
 def _expired_entries(expired):
-    """Email rows of the assets left out because their rights expired (DAMClient.iter_assets)."""
-    return [asset_entry(None, a.name, "/".join(a.folder_path), a.size, EXPIRED) for a in expired or ()]
+    """Email 'not delivered' rows of the assets left out because their rights expired (DAMClient.iter_assets):
+    which asset, why, what to do."""
+    return [failure_entry(None, "/".join(list(a.folder_path) + [a.name]), EXPIRED, EXPIRED_FIX)
+            for a in expired or ()]
 
 
 def _asset_entries(rows, include_rejection=None, expired=()):
@@ -490,8 +494,8 @@ def _asset_entries(rows, include_rejection=None, expired=()):
         gone = r["state"] == "gone"
         entries.append(asset_entry(
             r["tracking_id"], r["original_filename"] if gone else (r["box_file_name"] or r["original_filename"]),
-            r["folder_path"], r["file_size"], (EXPIRED if r["opentext_id"] in expired_ids else
-                                               "deleted in the DAM: not delivered") if gone else
+            r["folder_path"], r["file_size"], ("rights expired in the DAM: not delivered" if r["opentext_id"] in
+                                               expired_ids else "deleted in the DAM: not delivered") if gone else
             OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]), url=None if gone else r["box_url"],
             rejection=include_rejection(r) if include_rejection else []))
     return entries
@@ -510,9 +514,10 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None, expired=()):
     if box_folder_id is None:
         box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None, expired)
-    assets += _expired_entries([a for a in expired if a.asset_id not in set(r["opentext_id"] for r in rows)])
+    listed = set(r["opentext_id"] for r in rows)
+    not_delivered = _expired_entries([a for a in expired if a.asset_id not in listed])
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
-                              assets=assets, next_steps=spec.done_next_steps,
+                              assets=assets, failures=not_delivered, next_steps=spec.done_next_steps,
                               inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None)
     mail = send(rt, spec.template_complete, campaign, context)
     hook = "disabled"
@@ -555,7 +560,7 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id, expired=(
               for r in rows if r["state"] != "done"]
     context = message_context(
         spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
-        assets=_asset_entries(done) + _expired_entries(expired), failures=failed,
+        assets=_asset_entries(done), failures=failed + _expired_entries(expired),
         next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
                    "already in Box.".format(spec.status_from, len(failed)))
     send(rt, spec.template_partial, campaign, context)
