@@ -11,7 +11,7 @@ import logging
 import os
 import time
 
-from ..core.box_pacer import Pacer
+from .box_pacer import Pacer
 from .box_sessions import session_store
 from .box_types import BoxFile, BoxUser, DownloadedFile, InboxFile
 from .box_upload import BoxUploads, conflict_item, safe_box_name, sha1_of, upload_threshold
@@ -142,7 +142,7 @@ class BoxClient(BoxUploads):
         """``db``: the suite's Database; when given, the rate budget and kept upload sessions are shared through it
         with every other process acting as the same Box user."""
         self.cfg = box_cfg
-        path = os.path.abspath(box_cfg.get("config_path") or "../Box-config.json")
+        path = os.path.abspath(setting(box_cfg, "box.config_path"))
         if not os.path.isfile(path):
             raise SuiteError(BOX_CONFIG_HELP.format(path=path), fix=BOX_CONFIG_FIX)
         try:
@@ -303,7 +303,7 @@ class BoxClient(BoxUploads):
         return current
 
     def ensure_needs_attention(self, root_id):
-        return self.ensure_folder_path(root_id, [self.cfg.get("needs_attention_folder") or "_Needs attention"])
+        return self.ensure_folder_path(root_id, [setting(self.cfg, "box.needs_attention_folder")])
 
     # -- links --------------------------------------------------------------------------------------------------------
     def file_url(self, file_id):
@@ -319,7 +319,7 @@ class BoxClient(BoxUploads):
     # -- inbox --------------------------------------------------------------------------------------------------------
     def list_inbox(self, root_id):
         """Every file below ``root_id`` (recursive, all pages), skipping the needs-attention folder."""
-        skip = (self.cfg.get("needs_attention_folder") or "_Needs attention").lower()
+        skip = setting(self.cfg, "box.needs_attention_folder").lower()
         out, stack, seen = [], [(root_id, [])], set()
         while stack:
             folder_id, path = stack.pop(0)

@@ -28,7 +28,6 @@ from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FIELD_IDS = {"tracking_id": "FERRERO.FIELD.TRACKING_ID", "source_file_id": "FERRERO.FIELD.SOURCE_FILE_ID"}
 SELECTION = "com.artesia.asset.selection.AssetIdsSelectionContext"
 
 
@@ -52,7 +51,7 @@ class DAMClient(DamTransfers):
         settings ride along for the per-transfer deadline (transfer_deadline.py)."""
         config = rt.config
         if rt.auth_mode == "mtls":
-            from ..core.credentials import check_pfx
+            from .dam_auth import check_pfx
             check_pfx(config["dam"]["mtls_cert_path"], config["dam"].get("mtls_cert_password"))
         return cls(dict(config["dam"], transfer=config.get("transfer") or {}, token_cache_dir=rt.token_cache_dir()),
                    auth_mode=rt.auth_mode, field_ids=config["fields"].get("special_fields"),
@@ -60,21 +59,20 @@ class DAMClient(DamTransfers):
 
     def __init__(self, dam_cfg, auth_mode="oauth2", field_ids=None, metadata_fields=None):
         self.cfg = dam_cfg
-        if auth_mode == "oauth2" and (dam_cfg.get("auth_mode") or "oauth2") == "session":
+        if auth_mode == "oauth2" and setting(dam_cfg, "dam.auth_mode") == "session":
             auth_mode = "session"
         self.auth_mode = auth_mode
-        self.fields = dict(DEFAULT_FIELD_IDS)
-        self.fields.update(field_ids or {})
+        self.fields = dict(field_ids or {})  # field_mappings.yaml special_fields (required there)
         self.campaign_fields = dam_cfg.get("fields") or {}
         self.domain_fields = list(dam_cfg.get("domain_fields") or [])
         wanted = list(metadata_fields or []) + list(self.fields.values()) + list(self.campaign_fields.values())
         self.metadata_fields = sorted(set(f for f in wanted if f))
-        self.listing_detail = (dam_cfg.get("listing_detail") or "full").strip().lower()
-        self.lock_mode = (dam_cfg.get("lock_mode") or "auto").strip().lower()
+        self.listing_detail = setting(dam_cfg, "dam.listing_detail").strip().lower()
+        self.lock_mode = setting(dam_cfg, "dam.lock_mode").strip().lower()
         self._lock_transport = None  # what "auto" found to work: "single" or "bulk"
         self._read_job_settings(dam_cfg)
         base = dam_cfg["mtls_base_url"] if auth_mode == "mtls" else dam_cfg["base_url"]
-        self.api = "{}/{}".format(base.rstrip("/"), dam_cfg.get("api_version") or "v6")
+        self.api = "{}/{}".format(base.rstrip("/"), setting(dam_cfg, "dam.api_version"))
         self.timeout = (int(setting(dam_cfg, "dam.connect_timeout_seconds")),
                         int(setting(dam_cfg, "dam.read_timeout_seconds")))
         self.retry = RetryPolicy.from_config(dam_cfg.get("retry"))
@@ -267,12 +265,12 @@ class DAMClient(DamTransfers):
         ``dam.search.mode: walk`` the folder tree is read instead (for instances whose search config does not
         index folders, docs/otmm-api.md section 4): slower, but needs no search at all."""
         search = self.cfg.get("search") or {}
-        if (search.get("mode") or "search") == "walk":
+        if setting(search, "dam.search.mode") == "walk":
             return [f for f in self._walk_folders(search)
                     if as_text(flatten(f.get("metadata")).get(field_id)) == str(value).strip()]
         condition = {"search_condition_list": {"search_condition": [{
             "type": "com.artesia.search.SearchScalarCondition", "metadata_field_id": field_id,
-            "relational_operator_id": search.get("operator_id") or "ARTESIA.OPERATOR.CHAR.IS", "value": value}]}}
+            "relational_operator_id": setting(search, "dam.search.operator_id"), "value": value}]}}
         after, hits = 0, []
         while True:
             data = {"search_condition_list": json.dumps(condition), "load_type": "metadata",

@@ -44,7 +44,7 @@ class DamTransfers(object):
         self.job_status_key = jobs.get("status_key") or ""
         self.job_failed_states = _upper_list(jobs.get("failed_values"), FAILED_JOB_STATES)
         self.job_done_states = _upper_list(jobs.get("done_values"), DONE_JOB_STATES)
-        self.import_lookup = (dam_cfg.get("import_lookup") or "search").strip().lower()
+        self.import_lookup = setting(dam_cfg, "dam.import_lookup").strip().lower()
 
     # -- content ----------------------------------------------------------------------------------------------------
     def download_asset(self, asset_id, dest_dir, name=None, expected_size=None, checksum=None):
@@ -119,7 +119,7 @@ class DamTransfers(object):
             search = self.cfg.get("search") or {}
             condition = {"search_condition_list": {"search_condition": [{
                 "type": "com.artesia.search.SearchScalarCondition", "metadata_field_id": self.fields["tracking_id"],
-                "relational_operator_id": search.get("operator_id") or "ARTESIA.OPERATOR.CHAR.IS",
+                "relational_operator_id": setting(search, "dam.search.operator_id"),
                 "value": tracking_id}]}}
             data = dict(self.listing_params(), search_condition_list=json.dumps(condition), after=0,
                         limit=self.page_size, folder_filter=folder_id, folder_filter_type="direct",
@@ -162,7 +162,7 @@ class DamTransfers(object):
         elements = to_elements(metadata, self.domain_fields)
         representation = {"asset_resource": {"asset": {
             "metadata": {"metadata_element_list": elements},
-            "metadata_model_id": self.cfg.get("metadata_model_id") or "FERRERO.MODEL.MARKETING",
+            "metadata_model_id": setting(self.cfg, "dam.metadata_model_id"),
             "security_policy_list": [{"id": int(setting(self.cfg, "dam.security_policy_id"))}]}}}
         manifest = {"upload_manifest": {"master_files": [{"file": {"file_name": filename, "file_type": mime}}]}}
         parts = [("asset_representation", None, "application/json", json.dumps(representation)),
