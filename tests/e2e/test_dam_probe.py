@@ -46,7 +46,7 @@ def test_probe_import_in_each_job_body_dialect(lab, shape, expected):
     assert len(imported) == 1 and imported[0]["parent_ids"] == [folder] and imported[0]["name"].endswith(
         "_dam-probe.txt")
     assert imported[0]["asset_id"] in lines["cleanup"] and "by hand" in lines["cleanup"]
-    assert imported[0]["fields"]["FERRERO.FIELD.BRAND"]["domain"] == "NUTELLA"  # copied from a real master
+    assert imported[0]["fields"]["FERRERO.FIELD.ASSET_TYPE"]["domain"] == "BANNER"  # copied from a real master
     assert imported[0]["fields"]["FERRERO.FIELD.KEYWORDS"] == {"table": {"FERRERO.COLUMN.KEYWORD": ["spring",
                                                                                                  "breakfast"]}}
 
