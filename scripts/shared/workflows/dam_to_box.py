@@ -24,7 +24,7 @@ from ..core.logging_setup import log_context
 from ..core.progress import Progress
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
-from .workflow_types import asset_entry, failure_entry, workflow_ids
+from .workflow_types import asset_entry, expired_entries, failure_entry, workflow_ids
 from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
@@ -202,17 +202,16 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     folder, expired = [], []
     _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
         lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))), expired=expired)
-    for asset in expired:  # in the daily report's failures: which asset, why, what to do
-        rt.db.record_event(spec.workflow, "asset_expired", "{} (DAM asset {}): {}".format(
-            asset.name, asset.asset_id, EXPIRED + "; " + EXPIRED_FIX), campaign_id=campaign_id,
-            opentext_id=asset.asset_id,
-            level="error")
+    for entry, asset in zip(expired_entries(expired), expired):  # a line of the daily report's failures
+        rt.db.record_event(spec.workflow, "asset_expired", "{} (DAM asset {}): {}; {}".format(
+            entry["filename"], asset.asset_id, entry["reason"], entry["fix"]), campaign_id=campaign_id,
+            opentext_id=asset.asset_id, level="error")
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
-                                  failures=_expired_entries(expired), next_steps=empty_next_steps(spec, rt))
+                                  failures=expired_entries(expired), next_steps=empty_next_steps(spec, rt))
         send(rt, spec.template_empty, campaign, context)
         rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=campaign_id)
         rt.db.finish_campaign(lease, "no_assets")
@@ -474,16 +473,6 @@ def _uploaded(rt, lease, item, folder_id, result):
 
 
 OUTCOMES = {"new_version": "new version (the DAM master changed)"}
-EXPIRED = "its usage rights have expired in the DAM (the asset is marked expired), so it was not delivered"
-EXPIRED_FIX = ("if it is still to be used, renew its rights (expiration date) in the DAM and send it on by hand; "
-               "otherwise nothing to do")
-
-
-def _expired_entries(expired):
-    """Email 'not delivered' rows of the assets left out because their rights expired (DAMClient.iter_assets):
-    which asset, why, what to do."""
-    return [failure_entry(None, "/".join(list(a.folder_path) + [a.name]), EXPIRED, EXPIRED_FIX)
-            for a in expired or ()]
 
 
 def _asset_entries(rows, include_rejection=None, expired=()):
@@ -515,7 +504,7 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None, expired=()):
         box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None, expired)
     listed = set(r["opentext_id"] for r in rows)
-    not_delivered = _expired_entries([a for a in expired if a.asset_id not in listed])
+    not_delivered = expired_entries([a for a in expired if a.asset_id not in listed])
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
                               assets=assets, failures=not_delivered, next_steps=spec.done_next_steps,
                               inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None)
@@ -560,7 +549,7 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id, expired=(
               for r in rows if r["state"] != "done"]
     context = message_context(
         spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
-        assets=_asset_entries(done), failures=failed + _expired_entries(expired),
+        assets=_asset_entries(done), failures=failed + expired_entries(expired),
         next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
                    "already in Box.".format(spec.status_from, len(failed)))
     send(rt, spec.template_partial, campaign, context)

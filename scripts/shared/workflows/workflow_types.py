@@ -30,6 +30,15 @@ def asset_entry(tracking_id, filename, folder_path, size, outcome, url=None, rej
     return entry
 
 
+def expired_entries(assets):
+    """'Not delivered' rows (failure_entry) of DAM assets left out because their rights expired (E18,
+    DAMClient.iter_assets): which asset, why, what to do."""
+    return [failure_entry(None, "/".join(list(a.folder_path) + [a.name]), "its usage rights have expired in the DAM "
+                          "(the asset is marked expired), so it was not delivered", "if it is still to be used, "
+                          "renew its rights (expiration date) in the DAM and send it on by hand; otherwise nothing "
+                          "to do") for a in assets or ()]
+
+
 def failure_entry(tracking_id, filename, reason, fix):
     """One row of an email's failures table: the file, why it failed and what fixes it (or that the next run
     retries it)."""
