@@ -481,10 +481,10 @@ def _asset_entries(rows, include_rejection=None, expired=()):
     entries = []
     for r in sorted(rows, key=lambda r: (r["folder_path"], r["original_filename"])):
         gone = r["state"] == "gone"
+        why = "rights expired" if gone and expired_ids and r["opentext_id"] in expired_ids else "deleted"
         entries.append(asset_entry(
             r["tracking_id"], r["original_filename"] if gone else (r["box_file_name"] or r["original_filename"]),
-            r["folder_path"], r["file_size"], ("rights expired in the DAM: not delivered" if r["opentext_id"] in
-                                               expired_ids else "deleted in the DAM: not delivered") if gone else
+            r["folder_path"], r["file_size"], "{} in the DAM: not delivered".format(why) if gone else
             OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]), url=None if gone else r["box_url"],
             rejection=include_rejection(r) if include_rejection else []))
     return entries
