@@ -7,11 +7,14 @@ whole-file digest on commit (optionally 202 + Retry-After first); downloads via 
 links; ``fields=`` answered with the mini representation plus the asked fields; ``ClientError`` bodies. File bytes
 live on disk under data_dir; request bodies are read outside the state lock, so big uploads do not stall others.
 Routes are one table (``ROUTES``, werkzeug.routing rows: adding a route is adding a row); the data and its
-representations are box_state.py's, JWT authentication box_auth.py's, uploads and upload sessions box_uploads.py's.
+representations are box_state.py's, JWT authentication box_auth.py's, uploads and upload sessions box_uploads.py's,
+updates, deletes, the trash and versions box_items.py's.
 
 Strict where real Box is (docs/box-api.md, which names its evidence): names without non-printable
-characters; ``limit`` at most 1000; preflight and sessions checked against the file-size cap and the quota; a JWT
-user subject or ``As-User`` header must name a user of the enterprise; direct uploads up to 50 MB; a commit's parts
+characters; preflight and sessions checked against the file-size cap and the quota; a JWT
+user subject or ``As-User`` header must name a user of the enterprise (``As-User`` only on an admin's token);
+upload sessions end after 7 days; ``limit`` above 1000 is 1000 and ``marker=0`` the first page (as Box does);
+If-Match on file and folder updates except moves; ``modified_at`` moves on every write; direct uploads up to 50 MB; a commit's parts
 must match the stored parts (id, offset, size, sha1); an overlapping part gets 416 ``range_overlaps_existing_part``;
 uploads are answered on a separate upload listener (``session_endpoints``, the preflight's ``upload_url``); per-user
 rate limits (1000 calls and 240 uploads a minute, sliding window) answer 429 + Retry-After.

@@ -6,6 +6,7 @@ there), errors raise BoxAPIError with Box's status and code, retries follow Retr
 disagree, the SDK decides (issue 23) and the stand-in changes; docs/box-api.md lists each difference with its key.
 """
 # ruff: noqa: F811  (pytest fixtures imported from box_fixtures are parameters of the tests)
+import base64
 import hashlib
 import io
 import time
@@ -14,7 +15,8 @@ import pytest
 
 from box_sdk_gen import BaseUrls, BoxClient, BoxJWTAuth, JWTConfig, NetworkSession  # noqa: E402
 from box_sdk_gen.box.errors import BoxAPIError  # noqa: E402
-from box_sdk_gen.managers.files import UpdateFileByIdParent  # noqa: E402
+from box_sdk_gen.managers.files import (UpdateFileByIdParent, UpdateFileByIdSharedLink,  # noqa: E402
+                                        UpdateFileByIdSharedLinkAccessField)
 from box_sdk_gen.managers.folders import CreateFolderParent  # noqa: E402
 from box_sdk_gen.managers.uploads import (PreflightFileUploadCheckParent, UploadFileAttributes,  # noqa: E402
                                           UploadFileAttributesParentField, UploadFileVersionAttributes,
@@ -156,6 +158,67 @@ def test_chunked_upload_through_session_endpoints_with_a_202_and_retry_after(box
     assert commits[1]["time"] - commits[0]["time"] >= 1.0 and time.time() - started >= 1.0
     parts = [x for x in box_sandbox.exchanges if x["method"] == "PUT"]
     assert parts and all(x["host"] == box_sandbox.upload_host_url.split("://", 1)[1] for x in parts + commits)
+
+
+def test_an_upload_session_by_hand_part_digests_overlap_listing_commit_and_abort(box_sandbox):
+    """The calls upload_big_file makes one by one, as the product's boxsdk makes them: a part with a wrong digest is
+    400, a part sent again is 416 range_overlaps_existing_part with the stored part (F1), the listing, the commit
+    with the whole-file digest; an aborted session is gone."""
+    client = sdk(box_sandbox)
+    chunked = client.chunked_uploads
+    data = bytes(bytearray(range(256))) * (21 * MB // 256 + 1)
+    session = chunked.create_file_upload_session(box_sandbox.roots["b1_b2"], len(data), "byhand.bin")
+    assert session.session_endpoints.upload_part.startswith(box_sandbox.upload_host_url)
+    part_size, parts = session.part_size, []
+    for lo in range(0, len(data), part_size):
+        piece = data[lo:lo + part_size]
+        digest = "sha=" + base64.b64encode(hashlib.sha1(piece).digest()).decode()
+        rng = "bytes {}-{}/{}".format(lo, lo + len(piece) - 1, len(data))
+        if lo == 0:
+            assert api_error(lambda: chunked.upload_file_part_by_url(
+                session.session_endpoints.upload_part, io.BytesIO(piece), "sha=" + "A" * 27 + "=", rng)) == \
+                (400, "bad_digest")
+        part = chunked.upload_file_part_by_url(session.session_endpoints.upload_part, io.BytesIO(piece), digest, rng)
+        assert (part.part.offset, part.part.size, part.part.sha_1) == (lo, len(piece), hashlib.sha1(piece).hexdigest())
+        parts.append(part.part)
+    with pytest.raises(BoxAPIError) as err:
+        chunked.upload_file_part_by_url(session.session_endpoints.upload_part, io.BytesIO(data[:part_size]),
+                                        "sha=" + base64.b64encode(hashlib.sha1(data[:part_size]).digest()).decode(),
+                                        "bytes 0-{}/{}".format(part_size - 1, len(data)))
+    info = err.value.response_info
+    assert (info.status_code, info.code) == (416, "range_overlaps_existing_part")
+    assert info.context_info["conflicting_part"]["part_id"] == parts[0].part_id
+    listed = chunked.get_file_upload_session_parts_by_url(session.session_endpoints.list_parts)
+    assert listed.total_count == len(parts) and [p.part_id for p in listed.entries] == [p.part_id for p in parts]
+    whole = "sha=" + base64.b64encode(hashlib.sha1(data).digest()).decode()
+    made = chunked.create_file_upload_session_commit_by_url(session.session_endpoints.commit, parts, whole)
+    assert made.entries[0].sha_1 == hashlib.sha1(data).hexdigest() and made.entries[0].size == len(data)
+
+    other = chunked.create_file_upload_session(box_sandbox.roots["b1_b2"], len(data), "aborted.bin")
+    chunked.delete_file_upload_session_by_url(other.session_endpoints.abort)
+    assert api_error(lambda: chunked.get_file_upload_session_by_id(other.id))[0] == 404
+    small = api_error(lambda: chunked.create_file_upload_session(box_sandbox.roots["b1_b2"], 19 * MB, "s.bin"))
+    assert small == (400, "file_size_too_small")
+
+
+def test_folder_conflict_file_fields_and_shared_link(box_sandbox):
+    """What ensure_folder, get_file and file_url read: the conflicting folder of a 409, a file with ``fields``, a
+    shared link."""
+    client = sdk(box_sandbox)
+    root = box_sandbox.roots["a5_a6"]
+    first = client.folders.create_folder("Campaign", CreateFolderParent(id=root))
+    with pytest.raises(BoxAPIError) as err:
+        client.folders.create_folder("campaign", CreateFolderParent(id=root))
+    info = err.value.response_info
+    assert (info.status_code, info.code) == (409, "item_name_in_use")
+    assert [c["id"] for c in info.context_info["conflicts"]] == [first.id]
+    made = upload(client, first.id, "a.jpg", b"jpeg")
+    got = client.files.get_file_by_id(made.id, fields=["id", "name", "sha1", "size", "parent", "item_status"])
+    assert (got.name, got.sha_1, got.size, got.parent.id, got.item_status.value) == \
+        ("a.jpg", hashlib.sha1(b"jpeg").hexdigest(), 4, first.id, "active")
+    linked = client.files.update_file_by_id(made.id, shared_link=UpdateFileByIdSharedLink(
+        access=UpdateFileByIdSharedLinkAccessField.COMPANY))
+    assert linked.shared_link.url.startswith("https://") and linked.shared_link.access.value == "company"
 
 
 def test_an_upload_session_ends_after_seven_days(box_sandbox):
