@@ -175,7 +175,7 @@ def test_an_upload_session_by_hand_part_digests_overlap_listing_commit_and_abort
         digest = "sha=" + base64.b64encode(hashlib.sha1(piece).digest()).decode()
         rng = "bytes {}-{}/{}".format(lo, lo + len(piece) - 1, len(data))
         if lo == 0:
-            assert api_error(lambda: chunked.upload_file_part_by_url(
+            assert api_error(lambda piece=piece, rng=rng: chunked.upload_file_part_by_url(
                 session.session_endpoints.upload_part, io.BytesIO(piece), "sha=" + "A" * 27 + "=", rng)) == \
                 (400, "bad_digest")
         part = chunked.upload_file_part_by_url(session.session_endpoints.upload_part, io.BytesIO(piece), digest, rng)
