@@ -12,7 +12,8 @@ MOVE = sys.argv[2:3] == ["--move"]
 LAYOUT = {
     "core": ["cli", "config", "config_schema", "credentials", "errors", "logging_setup", "startup", "safe_names",
              "progress", "retry", "http_retry", "transfer_deadline", "box_pacer", "token_store"],
-    "store": ["database", "item_store", "report_store", "box_store"],
+    "store": ["database", "leases", "events", "notifications", "tracking_ids", "rows", "item_store", "report_store",
+              "box_store"],
     "dam": ["dam_client", "dam_auth", "dam_metadata", "dam_probe"],
     "box": ["box_client", "box_sessions", "box_types"],
     "workflows": ["frame", "runtime", "dam_to_box", "inbox_to_dam", "workflow_specs", "workflow_types", "v2_names",

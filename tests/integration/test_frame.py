@@ -4,6 +4,7 @@ import argparse
 
 import pytest
 
+from scripts.shared.store import leases
 from scripts.shared.workflows import frame
 from scripts.shared.core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
 from scripts.shared.core.errors import ServiceError
@@ -41,25 +42,25 @@ def test_a_failure_inside_claimed_is_charged_to_the_campaign_and_alerted_once(rt
 
 
 def test_claim_says_busy_while_another_run_holds_the_campaign_and_waiting_during_the_back_off(rt, database):
-    held, _ = database.claim_campaign("a1_a2", CAMPAIGN, "other-run")
+    held, _ = leases.claim_campaign(database, "a1_a2", CAMPAIGN, "other-run")
     assert held is not None
     assert frame.claim(rt, CAMPAIGN, busy="busy", waiting="waiting") == (None, EXIT_BUSY)
-    database.finish_campaign(held, "failed", error="boom")
+    leases.finish_campaign(database, held, "failed", error="boom")
     assert frame.claim(rt, CAMPAIGN, busy="busy", waiting="waiting") == (None, EXIT_OK)
 
 
 def test_unfinished_campaigns_come_back_claimed_and_a_failure_to_finish_keeps_them_finishing(rt, database):
     lease, _ = frame.claim(rt, CAMPAIGN, busy="busy", waiting="waiting")
     with frame.Claimed(rt, lease, lambda exc, row: None) as work:
-        database.mark_finishing(lease)
+        leases.mark_finishing(database, lease)
     assert work.code == EXIT_OK
-    database.finish_campaign(lease, "notify_pending", error="mail down")
+    leases.finish_campaign(database, lease, "notify_pending", error="mail down")
     found = list(frame.unfinished(rt))
     assert [row["campaign_id"] for _, row in found] == ["LC-2026-0001"]
     again, row = found[0]
     with frame.finishing(rt, again, row):
         raise ServiceError("SMTP", "mail still down")
-    assert database.unfinished_campaigns("a1_a2")[0]["campaign_id"] == "LC-2026-0001"
+    assert leases.unfinished_campaigns(database, "a1_a2")[0]["campaign_id"] == "LC-2026-0001"
     assert list(frame.unfinished(rt))  # still owed: the next run tries again
 
 

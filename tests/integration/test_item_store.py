@@ -5,7 +5,7 @@ import pytest
 from scripts.shared.core.errors import LeaseLostError, SuiteError
 from scripts.shared.box.box_types import InboxFile
 from scripts.shared.dam.dam_types import Campaign, DamAsset
-from scripts.shared.store import item_store
+from scripts.shared.store import events, item_store, leases, tracking_ids
 
 def dam_asset(asset_id, name, folder_path, size=None):
     return DamAsset(asset_id, name, folder_path, size, *([None] * (len(DamAsset._fields) - 4)))
@@ -15,7 +15,7 @@ ASSETS = [dam_asset("o2", "b.jpg", ["Key", "Web"], 20), dam_asset("o1", "a.jpg",
 
 
 def claim(database, workflow="a2_a3", campaign="LC-1", run_id="run-1"):
-    lease, reason = database.claim_campaign(workflow, [Campaign(campaign, "f")], run_id)
+    lease, reason = leases.claim_campaign(database, workflow, [Campaign(campaign, "f")], run_id)
     assert reason == "claimed"
     return lease
 
@@ -29,7 +29,7 @@ def steal(database, lease):
 
 
 def master(database, tid, opentext_id, campaign="LC-1", workflow="a1_a2", folder="Key/Web", **extra):
-    database.store_master_asset(tid, opentext_id, campaign, workflow=workflow, dam_folder_path=folder, **extra)
+    tracking_ids.store_master_asset(database, tid, opentext_id, campaign, workflow=workflow, dam_folder_path=folder, **extra)
 
 
 def box_file(file_id, sha1, name=None, version_id=None):
@@ -241,10 +241,10 @@ def test_changed_while_imported_follows_the_refused_delete_of_that_version(datab
     lease = claim(database)
     row = derivative(database, lease, "K7Q2XM", "b1", "s1", state="cleaned")
     assert not item_store.changed_while_imported(database, row)
-    database.record_event("a2_a3", "inbox_file_deleted", box_file_id="b1", details={"sha1": "s1"})
-    database.record_event("a2_a3", "inbox_file_changed", box_file_id="b1", details={"sha1": "s0"})
+    events.record_event(database, "a2_a3", "inbox_file_deleted", box_file_id="b1", details={"sha1": "s1"})
+    events.record_event(database, "a2_a3", "inbox_file_changed", box_file_id="b1", details={"sha1": "s0"})
     assert not item_store.changed_while_imported(database, row)
-    database.record_event("a2_a3", "inbox_file_changed", box_file_id="b1", details={"sha1": "s1"})
+    events.record_event(database, "a2_a3", "inbox_file_changed", box_file_id="b1", details={"sha1": "s1"})
     assert item_store.changed_while_imported(database, row)
 
 
@@ -258,9 +258,9 @@ def test_count_rework_and_rejection_sources_of_a_master(database):
     assert row["rework_count"] == 2 and row["last_rework_at"] is not None
     assert item_store.rejection_sources(database, "K7Q2XM", "o1") == \
         ({"full_metadata": {"id": "o1"}, "mvp_metadata": {"TITLE": "Hero"}}, None)
-    database.record_event("a5_a6", "asset_rejection_seen", opentext_id="o1", details={"reason": "old"})
-    database.record_event("a5_a6", "asset_rejection_seen", opentext_id="o1", details={"reason": "logo too small"})
-    database.record_event("a5_a6", "asset_rejection_seen", opentext_id="o2", details={"reason": "other asset"})
+    events.record_event(database, "a5_a6", "asset_rejection_seen", opentext_id="o1", details={"reason": "old"})
+    events.record_event(database, "a5_a6", "asset_rejection_seen", opentext_id="o1", details={"reason": "logo too small"})
+    events.record_event(database, "a5_a6", "asset_rejection_seen", opentext_id="o2", details={"reason": "other asset"})
     assert item_store.rejection_sources(database, "K7Q2XM", "o1")[1] == {"reason": "logo too small"}
     assert item_store.rejection_sources(database, "ZZZZZZ", "o9") == (None, None)
     assert item_store.master_by_tracking_id(database, "ZZZZZZ") is None

@@ -5,6 +5,7 @@ A ``campaign_id`` argument is the campaign number, kept in the ``local_campaign_
 """
 from ..core.errors import SuiteError
 from .database import json_text
+from .leases import fenced
 
 TRANSFER_COLUMNS = ("tracking_id", "state", "file_size", "sha1", "box_folder_id", "box_file_id", "box_file_name",
                     "box_url", "box_outcome", "last_error", "original_filename", "folder_path", "dam_version")
@@ -15,7 +16,7 @@ DERIVATIVE_COLUMNS = ("state", "dam_folder_id", "dam_asset_id", "dam_import_job_
 def ensure_transfer_items(db, lease, workflow, campaign_id, assets):
     """Insert a pending row per source asset (dam_types.DamAsset; existing rows keep their state); return rows by
     opentext_id."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         for asset in assets:
             cur.execute(
                 "INSERT INTO transfer_items (workflow, campaign_id, opentext_id, original_filename, folder_path, "
@@ -30,7 +31,7 @@ def ensure_transfer_items(db, lease, workflow, campaign_id, assets):
 
 def _fenced_update(db, lease, table, sets, params, row_id):
     """One row of ``table`` (a constant of this module) updated under the lease's fence; the row as it is now."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE {} SET {} WHERE id = %s RETURNING *".format(table, ", ".join(sets)), params + [row_id])
         row = cur.fetchone()
     if row is None:
@@ -68,7 +69,7 @@ def master_by_tracking_id(db, tracking_id):
 def claim_derivative(db, lease, tracking_id, box_file, campaign_id, language, description):
     """The derivative row of this Box file version (``box_file``: a box_types.InboxFile), created on first sight;
     its state says what is left to do."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute(
             "INSERT INTO derivative_assets (tracking_id, local_campaign_id, box_file_id, sha1, box_file_name, "
             "box_folder_path, file_size, language, description, claim_token, box_version_id, box_etag) "
@@ -106,7 +107,7 @@ def update_derivative(db, lease, derivative_id, **values):
 def supersede_earlier(db, lease, derivative):
     """Mark the earlier imported finals of the same tracking id and language (other content) as replaced by
     ``derivative``; return them (name and DAM asset) for the report."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE derivative_assets SET superseded_by = %s, superseded_at = now(), updated_at = now() "
                     "WHERE tracking_id = %s AND lower(language) = lower(%s) AND id <> %s AND sha1 <> %s AND "
                     "superseded_by IS NULL AND state IN ('imported', 'cleaned') RETURNING id, box_file_name, "
@@ -172,7 +173,7 @@ def transfer_states(db, workflow, campaign_id):
 
 def count_rework(db, lease, tracking_id):
     """A master delivered again for rework (A5->A6): count it on the master row."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE master_assets SET rework_count = rework_count + 1, last_rework_at = now(), "
                     "updated_at = now() WHERE tracking_id = %s", (tracking_id,))
 
@@ -207,7 +208,7 @@ def unreported_imports(db, campaign_id):
 
 
 def mark_reported(db, lease, derivative_ids):
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE derivative_assets SET reported_at = now() WHERE id = ANY(%s)", (list(derivative_ids),))
 
 

@@ -14,11 +14,11 @@ import threading
 from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
-from ..store import item_store
+from ..store import events, item_store, leases, tracking_ids
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
-from ..store.database import normalise_tracking_id
+from ..store.tracking_ids import normalise_tracking_id
 from ..core.errors import LeaseLostError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..core.progress import Progress
@@ -150,13 +150,13 @@ def _box_campaign_folder_name(spec, campaign):
 
 def _dry_run(spec, rt, candidates):
     """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
-    campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign_id))
+    campaign, reason = leases.preview_claim(rt.db, spec.workflow, candidates, force=bool(rt.args.campaign_id))
     if campaign is None:
         if reason == "leased":
             log.info("DRY RUN: every eligible %s campaign is being handled by another run", spec.status_from)
         else:
             log.info("DRY RUN: %d %s campaign(s) found, all waiting for their retry time: %s", len(candidates),
-                     spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
+                     spec.status_from, leases.describe_waiting(rt.db, spec.workflow, candidates))
         return EXIT_OK
     with log_context(campaign=campaign.campaign_id):
         _, assets = _source_assets(spec, rt, campaign)
@@ -177,7 +177,7 @@ def _dry_run(spec, rt, candidates):
             tid = row.get("tracking_id")
             if not tid:  # the same lookup the real run makes, without registering anything
                 written = asset.metadata.get(tid_field) or _name_tracking_id(asset.name)
-                existing = rt.db.existing_tracking_id(asset.asset_id, campaign.campaign_id, written)
+                existing = tracking_ids.existing_tracking_id(rt.db, asset.asset_id, campaign.campaign_id, written)
                 tid = existing["tracking_id"] if existing else (normalise_tracking_id(written) or "<new TID>")
             path = "/".join([folder] + list(asset.folder_path))
             log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset.name, asset.size,
@@ -209,8 +209,8 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
                                   next_steps=_empty_next_steps(spec, rt))
         send(rt, spec.template_empty, campaign, context)
-        rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=campaign_id)
-        rt.db.finish_campaign(lease, "no_assets")
+        events.record_event(rt.db, spec.workflow, "campaign_no_assets", what, campaign_id=campaign_id)
+        leases.finish_campaign(rt.db, lease, "no_assets")
         return EXIT_OK
 
     items = item_store.ensure_transfer_items(rt.db, lease, spec.workflow, campaign_id, assets)
@@ -218,7 +218,7 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
         for asset in assets:  # the rejection as it reads now, for the email (kept if the tick resumes later)
             rejection = [{"label": r["label"], "value": r["value"]}
                          for r in rt.mapper.rejection_details(asset.metadata)]
-            rt.db.record_event(spec.workflow, "asset_rejection_seen", "NOT APPROVED", campaign_id=campaign_id,
+            events.record_event(rt.db, spec.workflow, "asset_rejection_seen", "NOT APPROVED", campaign_id=campaign_id,
                                opentext_id=asset.asset_id, details={"rejection": rejection})
     campaign_folder = folder[0].result()
     folders = _FolderCache(rt, campaign_folder)
@@ -280,7 +280,7 @@ def _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items):
         if row["state"] == "done" and row.get("dam_version") and row["dam_version"] != now:
             log.info("%s changed in the DAM since it was delivered (%s -> %s): uploading a new Box version of %s",
                      asset.name, row["dam_version"], now, row["box_file_name"])
-            rt.db.record_event(spec.workflow, "master_changed", "{} -> {}".format(row["dam_version"], now),
+            events.record_event(rt.db, spec.workflow, "master_changed", "{} -> {}".format(row["dam_version"], now),
                                campaign_id=campaign_id, tracking_id=row["tracking_id"], opentext_id=asset.asset_id)
             items[asset.asset_id] = item_store.update_transfer_item(
                 rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None, box_outcome=None)
@@ -288,7 +288,7 @@ def _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items):
         if opentext_id not in listed and row["state"] != "gone":
             log.warning("%s (TID %s) is no longer in the DAM (deleted); it is reported as gone, not delivered",
                         row["original_filename"], row["tracking_id"])
-            rt.db.record_event(spec.workflow, "master_gone", row["original_filename"], campaign_id=campaign_id,
+            events.record_event(rt.db, spec.workflow, "master_gone", row["original_filename"], campaign_id=campaign_id,
                                tracking_id=row["tracking_id"], opentext_id=opentext_id, level="warning")
             items[opentext_id] = item_store.update_transfer_item(rt.db, lease, row["id"], state="gone")
     return items
@@ -365,7 +365,7 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
             if not item.get("box_file_id"):
                 item = _download_and_upload(spec, rt, lease, asset, item, tid, folders)
             if spec.registers_masters:
-                rt.db.store_master_asset(
+                tracking_ids.store_master_asset(rt.db,
                     tracking_id=tid, opentext_id=asset.asset_id, campaign_id=campaign_id,
                     box_file_id=item["box_file_id"], box_url=item["box_url"], upload_folder_id=item["box_folder_id"],
                     workflow=spec.workflow, box_folder_id=item["box_folder_id"], box_file_name=item["box_file_name"],
@@ -373,7 +373,7 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
             else:
                 item_store.count_rework(rt.db, lease, tid)
             item_store.update_transfer_item(rt.db, lease, item["id"], state="done", last_error=None)
-            rt.db.record_event(spec.workflow, "asset_delivered", "{} -> Box {} ({})".format(
+            events.record_event(rt.db, spec.workflow, "asset_delivered", "{} -> Box {} ({})".format(
                 asset.name, item["box_file_name"], item["box_outcome"]), campaign_id=campaign_id, tracking_id=tid,
                 opentext_id=asset.asset_id, box_file_id=item["box_file_id"])
             log.info("Delivered %s to Box as %s (%s)", asset.name, item["box_file_name"], item["box_outcome"])
@@ -389,7 +389,7 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
                 log.exception("Asset %s failed unexpectedly", asset.name)
         try:
             item_store.update_transfer_item(rt.db, lease, item["id"], state="failed", last_error=reason)
-            rt.db.record_event(spec.workflow, "asset_failed", reason, campaign_id=campaign_id, tracking_id=tid,
+            events.record_event(rt.db, spec.workflow, "asset_failed", reason, campaign_id=campaign_id, tracking_id=tid,
                                opentext_id=asset.asset_id, level="error", details={"fix": fix})
         except LeaseLostError:
             raise
@@ -398,7 +398,7 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
 
 def _tracking_id(spec, rt, campaign, asset):
     fields = rt.config["fields"]["special_fields"]
-    return rt.db.find_or_create_tracking_id(
+    return tracking_ids.find_or_create_tracking_id(rt.db,
         asset.asset_id, campaign.campaign_id, original_filename=asset.name, workflow=spec.workflow,
         metadata_tracking_id=asset.metadata.get(fields["tracking_id"]) or _name_tracking_id(asset.name),
         global_master_campaign_id=campaign.global_master_campaign_id, campaign_name=campaign.name,
@@ -486,10 +486,10 @@ def _asset_entries(rows, include_rejection=None):
 def _complete(spec, rt, lease, campaign, box_folder_id=None):
     """All assets delivered: move the DAM status (read first), then notify; resumable at every step."""
     campaign_id = campaign.campaign_id
-    rt.db.mark_finishing(lease)
+    leases.mark_finishing(rt.db, lease)
     outcome = rt.dam.set_campaign_status(campaign.folder_id, spec.status_from, spec.status_to)
     if outcome == "changed":
-        rt.db.record_event(spec.workflow, "status_changed", "{} -> {}".format(spec.status_from, spec.status_to),
+        events.record_event(rt.db, spec.workflow, "status_changed", "{} -> {}".format(spec.status_from, spec.status_to),
                            campaign_id=campaign_id)
     log.info("Campaign %s status %s -> %s (%s)", campaign_id, spec.status_from, spec.status_to, outcome)
     rows = item_store.transfer_items(rt.db, spec.workflow, campaign_id)
@@ -508,12 +508,12 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
             "assets": [{"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
                        for a in assets]})
     if mail == "failed" or hook == "failed":
-        rt.db.finish_campaign(lease, "notify_pending", error="notification failed; retried next run",
+        leases.finish_campaign(rt.db, lease, "notify_pending", error="notification failed; retried next run",
                               total=len(rows), done=len(rows))
         log.warning("Campaign %s is complete but a notification failed; the next run sends it", campaign_id)
         return EXIT_OK
     delivered = len([r for r in rows if r["state"] != "gone"])
-    rt.db.finish_campaign(lease, "completed", total=len(rows), done=delivered)
+    leases.finish_campaign(rt.db, lease, "completed", total=len(rows), done=delivered)
     log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, delivered)
     return EXIT_OK
 
@@ -544,7 +544,7 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
         next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
                    "already in Box.".format(spec.status_from, len(failed)))
     send(rt, spec.template_partial, campaign, context)
-    row = rt.db.finish_campaign(lease, "partial", error="{} of {} assets failed".format(len(failed), len(rows)),
+    row = leases.finish_campaign(rt.db, lease, "partial", error="{} of {} assets failed".format(len(failed), len(rows)),
                                 total=len(rows), done=len(done), failed=len(failed))
     log.warning("Campaign %s partial: %d of %d asset(s) failed; status stays %s; retry after %s", campaign_id,
                 len(failed), len(rows), spec.status_from, row.get("next_attempt_at"))
@@ -560,7 +560,7 @@ def _alert(spec, rt, campaign, exc, row, first=False):
     if first or row.get("attempts", 0) >= limit:
         if send_run_error(rt, spec.label, exc, campaign=campaign, status=spec.status_from,
                           attempts=row.get("attempts")) == "sent":
-            rt.db.mark_alerted(spec.workflow, campaign.campaign_id)
+            leases.mark_alerted(rt.db, spec.workflow, campaign.campaign_id)
 
 
 def _empty_next_steps(spec, rt):

@@ -11,6 +11,7 @@ import logging
 
 from ..dam.dam_types import Campaign
 from ..notify import monitoring
+from ..store import events, leases
 from ..core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, exit_code_for
 from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
 from ..core.logging_setup import log_context
@@ -85,13 +86,13 @@ class Frame(object):
 def claim(rt, candidates, busy, waiting):
     """Claim one of ``candidates`` for this run: (lease, None), or (None, exit code) after logging ``busy`` (every
     one is held by another run: EXIT_BUSY) or ``waiting`` + which retry times they wait for (EXIT_OK)."""
-    lease, reason = rt.db.claim_campaign(rt.workflow, candidates, rt.run_id, force=bool(rt.args.campaign_id))
+    lease, reason = leases.claim_campaign(rt.db, rt.workflow, candidates, rt.run_id, force=bool(rt.args.campaign_id))
     if lease is not None:
         return lease, None
     if reason == "leased":
         log.info("%s", busy)
         return None, EXIT_BUSY
-    log.info("%s: %s", waiting, rt.db.describe_waiting(rt.workflow, candidates))
+    log.info("%s: %s", waiting, leases.describe_waiting(rt.db, rt.workflow, candidates))
     return None, EXIT_OK
 
 
@@ -122,9 +123,9 @@ class Claimed(object):
                     log.exception("Campaign %s failed unexpectedly", campaign_id)
                     exc = as_suite_error(exc, "campaign {}".format(campaign_id))
                 log.error("Campaign %s failed: %s", campaign_id, exc)
-                self.rt.db.record_event(self.lease.workflow, "campaign_failed", str(exc), campaign_id=campaign_id,
+                events.record_event(self.rt.db, self.lease.workflow, "campaign_failed", str(exc), campaign_id=campaign_id,
                                         level="error")
-                row = self.rt.db.finish_campaign(self.lease, "failed", error=str(exc))
+                row = leases.finish_campaign(self.rt.db, self.lease, "failed", error=str(exc))
                 self.alert(exc, row)
             else:
                 return False
@@ -141,9 +142,9 @@ def unfinished(rt):
     finishes each inside ``finishing(rt, lease, row)``."""
     if rt.dry_run:
         return
-    for row in rt.db.unfinished_campaigns(rt.workflow):
+    for row in leases.unfinished_campaigns(rt.db, rt.workflow):
         campaign = Campaign(campaign_id=row["campaign_id"], folder_id=row["folder_id"], name=row["campaign_name"])
-        lease, _ = rt.db.claim_campaign(rt.workflow, [campaign], rt.run_id, force=True)
+        lease, _ = leases.claim_campaign(rt.db, rt.workflow, [campaign], rt.run_id, force=True)
         if lease is not None:
             yield lease, row
 
@@ -158,7 +159,7 @@ def finishing(rt, lease, row):
             yield
         except SuiteError as exc:
             log.error("Could not finish campaign %s: %s", row["campaign_id"], exc)
-            rt.db.finish_campaign(lease, "finishing", error=str(exc))
+            leases.finish_campaign(rt.db, lease, "finishing", error=str(exc))
 
 
 def _channels(rt, code):

@@ -12,7 +12,7 @@ import os
 from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
-from ..store import item_store
+from ..store import events, item_store, leases
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
@@ -139,7 +139,7 @@ def _quarantine(rt, root, bad):
                     continue
             log.warning("Moved %s to '%s': %s (fix: %s)", f.name, rt.config["box"]["needs_attention_folder"],
                         exc.message, exc.fix)
-            rt.db.record_event(WORKFLOW, "file_quarantined", exc.message, box_file_id=f.file_id, level="warning",
+            events.record_event(rt.db, WORKFLOW, "file_quarantined", exc.message, box_file_id=f.file_id, level="warning",
                                details={"filename": f.name, "fix": exc.fix})
             reported.append({"filename": f.name, "reason": exc.message, "fix": exc.fix})
     if reported:
@@ -168,7 +168,7 @@ def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
         (failures if "reason" in result else imported).append(result)
     _report_imports(rt, lease, campaign, failures)
     if failures:
-        row = rt.db.finish_campaign(lease, "partial", error="{} file(s) failed".format(len(failures)),
+        row = leases.finish_campaign(rt.db, lease, "partial", error="{} file(s) failed".format(len(failures)),
                                     total=len(entries), done=len(imported), failed=len(failures))
         log.warning("%d of %d file(s) failed; they stay in the inbox and are retried after %s", len(failures),
                     len(entries), row.get("next_attempt_at"))
@@ -178,7 +178,7 @@ def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
         return _finish_campaign(rt, lease, campaign)
     # Already A3: a file delivered now is a correction, reported in the import email above, never a second
     # "moved to A3" (a run killed inside the move is finished through frame.unfinished, its state says 'finishing').
-    rt.db.finish_campaign(lease, "released", total=len(entries), done=len(imported))
+    leases.finish_campaign(rt.db, lease, "released", total=len(entries), done=len(imported))
     log.info("Campaign %s: %d of %d master(s) localised; status stays %s", campaign_id, localised, masters,
              campaign.status)
     return EXIT_OK
@@ -275,7 +275,7 @@ def _take_file(rt, lease, campaign, final_id, entry):
             log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
             if derivative is not None:
                 item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason)
-            rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign.campaign_id,
+            events.record_event(rt.db, WORKFLOW, "file_failed", reason, campaign_id=campaign.campaign_id,
                                tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
                                details={"fix": fix})
             return failure_entry(v.tracking_id, f.name, reason, fix)
@@ -290,7 +290,7 @@ def _clean_inbox(rt, lease, campaign, f, v, derivative):
         event, text = "inbox_file_changed", ("Imported %s as DAM asset %s; it changed in Box while it was imported, "
                                              "so the new version stays in the inbox and the next run imports it")
     item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
-    rt.db.record_event(WORKFLOW, event, f.name, campaign_id=campaign.campaign_id, tracking_id=v.tracking_id,
+    events.record_event(rt.db, WORKFLOW, event, f.name, campaign_id=campaign.campaign_id, tracking_id=v.tracking_id,
                        box_file_id=f.file_id, details={"sha1": f.sha1, "version_id": f.version_id})
     (log.info if event == "inbox_file_deleted" else log.warning)(text, f.name, derivative["dam_asset_id"])
 
@@ -320,12 +320,12 @@ def _import(rt, lease, final_id, entry, derivative):
     for earlier in item_store.supersede_earlier(rt.db, lease, derivative):
         log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f.name, earlier["box_file_name"],
                  earlier["dam_asset_id"], v.tracking_id, v.language)
-        rt.db.record_event(WORKFLOW, "final_superseded", "{} replaced by {}".format(earlier["box_file_name"],
+        events.record_event(rt.db, WORKFLOW, "final_superseded", "{} replaced by {}".format(earlier["box_file_name"],
                                                                                   f.name),
                            campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
                            box_file_id=f.file_id, details={"earlier_dam_asset_id": earlier["dam_asset_id"],
                                                              "dam_asset_id": dam_asset})
-    rt.db.record_event(WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f.name, dam_asset),
+    events.record_event(rt.db, WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f.name, dam_asset),
                        campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
                        box_file_id=f.file_id, details={"dam_asset_id": dam_asset, "language": v.language})
     return derivative
@@ -334,19 +334,19 @@ def _import(rt, lease, final_id, entry, derivative):
 def _finish_campaign(rt, lease, campaign):
     """Every master localised: A2 -> A3 (read first), then the completion email; resumable."""
     campaign_id = lease.campaign_id
-    rt.db.mark_finishing(lease, folder_id=campaign.folder_id)
+    leases.mark_finishing(rt.db, lease, folder_id=campaign.folder_id)
     outcome = rt.dam.set_campaign_status(campaign.folder_id, "A2", "A3")
     if outcome == "changed":
-        rt.db.record_event(WORKFLOW, "status_changed", "A2 -> A3", campaign_id=campaign_id)
+        events.record_event(rt.db, WORKFLOW, "status_changed", "A2 -> A3", campaign_id=campaign_id)
     rows = item_store.localised_files(rt.db, campaign_id)
     assets = [_localised_entry(r, "imported") for r in rows]
     context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets,
                               next_steps="Every master has its localised file in the DAM's Final Assets. The "
                                          "campaign is now in A3 for review.")
     if send(rt, "a2_to_a3_complete", campaign, context) == "failed":
-        rt.db.finish_campaign(lease, "notify_pending", error="completion email failed; retried next run")
+        leases.finish_campaign(rt.db, lease, "notify_pending", error="completion email failed; retried next run")
         return EXIT_OK
-    rt.db.finish_campaign(lease, "completed", total=len(assets), done=len(assets))
+    leases.finish_campaign(rt.db, lease, "completed", total=len(assets), done=len(assets))
     log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", campaign_id, outcome, len(assets))
     return EXIT_OK
 

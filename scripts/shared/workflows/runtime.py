@@ -11,7 +11,9 @@ import shutil
 import threading
 from collections import namedtuple
 
+from ..store import leases
 from ..store.database import Database
+from ..store.notifications import NotificationStore
 from ..core.errors import LeaseLostError, SuiteError
 from ..core.logging_setup import get_run_id
 
@@ -34,6 +36,7 @@ class Runtime(object):
         self.dry_run = bool(getattr(args, "dry_run", False))
         self.auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
         self.db = Database.from_config(config)
+        self.notifications = NotificationStore(self.db)  # the notifier's de-duplication rows
         self._made = {}
         self._mapper = None
         self._temp = None
@@ -135,7 +138,7 @@ class Runtime(object):
         def renew():
             while not stop.wait(interval):
                 try:
-                    self.db.renew_lease(lease)
+                    leases.renew_lease(self.db, lease)
                 except LeaseLostError as exc:
                     state["lost"] = exc
                     log.error("%s", exc)

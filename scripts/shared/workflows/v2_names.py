@@ -7,7 +7,7 @@ DESCRIPTION is the rest and may contain ``_`` and spaces but not be empty. Every
 import os
 import unicodedata
 
-from ..store.database import TRACKING_ALPHABET, normalise_tracking_id
+from ..store.tracking_ids import TRACKING_ALPHABET, normalise_tracking_id
 from ..core.errors import InputError
 
 
