@@ -169,7 +169,7 @@ def _queries(db, assets):
         tid = tracking_id(mid + 17)
         master = item_store.master_by_tracking_id(db, tid)
         item_store.imported_duplicate(db, tid, "it-IT", "0" * 40, "800000000017")
-        item_store.localisation_progress(db, master["local_campaign_id"])
+        item_store.localisation_progress(db, master.local_campaign_id)
         item_store.unsettled_campaigns(db)
 
     return {"claim": claim, "daily_report": report, "a2_a3_tid_lookup": tid_lookup}

@@ -9,6 +9,7 @@ import pytest
 from scripts.shared.store import events, leases, tracking_ids
 from scripts.shared.store.database import Database
 from scripts.shared.store.notifications import NotificationStore
+from scripts.shared.store.rows import TrackedId
 from scripts.shared.store.tracking_ids import TRACKING_ALPHABET, generate_tracking_id, normalise_tracking_id
 from scripts.shared.core.errors import LeaseLostError
 from scripts.shared.dam.dam_types import Campaign
@@ -89,20 +90,20 @@ def test_ten_thousand_ids_from_eight_threads_are_unique(database):
 
 def test_find_or_create_three_cases(database):
     first = tracking_ids.find_or_create_tracking_id(database, "otmm-1", "LC-1", original_filename="a.jpg", workflow="a1_a2")
-    assert first["source"] == "new"
+    assert first.source == "new"
     again = tracking_ids.find_or_create_tracking_id(database, "otmm-1", "LC-1")
-    assert again == {"tracking_id": first["tracking_id"], "source": "master"}
+    assert again == TrackedId(first.tracking_id, "master")
     with database.cursor() as cur:
         cur.execute("INSERT INTO derivative_assets (tracking_id, box_file_id, sha1, box_file_name, dam_asset_id) "
-                    "VALUES (%s, 'box-9', %s, 'x.jpg', 'otmm-final-7')", (first["tracking_id"], "a" * 40))
+                    "VALUES (%s, 'box-9', %s, 'x.jpg', 'otmm-final-7')", (first.tracking_id, "a" * 40))
     rework = tracking_ids.find_or_create_tracking_id(database, "otmm-final-7", "LC-1")
-    assert rework == {"tracking_id": first["tracking_id"], "source": "derivative"}
+    assert rework == TrackedId(first.tracking_id, "derivative")
     other = tracking_ids.find_or_create_tracking_id(database, "otmm-1", "LC-2")
-    assert other["source"] == "new" and other["tracking_id"] != first["tracking_id"]
+    assert other.source == "new" and other.tracking_id != first.tracking_id
 
 
 def test_store_master_asset_upserts_on_natural_key(database):
-    tid = tracking_ids.find_or_create_tracking_id(database, "otmm-5", "LC-1", workflow="a1_a2")["tracking_id"]
+    tid = tracking_ids.find_or_create_tracking_id(database, "otmm-5", "LC-1", workflow="a1_a2").tracking_id
     tracking_ids.store_master_asset(database, tracking_id=tid, opentext_id="otmm-5", campaign_id="LC-1",
                                 asset_data={"long": "x" * 20000}, box_file_id="111", box_url="https://b/111",
                                 upload_folder_id="99", global_master_campaign_id="GM-1", workflow="a1_a2")
@@ -159,7 +160,7 @@ def test_expired_lease_is_taken_over_and_stale_token_refused(database):
     assert rows(database, "SELECT count(*) AS n FROM master_assets")[0]["n"] == 0
     leases.renew_lease(database, second)
     row = leases.finish_campaign(database, second, "failed", error="DAM down")
-    assert row["attempts"] == 1 and row["lease_owner"] is None and row["last_error"] == "DAM down"
+    assert row.attempts == 1 and row.lease_owner is None and row.last_error == "DAM down"
     lease, reason = leases.claim_campaign(database, "a1_a2", cands, "run-3")
     assert lease is None and reason == "backoff"
     lease, reason = leases.claim_campaign(database, "a1_a2", cands, "run-3", force=True)
@@ -192,13 +193,13 @@ def test_a_tracking_id_typed_in_any_case_is_normalised_or_refused():
 def test_the_tracking_id_written_in_the_metadata_is_kept(database):
     """An asset carrying a free tracking id gets it; another asset carrying it is given the same registered id."""
     first = tracking_ids.find_or_create_tracking_id(database, "o1", "LC-1", workflow="a1_a2", metadata_tracking_id="k7q2xm")
-    assert first == {"tracking_id": "K7Q2XM", "source": "metadata"}
-    assert tracking_ids.existing_tracking_id(database, "o5", "LC-2", "K7Q2XM") == {"tracking_id": "K7Q2XM", "source": "metadata"}
+    assert first == TrackedId("K7Q2XM", "metadata")
+    assert tracking_ids.existing_tracking_id(database, "o5", "LC-2", "K7Q2XM") == TrackedId("K7Q2XM", "metadata")
     assert tracking_ids.existing_tracking_id(database, "o5", "LC-2", "K7Q2XN") is None  # well-formed but never registered
     bad = tracking_ids.find_or_create_tracking_id(database, "o2", "LC-1", workflow="a1_a2", metadata_tracking_id="K7Q2XI")
-    assert bad["source"] == "new" and bad["tracking_id"] != "K7Q2XI"
+    assert bad.source == "new" and bad.tracking_id != "K7Q2XI"
     got = rows(database, "SELECT opentext_id, tracking_id FROM master_assets ORDER BY opentext_id")
-    assert [(r["opentext_id"], r["tracking_id"]) for r in got] == [("o1", "K7Q2XM"), ("o2", bad["tracking_id"])]
+    assert [(r["opentext_id"], r["tracking_id"]) for r in got] == [("o1", "K7Q2XM"), ("o2", bad.tracking_id)]
 
 
 def test_preview_claim_answers_like_claim_campaign_without_claiming(database):
@@ -223,14 +224,14 @@ def test_finish_campaign_outcomes_and_mark_alerted(database):
     leases.finish_campaign(database, lease, "partial", error="1 failed", total=3, done=2, failed=1)
     lease, _ = leases.claim_campaign(database, "a1_a2", cands, "run-2", force=True)
     row = leases.finish_campaign(database, lease, "released", total=3, done=3)
-    assert (row["state"], row["attempts"], row["next_attempt_at"], row["lease_owner"]) == ("idle", 1, None, None)
+    assert (row.state, row.attempts, row.next_attempt_at, row.lease_owner) == ("idle", 1, None, None)
     lease, _ = leases.claim_campaign(database, "a1_a2", cands, "run-3")
     row = leases.finish_campaign(database, lease, "completed", total=3, done=3)
-    assert (row["state"], row["attempts"], row["last_error"], row["assets_done"]) == ("completed", 0, None, 3)
-    assert row["completed_at"] is not None and row["next_attempt_at"] is None
+    assert (row.state, row.attempts, row.last_error, row.assets_done) == ("completed", 0, None, 3)
+    assert row.completed_at is not None and row.next_attempt_at is None
     lease, _ = leases.claim_campaign(database, "a1_a2", cands, "run-4")
     row = leases.finish_campaign(database, lease, "no_assets")
-    assert row["state"] == "no_assets" and 55 < (row["next_attempt_at"] - row["finished_at"]).total_seconds() <= 60
+    assert row.state == "no_assets" and 55 < (row.next_attempt_at - row.finished_at).total_seconds() <= 60
     assert leases.claim_campaign(database, "a1_a2", cands, "run-5") == (None, "backoff")
     leases.mark_alerted(database, "a1_a2", "LC-1")
     assert rows(database, "SELECT alerted_at FROM workflow_state")[0]["alerted_at"] is not None

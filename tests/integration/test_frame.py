@@ -33,7 +33,7 @@ def test_a_failure_inside_claimed_is_charged_to_the_campaign_and_alerted_once(rt
     lease, code = frame.claim(rt, CAMPAIGN, busy="busy", waiting="waiting")
     assert lease is not None and code is None
     alerts = []
-    with frame.Claimed(rt, lease, lambda exc, row: alerts.append((str(exc), row["attempts"]))) as work:
+    with frame.Claimed(rt, lease, lambda exc, row: alerts.append((str(exc), row.attempts))) as work:
         raise ServiceError("DAM", "the DAM is down", retryable=True)
     assert work.code == EXIT_FAILED
     assert len(alerts) == 1 and "the DAM is down" in alerts[0][0] and alerts[0][1] == 1
@@ -56,11 +56,11 @@ def test_unfinished_campaigns_come_back_claimed_and_a_failure_to_finish_keeps_th
     assert work.code == EXIT_OK
     leases.finish_campaign(database, lease, "notify_pending", error="mail down")
     found = list(frame.unfinished(rt))
-    assert [row["campaign_id"] for _, row in found] == ["LC-2026-0001"]
+    assert [row.campaign_id for _, row in found] == ["LC-2026-0001"]
     again, row = found[0]
     with frame.finishing(rt, again, row):
         raise ServiceError("SMTP", "mail still down")
-    assert leases.unfinished_campaigns(database, "a1_a2")[0]["campaign_id"] == "LC-2026-0001"
+    assert leases.unfinished_campaigns(database, "a1_a2")[0].campaign_id == "LC-2026-0001"
     assert list(frame.unfinished(rt))  # still owed: the next run tries again
 
 

@@ -22,7 +22,7 @@ def rt(database, max_file_bytes=1000):
 
 def sort(database, *files, **kw):
     good, bad = inbox_to_dam._sort_files(rt(database, **kw), list(files))
-    return [(e.file.name, e.name.tracking_id, e.name.language, e.master["tracking_id"]) for e in good], \
+    return [(e.file.name, e.name.tracking_id, e.name.language, e.master.tracking_id) for e in good], \
         dict((f.name, (exc.message, exc.fix)) for f, exc in bad)
 
 
@@ -55,7 +55,7 @@ def test_two_identical_copies_are_taken_once_and_bytes_imported_before_are_not_i
     lease, _ = leases.claim_campaign(database, "a2_a3", [Campaign("LC-2026-0042")], "run-1")
     row = item_store.claim_derivative(database, lease, TID, inbox_file("b0", TID + "_de_first.jpg"),
                                       "LC-2026-0042", "de", "first")
-    item_store.update_derivative(database, lease, row["id"], state="cleaned", dam_asset_id="d9")
+    item_store.update_derivative(database, lease, row.id, state="cleaned", dam_asset_id="d9")
     good, bad = sort(database, inbox_file("b1", TID + "_DE_again.jpg"))
     assert good == [] and "identical to {}_de_first.jpg already imported into the DAM (asset d9)".format(TID) in bad[
         TID + "_DE_again.jpg"][0]

@@ -10,20 +10,7 @@ import os
 import socket
 
 from ..core.errors import LeaseLostError
-
-
-class Lease(object):
-    """This tick's claim on one (workflow, campaign): pass it to every fenced write."""
-
-    def __init__(self, workflow, campaign_id, claim_token, owner, row):
-        self.workflow = workflow
-        self.campaign_id = campaign_id
-        self.claim_token = claim_token
-        self.owner = owner
-        self.row = row
-
-    def __repr__(self):
-        return "Lease({}, {}, token={})".format(self.workflow, self.campaign_id, self.claim_token)
+from .rows import CampaignState, Lease
 
 
 def lease_owner(run_id):
@@ -62,7 +49,8 @@ def claim_campaign(db, workflow, candidates, run_id, force=False):
             (owner, db.lease_seconds, run_id, workflow, ids, bool(force), ids))
         row = cur.fetchone()
         if row is not None:
-            return Lease(workflow, row["campaign_id"], row["claim_token"], owner, dict(row)), "claimed"
+            state = CampaignState.from_row(row)
+            return Lease(workflow, state.campaign_id, state.claim_token, owner, state), "claimed"
         cur.execute("SELECT count(*) FILTER (WHERE lease_expires_at >= now()) AS leased, "
                     "count(*) FILTER (WHERE next_attempt_at > now()) AS waiting FROM workflow_state "
                     "WHERE workflow = %s AND campaign_id = ANY(%s)", (workflow, ids))
@@ -146,12 +134,12 @@ def mark_finishing(db, lease, folder_id=None):
 
 def unfinished_campaigns(db, workflow):
     """Campaigns of ``workflow`` whose status change or success email is still owed ('finishing',
-    'notify_pending') and that no live run holds: rows with campaign_id, folder_id, campaign_name."""
+    'notify_pending') and that no live run holds (CampaignState values)."""
     with db.cursor() as cur:
-        cur.execute("SELECT campaign_id, folder_id, campaign_name FROM workflow_state WHERE workflow = %s AND "
+        cur.execute("SELECT * FROM workflow_state WHERE workflow = %s AND "
                     "state IN ('finishing', 'notify_pending') AND (lease_expires_at IS NULL OR "
                     "lease_expires_at < now())", (workflow,))
-        return [dict(r) for r in cur.fetchall()]
+        return CampaignState.from_rows(cur.fetchall())
 
 
 def finish_campaign(db, lease, outcome, error=None, total=0, done=0, failed=0):
@@ -160,7 +148,7 @@ def finish_campaign(db, lease, outcome, error=None, total=0, done=0, failed=0):
     ``completed``: status moved, attempts reset. ``released``: nothing failed, more work later (no back-off).
     ``finishing``/``notify_pending``: assets all done, the status change or the success email is still owed.
     ``failed``/``partial``: attempts + 1 and an exponential back-off so other campaigns move meanwhile. ``no_assets``: waits one back-off base before the next look.
-    Returns the updated row (attempts tells the caller when to raise an alert).
+    Returns the CampaignState as it is now (attempts tells the caller when to raise an alert).
     """
     with fenced(db, lease) as cur:
         if outcome == "completed":
@@ -195,7 +183,7 @@ def finish_campaign(db, lease, outcome, error=None, total=0, done=0, failed=0):
                 "WHERE workflow = %s AND campaign_id = %s RETURNING *",
                 (outcome, error, db.backoff_max, db.backoff_base, total, done, failed, lease.workflow,
                  lease.campaign_id))
-        return dict(cur.fetchone())
+        return CampaignState.from_row(cur.fetchone())
 
 
 def mark_alerted(db, workflow, campaign_id):

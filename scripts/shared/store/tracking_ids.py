@@ -9,6 +9,7 @@ import secrets
 from ..core.errors import ServiceError
 from .database import adapt
 from .leases import fenced
+from .rows import Master, TrackedId
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +47,23 @@ def generate_unique_tracking_id(db):
 
 def existing_tracking_id(db, opentext_id, campaign_id, metadata_tracking_id=None):
     """The tracking id this asset already has (master, derivative it came from, or the registered id written in
-    its metadata) as {"tracking_id", "source"}, or None. Reads only (dry runs name files with it)."""
+    its metadata) as a TrackedId, or None. Reads only (dry runs name files with it)."""
     with db.cursor() as cur:
         cur.execute("SELECT tracking_id FROM master_assets WHERE opentext_id = %s AND local_campaign_id = %s",
                     (opentext_id, campaign_id))
         hit = cur.fetchone()
         if hit:
-            return {"tracking_id": hit["tracking_id"], "source": "master"}
+            return TrackedId(hit["tracking_id"], "master")
         cur.execute("SELECT tracking_id FROM derivative_assets WHERE dam_asset_id = %s ORDER BY id DESC LIMIT 1",
                     (opentext_id,))
         hit = cur.fetchone()
         if hit:
-            return {"tracking_id": hit["tracking_id"], "source": "derivative"}
+            return TrackedId(hit["tracking_id"], "derivative")
         known = normalise_tracking_id(metadata_tracking_id)
         if known:
             cur.execute("SELECT 1 FROM master_assets WHERE tracking_id = %s", (known,))
             if cur.fetchone():
-                return {"tracking_id": known, "source": "metadata"}
+                return TrackedId(known, "metadata")
     return None
 
 
@@ -71,7 +72,7 @@ def find_or_create_tracking_id(db, opentext_id, campaign_id, original_filename=N
     """The tracking id of this DAM asset in this campaign: existing master, else the derivative it came from
     (rework), else the id written in its metadata (registered for it when still free), else a new one.
 
-    Returns {"tracking_id", "source": "master"|"derivative"|"metadata"|"new"}.
+    Returns a TrackedId (source "master", "derivative", "metadata" or "new").
     """
     import psycopg2
     existing = existing_tracking_id(db, opentext_id, campaign_id, metadata_tracking_id)
@@ -96,8 +97,8 @@ def find_or_create_tracking_id(db, opentext_id, campaign_id, original_filename=N
                 if hit is None:  # a concurrent tick registered the same asset first: use its id
                     cur.execute("SELECT tracking_id FROM master_assets WHERE opentext_id = %s "
                                 "AND local_campaign_id = %s", (opentext_id, campaign_id))
-                    return {"tracking_id": cur.fetchone()["tracking_id"], "source": "master"}
-                return {"tracking_id": hit["tracking_id"], "source": "metadata" if tid == known else "new"}
+                    return TrackedId(cur.fetchone()["tracking_id"], "master")
+                return TrackedId(hit["tracking_id"], "metadata" if tid == known else "new")
         except psycopg2.IntegrityError as exc:
             if "master_assets_tracking_id_key" not in str(exc):
                 raise
@@ -129,7 +130,7 @@ def store_master_asset(db, tracking_id, opentext_id, campaign_id, asset_data=Non
             "SET {}, updated_at = now() RETURNING *".format(
                 ", ".join(names), ", ".join(["%s"] * len(names)), updates),
             [adapt(columns[n]) for n in names])
-        return cur.fetchone()
+        return Master.from_row(cur.fetchone())
 
 
 def check_all_campaign_assets_uploaded(db, campaign_id, workflow="a1_a2"):

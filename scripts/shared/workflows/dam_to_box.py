@@ -70,7 +70,7 @@ def run_workflow(spec, config, args):
 def _tick(spec, rt):
     for lease, row in frame.unfinished(rt):  # assets all delivered, the status change or success email still owed
         with frame.finishing(rt, lease, row):
-            campaign = rt.dam.get_campaign(row["folder_id"])._replace(campaign_id=row["campaign_id"])
+            campaign = rt.dam.get_campaign(row.folder_id)._replace(campaign_id=row.campaign_id)
             _complete(spec, rt, lease, campaign)
     candidates = _candidates(spec, rt)
     if candidates is None:
@@ -170,15 +170,15 @@ def _dry_run(spec, rt, candidates):
         known = item_store.transfer_states(rt.db, spec.workflow, campaign.campaign_id)
         tid_field = rt.config["fields"]["special_fields"]["tracking_id"]
         for asset in assets:
-            row = known.get(asset.asset_id) or {}
-            if row.get("state") == "done":
-                log.info("DRY RUN: %s already delivered as %s", asset.name, row.get("tracking_id"))
+            row = known.get(asset.asset_id)
+            if row is not None and row.state == "done":
+                log.info("DRY RUN: %s already delivered as %s", asset.name, row.tracking_id)
                 continue
-            tid = row.get("tracking_id")
+            tid = row.tracking_id if row is not None else None
             if not tid:  # the same lookup the real run makes, without registering anything
                 written = asset.metadata.get(tid_field) or _name_tracking_id(asset.name)
                 existing = tracking_ids.existing_tracking_id(rt.db, asset.asset_id, campaign.campaign_id, written)
-                tid = existing["tracking_id"] if existing else (normalise_tracking_id(written) or "<new TID>")
+                tid = existing.tracking_id if existing else (normalise_tracking_id(written) or "<new TID>")
             path = "/".join([folder] + list(asset.folder_path))
             log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset.name, asset.size,
                      spec.box_root, path, tid, _strip_tid_prefix(asset.name, tid))
@@ -223,7 +223,7 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     campaign_folder = folder[0].result()
     folders = _FolderCache(rt, campaign_folder)
     items = _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items)
-    todo = [a for a in assets if items[a.asset_id]["state"] != "done"]
+    todo = [a for a in assets if items[a.asset_id].state != "done"]
     folders.recognise_uploads(items.values(), [items[a.asset_id] for a in todo])
     log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", campaign_id, len(assets),
              len(assets) - len(todo), len(todo))
@@ -231,18 +231,18 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     concurrency = rt.config["transfer"]["concurrency"]
     failures = {}
     _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures)
-    rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
+    rows = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
     current = [rows[a.asset_id] for a in assets]
-    if all(r["state"] == "done" for r in current):
-        missing = _missing_in_box(rt, lease, [r for r in current if r["opentext_id"] not in
+    if all(r.state == "done" for r in current):
+        missing = _missing_in_box(rt, lease, [r for r in current if r.opentext_id not in
                                               set(a.asset_id for a in todo)])
         if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
             again = [a for a in assets if a.asset_id in missing]
-            fresh = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
+            fresh = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
             _transfer_all(spec, rt, lease, campaign, again, fresh, folders, progress, concurrency, failures)
-            rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
+            rows = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
             current = [rows[a.asset_id] for a in assets]
-    if all(r["state"] == "done" for r in current):
+    if all(r.state == "done" for r in current):
         return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder)
     return _partial(spec, rt, lease, campaign, current, failures, campaign_folder)
 
@@ -277,20 +277,20 @@ def _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items):
     for asset in assets:
         row = items[asset.asset_id]
         now = dam_version(asset)
-        if row["state"] == "done" and row.get("dam_version") and row["dam_version"] != now:
+        if row.state == "done" and row.dam_version and row.dam_version != now:
             log.info("%s changed in the DAM since it was delivered (%s -> %s): uploading a new Box version of %s",
-                     asset.name, row["dam_version"], now, row["box_file_name"])
-            events.record_event(rt.db, spec.workflow, "master_changed", "{} -> {}".format(row["dam_version"], now),
-                               campaign_id=campaign_id, tracking_id=row["tracking_id"], opentext_id=asset.asset_id)
+                     asset.name, row.dam_version, now, row.box_file_name)
+            events.record_event(rt.db, spec.workflow, "master_changed", "{} -> {}".format(row.dam_version, now),
+                               campaign_id=campaign_id, tracking_id=row.tracking_id, opentext_id=asset.asset_id)
             items[asset.asset_id] = item_store.update_transfer_item(
-                rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None, box_outcome=None)
+                rt.db, lease, row.id, state="pending", box_file_id=None, sha1=None, box_outcome=None)
     for opentext_id, row in list(items.items()):
-        if opentext_id not in listed and row["state"] != "gone":
+        if opentext_id not in listed and row.state != "gone":
             log.warning("%s (TID %s) is no longer in the DAM (deleted); it is reported as gone, not delivered",
-                        row["original_filename"], row["tracking_id"])
-            events.record_event(rt.db, spec.workflow, "master_gone", row["original_filename"], campaign_id=campaign_id,
-                               tracking_id=row["tracking_id"], opentext_id=opentext_id, level="warning")
-            items[opentext_id] = item_store.update_transfer_item(rt.db, lease, row["id"], state="gone")
+                        row.original_filename, row.tracking_id)
+            events.record_event(rt.db, spec.workflow, "master_gone", row.original_filename, campaign_id=campaign_id,
+                               tracking_id=row.tracking_id, opentext_id=opentext_id, level="warning")
+            items[opentext_id] = item_store.update_transfer_item(rt.db, lease, row.id, state="gone")
     return items
 
 
@@ -299,12 +299,12 @@ def _missing_in_box(rt, lease, rows):
     their rows go back to pending so they are delivered again before the status moves."""
     missing = set()
     for row in rows:
-        if row.get("box_file_id") and rt.box.get_file(row["box_file_id"]) is None:
+        if row.box_file_id and rt.box.get_file(row.box_file_id) is None:
             log.warning("%s was delivered as Box file %s, which is no longer in Box: delivering it again",
-                        row["original_filename"], row["box_file_id"])
-            item_store.update_transfer_item(rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None,
+                        row.original_filename, row.box_file_id)
+            item_store.update_transfer_item(rt.db, lease, row.id, state="pending", box_file_id=None, sha1=None,
                                             box_outcome=None)
-            missing.add(row["opentext_id"])
+            missing.add(row.opentext_id)
     return missing
 
 
@@ -322,9 +322,9 @@ class _FolderCache(object):
         download but no Box file) are looked for in the whole campaign folder by SHA-1: a person may have renamed
         them or moved them into a subfolder, where the name lookup cannot see them. One listing, only then."""
         self.by_sha1 = {}
-        if not any(r.get("sha1") and not r.get("box_file_id") for r in todo):
+        if not any(r.sha1 and not r.box_file_id for r in todo):
             return
-        taken = set(r["box_file_id"] for r in rows if r.get("box_file_id"))
+        taken = set(r.box_file_id for r in rows if r.box_file_id)
         for f in self.rt.box.list_inbox(self.ids[()]):
             if f.file_id not in taken and f.sha1:
                 self.by_sha1.setdefault(f.sha1, []).append(f)
@@ -332,7 +332,7 @@ class _FolderCache(object):
     def recognised(self, item, tid):
         """The Box file with this row's SHA-1 (its TID in the name preferred), taken so no other row gets it."""
         with self.lock:
-            candidates = self.by_sha1.get(item.get("sha1") or "") or []
+            candidates = self.by_sha1.get(item.sha1 or "") or []
             if not candidates:
                 return None
             candidates.sort(key=lambda f: not f.name.upper().startswith((tid or "").upper() + "_"))
@@ -356,27 +356,27 @@ def _strip_tid_prefix(name, tid):
 def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
     """Move one asset; return None on success or a failure dict (reason and fix) for the report."""
     campaign_id = campaign.campaign_id
-    tid = item.get("tracking_id")
+    tid = item.tracking_id
     try:
         if not tid:
             tid = _tracking_id(spec, rt, campaign, asset)
-            item = item_store.update_transfer_item(rt.db, lease, item["id"], tracking_id=tid)
+            item = item_store.update_transfer_item(rt.db, lease, item.id, tracking_id=tid)
         with log_context(campaign=campaign_id, tid=tid):
-            if not item.get("box_file_id"):
+            if not item.box_file_id:
                 item = _download_and_upload(spec, rt, lease, asset, item, tid, folders)
             if spec.registers_masters:
                 tracking_ids.store_master_asset(rt.db,
                     tracking_id=tid, opentext_id=asset.asset_id, campaign_id=campaign_id,
-                    box_file_id=item["box_file_id"], box_url=item["box_url"], upload_folder_id=item["box_folder_id"],
-                    workflow=spec.workflow, box_folder_id=item["box_folder_id"], box_file_name=item["box_file_name"],
-                    sha1=item["sha1"], file_size=item["file_size"], asset_state="delivered", lease=lease)
+                    box_file_id=item.box_file_id, box_url=item.box_url, upload_folder_id=item.box_folder_id,
+                    workflow=spec.workflow, box_folder_id=item.box_folder_id, box_file_name=item.box_file_name,
+                    sha1=item.sha1, file_size=item.file_size, asset_state="delivered", lease=lease)
             else:
                 item_store.count_rework(rt.db, lease, tid)
-            item_store.update_transfer_item(rt.db, lease, item["id"], state="done", last_error=None)
+            item_store.update_transfer_item(rt.db, lease, item.id, state="done", last_error=None)
             events.record_event(rt.db, spec.workflow, "asset_delivered", "{} -> Box {} ({})".format(
-                asset.name, item["box_file_name"], item["box_outcome"]), campaign_id=campaign_id, tracking_id=tid,
-                opentext_id=asset.asset_id, box_file_id=item["box_file_id"])
-            log.info("Delivered %s to Box as %s (%s)", asset.name, item["box_file_name"], item["box_outcome"])
+                asset.name, item.box_file_name, item.box_outcome), campaign_id=campaign_id, tracking_id=tid,
+                opentext_id=asset.asset_id, box_file_id=item.box_file_id)
+            log.info("Delivered %s to Box as %s (%s)", asset.name, item.box_file_name, item.box_outcome)
             return None
     except LeaseLostError:
         raise
@@ -388,7 +388,7 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
             else:
                 log.exception("Asset %s failed unexpectedly", asset.name)
         try:
-            item_store.update_transfer_item(rt.db, lease, item["id"], state="failed", last_error=reason)
+            item_store.update_transfer_item(rt.db, lease, item.id, state="failed", last_error=reason)
             events.record_event(rt.db, spec.workflow, "asset_failed", reason, campaign_id=campaign_id, tracking_id=tid,
                                opentext_id=asset.asset_id, level="error", details={"fix": fix})
         except LeaseLostError:
@@ -405,7 +405,7 @@ def _tracking_id(spec, rt, campaign, asset):
         campaign_folder_id=campaign.folder_id, dam_folder_path=mirrored_path(asset.folder_path),
         mime_type=asset.mime_type, file_size=asset.size,
         mvp_metadata=rt.mapper.extract_mvp(asset.typed_metadata or asset.metadata), full_metadata=asset.raw or {},
-    )["tracking_id"]
+    ).tracking_id
 
 
 def _name_tracking_id(name):
@@ -424,7 +424,7 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
         log.info("%s is already in Box as %s (found by its SHA-1 after an interrupted run; a person may have renamed "
                  "or moved it): not uploading it again", asset.name, "/".join(found.folder_path + [found.name]))
         return item_store.update_transfer_item(
-            rt.db, lease, item["id"], state="uploaded", box_folder_id=found.parent_id, box_file_id=found.file_id,
+            rt.db, lease, item.id, state="uploaded", box_folder_id=found.parent_id, box_file_id=found.file_id,
             box_file_name=found.name, box_url=rt.box.file_url(found.file_id), box_outcome="adopted")
     folder_id = folders.get(asset.folder_path)
     name = _strip_tid_prefix(asset.name, tid)
@@ -433,11 +433,11 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
         return _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version)
 
     def hashed(sha1, size):  # before Box commits: a crash from here on is recognised by this SHA-1 next run
-        item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=sha1, file_size=size,
+        item_store.update_transfer_item(rt.db, lease, item.id, state="downloaded", sha1=sha1, file_size=size,
                                         dam_version=version)
 
     # what this very DAM version hashed to in an earlier run (the rows' own notion of unchanged content)
-    known = item.get("sha1") if item.get("dam_version") == version else None
+    known = item.sha1 if item.dam_version == version else None
 
     def transfer():  # one attempt from the DAM's first byte; a broken download starts it again
         with rt.dam.open_asset(asset.asset_id, expected_size=asset.size,
@@ -453,7 +453,7 @@ def _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version):
     download = rt.dam.download_asset(asset.asset_id, rt.temp_dir(), name="{}-{}".format(tid, asset.asset_id),
                                      expected_size=asset.size, checksum=asset.checksum)
     try:
-        item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=download["sha1"],
+        item_store.update_transfer_item(rt.db, lease, item.id, state="downloaded", sha1=download["sha1"],
                                         file_size=download["size"], dam_version=version)
         result = rt.box.upload_with_tracking_id(download["path"], folder_id, tid, name, sha1=download["sha1"])
     finally:
@@ -464,7 +464,7 @@ def _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version):
 
 def _uploaded(rt, lease, item, folder_id, result):
     return item_store.update_transfer_item(
-        rt.db, lease, item["id"], state="uploaded", box_folder_id=folder_id, box_file_id=result.file_id,
+        rt.db, lease, item.id, state="uploaded", box_folder_id=folder_id, box_file_id=result.file_id,
         box_file_name=result.name, box_url=result.url, box_outcome=result.outcome)
 
 
@@ -473,12 +473,12 @@ OUTCOMES = {"new_version": "new version (the DAM master changed)"}
 
 def _asset_entries(rows, include_rejection=None):
     entries = []
-    for r in sorted(rows, key=lambda r: (r["folder_path"], r["original_filename"])):
-        gone = r["state"] == "gone"
+    for r in sorted(rows, key=lambda r: (r.folder_path, r.original_filename)):
+        gone = r.state == "gone"
         entries.append(asset_entry(
-            r["tracking_id"], r["original_filename"] if gone else (r["box_file_name"] or r["original_filename"]),
-            r["folder_path"], r["file_size"], "deleted in the DAM: not delivered" if gone else
-            OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]), url=None if gone else r["box_url"],
+            r.tracking_id, r.original_filename if gone else (r.box_file_name or r.original_filename),
+            r.folder_path, r.file_size, "deleted in the DAM: not delivered" if gone else
+            OUTCOMES.get(r.box_outcome, r.box_outcome or r.state), url=None if gone else r.box_url,
             rejection=include_rejection(r) if include_rejection else []))
     return entries
 
@@ -494,7 +494,7 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
     log.info("Campaign %s status %s -> %s (%s)", campaign_id, spec.status_from, spec.status_to, outcome)
     rows = item_store.transfer_items(rt.db, spec.workflow, campaign_id)
     if box_folder_id is None:
-        box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
+        box_folder_id = next((r.box_folder_id for r in rows if not r.folder_path and r.box_folder_id), None)
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
                               assets=assets, next_steps=spec.done_next_steps,
@@ -512,7 +512,7 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
                               total=len(rows), done=len(rows))
         log.warning("Campaign %s is complete but a notification failed; the next run sends it", campaign_id)
         return EXIT_OK
-    delivered = len([r for r in rows if r["state"] != "gone"])
+    delivered = len([r for r in rows if r.state != "gone"])
     leases.finish_campaign(rt.db, lease, "completed", total=len(rows), done=delivered)
     log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, delivered)
     return EXIT_OK
@@ -521,23 +521,23 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
 def _rejection_fields(rt):
     """Rejection details for the A5 email, read from the asset's metadata kept at registration time."""
     def lookup(row):
-        hit, seen = item_store.rejection_sources(rt.db, row["tracking_id"], row["opentext_id"])
+        hit, seen = item_store.rejection_sources(rt.db, row.tracking_id, row.opentext_id)
         if seen and seen.get("rejection") is not None:
             return seen["rejection"]
         if hit:
             return [{"label": r["label"], "value": r["value"]}
-                    for r in rt.mapper.rejection_details(hit["mvp_metadata"] or {})]
+                    for r in rt.mapper.rejection_details(hit.mvp_metadata or {})]
         return []
     return lookup
 
 
 def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
     campaign_id = campaign.campaign_id
-    done = [r for r in rows if r["state"] == "done"]
-    failed = [failures.get(r["opentext_id"]) or failure_entry(r["tracking_id"], r["original_filename"],
-                                                              r["last_error"] or "not delivered",
+    done = [r for r in rows if r.state == "done"]
+    failed = [failures.get(r.opentext_id) or failure_entry(r.tracking_id, r.original_filename,
+                                                              r.last_error or "not delivered",
                                                               "the next run retries this asset automatically")
-              for r in rows if r["state"] != "done"]
+              for r in rows if r.state != "done"]
     context = message_context(
         spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
         assets=_asset_entries(done), failures=failed,
@@ -547,7 +547,7 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
     row = leases.finish_campaign(rt.db, lease, "partial", error="{} of {} assets failed".format(len(failed), len(rows)),
                                 total=len(rows), done=len(done), failed=len(failed))
     log.warning("Campaign %s partial: %d of %d asset(s) failed; status stays %s; retry after %s", campaign_id,
-                len(failed), len(rows), spec.status_from, row.get("next_attempt_at"))
+                len(failed), len(rows), spec.status_from, row.next_attempt_at)
     _alert(spec, rt, campaign, SuiteError("{} of {} assets keep failing: {}".format(
         len(failed), len(rows), "; ".join(f["reason"] for f in failed[:3]))), row)
     return EXIT_FAILED
@@ -557,9 +557,9 @@ def _alert(spec, rt, campaign, exc, row, first=False):
     """Raise the run_error alert once a campaign has failed alert_after_failures times in a row (or at once for a
     campaign-level failure such as a missing source folder)."""
     limit = rt.config["transfer"]["alert_after_failures"]
-    if first or row.get("attempts", 0) >= limit:
+    if first or (row.attempts or 0) >= limit:
         if send_run_error(rt, spec.label, exc, campaign=campaign, status=spec.status_from,
-                          attempts=row.get("attempts")) == "sent":
+                          attempts=row.attempts) == "sent":
             leases.mark_alerted(rt.db, spec.workflow, campaign.campaign_id)
 
 

@@ -143,7 +143,7 @@ def unfinished(rt):
     if rt.dry_run:
         return
     for row in leases.unfinished_campaigns(rt.db, rt.workflow):
-        campaign = Campaign(campaign_id=row["campaign_id"], folder_id=row["folder_id"], name=row["campaign_name"])
+        campaign = Campaign(campaign_id=row.campaign_id, folder_id=row.folder_id, name=row.campaign_name)
         lease, _ = leases.claim_campaign(rt.db, rt.workflow, [campaign], rt.run_id, force=True)
         if lease is not None:
             yield lease, row
@@ -153,12 +153,12 @@ def unfinished(rt):
 def finishing(rt, lease, row):
     """The end of one unfinished campaign, logged under its number; a SuiteError leaves it 'finishing' for the
     next run."""
-    with log_context(campaign=row["campaign_id"]):
-        log.info("Resuming the end of campaign %s (status change / success email)", row["campaign_id"])
+    with log_context(campaign=row.campaign_id):
+        log.info("Resuming the end of campaign %s (status change / success email)", row.campaign_id)
         try:
             yield
         except SuiteError as exc:
-            log.error("Could not finish campaign %s: %s", row["campaign_id"], exc)
+            log.error("Could not finish campaign %s: %s", row.campaign_id, exc)
             leases.finish_campaign(rt.db, lease, "finishing", error=str(exc))
 
 

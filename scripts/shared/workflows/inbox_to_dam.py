@@ -43,7 +43,7 @@ def run(config, args):
 def _tick(rt):
     for lease, row in frame.unfinished(rt):  # every master localised, the A2 -> A3 move or its email still owed
         with frame.finishing(rt, lease, row):
-            _finish_campaign(rt, lease, rt.dam.find_campaign(row["campaign_id"]))
+            _finish_campaign(rt, lease, rt.dam.find_campaign(row.campaign_id))
     root = rt.config["box"]["roots"]["a2_a3"]
     files = rt.box.list_inbox(root)
     unsettled = item_store.unsettled_campaigns(rt.db)
@@ -52,19 +52,19 @@ def _tick(rt):
         return EXIT_OK
     good, bad = _sort_files(rt, files)
     if rt.args.campaign_id:
-        good = [entry for entry in good if entry.master["local_campaign_id"] == rt.args.campaign_id]
+        good = [entry for entry in good if entry.master.local_campaign_id == rt.args.campaign_id]
     if rt.dry_run:
         for f, reason in bad:
             log.info("DRY RUN: would move %s to '%s': %s (fix: %s)", f.name, rt.config["box"][
                 "needs_attention_folder"], reason.message, reason.fix)
         for entry in good:
             log.info("DRY RUN: would import %s into campaign %s as %s %s", entry.file.name,
-                     entry.master["local_campaign_id"], entry.name.tracking_id, entry.name.language)
+                     entry.master.local_campaign_id, entry.name.tracking_id, entry.name.language)
         return EXIT_OK
     _quarantine(rt, root, bad)
     by_campaign = {}
     for entry in good:
-        by_campaign.setdefault(entry.master["local_campaign_id"], []).append(entry)
+        by_campaign.setdefault(entry.master.local_campaign_id, []).append(entry)
     for campaign_id in unsettled:  # work an interrupted run left behind, even with no file in the inbox
         by_campaign.setdefault(campaign_id, [])
     if not by_campaign:
@@ -79,7 +79,7 @@ def _tick(rt):
 
     def alert(exc, row):
         send_run_error(rt, LABEL, exc, campaign=Campaign(campaign_id=lease.campaign_id), status="A2",
-                       attempts=row.get("attempts"))
+                       attempts=row.attempts)
     with frame.Claimed(rt, lease, alert) as work:
         work.code = _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
                                       set((f.file_id, f.sha1) for f in files))
@@ -109,7 +109,7 @@ def _sort_files(rt, files):
             earlier = item_store.imported_duplicate(rt.db, v.tracking_id, v.language, f.sha1, f.file_id)
             if earlier is not None:
                 raise InputError("{!r} is identical to {} already imported into the DAM (asset {})".format(
-                    f.name, earlier["box_file_name"], earlier["dam_asset_id"]),
+                    f.name, earlier.box_file_name, earlier.dam_asset_id),
                     fix="nothing to import; delete this copy, or upload the corrected file if it was meant to "
                         "replace the earlier one")
             if key in seen:
@@ -171,7 +171,7 @@ def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
         row = leases.finish_campaign(rt.db, lease, "partial", error="{} file(s) failed".format(len(failures)),
                                     total=len(entries), done=len(imported), failed=len(failures))
         log.warning("%d of %d file(s) failed; they stay in the inbox and are retried after %s", len(failures),
-                    len(entries), row.get("next_attempt_at"))
+                    len(entries), row.next_attempt_at)
         return EXIT_FAILED
     masters, localised = item_store.localisation_progress(rt.db, campaign_id)
     if masters and localised >= masters and campaign.status == "A2":
@@ -189,24 +189,24 @@ def _settle(rt, lease, campaign_id, final_id, inbox_versions):
     file was deleted, or a person uploaded a new version of it)."""
     rows = item_store.unsettled_derivatives(rt.db, campaign_id)
     for row in rows:
-        if (row["box_file_id"], row["sha1"]) in inbox_versions:
+        if (row.box_file_id, row.sha1) in inbox_versions:
             continue  # this version is still in the inbox: the normal path resumes it
-        with log_context(tid=row["tracking_id"]):
-            dam_asset = row["dam_asset_id"]
-            if row["state"] != "imported":
-                parts = [p for p in (row["dam_folder_path"] or "").split("/") if p]
+        with log_context(tid=row.tracking_id):
+            dam_asset = row.dam_asset_id
+            if row.state != "imported":
+                parts = [p for p in (row.dam_folder_path or "").split("/") if p]
                 target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
-                dam_asset = rt.dam.find_imported_asset(target, row["tracking_id"], item_store.source_key(row))
+                dam_asset = rt.dam.find_imported_asset(target, row.tracking_id, item_store.source_key(row))
             if dam_asset:
-                item_store.update_derivative(rt.db, lease, row["id"], state="cleaned", dam_asset_id=dam_asset,
+                item_store.update_derivative(rt.db, lease, row.id, state="cleaned", dam_asset_id=dam_asset,
                                              last_error=None)
                 log.info("%s was imported (DAM asset %s) and removed from the inbox by an interrupted run",
-                         row["box_file_name"], dam_asset)
+                         row.box_file_name, dam_asset)
             else:
-                item_store.update_derivative(rt.db, lease, row["id"], state="failed",
+                item_store.update_derivative(rt.db, lease, row.id, state="failed",
                                              last_error="the file left the inbox before it was imported")
                 log.warning("%s (SHA-1 %s) left the inbox or was replaced before it was imported; a newer "
-                            "version still in the inbox is imported on its own", row["box_file_name"], row["sha1"])
+                            "version still in the inbox is imported on its own", row.box_file_name, row.sha1)
 
 
 def _report_imports(rt, lease, campaign, failures):
@@ -219,22 +219,22 @@ def _report_imports(rt, lease, campaign, failures):
         LABEL, campaign_context(campaign, campaign.status, campaign.status), assets=assets,
         failures=failures, next_steps=_progress_note(rt, lease.campaign_id, campaign.status)))
     if rows and status != "failed":
-        item_store.mark_reported(rt.db, lease, [r["id"] for r in rows])
+        item_store.mark_reported(rt.db, lease, [r.id for r in rows])
 
 
 def _localised_entry(row, outcome):
     """The email's line for an imported derivative row (item_store: derivative + master's dam_folder_path)."""
-    return asset_entry(row["tracking_id"], row["box_file_name"], row["dam_folder_path"], row["file_size"], outcome,
-                       language=row["language"], description=row["description"], dam_asset_id=row["dam_asset_id"])
+    return asset_entry(row.tracking_id, row.box_file_name, row.dam_folder_path, row.file_size, outcome,
+                       language=row.language, description=row.description, dam_asset_id=row.dam_asset_id)
 
 
 def _outcome(rt, row):
     """What happened to an imported file: which earlier final it replaces (a redelivery with other content), and
     whether its inbox copy went to the Box trash or stayed because a newer version arrived meanwhile (412)."""
     text = "imported"
-    earlier = item_store.replaced_by(rt.db, row["id"])
+    earlier = item_store.replaced_by(rt.db, row.id)
     if earlier:
-        text += "; replaces " + ", ".join("{} (DAM asset {})".format(e["box_file_name"], e["dam_asset_id"])
+        text += "; replaces " + ", ".join("{} (DAM asset {})".format(e.box_file_name, e.dam_asset_id)
                                          for e in earlier)
     if item_store.changed_while_imported(rt.db, row):
         text += "; the file changed in Box meanwhile: the newer version stays in the inbox for the next run"
@@ -262,19 +262,19 @@ def _take_file(rt, lease, campaign, final_id, entry):
         try:
             derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign.campaign_id,
                                                      v.language, v.description)
-            if derivative["state"] not in ("imported", "cleaned"):
+            if derivative.state not in ("imported", "cleaned"):
                 derivative = _import(rt, lease, final_id, entry, derivative)
             _clean_inbox(rt, lease, campaign, f, v, derivative)
-            return asset_entry(v.tracking_id, f.name, master["dam_folder_path"], f.size, "imported",
+            return asset_entry(v.tracking_id, f.name, master.dam_folder_path, f.size, "imported",
                                language=v.language, description=v.description,
-                               dam_asset_id=derivative["dam_asset_id"])
+                               dam_asset_id=derivative.dam_asset_id)
         except LeaseLostError:
             raise
         except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
             reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
             log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
             if derivative is not None:
-                item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason)
+                item_store.update_derivative(rt.db, lease, derivative.id, state="failed", last_error=reason)
             events.record_event(rt.db, WORKFLOW, "file_failed", reason, campaign_id=campaign.campaign_id,
                                tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
                                details={"fix": fix})
@@ -284,30 +284,30 @@ def _take_file(rt, lease, campaign, final_id, entry):
 def _clean_inbox(rt, lease, campaign, f, v, derivative):
     """Delete the imported inbox file only if it is still the version imported (If-Match on its listed etag). A
     412 means a person uploaded a corrected version meanwhile: it stays in the inbox and the next run imports it."""
-    if rt.box.delete_file(f.file_id, etag=derivative.get("box_etag") or f.etag):
+    if rt.box.delete_file(f.file_id, etag=derivative.box_etag or f.etag):
         event, text = "inbox_file_deleted", "Imported %s as DAM asset %s and moved it to the Box trash"
     else:
         event, text = "inbox_file_changed", ("Imported %s as DAM asset %s; it changed in Box while it was imported, "
                                              "so the new version stays in the inbox and the next run imports it")
-    item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
+    item_store.update_derivative(rt.db, lease, derivative.id, state="cleaned", last_error=None)
     events.record_event(rt.db, WORKFLOW, event, f.name, campaign_id=campaign.campaign_id, tracking_id=v.tracking_id,
                        box_file_id=f.file_id, details={"sha1": f.sha1, "version_id": f.version_id})
-    (log.info if event == "inbox_file_deleted" else log.warning)(text, f.name, derivative["dam_asset_id"])
+    (log.info if event == "inbox_file_deleted" else log.warning)(text, f.name, derivative.dam_asset_id)
 
 
 def _import(rt, lease, final_id, entry, derivative):
     f, v, master = entry.file, entry.name, entry.master
-    parts = [p for p in (master.get("dam_folder_path") or "").split("/") if p]
+    parts = [p for p in (master.dam_folder_path or "").split("/") if p]
     target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
     source = item_store.source_key(derivative)
     dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, source, filename=f.name)
-    metadata = rt.mapper.build_upload_metadata(master.get("mvp_metadata") or {}, v.tracking_id, v.language,
+    metadata = rt.mapper.build_upload_metadata(master.mvp_metadata or {}, v.tracking_id, v.language,
                                                v.description, source)
     if dam_asset is None:
         path = os.path.join(rt.temp_dir(), "{}-{}".format(v.tracking_id, f.file_id))
         try:
             download = rt.box.download_file(f.file_id, path, expected_sha1=f.sha1, size=f.size)
-            item_store.update_derivative(rt.db, lease, derivative["id"], state="downloaded",
+            item_store.update_derivative(rt.db, lease, derivative.id, state="downloaded",
                                          file_size=download.size)
             dam_asset = rt.dam.import_asset(target, download.path, metadata, f.name)
         finally:
@@ -315,18 +315,18 @@ def _import(rt, lease, final_id, entry, derivative):
                 os.remove(path)
     else:
         log.info("%s is already in the DAM as asset %s (an earlier run imported it)", f.name, dam_asset)
-    derivative = item_store.update_derivative(rt.db, lease, derivative["id"], state="imported", dam_folder_id=target,
+    derivative = item_store.update_derivative(rt.db, lease, derivative.id, state="imported", dam_folder_id=target,
                                               dam_asset_id=dam_asset, metadata=metadata)
     for earlier in item_store.supersede_earlier(rt.db, lease, derivative):
-        log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f.name, earlier["box_file_name"],
-                 earlier["dam_asset_id"], v.tracking_id, v.language)
-        events.record_event(rt.db, WORKFLOW, "final_superseded", "{} replaced by {}".format(earlier["box_file_name"],
+        log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f.name, earlier.box_file_name,
+                 earlier.dam_asset_id, v.tracking_id, v.language)
+        events.record_event(rt.db, WORKFLOW, "final_superseded", "{} replaced by {}".format(earlier.box_file_name,
                                                                                   f.name),
-                           campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
-                           box_file_id=f.file_id, details={"earlier_dam_asset_id": earlier["dam_asset_id"],
+                           campaign_id=derivative.local_campaign_id, tracking_id=v.tracking_id,
+                           box_file_id=f.file_id, details={"earlier_dam_asset_id": earlier.dam_asset_id,
                                                              "dam_asset_id": dam_asset})
     events.record_event(rt.db, WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f.name, dam_asset),
-                       campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
+                       campaign_id=derivative.local_campaign_id, tracking_id=v.tracking_id,
                        box_file_id=f.file_id, details={"dam_asset_id": dam_asset, "language": v.language})
     return derivative
 
