@@ -11,7 +11,7 @@ import shutil
 import threading
 from collections import namedtuple
 
-from ..store import leases
+from ..store import events, leases
 from ..store.database import Database
 from ..store.notifications import NotificationStore
 from ..core.errors import LeaseLostError, SuiteError
@@ -58,6 +58,11 @@ class Runtime(object):
             self.db.connect()
             self.db.migrate()
         return self
+
+    def event(self, event_type, message=None, **about):
+        """One row of the audit trail for this workflow outside any claimed campaign (a claimed campaign's go
+        through frame.Job.event); ``about``: tracking_id, opentext_id, box_file_id, level, details."""
+        events.record_event(self.db, self.workflow, event_type, message, **about)
 
     @property
     def dam(self):
