@@ -18,7 +18,7 @@ import time
 
 from .dam_auth import MTLSFiles, SessionCache, TokenCache
 from .dam_metadata import as_text, flatten, to_elements, typed_values
-from .dam_types import Campaign, DamAsset
+from .dam_types import Campaign, DamAsset, DamDownload
 from ..core.errors import ServiceError, SuiteError
 from ..core.http_retry import RetryPolicy, send_with_retry, url_path
 from ..core.retry import Again, poll_until, retry_call
@@ -468,7 +468,7 @@ class DAMClient(object):
     def download_asset(self, asset_id, dest_dir, name=None, expected_size=None, checksum=None):
         """Stream the original to ``dest_dir``: temp file beside the target, size (and checksum when given: 32 hex
         digits = MD5, 40 = SHA-1) checked, then renamed. A download cut short is started again within the retry
-        budget; the temp file is removed on every exit path. Returns {"path", "size", "sha1"}."""
+        budget; the temp file is removed on every exit path. Returns a dam_types.DamDownload."""
         target = os.path.join(dest_dir, safe_component(name or asset_id))
         return self.retry_download(asset_id, lambda: self._download_once(asset_id, target, expected_size, checksum))
 
@@ -492,7 +492,7 @@ class DAMClient(object):
         finally:
             if os.path.exists(temp):
                 os.remove(temp)
-        return {"path": target, "size": stream.size, "sha1": stream.sha1}
+        return DamDownload(path=target, size=stream.size, sha1=stream.sha1)
 
     def open_asset(self, asset_id, expected_size=None, checksum=None):
         """The original as a stream (``read(n)``), hashed as it is read: at its end (``finish()``, or a read that

@@ -492,13 +492,13 @@ def _spool_and_upload(job, asset, item, upload):
     download = rt.dam.download_asset(asset.asset_id, rt.temp_dir(), name="{}-{}".format(tid, asset.asset_id),
                                      expected_size=asset.size, checksum=asset.checksum)
     try:
-        item_store.update_transfer_item(job.db, job.lease, item.id, state="downloaded", sha1=download["sha1"],
-                                        file_size=download["size"], dam_version=upload.version)
-        result = rt.box.upload_with_tracking_id(download["path"], upload.folder_id, tid, upload.name,
-                                                sha1=download["sha1"])
+        item_store.update_transfer_item(job.db, job.lease, item.id, state="downloaded", sha1=download.sha1,
+                                        file_size=download.size, dam_version=upload.version)
+        result = rt.box.upload_with_tracking_id(download.path, upload.folder_id, tid, upload.name,
+                                                sha1=download.sha1)
     finally:
-        if os.path.exists(download["path"]):
-            os.remove(download["path"])
+        if os.path.exists(download.path):
+            os.remove(download.path)
     return _uploaded(job, item, upload.folder_id, result)
 
 
