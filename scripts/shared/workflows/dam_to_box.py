@@ -235,7 +235,7 @@ def _process_listed_campaign(job, early):
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
-                                  next_steps=_empty_next_steps(spec, rt))
+                                  next_steps=empty_next_steps(spec, rt))
         send(rt, spec.template_empty, campaign, context)
         job.event("campaign_no_assets", what)
         job.finish("no_assets")
@@ -604,7 +604,8 @@ def _alert(job, exc, state, first=False):
             job.mark_alerted()
 
 
-def _empty_next_steps(spec, rt):
+def empty_next_steps(spec, rt):
+    """What a success email says next when the source folder had nothing to send (also the sample email's text)."""
     folder = rt.config["dam"]["folders"][spec.source_folder]
     if spec.only_not_approved:
         return ("No asset in '{}' has ECOMMERCE STATUS = NOT APPROVED, so nothing goes back to the agency. The "
@@ -617,6 +618,7 @@ def _empty_next_steps(spec, rt):
 def main(spec, doc, argv=None):
     """Command-line entry of a DAM -> Box workflow script."""
     from ..core.cli import build_parser, run_main
+    from ..notify.monitoring import HealthCheck
     parser = build_parser(doc.strip().splitlines()[0])
     return run_main(spec.log_name, parser, lambda config, args: run_workflow(spec, config, args), argv,
-                    frame_pings=True)
+                    health=HealthCheck)
