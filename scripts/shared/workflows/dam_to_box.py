@@ -1,4 +1,5 @@
-"""The engine of the three DAM -> Box workflows (A1->A2, A5->A6, B1->B2), each declared as a WorkflowSpec.
+"""The engine of the three DAM -> Box workflows (A1->A2, A5->A6, B1->B2), each declared as a WorkflowSpec
+(workflow_specs.py).
 
 One tick: claim one eligible campaign, list its source assets, move each through pending -> downloaded -> uploaded
 -> done (rows in transfer_items), and only when every asset is done change the DAM status and send the success
@@ -25,65 +26,13 @@ from ..core.logging_setup import log_context
 from ..core.progress import Progress
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
-from .workflow_types import asset_entry, failure_entry, workflow_ids
+from .workflow_types import asset_entry, failure_entry
 from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
 # What this engine talks to, built on first use (an idle tick never loads boxsdk or Jinja2).
 CLIENTS = Clients(dam=DAMClient, box=BoxClient, notifier=Notifier)
-
-
-class WorkflowSpec(namedtuple("WorkflowSpec", (
-        "workflow campaign_type source_folder folder_prefix webhook only_not_approved registers_masters "
-        "done_next_steps returns_to_inbox complete partial empty"))):
-    """What distinguishes one DAM -> Box workflow from another; the engine does the rest. Declared (keywords):
-    ``workflow`` its key in the database and Box roots ("a1_a2"); ``campaign_type`` ("Local comm" / "Global comm");
-    ``source_folder`` a key of dam.folders ("master_assets" / "final_assets"); ``folder_prefix`` ("MASTERS_" for
-    B1->B2); ``webhook``; ``only_not_approved``; ``registers_masters`` (A1->A2 and B1->B2 deliver masters, A5->A6
-    re-sends finals); ``done_next_steps`` (the success email's "what happens next"); ``returns_to_inbox`` (the agency
-    sends files back through the A2->A3 inbox: its link); ``complete``/``partial``/``empty`` the template suffixes.
-    Its other names (label, log, Box root, templates, statuses) all come from its key (workflow_types.workflow_ids)."""
-    __slots__ = ()
-
-    @property
-    def ids(self):
-        return workflow_ids(self.workflow)
-
-    @property
-    def label(self):              # "A1→A2"
-        return self.ids.label
-
-    @property
-    def log_name(self):           # logs/<log_name>.log
-        return self.ids.log_name
-
-    @property
-    def status_from(self):
-        return self.ids.status_from
-
-    @property
-    def status_to(self):
-        return self.ids.status_to
-
-    @property
-    def box_root(self):           # key of box.roots
-        return self.ids.box_root
-
-    @property
-    def template_complete(self):
-        return "{}_{}".format(self.ids.template_prefix, self.complete)
-
-    @property
-    def template_partial(self):
-        return "{}_{}".format(self.ids.template_prefix, self.partial)
-
-    @property
-    def template_empty(self):
-        return "{}_{}".format(self.ids.template_prefix, self.empty)
-
-
-WorkflowSpec.__new__.__defaults__ = ("complete", "partial", "no_assets")
 
 
 def run_workflow(spec, config, args):
