@@ -98,16 +98,16 @@ def _candidates(spec, rt):
     return numbered
 
 
-def _source_assets(spec, rt, campaign, on_first=None, expired=None):
-    """(source folder id, the assets to move); ``on_first()`` runs once the first one is known, while the rest of
-    the listing goes on. Assets whose rights expired in the DAM are not moved; they go to the list ``expired``."""
+def _source_assets(spec, rt, campaign, on_first=None):
+    """(source folder id, the assets to move, the assets left out because their rights expired in the DAM);
+    ``on_first()`` runs once the first one to move is known, while the rest of the listing goes on."""
     folder_name = rt.config["dam"]["folders"][spec.source_folder]
     source_id = rt.dam.find_subfolder(campaign.folder_id, folder_name)
     if source_id is None:
         raise SuiteError("campaign {} has no '{}' folder in the DAM".format(campaign.campaign_id, folder_name),
                          fix="create the '{}' folder in the campaign, or set dam.folders.{} in config.yaml to the "
                              "name your DAM uses".format(folder_name, spec.source_folder))
-    assets = []
+    assets, expired = [], []
     for asset in rt.dam.iter_assets(source_id, recursive=True, expired=expired):
         if spec.only_not_approved:
             if not rt.mapper.is_not_approved(asset.metadata):
@@ -117,7 +117,7 @@ def _source_assets(spec, rt, campaign, on_first=None, expired=None):
         if not assets and on_first is not None:
             on_first()
         assets.append(asset)
-    return source_id, assets
+    return source_id, assets, expired
 
 
 def _box_campaign_folder_name(spec, campaign):
@@ -135,7 +135,10 @@ def _dry_run(spec, rt, candidates):
                      spec.status_from, leases.describe_waiting(rt.db, spec.workflow, candidates))
         return EXIT_OK
     with log_context(campaign=campaign.campaign_id):
-        _, assets = _source_assets(spec, rt, campaign)
+        _, assets, expired = _source_assets(spec, rt, campaign)
+        for asset in expired:
+            log.info("DRY RUN: would leave out %s (%s): its rights have expired in the DAM", asset.name,
+                     asset.asset_id)
         log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign.campaign_id,
                  campaign.name, len(candidates), spec.status_from)
         if not assets:
@@ -176,9 +179,9 @@ def _process_listed_campaign(job, early):
     campaign_id = campaign.campaign_id
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
     box_root = rt.config["box"]["roots"][spec.box_root]
-    folder, expired = [], []
-    _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
-        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))), expired=expired)
+    folder = []
+    _, assets, expired = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
+        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
     for entry, asset in zip(expired_entries(expired), expired):  # a line of the daily report's failures
         job.event("asset_expired", "{} (DAM asset {}): {}; {}".format(entry["filename"], asset.asset_id,
                                                                       entry["reason"], entry["fix"]),
