@@ -4,6 +4,7 @@ Each template gets what its workflow would really send: its own next steps (take
 has them as a function), realistic file names and folders, and the awkward cases a real campaign brings (a long
 file name, a nested folder, DAM comments with markup in them that must be shown, not run).
 """
+from .reporting import tally
 from ..workflows.dam_to_box import _empty_next_steps
 from ..workflows.workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
 
@@ -52,8 +53,9 @@ def _ctx(workflow, next_steps, status_after="A2", **extra):
     campaign = dict(CAMPAIGN, status_after=status_after)
     ctx = {"workflow": workflow, "run_id": "3f9c2a1b7d4e", "generated_at": "2026-11-24T19:00:00Z",
            "campaign": campaign, "assets": ASSETS, "failures": [], "quarantined": [], "next_steps": next_steps,
-           "inbox_url": None, "needs_attention_url": None}
+           "inbox_url": None, "needs_attention_url": None, "notices": []}
     ctx.update(extra)
+    ctx["counts"] = tally(ctx["assets"], ctx["failures"], ctx["quarantined"])
     return ctx
 
 

@@ -479,7 +479,7 @@ def _asset_entries(rows, include_rejection=None):
             r["tracking_id"], r["original_filename"] if gone else (r["box_file_name"] or r["original_filename"]),
             r["folder_path"], r["file_size"], "deleted in the DAM: not delivered" if gone else
             OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]), url=None if gone else r["box_url"],
-            rejection=include_rejection(r) if include_rejection else []))
+            rejection=include_rejection(r) if include_rejection else [], delivered=not gone))
     return entries
 
 
@@ -502,20 +502,30 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
     mail = send(rt, spec.template_complete, campaign, context)
     hook = "disabled"
     if spec.webhook:
-        hook = webhook(rt, "{}.completed".format(spec.workflow), campaign_id, {
-            "workflow": spec.workflow, "campaign_id": campaign_id, "campaign_name": campaign.name,
-            "status_before": spec.status_from, "status_after": spec.status_to,
-            "assets": [{"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
-                       for a in assets]})
+        hook = webhook(rt, "{}.completed".format(spec.workflow), campaign_id, _webhook_payload(spec, context))
+    counts = context["counts"]
     if mail == "failed" or hook == "failed":
         rt.db.finish_campaign(lease, "notify_pending", error="notification failed; retried next run",
-                              total=len(rows), done=len(rows))
+                              total=counts["assets"], done=counts["delivered"])
         log.warning("Campaign %s is complete but a notification failed; the next run sends it", campaign_id)
         return EXIT_OK
-    delivered = len([r for r in rows if r["state"] != "gone"])
-    rt.db.finish_campaign(lease, "completed", total=len(rows), done=delivered)
-    log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, delivered)
+    rt.db.finish_campaign(lease, "completed", total=counts["assets"], done=counts["delivered"])
+    log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, counts["delivered"])
     return EXIT_OK
+
+
+def _webhook_payload(spec, context):
+    """The success webhook says what the email says: its counts (reporting.tally) and the same assets, the delivered
+    ones with their link and those deleted in the DAM apart."""
+    campaign = context["campaign"]
+
+    def line(a):
+        return {"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
+    return {"workflow": spec.workflow, "campaign_id": campaign["campaign_id"], "campaign_name": campaign["name"],
+            "status_before": spec.status_from, "status_after": spec.status_to, "counts": context["counts"],
+            "assets": [line(a) for a in context["assets"] if a["delivered"]],
+            "not_delivered": [dict(line(a), reason=a["outcome"]) for a in context["assets"] if not a["delivered"]],
+            "notices": context["notices"]}
 
 
 def _rejection_fields(rt):

@@ -29,13 +29,15 @@ ASSET_ENTRY_FIELDS = ("tracking_id", "filename", "folder_path", "size", "url", "
                       "description", "dam_asset_id")
 
 
-def asset_entry(tracking_id, filename, folder_path, size, outcome, url=None, rejection=None, **localised):
-    """One row of an email's asset table. ``localised`` (A2->A3 only): language, description, dam_asset_id."""
+def asset_entry(tracking_id, filename, folder_path, size, outcome, url=None, rejection=None, delivered=True,
+                **localised):
+    """One row of an email's asset table. ``delivered`` false: listed, never counted as delivered (deleted in the
+    DAM; reporting.tally). ``localised`` (A2->A3 only): language, description, dam_asset_id."""
     unknown = set(localised) - set(ASSET_ENTRY_FIELDS)
     if unknown:
         raise TypeError("asset_entry: unknown field(s) {}".format(", ".join(sorted(unknown))))
     entry = {"tracking_id": tracking_id, "filename": filename, "folder_path": folder_path, "size": size, "url": url,
-             "outcome": outcome, "rejection": rejection or []}
+             "outcome": outcome, "rejection": rejection or [], "delivered": delivered}
     entry.update(localised)
     return entry
 
