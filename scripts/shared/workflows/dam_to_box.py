@@ -14,7 +14,7 @@ import threading
 from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
-from ..store import item_store
+from ..store import campaign_store, item_store
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
@@ -148,6 +148,25 @@ def _box_campaign_folder_name(spec, campaign):
     return "{}{} - {}".format(spec.folder_prefix, campaign.campaign_id, campaign.name or "").strip(" -")
 
 
+def _campaign_folder(spec, rt, lease, campaign, notices):
+    """The campaign's Box folder: the one its first delivery recorded, wherever and however a person renamed or moved
+    it since; when a person deleted it (gone or in the trash), created again by name and said in ``notices``."""
+    kept = campaign_store.kept_box_folder(rt.db, spec.workflow, campaign.campaign_id)
+    if kept and rt.box.get_folder(kept) is not None:
+        return kept
+    name = _box_campaign_folder_name(spec, campaign)
+    folder_id = rt.box.ensure_folder_path(rt.config["box"]["roots"][spec.box_root], [name])
+    if kept and folder_id != kept:
+        log.warning("The campaign's Box folder %s was deleted in Box; created it again as '%s' (%s): every file is "
+                    "delivered into it again", kept, name, folder_id)
+        rt.db.record_event(spec.workflow, "box_folder_recreated", "{} -> {}".format(kept, folder_id),
+                           campaign_id=campaign.campaign_id, level="warning")
+        notices.append("The campaign's Box folder was deleted in Box (folder {}). It was created again as '{}' "
+                       "and every file was delivered into it again.".format(kept, name))
+    campaign_store.keep_box_folder(rt.db, lease, folder_id)
+    return folder_id
+
+
 def _dry_run(spec, rt, candidates):
     """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
     campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign_id))
@@ -198,10 +217,9 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     another): from the moment the first asset is listed, so never for a campaign with nothing to deliver."""
     campaign_id = campaign.campaign_id
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
-    box_root = rt.config["box"]["roots"][spec.box_root]
-    folder = []
+    folder, notices = [], []
     _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
-        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
+        _campaign_folder, spec, rt, lease, campaign, notices)))
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
@@ -235,7 +253,7 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     current = [rows[a.asset_id] for a in assets]
     if all(r["state"] == "done" for r in current):
         missing = _missing_in_box(rt, lease, [r for r in current if r["opentext_id"] not in
-                                              set(a.asset_id for a in todo)])
+                                              set(a.asset_id for a in todo)], campaign_folder, notices)
         if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
             again = [a for a in assets if a.asset_id in missing]
             fresh = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
@@ -243,8 +261,8 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
             rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
             current = [rows[a.asset_id] for a in assets]
     if all(r["state"] == "done" for r in current):
-        return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder)
-    return _partial(spec, rt, lease, campaign, current, failures, campaign_folder)
+        return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder, notices=notices)
+    return _partial(spec, rt, lease, campaign, current, failures, campaign_folder, notices=notices)
 
 
 def _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures):
@@ -294,17 +312,33 @@ def _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items):
     return items
 
 
-def _missing_in_box(rt, lease, rows):
-    """Asset ids of rows delivered in an earlier tick whose Box file is gone (deleted or trashed by a person);
-    their rows go back to pending so they are delivered again before the status moves."""
+def _missing_in_box(rt, lease, rows, campaign_folder, notices):
+    """Asset ids of rows delivered in an earlier tick whose Box file is no longer delivered: gone (deleted or trashed
+    by a person) or moved out of the campaign folder and its subfolders by a collaborator. Their rows go back to
+    pending so they are delivered again into the campaign folder before the status moves; a moved copy is left where
+    the person put it, and ``notices`` says so (the email's note)."""
     missing = set()
     for row in rows:
-        if row.get("box_file_id") and rt.box.get_file(row["box_file_id"]) is None:
+        if not row.get("box_file_id"):
+            continue
+        found = rt.box.get_file(row["box_file_id"])
+        if found is None:
             log.warning("%s was delivered as Box file %s, which is no longer in Box: delivering it again",
                         row["original_filename"], row["box_file_id"])
-            item_store.update_transfer_item(rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None,
-                                            box_outcome=None)
-            missing.add(row["opentext_id"])
+        elif not found.ancestors or campaign_folder in set(folder_id for folder_id, _ in found.ancestors):
+            continue  # inside the campaign folder (or Box did not say where: taken as delivered)
+        else:
+            where = "/".join(name for _, name in found.ancestors[1:]) or "All Files"
+            log.warning("%s (Box file %s) was moved out of the campaign folder, to '%s': left there, delivering it "
+                        "again into the campaign folder", row["box_file_name"], row["box_file_id"], where)
+            rt.db.record_event(lease.workflow, "delivered_file_moved_out", where, campaign_id=lease.campaign_id,
+                               tracking_id=row["tracking_id"], opentext_id=row["opentext_id"],
+                               box_file_id=row["box_file_id"], level="warning")
+            notices.append("{} had been moved out of the campaign folder, to '{}'. That copy was left where it was "
+                           "put; the file was delivered again into the campaign folder.".format(found.name, where))
+        item_store.update_transfer_item(rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None,
+                                        box_outcome=None)
+        missing.add(row["opentext_id"])
     return missing
 
 
@@ -483,7 +517,7 @@ def _asset_entries(rows, include_rejection=None):
     return entries
 
 
-def _complete(spec, rt, lease, campaign, box_folder_id=None):
+def _complete(spec, rt, lease, campaign, box_folder_id=None, notices=()):
     """All assets delivered: move the DAM status (read first), then notify; resumable at every step."""
     campaign_id = campaign.campaign_id
     rt.db.mark_finishing(lease)
@@ -498,7 +532,8 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
                               assets=assets, next_steps=spec.done_next_steps,
-                              inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None)
+                              inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None,
+                              notices=list(notices))
     mail = send(rt, spec.template_complete, campaign, context)
     hook = "disabled"
     if spec.webhook:
@@ -541,7 +576,7 @@ def _rejection_fields(rt):
     return lookup
 
 
-def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
+def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id, notices=()):
     campaign_id = campaign.campaign_id
     done = [r for r in rows if r["state"] == "done"]
     failed = [failures.get(r["opentext_id"]) or failure_entry(r["tracking_id"], r["original_filename"],
@@ -550,7 +585,7 @@ def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
               for r in rows if r["state"] != "done"]
     context = message_context(
         spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
-        assets=_asset_entries(done), failures=failed,
+        assets=_asset_entries(done), failures=failed, notices=list(notices),
         next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
                    "already in Box.".format(spec.status_from, len(failed)))
     send(rt, spec.template_partial, campaign, context)
