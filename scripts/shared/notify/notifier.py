@@ -85,7 +85,8 @@ SUBJECTS = {
                               "{% if quarantined %}{{ counts.quarantined }} file(s) need attention{% endif %}"
                               "{% if failures %} ({{ counts.failed }} failed){% endif %}",
     "a2_to_a3_complete": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: every master localised, "
-                         "campaign moved to A3",
+                         "campaign moved to A3{% if counts.not_delivered %} ({{ counts.not_delivered }} deleted in the "
+                         "DAM, not expected){% endif %}",
     "daily_summary_report": "[Daily report] {{ date }}: {{ totals.campaigns_advanced }} campaign(s) advanced, "
                             "{{ totals.assets_moved }} asset(s) moved, {{ totals.failures }} failure(s)",
     "run_error": "[{{ workflow }}] ACTION NEEDED{% if campaign %} {{ campaign.campaign_id }}{% endif %}: "

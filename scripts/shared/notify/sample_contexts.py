@@ -114,6 +114,8 @@ def sample_contexts():
                        "since": "2026-11-24 08:00", "last_error": "1 of 2 assets failed"}],
             "problems": [{"workflow": "A1→A2", "campaign_id": "LC-2026-0043", "attempts": 7,
                           "next_try": "2026-11-24 20:05", "last_error": "1 of 2 assets failed"}],
+            "waiting": [{"workflow": "A2→A3", "campaign_id": "LC-2026-0043", "since": "2026-11-20 09:15",
+                         "waits_for": "a localised file for 1 master(s): packshot.png (70Z6J8)"}],
             "totals": {"campaigns_advanced": 4, "assets_moved": 20, "failures": 1, "rejections": 2,
                        "quarantined": 1}},
         "run_error": {"workflow": "A1→A2", "run_id": "3f9c2a1b7d4e", "generated_at": "2026-11-24T10:05:00Z",
