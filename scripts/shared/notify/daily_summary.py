@@ -58,6 +58,8 @@ def waiting_campaigns(db, labels):
         elif w.waits_for == "retry":
             what = "its next try at {}, after: {}".format(w.next_attempt_at.astimezone().strftime("%Y-%m-%d %H:%M"),
                                                          w.last_error or "a failure")
+        elif w.waits_for == "assets":
+            what = "assets in the DAM: its source folder was empty (the no-assets email was sent)"
         else:
             what = "its status change or success email, tried again every run"
         out.append({"workflow": labels.get(w.workflow, w.workflow), "campaign_id": w.campaign_id, "waits_for": what,

@@ -11,8 +11,9 @@ GONE_STATES = ("deleted_in_dam", "expired_in_dam")  # master_assets.asset_state 
 
 Waiting = namedtuple("Waiting", "workflow campaign_id waits_for missing since next_attempt_at last_error")
 Waiting.__doc__ = """One waiting campaign: ``waits_for`` is "localisation" (``missing``: (tracking id, file name) of
-each master without a localised file), "retry" (a back-off after a failure: ``next_attempt_at``, ``last_error``) or
-"finishing" (the status change or success email is owed; every tick tries again). ``since``: when the wait began."""
+each master without a localised file), "retry" (a back-off after a failure: ``next_attempt_at``, ``last_error``),
+"assets" (its source folder in the DAM was empty; the no-assets email was sent, a person adds them) or "finishing"
+(the status change or success email is owed; every tick tries again). ``since``: when the wait began."""
 
 Master = namedtuple("Master", "tracking_id opentext_id original_filename dam_folder_path file_size asset_state")
 
@@ -25,6 +26,9 @@ _LOCALISATION_WAITS = (
     "WHERE m.workflow = 'a1_a2' AND m.asset_state <> ALL(%s) AND COALESCE(w.state, '') <> 'completed' "
     "AND NOT EXISTS (SELECT 1 FROM derivative_assets d WHERE d.tracking_id = m.tracking_id AND "
     "d.state IN ('imported', 'cleaned'))")
+
+
+_OTHER_WAITS = {"finishing": "finishing", "notify_pending": "finishing", "no_assets": "assets"}
 
 
 def kept_box_folder(db, workflow, campaign_id):
@@ -56,10 +60,10 @@ def waiting_campaigns(db):
             wait.missing.append((r["tracking_id"], r["original_filename"]))
         cur.execute("SELECT workflow, campaign_id, state, last_error, next_attempt_at, COALESCE(finished_at, "
                     "updated_at) AS since FROM workflow_state WHERE (state IN ('failed', 'partial') AND "
-                    "next_attempt_at > now()) OR state IN ('finishing', 'notify_pending') ORDER BY campaign_id, "
-                    "workflow")
-        others = [Waiting(r["workflow"], r["campaign_id"], "retry" if r["state"] in ("failed", "partial") else
-                          "finishing", [], r["since"], r["next_attempt_at"], r["last_error"]) for r in cur.fetchall()]
+                    "next_attempt_at > now()) OR state IN ('finishing', 'notify_pending', 'no_assets') "
+                    "ORDER BY campaign_id, workflow")
+        others = [Waiting(r["workflow"], r["campaign_id"], _OTHER_WAITS.get(r["state"], "retry"), [], r["since"],
+                          r["next_attempt_at"], r["last_error"]) for r in cur.fetchall()]
     return [by_campaign[c] for c in sorted(by_campaign)] + others
 
 

@@ -183,7 +183,9 @@ def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
     masters, localised = item_store.localisation_progress(rt.db, campaign_id)
     # Already A3: a file delivered now is a correction, reported in the import email above, never a second
     # "moved to A3" (a run killed inside the move is finished through frame.unfinished, its state says 'finishing').
-    rt.db.finish_campaign(lease, "released", total=len(entries), done=len(imported))
+    # A campaign no longer in A2 (moved on in the DAM) waits for nothing: 'completed' takes it off the waiting list.
+    rt.db.finish_campaign(lease, "released" if campaign.status == "A2" else "completed", total=len(entries),
+                          done=len(imported))
     log.info("Campaign %s: %d of %d master(s) localised; status stays %s", campaign_id, localised, masters,
              campaign.status)
     return EXIT_OK
