@@ -33,10 +33,15 @@ def test_every_kind_of_wait_is_named_with_what_it_waits_for(database):
 
     # the A2->A3 run checks LC-1's masters: b.jpg is deleted in the DAM; not expected any more
     a2 = claim(database, "a2_a3", "LC-1")
+    assert campaign_store.masters_check_due(database, "LC-1", 6)
     assert [m.tracking_id for m in campaign_store.masters_to_check(database, "LC-1", [])] == ["AAAAA1", "AAAAA2"]
+    assert [m.tracking_id for m in campaign_store.masters_to_check(database, "LC-1", ["AAAAA2"], False)] == [
+        "AAAAA2"]
     campaign_store.mark_master_gone(database, a2, "AAAAA2", "deleted")
     campaign_store.mark_masters_checked(database, a2)
     assert campaign_store.due_master_checks(database, 6) == []
+    assert not campaign_store.masters_check_due(database, "LC-1", 6)
+    assert campaign_store.masters_check_due(database, "LC-1", 0)
     assert item_store.localisation_progress(database, "LC-1") == (1, 0)
     assert [m.original_filename for m in campaign_store.gone_masters(database, "LC-1")] == ["b.jpg"]
     (lc1,) = [w for w in campaign_store.waiting_campaigns(database) if w.campaign_id == "LC-1"]

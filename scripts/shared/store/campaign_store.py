@@ -77,15 +77,25 @@ def due_master_checks(db, hours):
         return [r["campaign_id"] for r in cur.fetchall()]
 
 
-def masters_to_check(db, campaign_id, tracking_ids):
-    """The campaign's masters still expected that have no localised file, or whose file this tick imported
-    (``tracking_ids``): those the DAM is asked about."""
+def masters_check_due(db, campaign_id, hours):
+    """True when the A2->A3 run last asked the DAM about this campaign's waiting masters more than ``hours`` ago, or
+    never."""
+    with db.cursor() as cur:
+        cur.execute("SELECT 1 FROM workflow_state WHERE workflow = 'a2_a3' AND campaign_id = %s AND "
+                    "masters_checked_at >= now() - %s * interval '1 hour'", (campaign_id, hours))
+        return cur.fetchone() is None
+
+
+def masters_to_check(db, campaign_id, tracking_ids, waiting=True):
+    """The campaign's masters still expected whose file this tick imported (``tracking_ids``) and, with
+    ``waiting``, those without a localised file: the ones the DAM is asked about."""
     with db.cursor() as cur:
         cur.execute("SELECT tracking_id, opentext_id, original_filename, dam_folder_path, file_size, asset_state "
                     "FROM master_assets m WHERE local_campaign_id = %s AND workflow = 'a1_a2' AND "
-                    "asset_state <> ALL(%s) AND (tracking_id = ANY(%s) OR NOT EXISTS (SELECT 1 FROM "
+                    "asset_state <> ALL(%s) AND (tracking_id = ANY(%s) OR (%s AND NOT EXISTS (SELECT 1 FROM "
                     "derivative_assets d WHERE d.tracking_id = m.tracking_id AND d.state IN ('imported', "
-                    "'cleaned'))) ORDER BY tracking_id", (campaign_id, list(GONE_STATES), list(tracking_ids)))
+                    "'cleaned')))) ORDER BY tracking_id", (campaign_id, list(GONE_STATES), list(tracking_ids),
+                                                          waiting))
         return [Master(**r) for r in cur.fetchall()]
 
 

@@ -14,8 +14,8 @@ import threading
 from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
-from ..store import campaign_store, item_store
-from . import frame
+from ..store import item_store
+from . import box_placement, frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..store.database import normalise_tracking_id
@@ -148,25 +148,6 @@ def _box_campaign_folder_name(spec, campaign):
     return "{}{} - {}".format(spec.folder_prefix, campaign.campaign_id, campaign.name or "").strip(" -")
 
 
-def _campaign_folder(spec, rt, lease, campaign, notices):
-    """The campaign's Box folder: the one its first delivery recorded, wherever and however a person renamed or moved
-    it since; when a person deleted it (gone or in the trash), created again by name and said in ``notices``."""
-    kept = campaign_store.kept_box_folder(rt.db, spec.workflow, campaign.campaign_id)
-    if kept and rt.box.get_folder(kept) is not None:
-        return kept
-    name = _box_campaign_folder_name(spec, campaign)
-    folder_id = rt.box.ensure_folder_path(rt.config["box"]["roots"][spec.box_root], [name])
-    if kept and folder_id != kept:
-        log.warning("The campaign's Box folder %s was deleted in Box; created it again as '%s' (%s): every file is "
-                    "delivered into it again", kept, name, folder_id)
-        rt.db.record_event(spec.workflow, "box_folder_recreated", "{} -> {}".format(kept, folder_id),
-                           campaign_id=campaign.campaign_id, level="warning")
-        notices.append("The campaign's Box folder was deleted in Box (folder {}). It was created again as '{}' "
-                       "and every file was delivered into it again.".format(kept, name))
-    campaign_store.keep_box_folder(rt.db, lease, folder_id)
-    return folder_id
-
-
 def _dry_run(spec, rt, candidates):
     """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
     campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign_id))
@@ -219,7 +200,8 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
     folder, notices = [], []
     _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
-        _campaign_folder, spec, rt, lease, campaign, notices)))
+        box_placement.campaign_folder, rt, lease, rt.config["box"]["roots"][spec.box_root],
+        _box_campaign_folder_name(spec, campaign), notices)))
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
@@ -252,8 +234,8 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
     current = [rows[a.asset_id] for a in assets]
     if all(r["state"] == "done" for r in current):
-        missing = _missing_in_box(rt, lease, [r for r in current if r["opentext_id"] not in
-                                              set(a.asset_id for a in todo)], campaign_folder, notices)
+        missing = box_placement.undelivered(rt, lease, [r for r in current if r["opentext_id"] not in
+                                                        set(a.asset_id for a in todo)], campaign_folder, notices)
         if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
             again = [a for a in assets if a.asset_id in missing]
             fresh = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
@@ -310,36 +292,6 @@ def _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items):
                                tracking_id=row["tracking_id"], opentext_id=opentext_id, level="warning")
             items[opentext_id] = item_store.update_transfer_item(rt.db, lease, row["id"], state="gone")
     return items
-
-
-def _missing_in_box(rt, lease, rows, campaign_folder, notices):
-    """Asset ids of rows delivered in an earlier tick whose Box file is no longer delivered: gone (deleted or trashed
-    by a person) or moved out of the campaign folder and its subfolders by a collaborator. Their rows go back to
-    pending so they are delivered again into the campaign folder before the status moves; a moved copy is left where
-    the person put it, and ``notices`` says so (the email's note)."""
-    missing = set()
-    for row in rows:
-        if not row.get("box_file_id"):
-            continue
-        found = rt.box.get_file(row["box_file_id"])
-        if found is None:
-            log.warning("%s was delivered as Box file %s, which is no longer in Box: delivering it again",
-                        row["original_filename"], row["box_file_id"])
-        elif not found.ancestors or campaign_folder in set(folder_id for folder_id, _ in found.ancestors):
-            continue  # inside the campaign folder (or Box did not say where: taken as delivered)
-        else:
-            where = "/".join(name for _, name in found.ancestors[1:]) or "All Files"
-            log.warning("%s (Box file %s) was moved out of the campaign folder, to '%s': left there, delivering it "
-                        "again into the campaign folder", row["box_file_name"], row["box_file_id"], where)
-            rt.db.record_event(lease.workflow, "delivered_file_moved_out", where, campaign_id=lease.campaign_id,
-                               tracking_id=row["tracking_id"], opentext_id=row["opentext_id"],
-                               box_file_id=row["box_file_id"], level="warning")
-            notices.append("{} had been moved out of the campaign folder, to '{}'. That copy was left where it was "
-                           "put; the file was delivered again into the campaign folder.".format(found.name, where))
-        item_store.update_transfer_item(rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None,
-                                        box_outcome=None)
-        missing.add(row["opentext_id"])
-    return missing
 
 
 class _FolderCache(object):

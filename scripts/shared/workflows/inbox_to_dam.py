@@ -192,10 +192,13 @@ def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
 
 
 def _expected_masters(rt, lease, campaign_id, imported):
-    """Ask the DAM about each master the campaign still waits for (and those whose file this tick imported, so the
-    email can say so). One deleted or expired since delivery is not expected any more: marked on its row, recorded,
-    and the campaign completes without it (the "moved to A3" email names it)."""
-    for master in campaign_store.masters_to_check(rt.db, campaign_id, imported):
+    """Ask the DAM about the masters whose file this tick imported (so the email can say when one is gone) and, at
+    most every a2_a3.recheck_masters_hours, about each master the campaign still waits for. One deleted or expired
+    since delivery is not expected any more: marked on its row, recorded, and the campaign completes without it (the
+    "moved to A3" email names it)."""
+    waiting = campaign_store.masters_check_due(rt.db, campaign_id, float(setting(
+        rt.config["a2_a3"], "a2_a3.recheck_masters_hours")))
+    for master in campaign_store.masters_to_check(rt.db, campaign_id, imported, waiting):
         standing = rt.dam.asset_standing(master.opentext_id)
         if standing:
             with log_context(tid=master.tracking_id):
@@ -205,7 +208,8 @@ def _expected_masters(rt, lease, campaign_id, imported):
             rt.db.record_event(WORKFLOW, "master_gone", "{} {} in the DAM".format(master.original_filename, standing),
                                campaign_id=campaign_id, tracking_id=master.tracking_id,
                                opentext_id=master.opentext_id, level="warning")
-    campaign_store.mark_masters_checked(rt.db, lease)
+    if waiting:
+        campaign_store.mark_masters_checked(rt.db, lease)
 
 
 def _all_localised(rt, campaign_id):
