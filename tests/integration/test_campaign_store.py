@@ -1,11 +1,11 @@
 """scripts/shared/store/campaign_store.py on a real database: the kept Box folder, masters gone from the DAM, and
 the one query of what each waiting campaign waits for (read by the daily report and status.py)."""
 from scripts.shared.dam.dam_types import Campaign
-from scripts.shared.store import campaign_store, item_store
+from scripts.shared.store import campaign_store, item_store, leases, tracking_ids
 
 
 def claim(database, workflow, campaign):
-    lease, reason = database.claim_campaign(workflow, [Campaign(campaign, "f")], "run-1")
+    lease, reason = leases.claim_campaign(database, workflow, [Campaign(campaign, "f")], "run-1")
     assert reason == "claimed"
     return lease
 
@@ -14,12 +14,12 @@ def test_every_kind_of_wait_is_named_with_what_it_waits_for(database):
     # LC-1: delivered A1->A2, two masters, none localised yet; one of them is deleted in the DAM later
     lease = claim(database, "a1_a2", "LC-1")
     for tid, opentext_id, name in (("AAAAA1", "o1", "a.jpg"), ("AAAAA2", "o2", "b.jpg")):
-        database.store_master_asset(tid, opentext_id, "LC-1", workflow="a1_a2", original_filename=name)
-    database.finish_campaign(lease, "completed", total=2, done=2)
+        tracking_ids.store_master_asset(database, tid, opentext_id, "LC-1", workflow="a1_a2", original_filename=name)
+    leases.finish_campaign(database, lease, "completed", total=2, done=2)
     # LC-2 failed and backs off; LC-3 owes its success email; LC-4 had an empty source folder
-    database.finish_campaign(claim(database, "a1_a2", "LC-2"), "partial", error="1 of 2 assets failed")
-    database.finish_campaign(claim(database, "a1_a2", "LC-3"), "notify_pending", error="email failed")
-    database.finish_campaign(claim(database, "b1_b2", "GM-4"), "no_assets")
+    leases.finish_campaign(database, claim(database, "a1_a2", "LC-2"), "partial", error="1 of 2 assets failed")
+    leases.finish_campaign(database, claim(database, "a1_a2", "LC-3"), "notify_pending", error="email failed")
+    leases.finish_campaign(database, claim(database, "b1_b2", "GM-4"), "no_assets")
 
     waits = {(w.workflow, w.campaign_id): w for w in campaign_store.waiting_campaigns(database)}
     assert set(waits) == {("a2_a3", "LC-1"), ("a1_a2", "LC-2"), ("a1_a2", "LC-3"), ("b1_b2", "GM-4")}

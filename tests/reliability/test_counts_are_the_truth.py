@@ -19,7 +19,8 @@ def test_a_500_asset_email_cut_to_fit_still_counts_all_500(notify_config, smtp_c
     from scripts.shared.notify.reporting import campaign_context, message_context
     from scripts.shared.workflows.workflow_types import asset_entry
     assets = [asset_entry("T{:05d}".format(i), "T{:05d}_banner {:03d} with a long descriptive name_{}.jpg".format(
-        i, i, "x" * 40), "Banners", 10, "uploaded", url="https://app.box.com/file/{}".format(i)) for i in range(500)]
+        i, i, "x" * 40), "uploaded", folder_path="Banners", size=10, url="https://app.box.com/file/{}".format(i))
+        for i in range(500)]
     context = message_context("A1→A2", campaign_context(Campaign(campaign_id="LC-2026-0900", name="Big", type=""),
                                                         "A1", "A2"), assets=assets, next_steps="Over to you.")
     assert Notifier(notify_config).send_email("a1_to_a2_complete", "LC-2026-0900", context) == "sent"

@@ -7,6 +7,9 @@ query that says, per waiting campaign, what it waits for (the daily report and s
 """
 from collections import namedtuple
 
+from .leases import fenced
+from .rows import Master
+
 GONE_STATES = ("deleted_in_dam", "expired_in_dam")  # master_assets.asset_state of a master no longer expected
 
 Waiting = namedtuple("Waiting", "workflow campaign_id waits_for missing since next_attempt_at last_error")
@@ -14,8 +17,6 @@ Waiting.__doc__ = """One waiting campaign: ``waits_for`` is "localisation" (``mi
 each master without a localised file), "retry" (a back-off after a failure: ``next_attempt_at``, ``last_error``),
 "assets" (its source folder in the DAM was empty; the no-assets email was sent, a person adds them) or "finishing"
 (the status change or success email is owed; every tick tries again). ``since``: when the wait began."""
-
-Master = namedtuple("Master", "tracking_id opentext_id original_filename dam_folder_path file_size asset_state")
 
 # Local campaigns delivered A1->A2 whose masters still expected lack an imported localised file (one row per master).
 _LOCALISATION_WAITS = (
@@ -42,7 +43,7 @@ def kept_box_folder(db, workflow, campaign_id):
 
 def keep_box_folder(db, lease, folder_id):
     """Record the campaign's Box folder id (fenced: only the run holding the campaign writes it)."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE workflow_state SET box_folder_id = %s WHERE workflow = %s AND campaign_id = %s",
                     (folder_id, lease.workflow, lease.campaign_id))
 
@@ -90,24 +91,23 @@ def masters_to_check(db, campaign_id, tracking_ids, waiting=True):
     """The campaign's masters still expected whose file this tick imported (``tracking_ids``) and, with
     ``waiting``, those without a localised file: the ones the DAM is asked about."""
     with db.cursor() as cur:
-        cur.execute("SELECT tracking_id, opentext_id, original_filename, dam_folder_path, file_size, asset_state "
-                    "FROM master_assets m WHERE local_campaign_id = %s AND workflow = 'a1_a2' AND "
+        cur.execute("SELECT * FROM master_assets m WHERE local_campaign_id = %s AND workflow = 'a1_a2' AND "
                     "asset_state <> ALL(%s) AND (tracking_id = ANY(%s) OR (%s AND NOT EXISTS (SELECT 1 FROM "
                     "derivative_assets d WHERE d.tracking_id = m.tracking_id AND d.state IN ('imported', "
                     "'cleaned')))) ORDER BY tracking_id", (campaign_id, list(GONE_STATES), list(tracking_ids),
                                                           waiting))
-        return [Master(**r) for r in cur.fetchall()]
+        return Master.from_rows(cur.fetchall())
 
 
 def mark_master_gone(db, lease, tracking_id, standing):
     """The DAM says the master is ``standing`` ("deleted" or "expired"): no longer expected."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE master_assets SET asset_state = %s, updated_at = now() WHERE tracking_id = %s",
                     ("{}_in_dam".format(standing), tracking_id))
 
 
 def mark_masters_checked(db, lease):
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE workflow_state SET masters_checked_at = now() WHERE workflow = %s AND campaign_id = %s",
                     (lease.workflow, lease.campaign_id))
 
@@ -115,7 +115,6 @@ def mark_masters_checked(db, lease):
 def gone_masters(db, campaign_id):
     """Masters of a local campaign deleted or expired in the DAM after delivery (Master values)."""
     with db.cursor() as cur:
-        cur.execute("SELECT tracking_id, opentext_id, original_filename, dam_folder_path, file_size, asset_state "
-                    "FROM master_assets WHERE local_campaign_id = %s AND workflow = 'a1_a2' AND asset_state = ANY(%s) "
-                    "ORDER BY dam_folder_path, original_filename", (campaign_id, list(GONE_STATES)))
-        return [Master(**r) for r in cur.fetchall()]
+        cur.execute("SELECT * FROM master_assets WHERE local_campaign_id = %s AND workflow = 'a1_a2' AND "
+                    "asset_state = ANY(%s) ORDER BY dam_folder_path, original_filename", (campaign_id, list(GONE_STATES)))
+        return Master.from_rows(cur.fetchall())
