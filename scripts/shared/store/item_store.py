@@ -31,7 +31,10 @@ def ensure_transfer_items(db, lease, workflow, campaign_id, assets):
 def _fenced_update(db, lease, table, sets, params, row_id):
     """One row of ``table`` (a constant of this module) updated under the lease's fence; the row as it is now."""
     with db.fenced(lease) as cur:
-        cur.execute("UPDATE {} SET {} WHERE id = %s RETURNING *".format(table, ", ".join(sets)), params + [row_id])
+        # B608: table and column names are this module's constants; values are %s parameters
+        columns = ", ".join(sets)
+        sql = "UPDATE {} SET {} WHERE id = %s RETURNING *".format(table, columns)  # nosec B608
+        cur.execute(sql, params + [row_id])
         row = cur.fetchone()
     if row is None:
         raise SuiteError("{} row {} is gone: it was deleted while this run worked on it".format(table, row_id),
