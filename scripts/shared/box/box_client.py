@@ -345,6 +345,14 @@ class BoxClient(BoxUploads):
                                          version_id=_version_id(item)))
         return out
 
+    def inbox_counts(self, root_id):
+        """(files waiting in the inbox, files in its needs-attention folder): reads only, nothing is created
+        (status.py --live)."""
+        skip = setting(self.cfg, "box.needs_attention_folder").lower()
+        held = [item.id for item in self._read("list folder", self._items, root_id)
+                if item.type == "folder" and item.name.lower() == skip]
+        return len(self.list_inbox(root_id)), sum(len(self.list_inbox(folder_id)) for folder_id in held)
+
     def _read(self, what, fn, *args):
         """A read whose answer came back cut short or malformed (not JSON, a missing field) is read again; only
         the last attempt's error counts as a failure."""
