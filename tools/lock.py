@@ -32,7 +32,7 @@ TARGETS = {
     "3.6": {"python": ("PY36", "~/.pyenv/versions/3.6.15/bin/python3.6"), "abi": "cp36m",
             "pip": "21.3.1"},  # the last pip that runs on Python 3.6
     "3.12": {"python": ("PY312", "~/.pyenv/versions/3.12.1/bin/python3"), "abi": "cp312",
-             "pip": "25.3"},  # fixes CVE-2025-8869 (symlinks in source archives)
+             "pip": "26.3"},  # past CVE-2025-8869, CVE-2026-1703, -3219, -6357, -8643, -13346 (docs/security.md)
 }
 # Newest first; each older tag is accepted by every newer pip and every glibc >= 2.17 server.
 PLATFORMS = ("manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64")

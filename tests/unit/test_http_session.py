@@ -79,3 +79,16 @@ def test_no_netrc_on_the_request_nor_after_a_redirect_to_another_host(hostile_ho
     finally:
         first.stop()
         other.stop()
+
+
+def test_proxy_credentials_never_go_to_an_https_target_after_a_redirect():
+    """CVE-2023-32681 (requests < 2.31, the 3.6 lock has 2.27.1): on a redirect to https:// requests 2.27 added
+    Proxy-Authorization to the request itself, which travels inside the tunnel to the target server."""
+    proxies = {"https": "http://proxy-user:proxy-pass@127.0.0.1:3128", "http": "http://proxy-user:proxy-pass@127.0.0.1:3128"}
+    with new_session() as session:
+        tunnelled = requests.Request("GET", "https://dam.example.com/x").prepare()
+        session.rebuild_proxies(tunnelled, proxies)
+        assert "Proxy-Authorization" not in tunnelled.headers
+        plain = requests.Request("GET", "http://dam.example.com/x").prepare()
+        session.rebuild_proxies(plain, proxies)
+        assert plain.headers["Proxy-Authorization"] == requests.auth._basic_auth_str("proxy-user", "proxy-pass")

@@ -43,6 +43,14 @@ def session_class():
             if "Authorization" in headers and self.should_strip_auth(response.request.url, prepared_request.url):
                 del headers["Authorization"]
 
+        def rebuild_proxies(self, prepared_request, proxies):
+            """On a redirect: never forward Proxy-Authorization to an https:// target, whose proxy sees only the
+            CONNECT (CVE-2023-32681, fixed in requests 2.31, which does not run on Python 3.6)."""
+            new_proxies = super(Session, self).rebuild_proxies(prepared_request, proxies)
+            if prepared_request.url.lower().startswith("https:"):
+                prepared_request.headers.pop("Proxy-Authorization", None)
+            return new_proxies
+
     _CLASS.append(Session)
     return Session
 
