@@ -24,8 +24,8 @@ def _hostile_home(tmp_path):
     home.mkdir()
     netrc = home / ".netrc"
     netrc.write_text(NETRC)
-    os.chmod(str(netrc), 0o600)  # Python's netrc ignores a ~/.netrc others can read: this one is taken
-    return {"HOME": str(home), "NETRC": str(netrc)}
+    os.chmod(str(netrc), 0o600)  # as a careful user keeps it (Python's netrc refuses a readable ~/.netrc)
+    return {"HOME": str(home)}  # found where requests looks by default: ~/.netrc
 
 
 class Recorder(object):
@@ -64,6 +64,12 @@ class Recorder(object):
     def stop(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def _proxy_env(port):
+    """Both spellings: a lower-case variable inherited from the machine would otherwise win."""
+    proxy = "http://127.0.0.1:{}".format(port)
+    return {"HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
 
 
 def _foreign(records, tokens):
@@ -117,8 +123,7 @@ def test_proxies_from_the_environment_still_carry_the_requests_that_need_them(pg
     health, proxy = Recorder(), Recorder(proxy=True)
     try:
         with fresh_lab(pg_server, tmp_path, pki_dir, HEALTHCHECK_URL="http://localhost:{}/ping/{{job}}".format(
-                health.port), HTTP_PROXY="http://127.0.0.1:{}".format(proxy.port), NO_PROXY="127.0.0.1",
-                **_hostile_home(tmp_path)) as lab:
+                health.port), **dict(_hostile_home(tmp_path), **_proxy_env(proxy.port))) as lab:
             lab.extra_env["WEBHOOK_URL"] = lab.webhook.url.replace("127.0.0.1", "localhost")
             run = lab.run_script("test_connection")
             assert run.returncode == 0, run.stdout
