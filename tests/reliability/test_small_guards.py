@@ -4,7 +4,6 @@ The token cache cannot be made to hand the bearer token to a planted link; an un
 before it can alert without de-duplication; a cut-short preflight answer is asked again; a section written twice
 in a YAML file is refused; a person's DAM lock is named in the alert."""
 import os
-import signal
 import subprocess
 
 from sandbox.lab import ROOT
