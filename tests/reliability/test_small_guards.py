@@ -75,3 +75,32 @@ def test_a_token_directory_that_is_not_ours_or_is_world_writable_is_not_used(pg_
         result = lab.run_script("a1_to_a2_download", "--campaign", CAMPAIGN)
         assert result.returncode == 0 and os.listdir(tokens) == []
         assert "it is writable by group or others (mode 0o777)" in lab.log_text("a1_to_a2")
+
+
+def _config_copy(tmp_path, config_tail="", fields_tail=""):
+    """config.yaml and field_mappings.yaml copied into tmp_path with text appended (what an operator's edit adds)."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    for name, tail in (("config.yaml", config_tail), ("field_mappings.yaml", fields_tail)):
+        with open(os.path.join(ROOT, "config", name), encoding="utf-8") as f:
+            (folder / name).write_text(f.read() + tail, encoding="utf-8")
+    return folder
+
+
+def test_a_yaml_section_written_twice_is_refused_with_file_line_and_key(pg_server, tmp_path, pki_dir):
+    """An operator pastes a second `transfer:` section at the end of config.yaml: PyYAML kept the second one
+    silently (the first section's settings were gone); the run must stop before doing anything."""
+    with open(os.path.join(ROOT, "config", "config.yaml"), encoding="utf-8") as f:
+        first = next(i for i, line in enumerate(f.read().splitlines(), 1) if line.startswith("transfer:"))
+    folder = _config_copy(tmp_path, config_tail="\ntransfer:\n  concurrency: 2\n",
+                          fields_tail="\nnot_approved_value: REJECTED\n")
+    with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
+        result = lab.run_script("a1_to_a2_download", "--campaign", CAMPAIGN, "--config", str(folder / "config.yaml"))
+        assert result.returncode == 2, result.stdout[-2000:]
+        assert "config.yaml: line " in result.stdout and "'transfer' is written twice (lines {} and".format(
+            first) in result.stdout, result.stdout[-2000:]
+        assert "field_mappings.yaml: line " in result.stdout and "'not_approved_value' is written twice" in \
+            result.stdout
+        assert "merge the two into one" in result.stdout
+        assert lab.otmm.campaign_status(CAMPAIGN) == "A1"
+        assert lab.box.tree(lab.box.roots["a1_a2"])["folders"] == {}
