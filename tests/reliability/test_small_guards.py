@@ -104,3 +104,16 @@ def test_a_yaml_section_written_twice_is_refused_with_file_line_and_key(pg_serve
         assert "merge the two into one" in result.stdout
         assert lab.otmm.campaign_status(CAMPAIGN) == "A1"
         assert lab.box.tree(lab.box.roots["a1_a2"])["folders"] == {}
+
+
+def test_an_unusable_state_dir_stops_the_run_before_alerts_repeat(pg_server, tmp_path, pki_dir):
+    """With the database down, alerts are de-duplicated through marker files in STATE_DIR; when STATE_DIR cannot
+    be written every tick alerted again (three ticks, three alerts). It is now checked at start: exit 2."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with fresh_lab(pg_server, tmp_path, pki_dir, DB_PORT="1", STATE_DIR=str(blocker / "state")) as lab:
+        runs = [lab.run_script("a1_to_a2_download") for _ in range(3)]
+        alerts = [s for s in (str(m["Subject"]) for m in lab.smtp.messages()) if "ACTION NEEDED" in s]
+        assert len(alerts) <= 1, alerts
+        assert [r.returncode for r in runs] == [2, 2, 2], runs[0].stdout[-2000:]
+        assert "cannot write the state directory" in runs[0].stdout and "STATE_DIR" in runs[0].stdout

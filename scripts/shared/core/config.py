@@ -317,9 +317,11 @@ def _validate(cfg, needs, auth_mode, unset, problems, file, fields_file):
 
 
 def check_directories(cfg, needs=NEEDS_ALL):
-    """The log directory (and, for scripts that move files, the temp directory) exist or can be created and are
-    writable: otherwise ConfigError with the path, its owner and the chown/chmod fix (exit 2, not a traceback)."""
-    wanted = [("logging.dir", "LOG_DIR", "log directory")]
+    """The log and state directories (and, for scripts that move files, the temp directory) exist or can be
+    created and are writable: otherwise ConfigError with the path, its owner and the chown/chmod fix (exit 2, not a
+    traceback). The state directory keeps the alert markers that de-duplicate alerts while the database is down:
+    unwritable, every tick of an outage would alert again (issue 27.8)."""
+    wanted = [("logging.dir", "LOG_DIR", "log directory"), ("notifications.state_dir", "STATE_DIR", "state directory")]
     if "box" in needs:
         wanted.append(("transfer.temp_dir", "TEMP_DIR", "temp directory"))
     problems = []
