@@ -117,3 +117,20 @@ def test_an_unusable_state_dir_stops_the_run_before_alerts_repeat(pg_server, tmp
         assert len(alerts) <= 1, alerts
         assert [r.returncode for r in runs] == [2, 2, 2], runs[0].stdout[-2000:]
         assert "cannot write the state directory" in runs[0].stdout and "STATE_DIR" in runs[0].stdout
+
+
+def test_a_cut_short_preflight_answer_is_asked_again(pg_server, tmp_path, pki_dir):
+    """The preflight (OPTIONS /files/content) changes nothing in Box, so a cut-short answer is asked again like
+    every other read; it used to fail its asset (partial email, exit 1) until the next tick."""
+    with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
+        # the answer a proxy cut short: status 200, the JSON ends in the middle (the SDK retries only a dropped
+        # connection itself)
+        lab.box.middleware.set_faults([{"method": "OPTIONS", "path": "/files/content$", "status": 200,
+                                        "body": '{"upload_url": "https://upload.bo', "count": 1}])
+        result = lab.run_script("a1_to_a2_download", "--campaign", CAMPAIGN)
+        assert [r.hits for r in lab.box.middleware.rules] == [1], "the fault must have fired"
+        assert result.returncode == 0, lab.log_text("a1_to_a2")[-3000:]
+        assert lab.otmm.campaign_status(CAMPAIGN) == "A2"
+        mails = [str(m["Subject"]) for m in lab.smtp.messages()]
+        assert not any("failed" in s for s in mails) and any("delivered" in s for s in mails), mails
+        assert "preflight answer unusable" in lab.log_text("a1_to_a2"), lab.log_text("a1_to_a2")

@@ -367,7 +367,7 @@ class BoxClient(object):
         size = _size_of(file_path)
         folder = self.client.folder(folder_id)
         try:
-            upload_url = self._call("preflight", folder.preflight_check, size, name)
+            upload_url = self._preflight(folder, size, name)
             try:
                 uploaded = self._upload_new(folder, file_path, name, size, sha1, upload_url)
             except ServiceError as exc:
@@ -418,7 +418,7 @@ class BoxClient(object):
             return self.upload_file(data, folder_id, name, sha1=sha1)
         folder = self.client.folder(folder_id)
         try:
-            self._call("preflight", folder.preflight_check, size, name)
+            self._preflight(folder, size, name)
             existing = None
         except ServiceError as exc:
             existing = _existing_file(exc, name, folder_id)
@@ -458,12 +458,17 @@ class BoxClient(object):
                                 "adopted")
         return self._result(uploaded, name, sha1, size, "uploaded" if existing is None else "new_version")
 
+    def _preflight(self, folder, size, name):
+        """OPTIONS /files/content: the upload URL, or the 409 that names the file already there. It changes nothing
+        in Box, so a cut-short or malformed answer is asked again like any read (issue 27.8)."""
+        return self._read("preflight", folder.preflight_check, size, name)
+
     def _landed_anyway(self, error, folder, name, size, sha1):
         """After a failed upload, ask Box whether the file arrived all the same (an answer lost on the way back:
         the SDK's retry then meets a 409 or a session that is gone). The same name with the same SHA-1 is our
         upload; anything else re-raises the original error."""
         try:
-            self._call("preflight", folder.preflight_check, size, name)
+            self._preflight(folder, size, name)
         except ServiceError as exc:
             item = _conflict_item(exc)
             if item is not None and item.get("type") == "file" and item.get("sha1") == sha1:
