@@ -134,3 +134,25 @@ def test_a_cut_short_preflight_answer_is_asked_again(pg_server, tmp_path, pki_di
         mails = [str(m["Subject"]) for m in lab.smtp.messages()]
         assert not any("failed" in s for s in mails) and any("delivered" in s for s in mails), mails
         assert "preflight answer unusable" in lab.log_text("a1_to_a2"), lab.log_text("a1_to_a2")
+
+
+def test_a_person_locking_the_campaign_folder_is_named_in_the_alert(pg_server, tmp_path, pki_dir):
+    """Every asset is in Box; as the run locks the campaign folder to move its status, a person in the DAM has just
+    locked it. The alert said only 'HTTP 409, see the log'; it names the lock and who holds it."""
+    from tests.e2e.helpers import html_of
+    with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
+        folder = lab.otmm.folder_id(CAMPAIGN)
+
+        def person_locks(method, path, total):
+            if method == "PUT" and path.endswith("/assets/{}/state".format(folder)):
+                lab.otmm.lock_as(CAMPAIGN, "anna.rossi")
+        lab.otmm.middleware.on_request.append(person_locks)
+        result = lab.run_script("a1_to_a2_download", "--campaign", CAMPAIGN)
+        lab.otmm.middleware.on_request.remove(person_locks)
+        assert result.returncode == 1
+        assert lab.otmm.campaign_status(CAMPAIGN) == "A1" and lab.otmm.is_locked(CAMPAIGN) == "anna.rossi"
+        mails = [m for m in lab.smtp.messages() if CAMPAIGN in str(m["Subject"])]
+        assert mails, [str(m["Subject"]) for m in lab.smtp.messages()]
+        text = " ".join(str(m["Subject"]) + html_of(m) for m in mails)
+        assert "locked in the DAM by anna.rossi" in text, text[-3000:]
+        assert "see the log" not in text

@@ -553,7 +553,10 @@ class DAMClient(object):
             raise SuiteError("campaign folder {} is in status {!r}, expected {!r}: not overwriting it".format(
                 folder_id, status, expected), fix="someone changed the campaign in the DAM; check it and rerun")
         field = self.campaign_fields["campaign_status"]
-        self.set_lock(folder_id, "lock")
+        try:
+            self.set_lock(folder_id, "lock")
+        except ServiceError as exc:
+            raise self._held_lock(folder_id, exc)
         try:
             body = {"edited_folder": {"data": {"metadata": to_elements({field: new}, self.domain_fields)}}}
             self._send("PATCH", self.api + "/folders/{}".format(folder_id), data=json.dumps(body),
@@ -568,6 +571,26 @@ class DAMClient(object):
             raise SuiteError("campaign folder {} still shows {!r} after the update to {!r}".format(
                 folder_id, after, new), fix="check the DAM's edit permissions of the integration user")
         return "changed"
+
+    def _held_lock(self, folder_id, refused):
+        """A refused lock, explained: when the folder is locked by a DAM user (``asset_lock_state_user_id``, E19),
+        the error names the lock and who holds it; otherwise the DAM's own refusal as it was."""
+        try:
+            doc = self.get_folder(folder_id)
+        except (ServiceError, ValueError, KeyError, TypeError):
+            return refused
+        holder = doc.get("asset_lock_state_user_id") or doc.get("metadata_lock_state_user_name")
+        if not (doc.get("locked") or doc.get("asset_state") == "LOCKED") or not holder:
+            return refused
+        since = doc.get("asset_lock_state_last_update_date")
+        error = ServiceError("DAM", "campaign folder {} ({}) is locked in the DAM by {}{}: its status cannot change "
+                                    "while that lock is held".format(doc.get("name") or folder_id, folder_id, holder,
+                                                                     " since {}".format(since) if since else ""),
+                             status=409, retryable=True, code="locked_by_person",
+                             fix="ask {} to finish the edit and unlock the campaign folder in the DAM (or a DAM "
+                                 "administrator to release the lock); the next run moves the status".format(holder))
+        error.__cause__ = refused
+        return error
 
     def create_folder(self, parent_id, name):
         """``POST /folders/{parent}`` (E2, E6); the new folder's id."""
