@@ -113,7 +113,7 @@ def _network_class(max_wait, pacer):
 
         def retry_after(self, delay, request_method, *args, **kwargs):
             if delay > max_wait:
-                raise _too_long(delay, max_wait)
+                raise pacer.throttled or _too_long(delay, max_wait)  # a 429 past the cap ends the run (box_pacer)
             log.info("Box asked to retry in %.1fs", delay)
             return super(PacedNetwork, self).retry_after(delay, request_method, *args, **kwargs)
 
@@ -221,7 +221,7 @@ class BoxClient(object):
         self.user = "user:" + (as_user or jwt_user) if (as_user or jwt_user) else \
             "service-account:" + _client_id(path)
         self.pacer = Pacer(self.user, setting(box_cfg, "box.max_calls_per_minute"),
-                           setting(box_cfg, "box.max_uploads_per_minute"), db=db)
+                           setting(box_cfg, "box.max_uploads_per_minute"), db=db, max_wait=self.max_wait)
         self.sessions = session_store(db)
         network = _network_class(self.max_wait, self.pacer)
         try:
@@ -270,7 +270,12 @@ class BoxClient(object):
                 # (several threads, a rotating key) gets one more renewal here -- a 401 changed nothing in Box
                 log.info("Box rejected the renewed token too (401) for %s; renewing it once more", what)
                 return self._call_once(what, fn, *args, **kwargs)
-        return retry_call(once, READ_RETRY, retry_if=token_trouble, on_retry=on_retry)
+        try:
+            return retry_call(once, READ_RETRY, retry_if=token_trouble, on_retry=on_retry)
+        except ServiceError as exc:
+            if exc.code == "retry_after_too_long" and self.pacer.throttled is not None:
+                raise self.pacer.throttled  # the token endpoint's 429 (boxsdk's own wait): the run ends too
+            raise
 
     def _call_once(self, what, fn, *args, **kwargs):
         from boxsdk.exception import BoxAPIException, BoxNetworkException, BoxOAuthException

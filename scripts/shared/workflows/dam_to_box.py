@@ -19,7 +19,7 @@ from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..store.database import normalise_tracking_id
-from ..core.errors import LeaseLostError, SuiteError, reason_and_fix
+from ..core.errors import STOPS_THE_CAMPAIGN, LeaseLostError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..core.progress import Progress
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
@@ -254,12 +254,17 @@ def _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, con
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
         futures = {pool.submit(_transfer_asset, spec, rt, lease, campaign, a, items[a.asset_id], folders): a
                    for a in todo}
-        for future in concurrent.futures.as_completed(futures):
-            asset = futures[future]
-            failure = future.result()
-            if failure:
-                failures[asset.asset_id] = failure
-            progress.step(asset.name)
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                asset = futures[future]
+                failure = future.result()
+                if failure:
+                    failures[asset.asset_id] = failure
+                progress.step(asset.name)
+        except STOPS_THE_CAMPAIGN:
+            for future in futures:  # assets not started yet are not started at all
+                future.cancel()
+            raise
 
 
 def dam_version(asset):
@@ -378,7 +383,7 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
                 opentext_id=asset.asset_id, box_file_id=item["box_file_id"])
             log.info("Delivered %s to Box as %s (%s)", asset.name, item["box_file_name"], item["box_outcome"])
             return None
-    except LeaseLostError:
+    except STOPS_THE_CAMPAIGN:
         raise
     except Exception as exc:  # one asset's failure is reported and retried, never fatal to the others
         reason, fix = reason_and_fix(exc, "the next run retries this asset automatically")

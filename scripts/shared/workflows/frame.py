@@ -12,7 +12,7 @@ import logging
 from ..dam.dam_types import Campaign
 from ..notify import monitoring
 from ..core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, exit_code_for
-from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
+from ..core.errors import ConfigError, LeaseLostError, SuiteError, Throttled, as_suite_error
 from ..core.logging_setup import log_context
 from ..notify.reporting import send_run_error, stable_error
 from .runtime import Runtime
@@ -69,6 +69,8 @@ class Frame(object):
             return False
         if isinstance(exc, ConfigError):  # found before any campaign was claimed: no attempt counted, exit 2
             log.error("%s run cannot start: %s", self.label, exc)
+        elif isinstance(exc, Throttled):  # Claimed released the campaign; one alert for the run, exit 1
+            log.error("%s run ends early: %s", self.label, exc)
         else:
             if not isinstance(exc, SuiteError):
                 log.exception("%s run stopped on an unexpected error", self.label)
@@ -98,7 +100,9 @@ def claim(rt, candidates, busy, waiting):
 class Claimed(object):
     """``with Claimed(rt, lease, alert) as work:`` do the campaign's steps and set ``work.code``. The lease is
     renewed in the background; anything the steps raise, anticipated or not, is charged to this campaign (event,
-    failed attempt with back-off, ``alert(exc, row)``) and gives EXIT_FAILED; the tick goes on."""
+    failed attempt with back-off, ``alert(exc, row)``) and gives EXIT_FAILED; the tick goes on. A Throttled
+    service is not the campaign's fault: its lease is freed without a failed attempt and the error ends the run
+    (``Frame`` alerts once)."""
 
     def __init__(self, rt, lease, alert):
         self.rt, self.lease, self.alert = rt, lease, alert
@@ -114,6 +118,9 @@ class Claimed(object):
 
     def __exit__(self, kind, exc, tb):
         try:
+            if isinstance(exc, Throttled):  # nobody's fault: the lease is freed, no attempt counted, the run ends
+                self.rt.db.finish_campaign(self.lease, "released", error=exc.message)
+                return False
             if isinstance(exc, LeaseLostError):
                 log.error("%s", exc)
             elif isinstance(exc, Exception):  # anticipated or not, charged to this campaign; the tick goes on

@@ -16,7 +16,7 @@ from ..store import item_store
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
-from ..core.errors import InputError, LeaseLostError, ServiceError, SuiteError, reason_and_fix
+from ..core.errors import STOPS_THE_CAMPAIGN, InputError, ServiceError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from ..dam.dam_types import Campaign
@@ -132,6 +132,8 @@ def _quarantine(rt, root, bad):
         with log_context(tid=None):
             try:
                 rt.box.move_file(f.file_id, folder)
+            except STOPS_THE_CAMPAIGN:
+                raise
             except ServiceError as err:
                 if err.status != 404:  # 404: another run moved it already
                     log.error("Could not move %s to '%s': %s", f.name, rt.config["box"]["needs_attention_folder"],
@@ -268,7 +270,7 @@ def _take_file(rt, lease, campaign, final_id, entry):
             return asset_entry(v.tracking_id, f.name, master["dam_folder_path"], f.size, "imported",
                                language=v.language, description=v.description,
                                dam_asset_id=derivative["dam_asset_id"])
-        except LeaseLostError:
+        except STOPS_THE_CAMPAIGN:
             raise
         except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
             reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
