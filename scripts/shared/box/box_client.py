@@ -19,7 +19,7 @@ from ..core.box_pacer import Pacer
 from .box_sessions import session_store
 from .box_types import BoxFile, BoxUser, DownloadedFile, InboxFile, UploadResult
 from ..core.config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
-from ..core.errors import ServiceError, SuiteError
+from ..core.errors import ChangedWhileRead, ServiceError, SuiteError
 from ..core.http_retry import url_path
 from ..core.retry import RetryPolicy, poll_until, retry_call
 from ..core.safe_names import safe_component
@@ -761,13 +761,43 @@ class BoxClient(object):
                 self._call("download", self.client.file(file_id).download_to, _DeadlineWriter(out, deadline))
             sha1 = _sha1_of(temp)
             if expected_sha1 and sha1 != expected_sha1:
-                raise ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
-                    file_id, sha1, expected_sha1), retryable=True, fix="the next run downloads it again")
+                raise self._changed_or_corrupt(file_id, sha1, expected_sha1)
             os.rename(temp, dest_path)
         finally:
             if os.path.exists(temp):
                 os.remove(temp)
         return DownloadedFile(path=dest_path, size=os.path.getsize(dest_path), sha1=sha1)
+
+    def _changed_or_corrupt(self, file_id, sha1, expected_sha1):
+        """A download whose SHA-1 is not the listed one. When Box's current version has exactly the bytes read, a
+        person uploaded a new version after the listing (ChangedWhileRead, the caller takes it); otherwise the bytes
+        are corrupt."""
+        try:
+            current = self.get_file(file_id)
+        except ServiceError:
+            current = None
+        if current is not None and current.sha1 == sha1:
+            return ChangedWhileRead("Box", "file {} changed in Box while it was read: its current version has SHA-1 "
+                                           "{} (the listing said {})".format(file_id, sha1, expected_sha1),
+                                    retryable=True, code="changed_in_box",
+                                    fix="nothing to do: the new version is imported instead")
+        return ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
+            file_id, sha1, expected_sha1), retryable=True, fix="the next run downloads it again")
+
+    def current_version(self, listed):
+        """``listed`` (an InboxFile) as Box has it now: the same file and folder with its current name, SHA-1, size,
+        etag and version id; None when it is gone or in the trash."""
+        try:
+            f = self._call("get file", lambda: self.client.file(listed.file_id).get(fields=[
+                "id", "name", "sha1", "size", "etag", "file_version", "item_status"]))
+        except ServiceError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if getattr(f, "item_status", "active") in ("trashed", "deleted"):
+            return None
+        return listed._replace(name=f.name, sha1=f.sha1, size=f.size, etag=getattr(f, "etag", None),
+                               version_id=_version_id(f))
 
     def delete_file(self, file_id, etag=None):
         """Delete (Box moves it to the trash). With ``etag``, only if the file is still that version (If-Match):

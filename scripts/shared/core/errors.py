@@ -64,6 +64,11 @@ class Throttled(ServiceError):
     failed attempt, one alert says so, and the next tick tries again (issue 27.7)."""
 
 
+class ChangedWhileRead(ServiceError):
+    """A download's bytes are not the listed version's but exactly the source's current version: a person saved a
+    new version between the listing and the download. Not corrupt; the caller takes the new version (issue 27.6)."""
+
+
 class LeaseLostError(SuiteError):
     """This run no longer owns the campaign (its lease expired and another run took it over)."""
 

@@ -16,7 +16,7 @@ from ..store import item_store
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
-from ..core.errors import STOPS_THE_CAMPAIGN, InputError, ServiceError, SuiteError, reason_and_fix
+from ..core.errors import STOPS_THE_CAMPAIGN, ChangedWhileRead, InputError, ServiceError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from ..dam.dam_types import Campaign
@@ -257,30 +257,74 @@ def _progress_note(rt, campaign_id, status):
 
 
 def _take_file(rt, lease, campaign, final_id, entry):
-    """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry."""
-    f, v, master = entry.file, entry.name, entry.master
-    with log_context(tid=v.tracking_id):
-        derivative = None
+    """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry. A new
+    version a person uploaded between the listing and the download is taken in its place, in this run (issue 27.6);
+    should it change once more while it is read, that is reported and the next run takes the version then current."""
+    with log_context(tid=entry.name.tracking_id):
         try:
-            derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign.campaign_id,
-                                                     v.language, v.description)
-            if derivative["state"] not in ("imported", "cleaned"):
-                derivative = _import(rt, lease, final_id, entry, derivative)
-            _clean_inbox(rt, lease, campaign, f, v, derivative)
-            return asset_entry(v.tracking_id, f.name, master["dam_folder_path"], f.size, "imported",
-                               language=v.language, description=v.description,
-                               dam_asset_id=derivative["dam_asset_id"])
-        except STOPS_THE_CAMPAIGN:
-            raise
-        except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
-            reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
-            log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
-            if derivative is not None:
-                item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason)
-            rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign.campaign_id,
-                               tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
-                               details={"fix": fix})
-            return failure_entry(v.tracking_id, f.name, reason, fix)
+            return _take_version(rt, lease, campaign, final_id, entry)
+        except ChangedWhileRead as exc:
+            newer = _newer_version(rt, lease, campaign, entry, exc)
+            if newer is None:
+                return _file_failed(rt, campaign, entry, exc)
+        try:
+            return _take_version(rt, lease, campaign, final_id, newer)
+        except ChangedWhileRead as exc:
+            _newer_version(rt, lease, campaign, newer, exc)
+            return _file_failed(rt, campaign, newer, exc)
+
+
+def _newer_version(rt, lease, campaign, entry, changed):
+    """The listed version was replaced in Box before it was imported: settle its row (never imported) and return the
+    entry with the file as Box has it now, or None when it is gone."""
+    f, v = entry.file, entry.name
+    listed = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign.campaign_id, v.language,
+                                         v.description)
+    item_store.update_derivative(rt.db, lease, listed["id"], state="failed",
+                                 last_error="replaced in Box by a newer version before it was imported")
+    current = rt.box.current_version(f)
+    log.warning("%s changed in Box while it was read (%s): %s", f.name, changed.message,
+                "it is gone now" if current is None else "taking the new version {} (SHA-1 {})".format(
+                    current.version_id, current.sha1))
+    rt.db.record_event(WORKFLOW, "inbox_file_changed_while_read", f.name, campaign_id=campaign.campaign_id,
+                       tracking_id=v.tracking_id, box_file_id=f.file_id,
+                       details={"listed_sha1": f.sha1, "listed_version_id": f.version_id,
+                                "current_sha1": current and current.sha1,
+                                "current_version_id": current and current.version_id})
+    return entry._replace(file=current) if current is not None else None
+
+
+def _take_version(rt, lease, campaign, final_id, entry):
+    """One version of an inbox file: claim its row, import it, clean the inbox. ChangedWhileRead passes up to
+    _take_file; any other error is this file's failure."""
+    f, v, master = entry.file, entry.name, entry.master
+    derivative = None
+    try:
+        derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign.campaign_id,
+                                                 v.language, v.description)
+        if derivative["state"] not in ("imported", "cleaned"):
+            derivative = _import(rt, lease, final_id, entry, derivative)
+        _clean_inbox(rt, lease, campaign, f, v, derivative)
+        return asset_entry(v.tracking_id, f.name, master["dam_folder_path"], f.size, "imported",
+                           language=v.language, description=v.description,
+                           dam_asset_id=derivative["dam_asset_id"])
+    except STOPS_THE_CAMPAIGN + (ChangedWhileRead,):
+        raise
+    except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
+        if derivative is not None:
+            item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason_and_fix(
+                exc, "")[0])
+        return _file_failed(rt, campaign, entry, exc)
+
+
+def _file_failed(rt, campaign, entry, exc):
+    """Log, record and describe one file's failure (the file stays in the inbox for the next run)."""
+    f, v = entry.file, entry.name
+    reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
+    log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
+    rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign.campaign_id,
+                       tracking_id=v.tracking_id, box_file_id=f.file_id, level="error", details={"fix": fix})
+    return failure_entry(v.tracking_id, f.name, reason, fix)
 
 
 def _clean_inbox(rt, lease, campaign, f, v, derivative):
