@@ -115,7 +115,7 @@ def main(argv=None):
     parser = build_parser(__doc__.splitlines()[0], workflow=False)
     parser.add_argument("--date", type=_date, help="report this day (YYYY-MM-DD) instead of today")
     parser.add_argument("--print", action="store_true", help="write the report to stdout instead of emailing it")
-    return run_main("daily_report", parser, report, argv, needs=("database", "smtp"))
+    return run_main("daily_report", parser, report, argv, needs=("database", "smtp"), health=monitoring.HealthCheck)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 
-from ..core.box_pacer import Pacer
+from .box_pacer import Pacer
 from .box_sessions import session_store
 from .box_types import BoxFile, BoxUser, DownloadedFile, InboxFile, UploadResult
 from ..core.config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
@@ -193,7 +193,7 @@ class BoxClient(object):
         """``db``: the suite's Database; when given, the rate budget and kept upload sessions are shared through it
         with every other process acting as the same Box user."""
         self.cfg = box_cfg
-        path = os.path.abspath(box_cfg.get("config_path") or "../Box-config.json")
+        path = os.path.abspath(setting(box_cfg, "box.config_path"))
         if not os.path.isfile(path):
             raise SuiteError(BOX_CONFIG_HELP.format(path=path), fix=BOX_CONFIG_FIX)
         try:
@@ -359,7 +359,7 @@ class BoxClient(object):
         return current
 
     def ensure_needs_attention(self, root_id):
-        return self.ensure_folder_path(root_id, [self.cfg.get("needs_attention_folder") or "_Needs attention"])
+        return self.ensure_folder_path(root_id, [setting(self.cfg, "box.needs_attention_folder")])
 
     # -- uploads ------------------------------------------------------------------------------------------------------
     def upload_with_tracking_id(self, file_path, folder_id, tracking_id, original_name, sha1=None):
@@ -698,7 +698,7 @@ class BoxClient(object):
     # -- inbox --------------------------------------------------------------------------------------------------------
     def list_inbox(self, root_id):
         """Every file below ``root_id`` (recursive, all pages), skipping the needs-attention folder."""
-        skip = (self.cfg.get("needs_attention_folder") or "_Needs attention").lower()
+        skip = setting(self.cfg, "box.needs_attention_folder").lower()
         out, stack, seen = [], [(root_id, [])], set()
         while stack:
             folder_id, path = stack.pop(0)

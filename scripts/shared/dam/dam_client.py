@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 MTLS_REFUSED_FIX = ("mTLS connection refused: IP not whitelisted or wrong base URL. Check DAM_MTLS_BASE_URL uses "
                     "the correct mTLS endpoint and verify IP is whitelisted")
-DEFAULT_FIELD_IDS = {"tracking_id": "FERRERO.FIELD.TRACKING_ID", "source_file_id": "FERRERO.FIELD.SOURCE_FILE_ID"}
 CHUNK = 1024 * 1024
 FAILED_JOB_STATES = ("FAILED", "ERROR", "CANCELLED", "CANCELED", "COMPLETED_WITH_ERRORS", "ABORTED")
 DONE_JOB_STATES = ("COMPLETED", "SUCCESS", "SUCCEEDED", "DONE", "FINISHED")
@@ -79,7 +78,7 @@ class DAMClient(object):
         settings ride along for the per-transfer deadline (transfer_deadline.py)."""
         config = rt.config
         if rt.auth_mode == "mtls":
-            from ..core.credentials import check_pfx
+            from .dam_auth import check_pfx
             check_pfx(config["dam"]["mtls_cert_path"], config["dam"].get("mtls_cert_password"))
         return cls(dict(config["dam"], transfer=config.get("transfer") or {}, token_cache_dir=rt.token_cache_dir()),
                    auth_mode=rt.auth_mode, field_ids=config["fields"].get("special_fields"),
@@ -87,25 +86,24 @@ class DAMClient(object):
 
     def __init__(self, dam_cfg, auth_mode="oauth2", field_ids=None, metadata_fields=None):
         self.cfg = dam_cfg
-        if auth_mode == "oauth2" and (dam_cfg.get("auth_mode") or "oauth2") == "session":
+        if auth_mode == "oauth2" and setting(dam_cfg, "dam.auth_mode") == "session":
             auth_mode = "session"
         self.auth_mode = auth_mode
-        self.fields = dict(DEFAULT_FIELD_IDS)
-        self.fields.update(field_ids or {})
+        self.fields = dict(field_ids or {})  # field_mappings.yaml special_fields (required there)
         self.campaign_fields = dam_cfg.get("fields") or {}
         self.domain_fields = list(dam_cfg.get("domain_fields") or [])
         wanted = list(metadata_fields or []) + list(self.fields.values()) + list(self.campaign_fields.values())
         self.metadata_fields = sorted(set(f for f in wanted if f))
-        self.listing_detail = (dam_cfg.get("listing_detail") or "full").strip().lower()
-        self.lock_mode = (dam_cfg.get("lock_mode") or "auto").strip().lower()
+        self.listing_detail = setting(dam_cfg, "dam.listing_detail").strip().lower()
+        self.lock_mode = setting(dam_cfg, "dam.lock_mode").strip().lower()
         self._lock_transport = None  # what "auto" found to work: "single" or "bulk"
         jobs = dam_cfg.get("jobs") or {}
         self.job_status_key = jobs.get("status_key") or ""
         self.job_failed_states = _upper_list(jobs.get("failed_values"), FAILED_JOB_STATES)
         self.job_done_states = _upper_list(jobs.get("done_values"), DONE_JOB_STATES)
-        self.import_lookup = (dam_cfg.get("import_lookup") or "search").strip().lower()
+        self.import_lookup = setting(dam_cfg, "dam.import_lookup").strip().lower()
         base = dam_cfg["mtls_base_url"] if auth_mode == "mtls" else dam_cfg["base_url"]
-        self.api = "{}/{}".format(base.rstrip("/"), dam_cfg.get("api_version") or "v6")
+        self.api = "{}/{}".format(base.rstrip("/"), setting(dam_cfg, "dam.api_version"))
         self.timeout = (int(setting(dam_cfg, "dam.connect_timeout_seconds")),
                         int(setting(dam_cfg, "dam.read_timeout_seconds")))
         self.retry = RetryPolicy.from_config(dam_cfg.get("retry"))
@@ -298,12 +296,12 @@ class DAMClient(object):
         ``dam.search.mode: walk`` the folder tree is read instead (for instances whose search config does not
         index folders, docs/otmm-api.md section 4): slower, but needs no search at all."""
         search = self.cfg.get("search") or {}
-        if (search.get("mode") or "search") == "walk":
+        if setting(search, "dam.search.mode") == "walk":
             return [f for f in self._walk_folders(search)
                     if as_text(flatten(f.get("metadata")).get(field_id)) == str(value).strip()]
         condition = {"search_condition_list": {"search_condition": [{
             "type": "com.artesia.search.SearchScalarCondition", "metadata_field_id": field_id,
-            "relational_operator_id": search.get("operator_id") or "ARTESIA.OPERATOR.CHAR.IS", "value": value}]}}
+            "relational_operator_id": setting(search, "dam.search.operator_id"), "value": value}]}}
         after, hits = 0, []
         while True:
             data = {"search_condition_list": json.dumps(condition), "load_type": "metadata",
@@ -660,7 +658,7 @@ class DAMClient(object):
             search = self.cfg.get("search") or {}
             condition = {"search_condition_list": {"search_condition": [{
                 "type": "com.artesia.search.SearchScalarCondition", "metadata_field_id": self.fields["tracking_id"],
-                "relational_operator_id": search.get("operator_id") or "ARTESIA.OPERATOR.CHAR.IS",
+                "relational_operator_id": setting(search, "dam.search.operator_id"),
                 "value": tracking_id}]}}
             data = dict(self.listing_params(), search_condition_list=json.dumps(condition), after=0,
                         limit=self.page_size, folder_filter=folder_id, folder_filter_type="direct",
@@ -703,7 +701,7 @@ class DAMClient(object):
         elements = to_elements(metadata, self.domain_fields)
         representation = {"asset_resource": {"asset": {
             "metadata": {"metadata_element_list": elements},
-            "metadata_model_id": self.cfg.get("metadata_model_id") or "FERRERO.MODEL.MARKETING",
+            "metadata_model_id": setting(self.cfg, "dam.metadata_model_id"),
             "security_policy_list": [{"id": int(setting(self.cfg, "dam.security_policy_id"))}]}}}
         manifest = {"upload_manifest": {"master_files": [{"file": {"file_name": filename, "file_type": mime}}]}}
         parts = [("asset_representation", None, "application/json", json.dumps(representation)),

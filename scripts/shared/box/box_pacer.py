@@ -16,8 +16,8 @@ import re
 import threading
 import time
 
-from . import retry
-from .errors import Throttled
+from ..core import retry
+from ..core.errors import Throttled
 from ..store.box_store import PostgresBuckets
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,9 @@ class Pacer(object):
     If the database cannot be used the pacer carries on with this process's own buckets (logged once): pacing
     must never be the reason a run fails."""
 
-    def __init__(self, user, calls_per_minute, uploads_per_minute, db=None, sleep=None, max_wait=60):
+    def __init__(self, user, calls_per_minute, uploads_per_minute, db=None, sleep=None, max_wait=None):
         self.user = user
-        self.max_wait = float(max_wait)
+        self.max_wait = float(max_wait) if max_wait else float("inf")  # box.max_retry_wait_seconds (BoxClient)
         self.throttled = None  # the Throttled error once Box asked for a wait past max_wait: every request raises it
         self.calls = Budget("calls", calls_per_minute)
         self.uploads = Budget("uploads", uploads_per_minute)
