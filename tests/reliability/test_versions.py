@@ -58,3 +58,43 @@ def test_a_new_box_version_arriving_while_the_file_is_read_is_not_called_corrupt
         assert second.returncode == 0, lab.log_text("a2_to_a3")[-3000:]
         assert not any("failed" in s for s in subjects(lab)), subjects(lab)
         assert len([s for s in subjects(lab) if "moved to A3" in s]) == 1, subjects(lab)
+
+
+def test_a_superseded_final_is_marked_in_the_dam_and_never_sends_the_campaign_back(pg_server, tmp_path, pki_dir):
+    """After A3 the agency delivers a corrected file for the same tracking id and language: it is imported and the
+    earlier final is superseded. The DAM itself shows it (the configured superseded-by field names the new asset),
+    and when the superseded final is NOT APPROVED in the next review round, A5->A6 ignores it and says so: the
+    campaign is not sent back to the agency for a file nobody needs any more."""
+    from tests.e2e.helpers import html_of
+    field = "FERRERO.FIELD.SUPERSEDED_BY"
+    with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
+        inbox = _agency_delivered(lab)
+        assert lab.run_script("a2_to_a3_upload_polling").returncode == 0
+        path, first = sorted(inbox.items())[0]
+        folder, name = path.split("/")
+        tid, lang = name.split("_")[:2]
+        upload = lab.box.ensure_folder(lab.box.roots["a2_a3"], folder)
+        lab.box.put_file(upload, "{}_{}_corrected.png".format(tid, lang), b"corrected artwork")
+        assert lab.run_script("a2_to_a3_upload_polling").returncode == 0, lab.log_text("a2_to_a3")[-3000:]
+        rows = db_rows(lab, "SELECT dam_asset_id, superseded_by FROM derivative_assets WHERE tracking_id = %s "
+                            "ORDER BY id", (tid.upper(),))
+        earlier, newer = rows[0]["dam_asset_id"], rows[1]["dam_asset_id"]
+        assets = {a["asset_id"]: a for a in lab.otmm.snapshot()[CAMPAIGN]["assets"]}
+        shown = str(assets[earlier]["fields"].get(field) or "")
+        assert "Superseded by DAM asset {}".format(newer) in shown, assets[earlier]["fields"]
+        assert not assets[newer]["fields"].get(field)
+        assert not lab.otmm.is_locked(CAMPAIGN)
+
+        # the next review round: the superseded final is (still) NOT APPROVED, the campaign goes to A5
+        lab.otmm.set_asset_field(earlier, "FERRERO.FIELD.ECOMMERCE_STATUS", "NOT APPROVED")
+        lab.otmm.set_asset_field(earlier, "FERRERO.FIELD.APPROVER_COMMENT", "Too dark")
+        lab.otmm.set_campaign_status(CAMPAIGN, "A5")
+        result = lab.run_script("a5_to_a6_download", "--campaign", CAMPAIGN)
+        assert result.returncode == 0, lab.log_text("a5_to_a6")[-3000:]
+        assert lab.otmm.campaign_status(CAMPAIGN) == "A5"
+        assert box_files(lab.box.tree(lab.box.roots["a5_a6"])) == {}
+        mails = [m for m in lab.smtp.messages() if "A5" in str(m["Subject"]) or "rejection" in str(m["Subject"])]
+        assert len(mails) == 1, subjects(lab)
+        text = html_of(mails[0])
+        assert "superseded" in text and "DAM asset {}".format(newer) in text, text[-3000:]
+        assert "ignored superseded final" in lab.log_text("a5_to_a6")

@@ -550,25 +550,55 @@ class DAMClient(object):
         if status != expected:
             raise SuiteError("campaign folder {} is in status {!r}, expected {!r}: not overwriting it".format(
                 folder_id, status, expected), fix="someone changed the campaign in the DAM; check it and rerun")
-        field = self.campaign_fields["campaign_status"]
         try:
-            self.set_lock(folder_id, "lock")
+            self._locked_patch("folders", folder_id, {self.campaign_fields["campaign_status"]: new})
         except ServiceError as exc:
-            raise self._held_lock(folder_id, exc)
-        try:
-            body = {"edited_folder": {"data": {"metadata": to_elements({field: new}, self.domain_fields)}}}
-            self._send("PATCH", self.api + "/folders/{}".format(folder_id), data=json.dumps(body),
-                       headers={"Content-Type": "application/json; charset=UTF-8"})
-        finally:
-            try:
-                self.set_lock(folder_id, "unlock")
-            except ServiceError as exc:
-                log.warning("could not unlock campaign folder %s: %s", folder_id, exc)
+            if exc.code != "lock_refused":
+                raise
+            raise self._held_lock(folder_id, exc.__cause__)
         after = self.get_campaign(folder_id).status
         if after != new:
             raise SuiteError("campaign folder {} still shows {!r} after the update to {!r}".format(
                 folder_id, after, new), fix="check the DAM's edit permissions of the integration user")
         return "changed"
+
+    def set_asset_fields(self, asset_id, values):
+        """Write ``values`` ({field id: value}) on an asset: lock, ``PATCH /assets/{id}`` with ``edited_asset``,
+        unlock (otmm-api.md 5f). A lock someone else holds is a ServiceError naming them."""
+        try:
+            self._locked_patch("assets", asset_id, values)
+        except ServiceError as exc:
+            if exc.code != "lock_refused":
+                raise
+            try:
+                holder = self.get_asset_metadata(asset_id)[1].get("asset_lock_state_user_id")
+            except (ServiceError, ValueError, KeyError, TypeError):
+                holder = None
+            raise ServiceError("DAM", "asset {} is locked in the DAM{}: its metadata cannot change while that lock "
+                                      "is held".format(asset_id, " by {}".format(holder) if holder else ""),
+                               status=409, retryable=True, code="locked_by_person",
+                               fix="ask {} to unlock the asset in the DAM".format(holder or "whoever holds the lock"))
+
+    def _locked_patch(self, resource, object_id, values):
+        """lock, ``PATCH /<resource>/{id}`` (``edited_folder`` / ``edited_asset``), unlock in finally. A refused
+        lock is a ServiceError with code ``lock_refused`` (its cause: the DAM's answer)."""
+        try:
+            self.set_lock(object_id, "lock")
+        except ServiceError as exc:
+            error = ServiceError("DAM", "could not lock {} {}".format(resource[:-1], object_id), status=exc.status,
+                                 code="lock_refused", fix=exc.fix)
+            error.__cause__ = exc
+            raise error
+        try:
+            wrapper = "edited_folder" if resource == "folders" else "edited_asset"
+            body = {wrapper: {"data": {"metadata": to_elements(values, self.domain_fields)}}}
+            self._send("PATCH", self.api + "/{}/{}".format(resource, object_id), data=json.dumps(body),
+                       headers={"Content-Type": "application/json; charset=UTF-8"})
+        finally:
+            try:
+                self.set_lock(object_id, "unlock")
+            except ServiceError as exc:
+                log.warning("could not unlock %s %s: %s", resource[:-1], object_id, exc)
 
     def _held_lock(self, folder_id, refused):
         """A refused lock, explained: when the folder is locked by a DAM user (``asset_lock_state_user_id``, E19),

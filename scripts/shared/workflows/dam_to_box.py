@@ -24,6 +24,8 @@ from ..core.logging_setup import log_context
 from ..core.progress import Progress
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
+from . import superseded_finals
+from .superseded_finals import SupersededFinals
 from .workflow_types import asset_entry, failure_entry, workflow_ids
 from ..core.config_schema import setting
 
@@ -123,8 +125,8 @@ def _candidates(spec, rt):
 
 
 def _source_assets(spec, rt, campaign, on_first=None):
-    """(source folder id, the assets to move); ``on_first()`` runs once the first one is known, while the rest of
-    the listing goes on."""
+    """(source folder id, the assets to move, superseded finals left out); ``on_first()`` runs once the first one is
+    known, while the rest of the listing goes on."""
     folder_name = rt.config["dam"]["folders"][spec.source_folder]
     source_id = rt.dam.find_subfolder(campaign.folder_id, folder_name)
     if source_id is None:
@@ -132,16 +134,22 @@ def _source_assets(spec, rt, campaign, on_first=None):
                          fix="create the '{}' folder in the campaign, or set dam.folders.{} in config.yaml to the "
                              "name your DAM uses".format(folder_name, spec.source_folder))
     assets = []
+    superseded = SupersededFinals(rt, campaign.campaign_id) if spec.only_not_approved else None
     for asset in rt.dam.iter_assets(source_id, recursive=True):
         if spec.only_not_approved:
             if not rt.mapper.is_not_approved(asset.metadata):
+                continue
+            by = superseded.replaced_by(asset)
+            if by:
+                log.info("Asset %s (%s) is NOT APPROVED but ignored superseded final (replaced: %s): not sent back",
+                         asset.name, asset.asset_id, by)
                 continue
             log.info("Asset %s (%s) is NOT APPROVED: sending it back to the agency for rework", asset.name,
                      asset.asset_id)
         if not assets and on_first is not None:
             on_first()
         assets.append(asset)
-    return source_id, assets
+    return source_id, assets, superseded.ignored if superseded else []
 
 
 def _box_campaign_folder_name(spec, campaign):
@@ -159,7 +167,7 @@ def _dry_run(spec, rt, candidates):
                      spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
         return EXIT_OK
     with log_context(campaign=campaign.campaign_id):
-        _, assets = _source_assets(spec, rt, campaign)
+        _, assets, _ignored = _source_assets(spec, rt, campaign)
         log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign.campaign_id,
                  campaign.name, len(candidates), spec.status_from)
         if not assets:
@@ -200,14 +208,16 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
     box_root = rt.config["box"]["roots"][spec.box_root]
     folder = []
-    _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
+    _, assets, ignored = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
         lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
+    superseded_finals.record(rt, spec.workflow, campaign_id, ignored)
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
-                                  next_steps=empty_next_steps(spec, rt))
+                                  next_steps=" ".join(filter(None, [empty_next_steps(spec, rt),
+                                                                    superseded_finals.note(ignored)])))
         send(rt, spec.template_empty, campaign, context)
         rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=campaign_id)
         rt.db.finish_campaign(lease, "no_assets")
@@ -502,7 +512,9 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
         box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
-                              assets=assets, next_steps=spec.done_next_steps,
+                              assets=assets, next_steps=" ".join(filter(None, [spec.done_next_steps, (
+                                  superseded_finals.recorded(rt, spec.workflow, campaign_id)
+                                  if spec.only_not_approved else "")])),
                               inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None)
     mail = send(rt, spec.template_complete, campaign, context)
     hook = "disabled"

@@ -6,6 +6,7 @@ looked up before any import, and the Box file is deleted only after the import i
 taken is never deleted: it is moved to ``_Needs attention`` and reported once with the reason and the rename to make.
 When every master of a local campaign has a localised asset, the campaign moves A2 -> A3.
 """
+import datetime
 import logging
 import os
 
@@ -371,10 +372,28 @@ def _import(rt, lease, final_id, entry, derivative):
                            campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
                            box_file_id=f.file_id, details={"earlier_dam_asset_id": earlier["dam_asset_id"],
                                                              "dam_asset_id": dam_asset})
+        _show_superseded(rt, earlier, dam_asset, f.name)
     rt.db.record_event(WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f.name, dam_asset),
                        campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
                        box_file_id=f.file_id, details={"dam_asset_id": dam_asset, "language": v.language})
     return derivative
+
+
+def _show_superseded(rt, earlier, dam_asset, name):
+    """Write the configured superseded-by field on the earlier final in the DAM, so reviewers there see which asset
+    replaces it (issue 27.5). A failure is logged and recorded, never fails the import: the database keeps the rule
+    A5->A6 follows either way."""
+    field = rt.config["fields"]["special_fields"].get("superseded_by")
+    if not field or not earlier.get("dam_asset_id"):
+        return
+    text = "Superseded by DAM asset {} ({}) on {}".format(dam_asset, name, datetime.date.today().isoformat())
+    try:
+        rt.dam.set_asset_fields(earlier["dam_asset_id"], {field: text})
+    except ServiceError as exc:
+        log.warning("could not mark DAM asset %s as superseded (%s): reviewers in the DAM do not see it yet; A5->A6 "
+                    "leaves it out all the same", earlier["dam_asset_id"], exc)
+        rt.db.record_event(WORKFLOW, "final_superseded_not_shown", str(exc), level="warning",
+                           details={"dam_asset_id": earlier["dam_asset_id"], "superseded_by": dam_asset})
 
 
 def _finish_campaign(rt, lease, campaign):
