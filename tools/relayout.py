@@ -14,8 +14,9 @@ LAYOUT = {
     "core": ["cli", "config", "config_schema", "credentials", "errors", "logging_setup", "startup", "safe_names",
              "progress", "retry", "http_retry", "transfer_deadline", "token_store", "workflow_names"],
     "store": ["database", "item_store", "report_store", "box_store"],
-    "dam": ["dam_client", "dam_auth", "dam_metadata", "dam_probe"],
-    "box": ["box_client", "box_sessions", "box_types", "box_pacer"],
+    "dam": ["dam_client", "dam_transfer", "dam_errors", "dam_types", "dam_auth", "dam_metadata",
+            "dam_probe"],
+    "box": ["box_client", "box_upload", "box_sessions", "box_types", "box_pacer"],
     "workflows": ["frame", "runtime", "dam_to_box", "inbox_to_dam", "workflow_specs", "workflow_types", "v2_names",
                   "metadata_extractor_mvp", "sample_contexts"],
     "notify": ["notifier", "reporting", "email_format", "alert_markers", "daily_summary", "browser",
@@ -24,8 +25,8 @@ LAYOUT = {
 DOCS = {
     "core": "Runtime basics every part uses: command line, configuration and its schema, credentials checks, errors, logging, retry/poll helper, transfer deadlines, workflow names.",
     "store": "The store layer: every SQL statement of the suite (campaigns, leases, events, per-asset rows, reports, Box pacing rows).",
-    "dam": "The OTMM DAM client: HTTP calls, authentication, metadata documents, the live probe (docs/otmm-api.md).",
-    "box": "The Box client (the only module importing boxsdk), the shared Box rate budget and its kept upload sessions (docs/box-api.md).",
+    "dam": "The OTMM DAM client: HTTP calls, downloads and imports, authentication, metadata documents, the live probe (docs/otmm-api.md).",
+    "box": "The Box client (the only module importing boxsdk), its uploads, the shared Box rate budget and its kept upload sessions (docs/box-api.md).",
     "workflows": "The engines and their frame: DAM -> Box workflows (dam_to_box, workflow_specs), A2->A3 (inbox_to_dam), the tick/campaign frame and runtime, the workflows' data shapes.",
     "notify": "Telling people: email/webhook notifier, message contexts, email formatting, alert de-duplication markers, daily summary, health-check monitoring.",
 }

@@ -1,11 +1,15 @@
 """The library's layering rules, checked on the source: SQL lives only in the store layer (scripts/shared/store/),
-so a maintainer finds every statement of the suite in one place; every pause goes through core/retry.py."""
+so a maintainer finds every statement of the suite in one place; every pause goes through core/retry.py; every
+library module is short and says in its docstring what it is for."""
+import ast
 import os
 import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPTS = os.path.join(ROOT, "scripts")
-STORE = os.path.join(SCRIPTS, "shared", "store")
+SHARED = os.path.join(SCRIPTS, "shared")
+STORE = os.path.join(SHARED, "store")
+MAX_LINES = 600
 SQL_CALL = re.compile(r"\.(execute|executemany|cursor)\(")
 
 
@@ -63,7 +67,6 @@ def test_configuration_defaults_are_not_spelt_again_in_code():
 
 
 # -- dependencies point one way ------------------------------------------------------------------------------------
-SHARED = os.path.join(SCRIPTS, "shared")
 FOLDER_ORDER = ("core", "store", "dam", "box", "notify", "workflows")  # a folder imports only folders before it
 
 
@@ -199,3 +202,37 @@ def test_docs_layout_places_every_module_it_names_in_its_folder():
                          "  core/                   what every part uses: box_pacer, sample_contexts,")
     assert len(_misplaced(stale)) == 2, "the check sees a module the tree puts in the wrong folder"
     assert _misplaced(text) == []
+
+
+def _library_sources():
+    return [(path, text) for path, text in _runtime_sources() if path.startswith(SHARED + os.sep)]
+
+
+def _long_files(sources, limit):
+    return ["{}: {} lines".format(os.path.relpath(path, ROOT), len(text.splitlines()))
+            for path, text in sources if len(text.splitlines()) > limit]
+
+
+def test_no_library_file_over_600_lines():
+    """A library file holds one concern (issue 25): past 600 lines it holds several and is split (box_client.py
+    and box_upload.py, dam_client.py and dam_transfer.py)."""
+    sources = _library_sources()
+    assert any(path.endswith(os.path.join("dam", "dam_client.py")) for path, _ in sources)
+    assert any("dam_client.py" in line for line in _long_files(sources, 100)), "the scan counts lines"
+    offenders = _long_files(sources, MAX_LINES)
+    assert not offenders, "library files over {} lines (split them by concern):\n".format(MAX_LINES) + \
+        "\n".join(offenders)
+
+
+def _undocumented(sources):
+    return [os.path.relpath(path, ROOT) for path, text in sources if not (ast.get_docstring(ast.parse(text)) or
+                                                                            "").strip()]
+
+
+def test_every_library_module_says_what_it_is_for():
+    """Each module under scripts/shared opens with a docstring naming its concern; a maintainer reads that first."""
+    seen = _undocumented([(os.path.join(SHARED, "core", "bare.py"), "# a comment is no docstring\nimport os\n"),
+                          (os.path.join(SHARED, "core", "said.py"), '"""Says why."""\nimport os\n')])
+    assert seen == [os.path.join("scripts", "shared", "core", "bare.py")], "the scan sees a module without one"
+    offenders = _undocumented(_library_sources())
+    assert not offenders, "library modules without a docstring:\n" + "\n".join(offenders)

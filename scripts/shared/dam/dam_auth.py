@@ -143,6 +143,20 @@ def validity(cert):
     return before.replace(tzinfo=None), after.replace(tzinfo=None)
 
 
+def certificate_expiry(dam_cfg):
+    """{path, expires (YYYY-MM-DD), days_left} of the configured mTLS PFX read from the file (no network), or None
+    when none is configured; a PFX that cannot be read gives {path, error} (status.py, the daily report)."""
+    path = (dam_cfg or {}).get("mtls_cert_path")
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        after = validity(load_pfx(path, dam_cfg.get("mtls_cert_password"))[0])[1]
+    except SuiteError as exc:
+        return {"path": path, "error": exc.message}
+    return {"path": path, "expires": after.strftime("%Y-%m-%d"),
+            "days_left": (after - datetime.datetime.utcnow()).days}
+
+
 def check_dates(cert, path):
     now = datetime.datetime.utcnow()
     before, after = validity(cert)

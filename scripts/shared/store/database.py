@@ -102,6 +102,11 @@ class Database(object):
                             cfg["port"], cfg["host"], cfg["port"], cfg["user"], cfg["name"]))
         return self
 
+    @property
+    def connected(self):
+        """True once connect() opened the pool (a tick that never reached the database has none)."""
+        return self._pool is not None
+
     def start_dry_run(self):
         """Dry runs read through one connection in one transaction that is rolled back at close(): nothing they do
         can be written. A fresh database gets its tables inside that transaction (and loses them again), so a dry

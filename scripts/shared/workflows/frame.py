@@ -9,9 +9,10 @@ status change or success email is still owed, each claimed for the engine to fin
 """
 import contextlib
 import logging
+import time
 
 from ..dam.dam_types import Campaign
-from ..notify import monitoring
+from ..notify import job_metrics, monitoring
 from ..core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, exit_code_for
 from ..core.errors import ConfigError, LeaseLostError, SuiteError, Throttled, as_suite_error
 from ..core.logging_setup import log_context
@@ -38,6 +39,7 @@ class Frame(object):
         self.code = EXIT_OK
 
     def __enter__(self):
+        self.started = time.time()
         return self
 
     def start(self):
@@ -46,10 +48,16 @@ class Frame(object):
         return self.rt.start()
 
     def __exit__(self, kind, exc, tb):
+        handled = False
         try:
-            return self._settle(exc)
+            handled = self._settle(exc)
+            return handled
         finally:
-            self.rt.close()
+            try:
+                job_metrics.publish_tick(self.rt, self.started, self.code if exc is None or handled else
+                                         exit_code_for(exc))  # never raises
+            finally:
+                self.rt.close()
 
     def _settle(self, exc):
         """The end of the tick: True when ``exc`` was reported here (its exit code is in ``self.code``)."""
