@@ -6,7 +6,7 @@ Its NOT APPROVED status then concerns a file nobody needs any more: it is left o
 of that round says which finals were left out and what replaced them.
 """
 from ..dam.dam_metadata import as_text
-from ..store import item_store
+from ..store import events, item_store
 
 EVENT = "superseded_finals_ignored"
 
@@ -36,12 +36,12 @@ def note(ignored):
                 for name, by in ignored)))
 
 
-def record(rt, workflow, campaign_id, ignored):
+def record(job, ignored):
     """Keep this run's note for the email sent at the end of the campaign (it may be built later in the tick)."""
     if ignored:
-        rt.db.record_event(workflow, EVENT, note(ignored), campaign_id=campaign_id)
+        job.event(EVENT, note(ignored))
 
 
-def recorded(rt, workflow, campaign_id):
+def recorded(job):
     """This run's note, or ''."""
-    return item_store.run_event_message(rt.db, workflow, campaign_id, EVENT, rt.run_id) or ""
+    return events.run_event_message(job.db, job.lease.workflow, job.campaign_id, EVENT, job.rt.run_id) or ""
