@@ -14,11 +14,3 @@ def record_event(db, workflow, event_type, message=None, campaign_id=None, track
             (run_id or get_run_id(), workflow, campaign_id, tracking_id, opentext_id, box_file_id, event_type,
              level, message, json_text(details or {})))
 
-
-def run_event_message(db, workflow, campaign_id, event_type, run_id):
-    """The message of this run's last ``event_type`` event of a campaign, or None."""
-    with db.cursor() as cur:
-        cur.execute("SELECT message FROM asset_events WHERE workflow = %s AND campaign_id = %s AND event_type = %s "
-                    "AND run_id = %s ORDER BY id DESC LIMIT 1", (workflow, campaign_id, event_type, run_id))
-        row = cur.fetchone()
-    return row["message"] if row else None

@@ -3,10 +3,10 @@
 A final is superseded when the database recorded its replacement (A2->A3: ``derivative_assets.superseded_by``) or
 the DAM shows it (the configured ``special_fields.superseded_by`` field, which A2->A3 writes and reviewers see).
 Its NOT APPROVED status then concerns a file nobody needs any more: it is left out, logged, and the A5->A6 email
-of that round says which finals were left out and what replaced them.
+of that round says which finals were left out and what replaced them (a notice of the tick's Job).
 """
 from ..dam.dam_metadata import as_text
-from ..store import events, item_store
+from ..store import item_store
 
 EVENT = "superseded_finals_ignored"
 
@@ -37,11 +37,7 @@ def note(ignored):
 
 
 def record(job, ignored):
-    """Keep this run's note for the email sent at the end of the campaign (it may be built later in the tick)."""
+    """Say it in this tick's emails (``job.notices``) and keep it in the audit trail."""
     if ignored:
+        job.notices.append(note(ignored))
         job.event(EVENT, note(ignored))
-
-
-def recorded(job):
-    """This run's note, or ''."""
-    return events.run_event_message(job.db, job.lease.workflow, job.campaign_id, EVENT, job.rt.run_id) or ""
