@@ -18,6 +18,7 @@ from .box_upload import BoxUploads, conflict_item, safe_box_name, sha1_of, uploa
 from ..core.config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
 from ..core.errors import ChangedWhileRead, ServiceError, SuiteError
 from ..core.http_retry import url_path
+from ..core.http_session import new_session
 from ..core.retry import RetryPolicy, retry_call
 from ..core.token_store import token_file
 from ..core.transfer_deadline import Deadline
@@ -67,7 +68,13 @@ def _network_class(max_wait, pacer):
     from boxsdk.network.default_network import DefaultNetwork
 
     class PacedNetwork(DefaultNetwork):
-        """boxsdk's network layer with the shared per-user pacing and a ceiling on Retry-After waits."""
+        """boxsdk's network layer with the shared per-user pacing, a ceiling on Retry-After waits, and the suite's
+        session (core/http_session: never ~/.netrc's credentials)."""
+
+        def __init__(self):
+            super(PacedNetwork, self).__init__()
+            self._session.close()
+            self._session = new_session()
 
         def request(self, method, url, access_token, **kwargs):
             pacer.before(method, url)

@@ -22,6 +22,7 @@ from .dam_transfer import DamTransfers
 from .dam_types import Campaign, DamAsset
 from ..core.errors import ServiceError, SuiteError
 from ..core.http_retry import RetryPolicy, send_with_retry, url_path
+from ..core.http_session import new_session
 from ..core.retry import Again, retry_call
 from ..core.safe_names import safe_component, same_name
 from ..core.config_schema import setting
@@ -114,8 +115,7 @@ class DAMClient(DamTransfers):
             raise SuiteError("the DAM client was used after close()", fix="open a new DAMClient")
         session = getattr(self._local, "session", None)
         if session is None:
-            import requests
-            session = requests.Session()
+            session = new_session()  # never ~/.netrc's credentials instead of the token
             session.verify = self.verify
             session.headers.update({"Accept": "application/json"})
             # e.g. a gateway API key where an instance wants it (docs/otmm-api.md section 1)

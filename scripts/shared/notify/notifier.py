@@ -218,8 +218,9 @@ def _redact(text, secrets):
 def _scrubbing_session(url):
     """A requests session whose network errors do not repeat the webhook URL (http_retry logs their text)."""
     import requests
+    from ..core.http_session import session_class
 
-    class _Session(requests.Session):
+    class _Session(session_class()):
         def request(self, method, target, *args, **kwargs):
             try:
                 return super(_Session, self).request(method, target, *args, **kwargs)
@@ -443,7 +444,7 @@ class Notifier(object):
                 finally:
                     try:
                         conn.quit()
-                    except Exception:
+                    except Exception:  # nosec B110 # the message is sent; a failing QUIT changes nothing
                         pass
                 return None
             except Exception as exc:  # smtplib, socket and TLS errors alike: report, retry, never raise
