@@ -6,8 +6,14 @@ VENV36 ?= .venv36
 # Production install on CPython 3.6: exact versions, sha256 hashes, wheels only (make lock writes both files).
 LOCK36 := requirements-py36.lock
 PIP_LOCK36 := requirements-py36-pip.lock
-TEST_TOOLS36 := "pytest>=7,<7.1" "responses>=0.17,<0.18"
+TEST_TOOLS36 := "pytest>=7,<7.1" "responses>=0.17,<0.18" "pytest-xdist>=2.5,<2.6"
 PYTEST_ARGS ?=
+# Parallel tests (pytest-xdist): each worker is its own pytest process with its own PostgreSQL cluster, sandbox
+# ports and tmp dirs. Most of a test's time is spent waiting (subprocesses, paced uploads, back-offs), so two workers
+# per core keep the cores busy; TEST_WORKERS=0 runs everything in one process. --maxschedchunk=1 hands each worker
+# its next test when it is free, and the tests marked slow come first, so no worker starts a long test at the end.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
+PARALLEL = -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--maxschedchunk=1)
 
 .PHONY: venv venv36 lock pg-binaries chromium test test-py36 lint demo sandbox reliability bench preview clean
 
@@ -35,7 +41,7 @@ chromium:
 	    { echo "Chromium missing and apt-get failed: install the 'chromium' package, or set CHROMIUM=/path"; exit 1; }; }
 
 test: venv pg-binaries chromium
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q $(PARALLEL) --durations=20 $(PYTEST_ARGS)
 
 # Exactly what production installs (README "Production", DEPLOYMENT_GUIDE step 2): a fresh venv, pip upgraded first
 # from its own hashed lock (the bundled pip 18.1 cannot read manylinux2014 wheels), then the lock from wheels only;
@@ -59,8 +65,8 @@ lock:
 # Runtime code on CPython 3.6: unit tests run under 3.6; end-to-end tests run the real scripts under 3.6
 # (PRODUCT_PYTHON) while the harness (sandbox servers, embedded PostgreSQL) stays on the main Python.
 test-py36: venv venv36 pg-binaries
-	$(VENV36)/bin/python -m pytest -q -p no:cacheprovider tests/unit
-	PRODUCT_PYTHON=$(abspath $(VENV36))/bin/python $(VENV)/bin/pytest -q tests/e2e
+	$(VENV36)/bin/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/unit
+	PRODUCT_PYTHON=$(abspath $(VENV36))/bin/python $(VENV)/bin/pytest -q $(PARALLEL) tests/e2e
 
 demo: venv pg-binaries
 	$(VENV)/bin/python -m sandbox.demo
@@ -70,7 +76,7 @@ sandbox: venv pg-binaries
 
 # The whole reliability suite with every crash point (make test runs a spread sample of them).
 reliability: venv pg-binaries
-	RELIABILITY_FULL=1 $(VENV)/bin/pytest -q tests/reliability
+	RELIABILITY_FULL=1 $(VENV)/bin/pytest -q $(PARALLEL) --durations=20 tests/reliability
 
 bench: venv pg-binaries
 	$(VENV)/bin/python -m bench.run

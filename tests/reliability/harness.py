@@ -28,7 +28,7 @@ def fresh_lab(pg_server, tmp_path, pki_dir, **env):
                              password=pg_server["password"], dbname="postgres")
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute('CREATE DATABASE "{}" TEMPLATE dam_test_template'.format(name))
+        cur.execute('CREATE DATABASE "{}" TEMPLATE "{}"'.format(name, pg_server["template"]))
     settings = dict(pg_server, name=name)
     lab = Lab(os.path.join(str(tmp_path), name), db_settings=settings, pki_dir=pki_dir)
     lab.extra_env.update(env)

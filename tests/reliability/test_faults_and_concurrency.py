@@ -4,6 +4,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from sandbox.lab import ROOT
 from tests.e2e.helpers import box_files, db_rows, subjects
 from tests.reliability.harness import fresh_lab, run_killed_after
@@ -14,6 +16,7 @@ FAULTS = [{"probability": 0.05, "status": 503}, {"probability": 0.05, "status": 
 A1 = {"LC-2026-0042": 5, "LC-2026-0043": 2}
 
 
+@pytest.mark.slow
 def test_twenty_percent_faults_everything_completes_once(pg_server, tmp_path, pki_dir):
     with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
         for mw, seed in ((lab.otmm.middleware, 7), (lab.box.middleware, 11)):
@@ -47,6 +50,7 @@ def test_twenty_percent_faults_everything_completes_once(pg_server, tmp_path, pk
         print("faults injected: {}, ticks used: {}".format(injected, ticks))
 
 
+@pytest.mark.slow
 def test_dam_down_sends_one_alert_and_changes_nothing(pg_server, tmp_path, pki_dir):
     with fresh_lab(pg_server, tmp_path, pki_dir, DAM_RETRY_ATTEMPTS="2") as lab:
         lab.otmm.middleware.set_faults([{"path": "^/otmmapi/", "status": 503}])
@@ -72,6 +76,7 @@ def test_expired_tokens_mid_campaign_are_refreshed(pg_server, tmp_path, pki_dir)
         assert lab.otmm.campaign_status("LC-2026-0042") == "A2"
 
 
+@pytest.mark.slow
 def test_one_permanently_failing_asset_backs_off_while_others_move(pg_server, tmp_path, pki_dir):
     with fresh_lab(pg_server, tmp_path, pki_dir, DAM_RETRY_ATTEMPTS="1") as lab:
         teaser = next(a for a in lab.otmm.snapshot()["LC-2026-0042"]["assets"] if a["name"] == "teaser.mp4")
@@ -83,6 +88,7 @@ def test_one_permanently_failing_asset_backs_off_while_others_move(pg_server, tm
         assert sum("failed, status stays A1" in s for s in subjects(lab)) == 1
 
 
+@pytest.mark.slow
 def test_four_overlapping_ticks_over_eight_campaigns(pg_server, tmp_path, pki_dir):
     with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
         for campaign_id in ("LC-2026-0042", "LC-2026-0043", "LC-2026-0044"):
@@ -114,6 +120,7 @@ def test_four_overlapping_ticks_over_eight_campaigns(pg_server, tmp_path, pki_di
         assert claims[0]["n"] == 8
 
 
+@pytest.mark.slow
 def test_a_killed_tick_keeps_its_lease_until_it_expires(pg_server, tmp_path, pki_dir):
     with fresh_lab(pg_server, tmp_path, pki_dir, LEASE_SECONDS="3") as lab:
         code, served, killed = run_killed_after(lab, 12, "a1_to_a2_download", "--campaign", "LC-2026-0042")

@@ -9,6 +9,7 @@ from tests.integration.box_fixtures import box_sandbox, sha1_file, write_random 
 from tests.reliability.harness import fresh_lab
 
 
+@pytest.mark.slow
 def test_a_trickling_download_fails_the_asset_clearly_and_frees_the_lease(pg_server, tmp_path, pki_dir):
     env = {"MIN_THROUGHPUT_KIB_PER_SECOND": "8", "TRANSFER_DEADLINE_GRACE_SECONDS": "2", "DAM_RETRY_ATTEMPTS": "1"}
     with fresh_lab(pg_server, tmp_path, pki_dir, **env) as lab:
@@ -41,6 +42,7 @@ MB = 1024 * 1024
 FAST_DEADLINE = {"min_throughput_kib_per_second": 2048, "deadline_grace_seconds": 2}
 
 
+@pytest.mark.slow
 # simple: the file is checked at every piece read; chunked: before each 1 MiB part (a part already on the wire
 # finishes first, so the chunked case drains at 512 KB/s: 2 s a part, 42 s for the file)
 @pytest.mark.parametrize("size_mb,kind,rate", [(3, "simple", 64 * 1024), (21, "chunked", 512 * 1024)])
@@ -69,6 +71,7 @@ def test_a_box_upload_to_a_slow_reading_server_is_cut_at_its_deadline_and_the_ne
     assert list(files) == ["spot.mp4"] and files["spot.mp4"]["sha1"] == sha1_file(path) == done.sha1
 
 
+@pytest.mark.slow
 def test_uploads_to_slow_reading_box_and_dam_fail_the_asset_free_the_lease_and_the_next_tick_completes_once(
         pg_server, tmp_path, pki_dir):
     """End to end: the A1->A2 simple upload to Box and the A2->A3 import into the DAM, each to a server draining the
