@@ -9,10 +9,10 @@ PIP_LOCK36 := requirements-py36-pip.lock
 TEST_TOOLS36 := "pytest>=7,<7.1" "responses>=0.17,<0.18" "pytest-xdist>=2.5,<2.6"
 PYTEST_ARGS ?=
 # Parallel tests (pytest-xdist): each worker is its own pytest process with its own PostgreSQL cluster, sandbox
-# ports and tmp dirs. Most of a test's time is spent waiting (subprocesses, paced uploads, back-offs), so two workers
-# per core keep the cores busy; TEST_WORKERS=0 runs everything in one process. --maxschedchunk=1 hands each worker
-# its next test when it is free, and the tests marked slow come first, so no worker starts a long test at the end.
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
+# ports and tmp dirs; one worker per core (auto): the scripts the tests start are CPU-bound, and more workers than
+# cores only stretch the timed tests. TEST_WORKERS=0 runs everything in one process. --maxschedchunk=1 hands each
+# worker its next test when it is free, and the tests marked slow come first, so no worker starts a long one last.
+TEST_WORKERS ?= auto
 PARALLEL = -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--maxschedchunk=1)
 
 .PHONY: venv venv36 lock pg-binaries chromium test test-py36 lint demo sandbox reliability bench preview clean
