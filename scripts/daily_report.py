@@ -16,6 +16,7 @@ from scripts.shared.core.cli import EXIT_OK, build_parser, run_main  # noqa: E40
 from scripts.shared.notify.daily_summary import collect, csv_files  # noqa: E402
 from scripts.shared.notify import monitoring
 from scripts.shared.store.database import Database  # noqa: E402
+from scripts.shared.store.notifications import NotificationStore  # noqa: E402
 
 log = logging.getLogger("daily_report")
 
@@ -35,19 +36,12 @@ CERT_WARN_DAYS = (30, 7)
 
 def _certificate(config):
     """Days left on the mTLS client certificate ({days_left, expires, path}), or None when none is configured."""
-    dam = config.get("dam") or {}
-    path = dam.get("mtls_cert_path")
-    if not path or not os.path.exists(path):
+    from scripts.shared.dam.dam_auth import certificate_expiry
+    found = certificate_expiry(config.get("dam"))
+    if found and "error" in found:
+        log.warning("Could not read the mTLS certificate for the report: %s", found["error"])
         return None
-    try:
-        from scripts.shared.dam.dam_auth import load_pfx, validity
-        cert, _, _ = load_pfx(path, dam.get("mtls_cert_password"))
-        after = validity(cert)[1]
-    except Exception as exc:
-        log.warning("Could not read the mTLS certificate for the report: %s", exc)
-        return None
-    days = (after - datetime.datetime.utcnow()).days
-    return {"days_left": days, "expires": after.strftime("%Y-%m-%d"), "path": path}
+    return found
 
 
 def _warn_certificate(config, db, certificate):
@@ -67,7 +61,7 @@ def _warn_certificate(config, db, certificate):
                    certificate["days_left"]), certificate["expires"], certificate["path"]),
                "fix": "request a renewed certificate now, replace the PFX (DAM_MTLS_CERT_PATH) and check it with "
                       "python scripts/test_mtls_cert.py --handshake"}
-    return Notifier(config, store=db).send_email(
+    return Notifier(config, store=NotificationStore(db)).send_email(
         "run_error", "", context, dedupe_key={"certificate": certificate["path"], "expires": certificate["expires"],
                                               "threshold": threshold})
 
@@ -95,7 +89,7 @@ def report(config, args):
             for name, data in tables:
                 sys.stdout.write("\n== {}\n{}".format(name, data.decode("utf-8-sig")))
             return EXIT_OK
-        status = Notifier(config, store=db).send_email(
+        status = Notifier(config, store=NotificationStore(db)).send_email(
             "daily_summary_report", "", context, attachments=[(name, data, "text/csv") for name, data in tables])
         log.info("Daily report for %s: %s (%d assets moved, %d failures)", day, status,
                  context["totals"]["assets_moved"], context["totals"]["failures"])
@@ -115,7 +109,7 @@ def main(argv=None):
     parser = build_parser(__doc__.splitlines()[0], workflow=False)
     parser.add_argument("--date", type=_date, help="report this day (YYYY-MM-DD) instead of today")
     parser.add_argument("--print", action="store_true", help="write the report to stdout instead of emailing it")
-    return run_main("daily_report", parser, report, argv, needs=("database", "smtp"))
+    return run_main("daily_report", parser, report, argv, needs=("database", "smtp"), health=monitoring.HealthCheck)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,30 @@ def test_api_wrappers_and_errors(otmm):
     assert not otmm.is_locked("LC-2026-0050")
 
 
+def test_a_route_answers_its_own_methods_and_a_path_without_one_is_404(otmm):
+    """The routing table (otmm_server.ROUTES): outside the API a path is 404 at once; below it the credential comes
+    first (401), then 404; a route answers only the methods of its row, so GET /assets/state reads an asset called
+    "state" (the bulk lock route is PUT only); a trailing slash is the same route; the single lock route answers
+    405 when the instance is switched to the bulk form only."""
+    api = otmm.oauth_base_url + "/v6"
+    outside = requests.get(otmm.http.url + "/elsewhere", timeout=10)
+    assert outside.status_code == 404 and outside.json()["exception_body"]["message"] == "No resource at /elsewhere"
+    assert requests.get(api + "/nothing", timeout=10).status_code == 401
+    headers = bearer(otmm)
+    missing = requests.get(api + "/nothing", headers=headers, timeout=10)
+    assert missing.status_code == 404
+    assert missing.json()["exception_body"]["message"] == "No resource at GET /otmmapi/v6/nothing"
+    assert requests.delete(api + "/search/text", headers=headers, timeout=10).status_code == 404
+    state = requests.get(api + "/assets/state", headers=headers, timeout=10)
+    assert state.status_code == 404 and "Asset state does not exist" in state.json()["exception_body"]["message"]
+    folder = otmm.folder_id("LC-2026-0050")
+    again = requests.get(api + "/folders/" + folder + "/", headers=headers, timeout=10)
+    assert again.json()["folder_resource"]["folder"]["asset_id"] == folder
+    otmm.settings(single_lock=False)
+    refused = requests.put(api + "/assets/{}/state".format(folder), data={"action": "lock"}, headers=headers,
+                           timeout=10)
+    assert refused.status_code == 405 and not otmm.is_locked("LC-2026-0050")
+
 def test_control_endpoints(otmm):
     state = control(otmm, "GET", "/_sandbox/state")["campaigns"]
     assert state["LC-2026-0050"]["status"] == "A5" and len(state["LC-2026-0050"]["assets"]) == 5
@@ -149,16 +173,17 @@ def test_200_mb_download_keeps_memory_flat(otmm, dam_cfg, tmp_path):
         "sys.path.insert(0, {root!r})\n"
         "from scripts.shared.dam.dam_client import DAMClient\n"
         "cfg, asset_id, dest = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]\n"
-        "with DAMClient(cfg) as client:\n"
+        "with DAMClient(cfg, field_ids={special!r}) as client:\n"
         "    client.ping()\n"
         "    base = hwm()\n"
         "    result = client.download_asset(asset_id, dest, name='big.mp4', expected_size={size})\n"
         "    peak = hwm()\n"
         "    meta = {{{tid!r}: 'BIG001', {src!r}: 'box-1'}}\n"
-        "    imported = client.import_asset(sys.argv[4], result['path'], meta, 'BIG001_it_big.mp4')\n"
+        "    imported = client.import_asset(sys.argv[4], result.path, meta, 'BIG001_it_big.mp4')\n"
         "    peak_import = hwm()\n"
-        "print(json.dumps(dict(result, base_kb=base, peak_kb=peak, peak_import_kb=peak_import, imported=imported)))\n"
-        ).format(root=ROOT, size=size, tid=SPECIAL["tracking_id"], src=SPECIAL["source_file_id"])
+        "print(json.dumps(dict(result._asdict(), base_kb=base, peak_kb=peak, peak_import_kb=peak_import, imported=imported)))\n"
+        ).format(root=ROOT, size=size, tid=SPECIAL["tracking_id"], src=SPECIAL["source_file_id"],
+                special=SPECIAL)
     target = otmm.folder_id("LC-2026-0042", "Final Assets")
     out = subprocess.run([sys.executable, "-c", script, json.dumps(dam_cfg), asset_id, str(tmp_path), target],
                          capture_output=True, text=True, timeout=300)

@@ -239,7 +239,7 @@ def smtp_connect(smtp_cfg):
     import smtplib
     host, port = smtp_cfg["host"], int(smtp_cfg["port"])
     timeout = int(setting(smtp_cfg, "smtp.timeout_seconds"))
-    security = smtp_cfg.get("security") or "starttls"
+    security = setting(smtp_cfg, "smtp.security")
     if security == "ssl":
         conn = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_ssl_context(smtp_cfg))
     else:
@@ -297,7 +297,7 @@ class Notifier(object):
     def for_tick(cls, rt):
         """The notifier of a workflow tick (runtime.Runtime): de-duplicated through the database, or through marker
         files while the database is out; each channel's errors are kept for the frame's failing-channel check."""
-        store = FallbackStore(rt.db, MarkerStore(state_dir(rt.config)), errors=rt.channel_errors)
+        store = FallbackStore(rt.notifications, MarkerStore(state_dir(rt.config)), errors=rt.channel_errors)
         return cls(rt.config, store=store, dry_run=rt.dry_run)
 
     def __init__(self, config, store=None, dry_run=False):
@@ -416,7 +416,7 @@ class Notifier(object):
         from email.utils import formatdate, make_msgid
         msg = EmailMessage()
         msg["Subject"] = subject
-        msg["From"] = self.smtp.get("from_address") or "dam-automation@example.com"
+        msg["From"] = setting(self.smtp, "smtp.from_address")
         msg["To"] = ", ".join(to)
         msg["Date"] = formatdate(localtime=True)
         msg["Message-ID"] = make_msgid(domain="dam-content-scaling")

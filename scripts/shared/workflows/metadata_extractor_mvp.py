@@ -13,7 +13,7 @@ class MetadataMapper(object):
         self.special = dict(fields.get("special_fields") or {})
         self.rejection = list(fields.get("rejection_fields") or [])
         self.forced = dict(fields.get("forced_values") or {})
-        self.not_approved = fields.get("not_approved_value") or "NOT APPROVED"
+        self.not_approved = fields["not_approved_value"]  # required by the schema
 
     def extract_mvp(self, metadata):
         """{field_id: value} for every MVP field (None when the asset does not carry it)."""
@@ -32,12 +32,13 @@ class MetadataMapper(object):
         value = as_text(metadata.get(self.special["ecommerce_status"]))
         return bool(value) and " ".join(value.split()).casefold() == " ".join(self.not_approved.split()).casefold()
 
-    def build_upload_metadata(self, master_mvp, tracking_id, language, description, source_file_id):
-        """Metadata of a localised asset: the master's MVP fields, then the file name's values, then forced values."""
+    def build_upload_metadata(self, master_mvp, name, source_file_id):
+        """Metadata of a localised asset: the master's MVP fields, then the values of its V2 file name (``name``, a
+        v2_names.V2Name: tracking id, language, description), then forced values."""
         values = {k: v for k, v in (master_mvp or {}).items() if k in self.mvp and v not in (None, "", [])}
-        values[self.special["description"]] = description
-        values[self.special["language"]] = language
-        values[self.special["tracking_id"]] = tracking_id
+        values[self.special["description"]] = name.description
+        values[self.special["language"]] = name.language
+        values[self.special["tracking_id"]] = name.tracking_id
         values[self.special["source_file_id"]] = str(source_file_id)
         values.update(self.forced)
         return values
