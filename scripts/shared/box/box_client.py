@@ -16,7 +16,7 @@ from .box_sessions import session_store
 from .box_types import BoxFile, BoxUser, DownloadedFile, InboxFile
 from .box_upload import BoxUploads, conflict_item, safe_box_name, sha1_of, upload_threshold
 from ..core.config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
-from ..core.errors import ServiceError, SuiteError
+from ..core.errors import ChangedWhileRead, ServiceError, SuiteError
 from ..core.http_retry import url_path
 from ..core.http_session import new_session
 from ..core.retry import RetryPolicy, retry_call
@@ -84,7 +84,7 @@ def _network_class(max_wait, pacer):
 
         def retry_after(self, delay, request_method, *args, **kwargs):
             if delay > max_wait:
-                raise _too_long(delay, max_wait)
+                raise pacer.throttled or _too_long(delay, max_wait)  # a 429 past the cap ends the run (box_pacer)
             log.info("Box asked to retry in %.1fs", delay)
             return super(PacedNetwork, self).retry_after(delay, request_method, *args, **kwargs)
 
@@ -186,7 +186,7 @@ class BoxClient(BoxUploads):
         self.user = "user:" + (as_user or jwt_user) if (as_user or jwt_user) else \
             "service-account:" + _client_id(path)
         self.pacer = Pacer(self.user, setting(box_cfg, "box.max_calls_per_minute"),
-                           setting(box_cfg, "box.max_uploads_per_minute"), db=db)
+                           setting(box_cfg, "box.max_uploads_per_minute"), db=db, max_wait=self.max_wait)
         self.sessions = session_store(db)
         network = _network_class(self.max_wait, self.pacer)
         try:
@@ -235,7 +235,12 @@ class BoxClient(BoxUploads):
                 # (several threads, a rotating key) gets one more renewal here -- a 401 changed nothing in Box
                 log.info("Box rejected the renewed token too (401) for %s; renewing it once more", what)
                 return self._call_once(what, fn, *args, **kwargs)
-        return retry_call(once, READ_RETRY, retry_if=token_trouble, on_retry=on_retry)
+        try:
+            return retry_call(once, READ_RETRY, retry_if=token_trouble, on_retry=on_retry)
+        except ServiceError as exc:
+            if exc.code == "retry_after_too_long" and self.pacer.throttled is not None:
+                raise self.pacer.throttled  # the token endpoint's 429 (boxsdk's own wait): the run ends too
+            raise
 
     def _call_once(self, what, fn, *args, **kwargs):
         from boxsdk.exception import BoxAPIException, BoxNetworkException, BoxOAuthException
@@ -412,13 +417,43 @@ class BoxClient(BoxUploads):
                 self._call("download", self.client.file(file_id).download_to, _DeadlineWriter(out, deadline))
             sha1 = sha1_of(temp)
             if expected_sha1 and sha1 != expected_sha1:
-                raise ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
-                    file_id, sha1, expected_sha1), retryable=True, fix="the next run downloads it again")
+                raise self._changed_or_corrupt(file_id, sha1, expected_sha1)
             os.rename(temp, dest_path)
         finally:
             if os.path.exists(temp):
                 os.remove(temp)
         return DownloadedFile(path=dest_path, size=os.path.getsize(dest_path), sha1=sha1)
+
+    def _changed_or_corrupt(self, file_id, sha1, expected_sha1):
+        """A download whose SHA-1 is not the listed one. When Box's current version has exactly the bytes read, a
+        person uploaded a new version after the listing (ChangedWhileRead, the caller takes it); otherwise the bytes
+        are corrupt."""
+        try:
+            current = self.get_file(file_id)
+        except ServiceError:
+            current = None
+        if current is not None and current.sha1 == sha1:
+            return ChangedWhileRead("Box", "file {} changed in Box while it was read: its current version has SHA-1 "
+                                           "{} (the listing said {})".format(file_id, sha1, expected_sha1),
+                                    retryable=True, code="changed_in_box",
+                                    fix="nothing to do: the new version is imported instead")
+        return ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
+            file_id, sha1, expected_sha1), retryable=True, fix="the next run downloads it again")
+
+    def current_version(self, listed):
+        """``listed`` (an InboxFile) as Box has it now: the same file and folder with its current name, SHA-1, size,
+        etag and version id; None when it is gone or in the trash."""
+        try:
+            f = self._call("get file", lambda: self.client.file(listed.file_id).get(fields=[
+                "id", "name", "sha1", "size", "etag", "file_version", "item_status"]))
+        except ServiceError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if getattr(f, "item_status", "active") in ("trashed", "deleted"):
+            return None
+        return listed._replace(name=f.name, sha1=f.sha1, size=f.size, etag=getattr(f, "etag", None),
+                               version_id=_version_id(f))
 
     def delete_file(self, file_id, etag=None):
         """Delete (Box moves it to the trash). With ``etag``, only if the file is still that version (If-Match):

@@ -96,7 +96,7 @@ class BoxUploads(object):
         size = _size_of(file_path)
         folder = self.client.folder(folder_id)
         try:
-            upload_url = self._call("preflight", folder.preflight_check, size, name)
+            upload_url = self._preflight(folder, size, name)
             try:
                 uploaded = self._upload_new(folder, file_path, name, size, sha1, upload_url)
             except ServiceError as exc:
@@ -147,7 +147,7 @@ class BoxUploads(object):
             return self.upload_file(data, folder_id, name, sha1=sha1)
         folder = self.client.folder(folder_id)
         try:
-            self._call("preflight", folder.preflight_check, size, name)
+            self._preflight(folder, size, name)
             existing = None
         except ServiceError as exc:
             existing = _existing_file(exc, name, folder_id)
@@ -192,7 +192,7 @@ class BoxUploads(object):
         the SDK's retry then meets a 409 or a session that is gone). The same name with the same SHA-1 is our
         upload; anything else re-raises the original error."""
         try:
-            self._call("preflight", folder.preflight_check, size, name)
+            self._preflight(folder, size, name)
         except ServiceError as exc:
             item = conflict_item(exc)
             if item is not None and item.get("type") == "file" and item.get("sha1") == sha1:
@@ -249,6 +249,11 @@ class BoxUploads(object):
         size = _size_of(file_path)
         deadline = Deadline("Box", "upload of {}".format(what), size, self.cfg.get("transfer"))
         return _DeadlineReader(_open(file_path), deadline, size)
+
+    def _preflight(self, folder, size, name):
+        """OPTIONS /files/content: the upload URL, or the 409 that names the file already there. It changes nothing
+        in Box, so a cut-short or malformed answer is asked again like any read (BoxClient._read, issue 27.8)."""
+        return self._read("preflight", folder.preflight_check, size, name)
 
     def _preflight_url(self, upload_url):
         """The preflight's upload_url when it is a Box upload address on the configured scheme; else None."""

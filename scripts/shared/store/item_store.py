@@ -223,3 +223,13 @@ def localised_files(db, campaign_id):
                     "ON m.tracking_id = d.tracking_id WHERE m.local_campaign_id = %s AND d.state IN "
                     "('imported', 'cleaned') ORDER BY m.dam_folder_path, d.box_file_name", (campaign_id,))
         return Derivative.from_rows(cur.fetchall())
+
+
+def superseded_finals(db, campaign_id):
+    """{DAM asset id of a superseded final: DAM asset id of the final that replaced it} of a local campaign."""
+    with db.cursor() as cur:
+        cur.execute("SELECT old.dam_asset_id AS final, new.dam_asset_id AS by FROM derivative_assets old JOIN "
+                    "derivative_assets new ON new.id = old.superseded_by WHERE old.local_campaign_id = %s AND "
+                    "old.dam_asset_id IS NOT NULL", (campaign_id,))
+        return dict((r["final"], r["by"]) for r in cur.fetchall())
+

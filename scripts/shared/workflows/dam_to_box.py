@@ -21,11 +21,13 @@ from . import box_placement, frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..store.tracking_ids import normalise_tracking_id
-from ..core.errors import LeaseLostError, SuiteError, reason_and_fix
+from ..core.errors import STOPS_THE_CAMPAIGN, LeaseLostError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..core.progress import Progress
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
+from . import superseded_finals
+from .superseded_finals import SupersededFinals
 from .workflow_types import asset_entry, failure_entry
 from ..core.config_schema import setting
 
@@ -99,8 +101,8 @@ def _candidates(spec, rt):
 
 
 def _source_assets(spec, rt, campaign, on_first=None):
-    """(source folder id, the assets to move); ``on_first()`` runs once the first one is known, while the rest of
-    the listing goes on."""
+    """(source folder id, the assets to move, superseded finals left out); ``on_first()`` runs once the first one is
+    known, while the rest of the listing goes on."""
     folder_name = rt.config["dam"]["folders"][spec.source_folder]
     source_id = rt.dam.find_subfolder(campaign.folder_id, folder_name)
     if source_id is None:
@@ -108,16 +110,22 @@ def _source_assets(spec, rt, campaign, on_first=None):
                          fix="create the '{}' folder in the campaign, or set dam.folders.{} in config.yaml to the "
                              "name your DAM uses".format(folder_name, spec.source_folder))
     assets = []
+    superseded = SupersededFinals(rt, campaign.campaign_id) if spec.only_not_approved else None
     for asset in rt.dam.iter_assets(source_id, recursive=True):
         if spec.only_not_approved:
             if not rt.mapper.is_not_approved(asset.metadata):
+                continue
+            by = superseded.replaced_by(asset)
+            if by:
+                log.info("Asset %s (%s) is NOT APPROVED but ignored superseded final (replaced: %s): not sent back",
+                         asset.name, asset.asset_id, by)
                 continue
             log.info("Asset %s (%s) is NOT APPROVED: sending it back to the agency for rework", asset.name,
                      asset.asset_id)
         if not assets and on_first is not None:
             on_first()
         assets.append(asset)
-    return source_id, assets
+    return source_id, assets, superseded.ignored if superseded else []
 
 
 def _box_campaign_folder_name(spec, campaign):
@@ -135,7 +143,7 @@ def _dry_run(spec, rt, candidates):
                      spec.status_from, leases.describe_waiting(rt.db, spec.workflow, candidates))
         return EXIT_OK
     with log_context(campaign=campaign.campaign_id):
-        _, assets = _source_assets(spec, rt, campaign)
+        _, assets, _ignored = _source_assets(spec, rt, campaign)
         log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign.campaign_id,
                  campaign.name, len(candidates), spec.status_from)
         if not assets:
@@ -176,15 +184,17 @@ def _process_listed_campaign(job, early):
     campaign_id = campaign.campaign_id
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
     folder = []
-    _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
+    _, assets, ignored = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
         box_placement.campaign_folder, job, rt.config["box"]["roots"][spec.box_root],
         _box_campaign_folder_name(spec, campaign))))
+    superseded_finals.record(job, ignored)
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
-                                  next_steps=empty_next_steps(spec, rt))
+                                  next_steps=" ".join(filter(None, [empty_next_steps(spec, rt),
+                                                                    superseded_finals.note(ignored)])))
         send(rt, spec.template_empty, campaign, context)
         job.event("campaign_no_assets", what)
         job.finish("no_assets")
@@ -234,12 +244,17 @@ def _transfer_all(job, delivery, todo, items):
         return
     with concurrent.futures.ThreadPoolExecutor(max_workers=job.rt.config["transfer"]["concurrency"]) as pool:
         futures = {pool.submit(_transfer_asset, job, a, items[a.asset_id], delivery.folders): a for a in todo}
-        for future in concurrent.futures.as_completed(futures):
-            asset = futures[future]
-            failure = future.result()
-            if failure:
-                delivery.failures[asset.asset_id] = failure
-            delivery.progress.step(asset.name)
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                asset = futures[future]
+                failure = future.result()
+                if failure:
+                    delivery.failures[asset.asset_id] = failure
+                delivery.progress.step(asset.name)
+        except STOPS_THE_CAMPAIGN:
+            for future in futures:  # assets not started yet are not started at all
+                future.cancel()
+            raise
 
 
 def dam_version(asset):
@@ -343,7 +358,7 @@ def _transfer_asset(job, asset, item, folders):
                       tracking_id=tid, opentext_id=asset.asset_id, box_file_id=item.box_file_id)
             log.info("Delivered %s to Box as %s (%s)", asset.name, item.box_file_name, item.box_outcome)
             return None
-    except LeaseLostError:
+    except STOPS_THE_CAMPAIGN:
         raise
     except Exception as exc:  # one asset's failure is reported and retried, never fatal to the others
         reason, fix = reason_and_fix(exc, "the next run retries this asset automatically")

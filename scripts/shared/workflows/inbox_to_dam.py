@@ -6,6 +6,7 @@ looked up before any import, and the Box file is deleted only after the import i
 taken is never deleted: it is moved to ``_Needs attention`` and reported once with the reason and the rename to make.
 When every master of a local campaign has a localised asset, the campaign moves A2 -> A3.
 """
+import datetime
 import logging
 import os
 
@@ -16,7 +17,7 @@ from ..store import campaign_store, item_store
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
-from ..core.errors import InputError, LeaseLostError, ServiceError, SuiteError, reason_and_fix
+from ..core.errors import STOPS_THE_CAMPAIGN, ChangedWhileRead, InputError, ServiceError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from ..dam.dam_types import Campaign
@@ -139,6 +140,8 @@ def _quarantine(rt, root, bad):
         with log_context(tid=None):
             try:
                 rt.box.move_file(f.file_id, folder)
+            except STOPS_THE_CAMPAIGN:
+                raise
             except ServiceError as err:
                 if err.status != 404:  # 404: another run moved it already
                     log.error("Could not move %s to '%s': %s", f.name, rt.config["box"]["needs_attention_folder"],
@@ -304,30 +307,71 @@ def _progress_note(job):
 
 
 def _take_file(job, final_id, entry):
-    """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry."""
-    rt, lease, campaign = job.rt, job.lease, job.campaign
-    f, v, master = entry.file, entry.name, entry.master
-    with log_context(tid=v.tracking_id):
-        derivative = None
+    """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry. A new
+    version a person uploaded between the listing and the download is taken in its place, in this run (issue 27.6);
+    should it change once more while it is read, that is reported and the next run takes the version then current."""
+    with log_context(tid=entry.name.tracking_id):
         try:
-            derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign.campaign_id,
-                                                     v.language, v.description)
-            if derivative.state not in ("imported", "cleaned"):
-                derivative = _import(job, final_id, entry, derivative)
-            _clean_inbox(job, entry, derivative)
-            return asset_entry(v.tracking_id, f.name, "imported", folder_path=master.dam_folder_path, size=f.size,
-                               language=v.language, description=v.description,
-                               dam_asset_id=derivative.dam_asset_id)
-        except LeaseLostError:
-            raise
-        except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
-            reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
-            log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
-            if derivative is not None:
-                item_store.update_derivative(rt.db, lease, derivative.id, state="failed", last_error=reason)
-            job.event("file_failed", reason, tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
-                      details={"fix": fix})
-            return failure_entry(v.tracking_id, f.name, reason, fix)
+            return _take_version(job, final_id, entry)
+        except ChangedWhileRead as exc:
+            newer = _newer_version(job, entry, exc)
+            if newer is None:
+                return _file_failed(job, entry, exc)
+        try:
+            return _take_version(job, final_id, newer)
+        except ChangedWhileRead as exc:
+            _newer_version(job, newer, exc)
+            return _file_failed(job, newer, exc)
+
+
+def _newer_version(job, entry, changed):
+    """The listed version was replaced in Box before it was imported: settle its row (never imported) and return the
+    entry with the file as Box has it now, or None when it is gone."""
+    f, v = entry.file, entry.name
+    listed = item_store.claim_derivative(job.db, job.lease, v.tracking_id, f, job.campaign_id, v.language,
+                                         v.description)
+    item_store.update_derivative(job.db, job.lease, listed.id, state="failed",
+                                 last_error="replaced in Box by a newer version before it was imported")
+    current = job.rt.box.current_version(f)
+    log.warning("%s changed in Box while it was read (%s): %s", f.name, changed.message,
+                "it is gone now" if current is None else "taking the new version {} (SHA-1 {})".format(
+                    current.version_id, current.sha1))
+    job.event("inbox_file_changed_while_read", f.name, tracking_id=v.tracking_id, box_file_id=f.file_id,
+              details={"listed_sha1": f.sha1, "listed_version_id": f.version_id,
+                       "current_sha1": current and current.sha1, "current_version_id": current and current.version_id})
+    return entry._replace(file=current) if current is not None else None
+
+
+def _take_version(job, final_id, entry):
+    """One version of an inbox file: claim its row, import it, clean the inbox. ChangedWhileRead passes up to
+    _take_file; any other error is this file's failure."""
+    f, v, master = entry.file, entry.name, entry.master
+    derivative = None
+    try:
+        derivative = item_store.claim_derivative(job.db, job.lease, v.tracking_id, f, job.campaign_id, v.language,
+                                                 v.description)
+        if derivative.state not in ("imported", "cleaned"):
+            derivative = _import(job, final_id, entry, derivative)
+        _clean_inbox(job, entry, derivative)
+        return asset_entry(v.tracking_id, f.name, "imported", folder_path=master.dam_folder_path, size=f.size,
+                           language=v.language, description=v.description, dam_asset_id=derivative.dam_asset_id)
+    except STOPS_THE_CAMPAIGN + (ChangedWhileRead,):
+        raise
+    except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
+        if derivative is not None:
+            item_store.update_derivative(job.db, job.lease, derivative.id, state="failed",
+                                         last_error=reason_and_fix(exc, "")[0])
+        return _file_failed(job, entry, exc)
+
+
+def _file_failed(job, entry, exc):
+    """Log, record and describe one file's failure (the file stays in the inbox for the next run)."""
+    f, v = entry.file, entry.name
+    reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
+    log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
+    job.event("file_failed", reason, tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
+              details={"fix": fix})
+    return failure_entry(v.tracking_id, f.name, reason, fix)
 
 
 def _clean_inbox(job, entry, derivative):
@@ -375,9 +419,27 @@ def _import(job, final_id, entry, derivative):
         job.event("final_superseded", "{} replaced by {}".format(earlier.box_file_name, f.name),
                   tracking_id=v.tracking_id, box_file_id=f.file_id,
                   details={"earlier_dam_asset_id": earlier.dam_asset_id, "dam_asset_id": dam_asset})
+        _show_superseded(job, earlier, dam_asset, f.name)
     job.event("file_imported", "{} -> DAM asset {}".format(f.name, dam_asset), tracking_id=v.tracking_id,
               box_file_id=f.file_id, details={"dam_asset_id": dam_asset, "language": v.language})
     return derivative
+
+
+def _show_superseded(job, earlier, dam_asset, name):
+    """Write the configured superseded-by field on the earlier final in the DAM, so reviewers there see which asset
+    replaces it (issue 27.5). A failure is logged and recorded, never fails the import: the database keeps the rule
+    A5->A6 follows either way."""
+    field = job.rt.config["fields"]["special_fields"].get("superseded_by")
+    if not field or not earlier.dam_asset_id:
+        return
+    text = "Superseded by DAM asset {} ({}) on {}".format(dam_asset, name, datetime.date.today().isoformat())
+    try:
+        job.rt.dam.set_asset_fields(earlier.dam_asset_id, {field: text})
+    except ServiceError as exc:
+        log.warning("could not mark DAM asset %s as superseded (%s): reviewers in the DAM do not see it yet; A5->A6 "
+                    "leaves it out all the same", earlier.dam_asset_id, exc)
+        job.event("final_superseded_not_shown", str(exc), level="warning",
+                  details={"dam_asset_id": earlier.dam_asset_id, "superseded_by": dam_asset})
 
 
 def _finish_campaign(job):
