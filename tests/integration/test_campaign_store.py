@@ -46,6 +46,23 @@ def test_every_kind_of_wait_is_named_with_what_it_waits_for(database):
     assert [m.original_filename for m in campaign_store.gone_masters(database, "LC-1")] == ["b.jpg"]
     (lc1,) = [w for w in campaign_store.waiting_campaigns(database) if w.campaign_id == "LC-1"]
     assert lc1.missing == [("AAAAA1", "a.jpg")]
+    assert (lc1.masters, lc1.localised, lc1.gone, lc1.state) == (2, 0, 1, "running")
+    campaign_store.mark_master_gone(database, a2, "AAAAA1", "expired")
+    assert "LC-1" not in [w.campaign_id for w in campaign_store.waiting_campaigns(database)], "nothing left to wait for"
+
+
+def test_a_run_that_died_or_left_work_is_a_wait_and_a_live_run_is_not(database):
+    held = claim(database, "a5_a6", "LC-7")
+    leases.finish_campaign(database, claim(database, "b1_b2", "GM-8"), "released", total=3, done=1)
+    waits = {w.campaign_id: w for w in campaign_store.waiting_campaigns(database)}
+    assert "LC-7" not in waits, "a live run works on it"
+    assert waits["GM-8"].waits_for == "more_work"
+    with database.cursor() as cur:
+        cur.execute("UPDATE workflow_state SET lease_expires_at = now() - interval '1 second' WHERE campaign_id = %s",
+                    (held.campaign_id,))
+    waits = {w.campaign_id: w for w in campaign_store.waiting_campaigns(database)}
+    assert waits["LC-7"].waits_for == "interrupted" and waits["LC-7"].folder_id == "f"
+    assert [w.campaign_id for w in campaign_store.waiting_campaigns(database, limit=1)] == ["GM-8"]
 
 
 def test_the_box_folder_is_kept_per_workflow_and_campaign(database):

@@ -60,6 +60,10 @@ def waiting_campaigns(db, labels):
                                                          w.last_error or "a failure")
         elif w.waits_for == "assets":
             what = "assets in the DAM: its source folder was empty (the no-assets email was sent)"
+        elif w.waits_for == "interrupted":
+            what = "the next run: a run stopped while working on it, the next one resumes it"
+        elif w.waits_for == "more_work":
+            what = "the next run: more to move, the next one carries on"
         else:
             what = "its status change or success email, tried again every run"
         out.append({"workflow": labels.get(w.workflow, w.workflow), "campaign_id": w.campaign_id, "waits_for": what,

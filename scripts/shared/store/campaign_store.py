@@ -12,15 +12,20 @@ from .rows import Master
 
 GONE_STATES = ("deleted_in_dam", "expired_in_dam")  # master_assets.asset_state of a master no longer expected
 
-Waiting = namedtuple("Waiting", "workflow campaign_id waits_for missing since next_attempt_at last_error")
-Waiting.__doc__ = """One waiting campaign: ``waits_for`` is "localisation" (``missing``: (tracking id, file name) of
-each master without a localised file), "retry" (a back-off after a failure: ``next_attempt_at``, ``last_error``),
-"assets" (its source folder in the DAM was empty; the no-assets email was sent, a person adds them) or "finishing"
-(the status change or success email is owed; every tick tries again). ``since``: when the wait began."""
+Waiting = namedtuple("Waiting", "workflow campaign_id campaign_name folder_id state waits_for missing since "
+                                "next_attempt_at last_error masters localised gone")
+Waiting.__doc__ = """One waiting campaign (none held by a live run): ``waits_for`` is "localisation" (A2->A3 awaits
+the agency's files: ``missing``: (tracking id, file name) of each master still expected without a localised file;
+``masters`` delivered, ``localised`` of them with a localised file, ``gone`` deleted or expired in the DAM), "retry" (a
+back-off after a failure: ``next_attempt_at``, ``last_error``), "assets" (its source folder in the DAM was empty; the
+no-assets email was sent, a person adds them), "finishing" (the status change or success email is owed; every tick
+tries again), "interrupted" (a run died holding it; the next tick resumes it) or "more_work" (a tick left work for
+the next one). ``since``: when the wait began; ``folder_id``: its DAM folder."""
 
 # Local campaigns delivered A1->A2 whose masters still expected lack an imported localised file (one row per master).
 _LOCALISATION_WAITS = (
-    "SELECT m.local_campaign_id AS campaign_id, m.tracking_id, m.original_filename, a.completed_at AS since, "
+    "SELECT m.local_campaign_id AS campaign_id, m.tracking_id, m.original_filename, m.dam_folder_path, "
+    "a.completed_at AS since, a.campaign_name, a.folder_id, COALESCE(w.state, 'idle') AS state, "
     "w.masters_checked_at FROM master_assets m "
     "JOIN workflow_state a ON a.workflow = 'a1_a2' AND a.campaign_id = m.local_campaign_id AND a.state = 'completed' "
     "LEFT JOIN workflow_state w ON w.workflow = 'a2_a3' AND w.campaign_id = m.local_campaign_id "
@@ -28,8 +33,27 @@ _LOCALISATION_WAITS = (
     "AND NOT EXISTS (SELECT 1 FROM derivative_assets d WHERE d.tracking_id = m.tracking_id AND "
     "d.state IN ('imported', 'cleaned'))")
 
+# Per campaign waiting for localised files (the first ``limit`` by number): its missing masters and its counts.
+# B608: the subquery is this module's constant; the states and the limit are %s parameters.
+_LOCALISATION_BY_CAMPAIGN = (
+    "SELECT g.*, c.* FROM (SELECT campaign_id, campaign_name, folder_id, state, min(since) AS since, "  # nosec B608
+    "array_agg(tracking_id ORDER BY dam_folder_path, original_filename) AS tracking_ids, "
+    "array_agg(original_filename ORDER BY dam_folder_path, original_filename) AS names "
+    "FROM (" + _LOCALISATION_WAITS + ") w GROUP BY campaign_id, campaign_name, folder_id, state "  # nosec B608
+    "ORDER BY campaign_id LIMIT %s) g CROSS JOIN LATERAL (SELECT count(*) AS masters, count(*) FILTER (WHERE "
+    "EXISTS (SELECT 1 FROM derivative_assets d WHERE d.tracking_id = x.tracking_id AND d.state IN ('imported', "
+    "'cleaned'))) AS localised, count(*) FILTER (WHERE x.asset_state = ANY(%s)) AS gone FROM master_assets x "
+    "WHERE x.local_campaign_id = g.campaign_id AND x.workflow = 'a1_a2') c ORDER BY g.campaign_id")
 
-_OTHER_WAITS = {"finishing": "finishing", "notify_pending": "finishing", "no_assets": "assets"}
+# Every other wait: not finished, not held by a live run; A2->A3's idle rows are the localisation waits above.
+_OTHER_WAITS_SQL = (
+    "SELECT workflow, campaign_id, campaign_name, folder_id, state, last_error, next_attempt_at, "
+    "COALESCE(finished_at, updated_at) AS since FROM workflow_state WHERE (lease_expires_at IS NULL OR "
+    "lease_expires_at < now()) AND ((%s AND state IN ('failed', 'partial') AND next_attempt_at > now()) OR state NOT IN "
+    "('completed', 'failed', 'partial')) AND NOT (workflow = 'a2_a3' AND state = 'idle') "
+    "ORDER BY campaign_id, workflow LIMIT %s")
+_OTHER_WAITS = {"finishing": "finishing", "notify_pending": "finishing", "no_assets": "assets", "failed": "retry",
+                "partial": "retry", "running": "interrupted"}
 
 
 def kept_box_folder(db, workflow, campaign_id):
@@ -48,24 +72,25 @@ def keep_box_folder(db, lease, folder_id):
                     (folder_id, lease.workflow, lease.campaign_id))
 
 
-def waiting_campaigns(db):
-    """Every campaign the suite is waiting on, and for what (Waiting values), localisation waits first, then
-    back-offs and owed endings, each by campaign number."""
+def waiting_campaigns(db, limit=None):
+    """Every campaign the suite is waiting on, and for what (Waiting values): ``waits`` in a cursor of its own."""
     with db.cursor() as cur:
-        cur.execute(_LOCALISATION_WAITS + " ORDER BY m.local_campaign_id, m.dam_folder_path, m.original_filename",
-                    (list(GONE_STATES),))
-        by_campaign = {}
-        for r in cur.fetchall():
-            wait = by_campaign.setdefault(r["campaign_id"], Waiting("a2_a3", r["campaign_id"], "localisation", [],
-                                                                    r["since"], None, None))
-            wait.missing.append((r["tracking_id"], r["original_filename"]))
-        cur.execute("SELECT workflow, campaign_id, state, last_error, next_attempt_at, COALESCE(finished_at, "
-                    "updated_at) AS since FROM workflow_state WHERE (state IN ('failed', 'partial') AND "
-                    "next_attempt_at > now()) OR state IN ('finishing', 'notify_pending', 'no_assets') "
-                    "ORDER BY campaign_id, workflow")
-        others = [Waiting(r["workflow"], r["campaign_id"], _OTHER_WAITS.get(r["state"], "retry"), [], r["since"],
-                          r["next_attempt_at"], r["last_error"]) for r in cur.fetchall()]
-    return [by_campaign[c] for c in sorted(by_campaign)] + others
+        return waits(cur, limit)
+
+
+def waits(cur, limit=None, retries=True):
+    """Every campaign the suite is waiting on, and for what (Waiting values), localisation waits first, then
+    back-offs (unless not ``retries``: status.py lists those apart), owed endings, interruptions and more work, each
+    by campaign number; at most ``limit`` (None: all). Reads only: status.py calls it with its READ ONLY cursor."""
+    cur.execute(_LOCALISATION_BY_CAMPAIGN, (list(GONE_STATES), limit, list(GONE_STATES)))
+    out = [Waiting("a2_a3", r["campaign_id"], r["campaign_name"], r["folder_id"], r["state"], "localisation",
+                   list(zip(r["tracking_ids"], r["names"])), r["since"], None, None, r["masters"], r["localised"],
+                   r["gone"]) for r in cur.fetchall()]
+    cur.execute(_OTHER_WAITS_SQL, (retries, limit))
+    out += [Waiting(r["workflow"], r["campaign_id"], r["campaign_name"], r["folder_id"], r["state"],
+                    _OTHER_WAITS.get(r["state"], "more_work"), [], r["since"], r["next_attempt_at"], r["last_error"],
+                    None, None, None) for r in cur.fetchall()]
+    return out[:limit] if limit is not None else out
 
 
 def due_master_checks(db, hours):
