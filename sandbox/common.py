@@ -149,7 +149,9 @@ class SandboxMiddleware(object):
                     break
             if self.recording:
                 self.records.append({"method": method, "path": path, "query": environ.get("QUERY_STRING", ""),
-                                     "time": time.time(), "fault": rule.spec if rule else None})
+                                     "time": time.time(), "fault": rule.spec if rule else None,
+                                     # the credentials the client chose (tests/reliability/test_hostile_netrc.py)
+                                     "authorization": environ.get("HTTP_AUTHORIZATION")})
         for hook in list(self.on_request):
             hook(method, path, total)
         if rule is not None:

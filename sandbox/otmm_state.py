@@ -37,6 +37,7 @@ LOOKUP_DOMAINS = {
 # The declared metadata model: field id -> CHAR | NUMBER | DATE | DOMAIN | ("TABLE", {column id: type}).
 MODEL = dict({f: "CHAR" for f in CAMPAIGN_FIELDS.values()}, **{CAMPAIGN_FIELDS["status"]: "DOMAIN",
     F + "TRACKING_ID": "CHAR", F + "SOURCE_FILE_ID": "CHAR", F + "ASSET_TITLE": "CHAR", F + "DESCRIPTION": "CHAR",
+    F + "SUPERSEDED_BY": "CHAR",
     F + "LANGUAGE": "CHAR", F + "STATE": "CHAR", F + "ECOMMERCE_STATUS": "DOMAIN", F + "BRAND": "DOMAIN",
     F + "PRODUCT": "CHAR", F + "MARKET": "CHAR", F + "ASSET_TYPE": "DOMAIN", F + "CHANNEL": "CHAR",
     F + "FORMAT": "CHAR", F + "KEYWORDS": ("TABLE", {"FERRERO.COLUMN.KEYWORD": "CHAR"}),

@@ -27,7 +27,8 @@ class WebhookReceiver(object):
         except ValueError:
             payload = None
         with self.lock:
-            self.events.append({"path": environ.get("PATH_INFO"), "payload": payload, "signature_valid": valid})
+            self.events.append({"path": environ.get("PATH_INFO"), "payload": payload, "signature_valid": valid,
+                                "authorization": environ.get("HTTP_AUTHORIZATION")})
         start_response("200 OK", [("Content-Type", "application/json")])
         return [b'{"ok": true}']
 

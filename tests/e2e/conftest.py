@@ -9,7 +9,7 @@ from sandbox.lab import Lab
 
 
 @pytest.fixture
-def lab(tmp_path, db_config):
+def lab(tmp_path, db_config, sandbox_pki_dir):
     settings = {k: db_config[k] for k in ("host", "port", "name", "user", "password")}
-    with Lab(str(tmp_path / "lab"), db_settings=settings) as running:
+    with Lab(str(tmp_path / "lab"), db_settings=settings, pki_dir=sandbox_pki_dir) as running:
         yield running

@@ -72,6 +72,7 @@ def test_probe_over_mtls(lab):
     assert "mTLS client certificate" in lines["auth"] and " OK " in lines["lock"]
 
 
+@pytest.mark.slow
 def test_probe_reports_a_refused_search_operator_and_the_one_that_works(lab):
     lab.otmm.settings(refused_operators=["ARTESIA.OPERATOR.CHAR.IS"])
     done, lines, _ = probe(lab)

@@ -1,7 +1,10 @@
 """The `make demo` scenario, end to end, as part of the test suite."""
+import pytest
+
 from sandbox.demo import run
 
 
+@pytest.mark.slow
 def test_demo_lifecycle_ends_where_it_should(tmp_path, db_config, capsys):
     settings = {k: db_config[k] for k in ("host", "port", "name", "user", "password")}
     assert run(str(tmp_path / "demo"), db_settings=settings) == 0

@@ -1,6 +1,8 @@
 """A2->A3 from the Box inbox, --dry-run, the connection check and configuration errors, as real scripts."""
 import json
 
+import pytest
+
 from tests.e2e.helpers import box_files, db_rows, subjects
 
 F = "FERRERO.FIELD."
@@ -61,6 +63,7 @@ def test_a2_to_a3_imports_good_files_quarantines_the_rest_and_advances(lab):
     assert len(lab.smtp.messages()) == before
 
 
+@pytest.mark.slow
 def test_dry_run_changes_nothing_anywhere(lab):
     assert lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0043").returncode == 0
     lab.play_agency("LC-2026-0043")

@@ -20,6 +20,7 @@ def _alerts(lab):
     return [s for s in subjects(lab) if "ACTION NEEDED" in s]
 
 
+@pytest.mark.slow
 def test_a_persistent_campaign_problem_alerts_once_a_day_and_the_report_counts_it(lab):
     env = {"DAM_MASTER_ASSETS_FOLDER": "Masters That Do Not Exist"}
     for _ in range(3):
@@ -211,6 +212,7 @@ def test_test_connection_names_the_broken_box_credential(lab, tmp_path):
     assert result.returncode == 1 and "boxAppSettings.appAuth.publicKeyID: is missing" in line
 
 
+@pytest.mark.slow
 def test_smtp_failing_run_after_run_makes_the_run_fail_and_the_report_says_so(lab):
     env = {"SMTP_PORT": str(_closed_port()), "CHANNEL_FAILURE_TICKS": "1"}
     first = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0044", env=env)

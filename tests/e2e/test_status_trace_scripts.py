@@ -23,7 +23,7 @@ def test_status_trace_metrics_and_page_after_real_ticks(lab, tmp_path):
     status = lab.run_script("status", "-q", env=out)
     assert status.returncode == 1, status.stdout  # a file went to _Needs attention
     for words in ("NEEDS ATTENTION", "1 file(s) moved in the last 24 h to the A2→A3 inbox's '_Needs attention'",
-                  "A1→A2", "exit 0", "A1→A2 LC-2026-0043: waiting for the agency's localised files in the A2→A3 inbox (1 of 2 masters "
+                  "A1→A2", "exit 0", "A2→A3 LC-2026-0043: waiting for the agency's localised files in the A2→A3 inbox (1 of 2 masters "
                   "localised)"):
         assert words in status.stdout, status.stdout
     report = json.loads(lab.run_script("status", "--json", "-q", "--html", str(tmp_path / "by-hand"), env=out).stdout)

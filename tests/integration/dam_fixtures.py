@@ -41,8 +41,8 @@ def dam_config(sandbox, **overrides):
 
 
 @pytest.fixture(scope="session")
-def otmm_pki_dir(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("otmm-pki"))
+def otmm_pki_dir(sandbox_pki_dir):
+    return sandbox_pki_dir
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ WEBHOOK_SECRET = "whsec-never-logged-42"
 
 
 @pytest.fixture(scope="session")
-def smtp_pki(tmp_path_factory):
+def smtp_pki(sandbox_pki_dir):
     """ca_cert, server_cert/server_key (CN localhost, SAN 127.0.0.1) and an unrelated CA's server pair."""
-    return make_pki(str(tmp_path_factory.mktemp("notify-pki")))
+    return make_pki(sandbox_pki_dir)
 
 
 @pytest.fixture

@@ -154,9 +154,16 @@ def test_download_is_verified_and_atomic(box_client, box_sandbox, tmp_path):
         box_sandbox.roots["a2_a3"])["files"]["K7Q2XM_it_x.jpg"]["sha1"])
     assert open(dest, "rb").read() == b"payload" * 1000 and good.size == 7000
     other = str(tmp_path / "y.jpg")
-    with pytest.raises(ServiceError) as err:
+    with pytest.raises(ServiceError) as err:  # Box's current version is intact but not the one expected
         box_client.download_file(file_id, other, expected_sha1="0" * 40)
-    assert "corrupt" in str(err.value)
+    assert "changed in Box while it was read" in str(err.value) and err.value.code == "changed_in_box"
+    expected = box_sandbox.tree(box_sandbox.roots["a2_a3"])["files"]["K7Q2XM_it_x.jpg"]["sha1"]
+    box_sandbox.middleware.set_faults([{"method": "GET", "path": "/files/{}/content".format(file_id),
+                                        "status": 200, "body": "not the bytes Box has"}])
+    with pytest.raises(ServiceError) as err:  # bytes that are neither the expected nor Box's current version
+        box_client.download_file(file_id, other, expected_sha1=expected)
+    box_sandbox.middleware.set_faults([])
+    assert "corrupt" in str(err.value) and err.value.code != "changed_in_box"
     assert sorted(os.listdir(str(tmp_path))) == ["box-sandbox", "x.jpg"]  # no partial or temp file left
 
 

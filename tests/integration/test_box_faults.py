@@ -172,7 +172,7 @@ def test_token_endpoint_throttled_for_long_fails_fast_instead_of_sleeping(box_sa
     with pytest.raises(ServiceError) as err:
         client.ping()
     assert time.time() - started < 10
-    assert err.value.retryable and err.value.code == "retry_after_too_long" and "100" in str(err.value)
+    assert err.value.retryable and err.value.code == "box_throttled" and "100" in str(err.value)
     assert counts(box_sandbox)["POST /oauth2/token"] == 1
 
 

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.integration import box_fixtures
 
 box_sandbox = box_fixtures.box_sandbox
@@ -41,6 +43,7 @@ def run_four(sandbox, db_config):
     return results, time.time() - started, folder
 
 
+@pytest.mark.slow
 def test_four_processes_sharing_the_budget_get_no_429(box_sandbox, db_config):
     results, seconds, folder = run_four(box_sandbox, db_config)
     assert box_sandbox.rate_limited == []  # not one 429: every request was paced for
@@ -51,6 +54,7 @@ def test_four_processes_sharing_the_budget_get_no_429(box_sandbox, db_config):
     assert seconds >= (WORKERS * CALLS - 100) / 15.0 * 0.8  # so they waited for each other
 
 
+@pytest.mark.slow
 def test_control_the_same_four_processes_pacing_alone_do_get_429(box_sandbox):
     results, _, folder = run_four(box_sandbox, None)
     assert box_sandbox.rate_limited, "four unshared budgets stayed under the limit: the test above proves nothing"

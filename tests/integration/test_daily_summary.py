@@ -3,8 +3,9 @@ import csv
 import datetime
 import io
 
+from scripts.shared.dam.dam_types import Campaign
 from scripts.shared.notify.daily_summary import collect, csv_files
-from scripts.shared.store import events
+from scripts.shared.store import events, leases
 
 
 def test_figures_per_workflow_failures_and_stuck(database):
@@ -72,3 +73,15 @@ def test_csv_cells_excel_would_run_as_formulas_are_quoted_and_empty_tables_keep_
     assert "café" in tables["failures"][1][4]
     assert tables["stuck"] == [["Workflow", "Campaign", "State", "Since", "Last error"]]
     assert tables["workflows"][1][-1] == ""                      # inbox count unknown: empty, not "None"
+
+
+def test_a_run_that_died_or_left_work_is_named_as_a_wait(database):
+    for workflow, number in (("a5_a6", "LC-7"), ("b1_b2", "GM-8")):
+        lease, _ = leases.claim_campaign(database, workflow, [Campaign(number, "f")], "run-1")
+    leases.finish_campaign(database, lease, "released", total=3, done=1)  # GM-8 left work for the next tick
+    with database.cursor() as cur:  # LC-7's run died holding it
+        cur.execute("UPDATE workflow_state SET lease_expires_at = now() - interval '1 second' WHERE campaign_id = "
+                    "'LC-7'")
+    waits = {w["campaign_id"]: w["waits_for"] for w in collect(database, datetime.date.today())["waiting"]}
+    assert waits == {"LC-7": "the next run: a run stopped while working on it, the next one resumes it",
+                     "GM-8": "the next run: more to move, the next one carries on"}

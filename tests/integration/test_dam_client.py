@@ -259,7 +259,8 @@ def test_set_campaign_status_on_a_folder_someone_else_locked(dam, otmm):
     otmm.lock_as("LC-2026-0043", "maria.rossi")
     with pytest.raises(ServiceError) as info:
         dam.set_campaign_status(otmm.folder_id("LC-2026-0043"), "A1", "A2")
-    assert info.value.status == 409 and "locked by another user" in info.value.message
+    assert info.value.status == 409 and "locked in the DAM by maria.rossi" in info.value.message \
+        and "ask maria.rossi to finish the edit" in info.value.fix
     assert otmm.campaign_status("LC-2026-0043") == "A1"
     assert otmm.is_locked("LC-2026-0043") == "maria.rossi"
 

@@ -68,6 +68,7 @@ def test_tracking_id_alphabet():
     assert len(drawn) > 1990
 
 
+@pytest.mark.slow
 def test_ten_thousand_ids_from_eight_threads_are_unique(database):
     errors = []
 

@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SKIP = shutil.ignore_patterns(".git", ".venv", ".venv36", "venv", "var", "logs", "temp", "__pycache__",
                               ".pytest_cache", ".ruff_cache", ".env", ".env.sandbox", "Box-config.json")
@@ -23,6 +25,7 @@ def run_unit_tests(cwd):
     return proc.returncode, summary[-1] if summary else proc.stdout[-2000:]
 
 
+@pytest.mark.slow
 def test_a_box_config_above_the_checkout_changes_no_test_outcome(tmp_path):
     opt = tmp_path / "ferrero-automation"
     project = opt / "Python-Version"

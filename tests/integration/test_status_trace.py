@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from scripts.shared.box.box_types import InboxFile
 from scripts.shared.dam.dam_types import Campaign, DamAsset
 from scripts.shared.notify import job_metrics, status_view, trace_view
-from scripts.shared.store import events, item_store, leases, status_store, tracking_ids
+from scripts.shared.store import campaign_store, events, item_store, leases, status_store, tracking_ids
 from scripts.shared.store.notifications import NotificationStore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -200,3 +200,34 @@ def test_the_deployment_guide_alert_rules_name_metrics_the_ticks_write():
     named = set(re.findall(r"dam_content_scaling_[a-z_]+", " ".join(r["expr"] for r in rules)))
     assert len(rules) == 3 and named and named <= written, named - written
     assert "--collector.textfile.directory=" in guide and "METRICS_DIR=" in guide
+
+
+def test_a_master_deleted_in_the_dam_is_not_waited_for(database, db_config, tmp_path):
+    """docs/reliability.md: a master deleted or expired in the DAM after delivery is no longer expected, so a
+    campaign whose only missing master is gone waits for nothing (status.py reads campaign_store's one query)."""
+    tids = _every_state(database)
+    lease = _claim(database, "a1_a2", "LC-GONE", "Winter Teaser")
+    items = item_store.ensure_transfer_items(database, lease, "a1_a2", "LC-GONE", [_asset("ot-g", "teaser.psd")])
+    tid = tracking_ids.find_or_create_tracking_id(database, "ot-g", "LC-GONE", "teaser.psd", "a1_a2").tracking_id
+    tracking_ids.store_master_asset(database, tid, "ot-g", "LC-GONE", box_file_id="box-ot-g", workflow="a1_a2",
+                                    original_filename="teaser.psd", box_folder_id="boxf-LC-GONE",
+                                    box_file_name="{}_teaser.psd".format(tid), lease=lease)
+    item_store.update_transfer_item(database, lease, items["ot-g"].id, state="done", tracking_id=tid)
+    leases.finish_campaign(database, lease, "completed", total=1, done=1)
+    config = _config(db_config, tmp_path)
+    waiting = dict((c["campaign_id"], c) for c in status_view.collect(config, database)["campaigns"]["waiting"])
+    assert waiting["LC-GONE"]["reason"] == "localisation", "delivered, its master not localised yet: it waits"
+
+    inbox = _claim(database, "a2_a3", "LC-GONE")
+    campaign_store.mark_master_gone(database, inbox, tid, "deleted")
+    leases.finish_campaign(database, inbox, "released")
+    # LC-DONE also loses its only missing master (the one not localised) to an expiry in the DAM
+    done = _claim(database, "a2_a3", "LC-DONE")
+    campaign_store.mark_master_gone(database, done, tids["ot-2"], "expired")
+    leases.finish_campaign(database, done, "released")
+    report = status_view.collect(config, database)
+    jsonschema.validate(json.loads(status_view.to_json(report)), json.load(open(SCHEMA)))
+    waiting = dict((c["campaign_id"], c) for c in report["campaigns"]["waiting"])
+    assert "LC-GONE" not in waiting and "LC-DONE" not in waiting, sorted(waiting)
+    assert waiting["LC-OWED"]["reason"] == "owed" and waiting["LC-EMPTY"]["reason"] == "no_assets"
+    assert "LC-GONE" not in status_view.render_text(report)

@@ -2,14 +2,10 @@ import os
 
 import pytest
 
-from sandbox.pki import make_pki
-
 
 @pytest.fixture(scope="session")
-def pki_dir(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("pki"))
-    make_pki(path)
-    return path
+def pki_dir(sandbox_pki_dir):
+    return sandbox_pki_dir
 
 
 def crash_points(total):

@@ -1,6 +1,7 @@
 """Reliability harness: fresh sandboxes per trial, a kill switch on the k-th external call, and a normalised view
 of everything a user would check (Box, DAM, database, mailbox) so runs with different random TIDs compare equal."""
 import contextlib
+import datetime
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ from sandbox.lab import ROOT, Lab
 from tests.e2e.helpers import box_files, db_rows
 
 TID = re.compile(r"(?<![A-Za-z0-9])[0-9A-Za-z]{6}_")
+LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \w+\s+\[run=(\w+)")
 
 
 def norm(text):
@@ -28,7 +30,7 @@ def fresh_lab(pg_server, tmp_path, pki_dir, **env):
                              password=pg_server["password"], dbname="postgres")
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute('CREATE DATABASE "{}" TEMPLATE dam_test_template'.format(name))
+        cur.execute('CREATE DATABASE "{}" TEMPLATE "{}"'.format(name, pg_server["template"]))
     settings = dict(pg_server, name=name)
     lab = Lab(os.path.join(str(tmp_path), name), db_settings=settings, pki_dir=pki_dir)
     lab.extra_env.update(env)
@@ -70,6 +72,20 @@ def run_killed_after(lab, k, script, *args):
         for mw in middlewares:
             mw.after_request.remove(hook)
     return code, state["n"], state["killed"]
+
+
+def run_seconds(lab, log_name):
+    """How long the last run of ``log_name`` worked, by its own log (first line to last): the time a deadline
+    governs, without the interpreter's start-up, which a loaded machine (parallel test workers) stretches."""
+    stamps = {}
+    last = None
+    for line in lab.log_text(log_name).splitlines():
+        match = LOG_LINE.match(line)
+        if match:
+            last = match.group(2)
+            stamps.setdefault(last, []).append(datetime.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f"))
+    assert last is not None, "no run in logs/{}.log".format(log_name)
+    return (stamps[last][-1] - stamps[last][0]).total_seconds()
 
 
 def expire_leases(lab):

@@ -3,6 +3,8 @@ and compare the end state with an uninterrupted run. Nothing may be lost, duplic
 import json
 import os
 
+import pytest
+
 from tests.e2e.helpers import db_rows
 from tests.reliability.conftest import crash_points
 from tests.reliability.harness import compare, end_state, fresh_lab, run_killed_after, until_done
@@ -54,6 +56,7 @@ def _matrix(pg_server, tmp_path, pki_dir, prepare, script, args, workflow, campa
     return figures
 
 
+@pytest.mark.slow
 def test_a1_to_a2_survives_a_kill_at_every_call(pg_server, tmp_path, pki_dir):
     figures = _matrix(pg_server, tmp_path, pki_dir, lambda lab: None, "a1_to_a2_download",
                       ["--campaign", "LC-2026-0043"], "a1_a2", "LC-2026-0043")
@@ -66,6 +69,7 @@ def _agency_ready(lab):
     lab.box.put_file(lab.box.roots["a2_a3"], "not a v2 name.jpg", b"x")
 
 
+@pytest.mark.slow
 def test_a2_to_a3_survives_a_kill_at_every_call(pg_server, tmp_path, pki_dir):
     figures = _matrix(pg_server, tmp_path, pki_dir, _agency_ready, "a2_to_a3_upload_polling", [], "a2_a3",
                       "LC-2026-0043")

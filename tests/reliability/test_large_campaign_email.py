@@ -4,6 +4,8 @@ import csv
 import io
 import time
 
+import pytest
+
 from tests.e2e.helpers import html_of, subjects
 from tests.integration.notify_fixtures import notify_config, smtp_catcher, smtp_pki  # noqa: F401,F811 (fixtures)
 from tests.reliability.harness import fresh_lab
@@ -11,6 +13,7 @@ from tests.reliability.harness import fresh_lab
 COUNT = 300
 
 
+@pytest.mark.slow
 def test_an_email_about_hundreds_of_assets_is_summarised_and_carries_the_full_list_as_csv(pg_server, tmp_path,
                                                                                          pki_dir):
     with fresh_lab(pg_server, tmp_path, pki_dir, TRANSFER_CONCURRENCY="8") as lab:

@@ -2,6 +2,8 @@
 Each test plays the person with a hook on the sandbox, at the exact moment the run is busy elsewhere."""
 import hashlib
 
+import pytest
+
 from tests.e2e.helpers import box_files, db_rows, html_of, subjects
 from tests.reliability.harness import fresh_lab
 
@@ -129,6 +131,7 @@ def test_a_delivered_file_renamed_or_moved_by_a_person_after_a_crash_is_not_uplo
         assert lab.otmm.campaign_status("LC-2026-0042") == "A2"
 
 
+@pytest.mark.slow
 def test_redelivery_identical_is_imported_once_different_replaces_and_after_a3_is_a_correction(pg_server, tmp_path,
                                                                                                  pki_dir):
     """Promise 2: identical content once; other content replaces the earlier final (marked superseded, both kept

@@ -1,4 +1,6 @@
 """One bad item never stalls the rest: values PostgreSQL refuses, malformed answers, unexpected exceptions."""
+import pytest
+
 from tests.e2e.helpers import box_files, db_rows, html_of, subjects
 from tests.reliability.harness import fresh_lab
 
@@ -53,6 +55,7 @@ def test_an_unexpected_error_before_any_campaign_sends_the_run_error_alert(pg_se
         assert "Please report this" not in lab.log_text("a1_to_a2")
 
 
+@pytest.mark.slow
 def test_cut_short_or_malformed_answers_of_token_endpoints_and_box_listings_are_retried(pg_server, tmp_path,
                                                                                         pki_dir):
     with fresh_lab(pg_server, tmp_path, pki_dir) as lab:

@@ -7,6 +7,8 @@ import subprocess
 import tempfile
 import time
 
+import pytest
+
 from sandbox.lab import ROOT, SMTP_PASSWORD, WEBHOOK_SECRET
 from tests.reliability.harness import expire_leases, fresh_lab, run_killed_after
 
@@ -21,6 +23,7 @@ def _secrets(lab):
     return [v for v in values if v]
 
 
+@pytest.mark.slow
 def test_full_verbose_run_leaks_no_secret(pg_server, tmp_path, pki_dir):
     with fresh_lab(pg_server, tmp_path, pki_dir) as lab:
         for script, args in (("a1_to_a2_download", ["-v"]), ("a1_to_a2_download", ["-v", "--auth-pfx"]),
@@ -42,6 +45,7 @@ def test_full_verbose_run_leaks_no_secret(pg_server, tmp_path, pki_dir):
         assert hits == []
 
 
+@pytest.mark.slow
 def test_key_material_is_off_the_disk_during_the_run_and_after_kill_9(pg_server, tmp_path, pki_dir):
     """Promise 5: the key goes into the TLS context and its files are removed before the first DAM request, so not
     even kill -9 leaves it behind; the next start-up sweeps a directory of a process killed inside that window."""

@@ -146,7 +146,7 @@ def test_token_endpoint_retry_after_over_the_limit_fails_at_once(app_settings):
                   json={"error": "rate_limit_exceeded", "error_description": "slow down"})
     with pytest.raises(ServiceError) as err:
         base.make_client(app_settings, max_retry_wait_seconds=1).ping()
-    assert err.value.code == "retry_after_too_long" and err.value.retryable and "100" in str(err.value)
+    assert err.value.code == "box_throttled" and err.value.retryable and "100" in str(err.value)
     assert len(responses.calls) == 1
 
 

@@ -55,6 +55,19 @@ def test_no_sleep_outside_the_retry_module():
     assert not offenders, "time.sleep outside scripts/shared/core/retry.py:\n" + "\n".join(offenders)
 
 
+HTTP_CALL = re.compile(r"requests\.(Session|get|post|put|patch|delete|head|request)\b|urlopen\(")
+
+
+def test_every_http_session_comes_from_the_one_helper():
+    """core/http_session.py makes every session (never ~/.netrc's credentials, environment proxies kept); a bare
+    requests.Session / requests.get elsewhere would send whatever .netrc holds for the host."""
+    planted = 'import requests\nclass _S(requests.Session):\n    pass\nrequests.get(url, timeout=5)\n'
+    assert [n for n, line in enumerate(planted.splitlines(), 1) if HTTP_CALL.search(line)] == [2, 4]
+    assert _offenders(HTTP_CALL, set()), "the scan finds the helper's own requests.Session when nothing is allowed"
+    offenders = _offenders(HTTP_CALL, {"http_session.py"})
+    assert not offenders, "HTTP sessions made outside scripts/shared/core/http_session.py:\n" + "\n".join(offenders)
+
+
 def test_configuration_defaults_are_not_spelt_again_in_code():
     """Defaults live in config/schema.yaml: a configured number is read with config_schema.setting (value or the
     schema's default), never as ``cfg.get("key") or 30`` (issue 16). Protocol fields of an answer may have their own."""

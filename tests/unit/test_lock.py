@@ -1,4 +1,4 @@
-"""The production lock for CPython 3.6: complete for requirements.txt, exact, hashed, and checkable on a venv.
+"""The production locks (CPython 3.6 and 3.12): complete for requirements.txt, exact, hashed, checkable on a venv.
 
 ``make lock`` writes it; these tests catch a requirements.txt change that was not re-locked (the production install
 would then miss the package) and a lock edited by hand into ranges or without hashes (--require-hashes would fail).
@@ -8,12 +8,15 @@ import re
 import subprocess
 import sys
 
+import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOCK = os.path.join(ROOT, "requirements-py36.lock")
 PIP_LOCK = os.path.join(ROOT, "requirements-py36-pip.lock")
+LOCK312 = os.path.join(ROOT, "requirements-py312.lock")
+PIP_LOCK312 = os.path.join(ROOT, "requirements-py312-pip.lock")
 ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][^\s\\]*)((?:\s*\\\s*--hash=sha256:[0-9a-f]{64})+)\s*$")
 
 
@@ -34,19 +37,20 @@ def read_entries(path):
     return entries
 
 
-def production_requirements():
-    """requirements.txt entries that apply on CPython 3.6.15 on Linux."""
-    env = dict(default_environment(), python_version="3.6", python_full_version="3.6.15",
-               implementation_version="3.6.15", sys_platform="linux", platform_system="Linux")
+def production_requirements(version="3.6.15"):
+    """requirements.txt entries that apply on that CPython on Linux."""
+    env = dict(default_environment(), python_version=version.rsplit(".", 1)[0], python_full_version=version,
+               implementation_version=version, sys_platform="linux", platform_system="Linux")
     with open(os.path.join(ROOT, "requirements.txt")) as f:
         lines = [line.split("#", 1)[0].strip() for line in f]
     reqs = [Requirement(line) for line in lines if line]
     return [r for r in reqs if r.marker is None or r.marker.evaluate(env)]
 
 
-def test_every_production_requirement_is_locked_within_its_range():
-    locked = read_entries(LOCK)
-    for req in production_requirements():
+@pytest.mark.parametrize("lock,version", [(LOCK, "3.6.15"), (LOCK312, "3.12.1")])
+def test_every_production_requirement_is_locked_within_its_range(lock, version):
+    locked = read_entries(lock)
+    for req in production_requirements(version):
         name = canonical(req.name)
         assert name in locked, "{} is in requirements.txt but not in the lock: run make lock".format(req.name)
         assert req.specifier.contains(locked[name], prereleases=True), (
@@ -63,11 +67,22 @@ def test_lock_holds_the_last_releases_with_cp36_wheels():
     assert read_entries(PIP_LOCK) == {"pip": "21.3.1"}
 
 
+def test_312_lock_takes_the_fixed_releases_the_36_lock_cannot():
+    """The reason for the second lock: requests >= 2.32.4 (CVE-2024-47081), urllib3 2.x, a current cryptography."""
+    locked = read_entries(LOCK312)
+    version = lambda name: tuple(int(p) for p in re.findall(r"\d+", locked[name])[:3])  # noqa: E731
+    assert version("requests") >= (2, 32, 4) and version("urllib3") >= (2, 5, 0)
+    assert version("cryptography") >= (44, 0, 1) and version("jinja2") >= (3, 1, 6)
+    assert set(read_entries(PIP_LOCK312)) == {"pip"}
+    with open(LOCK312) as f:
+        assert f.readline().startswith("# Production lock for CPython 3.12 ")
+
+
 def test_check_names_each_package_that_differs_from_the_lock(tmp_path):
     lock = tmp_path / "x.lock"
     lock.write_text("pytest==0.0.1 \\\n    --hash=sha256:{}\nno-such-package==1.0 \\\n    --hash=sha256:{}\n".format(
         "0" * 64, "1" * 64))
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "lock_py36.py"), "--check", str(lock)],
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "lock.py"), "--check", str(lock)],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     assert proc.returncode == 1
     assert "pytest==0.0.1 (installed: " in proc.stdout and "no-such-package==1.0 (installed: missing)" in proc.stdout

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LINES = 4000
 MAX_BYTES = 4000
@@ -31,6 +33,7 @@ LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO    \[run=\w+ camp
                   r"writer=(\w) line=(\d{5}) x{40}$")
 
 
+@pytest.mark.slow
 def test_two_processes_rotating_one_log_lose_no_line(tmp_path):
     log_dir, go = tmp_path / "logs", tmp_path / "go"
     script = WRITER.format(root=ROOT, max_bytes=MAX_BYTES, lines=LINES)

@@ -16,8 +16,9 @@ from .box_sessions import session_store
 from .box_types import BoxFile, BoxUser, DownloadedFile, InboxFile
 from .box_upload import BoxUploads, conflict_item, safe_box_name, sha1_of, upload_threshold
 from ..core.config import BOX_CONFIG_FIX, BOX_CONFIG_HELP
-from ..core.errors import ServiceError, SuiteError
+from ..core.errors import ChangedWhileRead, ServiceError, SuiteError
 from ..core.http_retry import url_path
+from ..core.http_session import new_session
 from ..core.retry import RetryPolicy, retry_call
 from ..core.token_store import token_file
 from ..core.transfer_deadline import Deadline
@@ -46,6 +47,15 @@ AUTH_HINTS = [
 ]
 
 
+def _ancestors(path_collection):
+    """(id, name) of each folder in a Box ``path_collection`` (a dict, or boxsdk's objects in its entries)."""
+    entries = (path_collection or {}).get("entries") or []
+
+    def field(entry, key):
+        return entry.get(key) if isinstance(entry, dict) else getattr(entry, key, None)
+    return tuple((field(e, "id"), field(e, "name")) for e in entries)
+
+
 def _keep_token(kept):
     """boxsdk's store_tokens callback: a new token is kept for the next ticks (token_store.py). boxsdk drops the
     token answer's expires_in; Box's JWT access tokens last 60 minutes (box-api.md), counted from now."""
@@ -58,7 +68,13 @@ def _network_class(max_wait, pacer):
     from boxsdk.network.default_network import DefaultNetwork
 
     class PacedNetwork(DefaultNetwork):
-        """boxsdk's network layer with the shared per-user pacing and a ceiling on Retry-After waits."""
+        """boxsdk's network layer with the shared per-user pacing, a ceiling on Retry-After waits, and the suite's
+        session (core/http_session: never ~/.netrc's credentials)."""
+
+        def __init__(self):
+            super(PacedNetwork, self).__init__()
+            self._session.close()
+            self._session = new_session()
 
         def request(self, method, url, access_token, **kwargs):
             pacer.before(method, url)
@@ -68,7 +84,7 @@ def _network_class(max_wait, pacer):
 
         def retry_after(self, delay, request_method, *args, **kwargs):
             if delay > max_wait:
-                raise _too_long(delay, max_wait)
+                raise pacer.throttled or _too_long(delay, max_wait)  # a 429 past the cap ends the run (box_pacer)
             log.info("Box asked to retry in %.1fs", delay)
             return super(PacedNetwork, self).retry_after(delay, request_method, *args, **kwargs)
 
@@ -170,7 +186,7 @@ class BoxClient(BoxUploads):
         self.user = "user:" + (as_user or jwt_user) if (as_user or jwt_user) else \
             "service-account:" + _client_id(path)
         self.pacer = Pacer(self.user, setting(box_cfg, "box.max_calls_per_minute"),
-                           setting(box_cfg, "box.max_uploads_per_minute"), db=db)
+                           setting(box_cfg, "box.max_uploads_per_minute"), db=db, max_wait=self.max_wait)
         self.sessions = session_store(db)
         network = _network_class(self.max_wait, self.pacer)
         try:
@@ -219,7 +235,12 @@ class BoxClient(BoxUploads):
                 # (several threads, a rotating key) gets one more renewal here -- a 401 changed nothing in Box
                 log.info("Box rejected the renewed token too (401) for %s; renewing it once more", what)
                 return self._call_once(what, fn, *args, **kwargs)
-        return retry_call(once, READ_RETRY, retry_if=token_trouble, on_retry=on_retry)
+        try:
+            return retry_call(once, READ_RETRY, retry_if=token_trouble, on_retry=on_retry)
+        except ServiceError as exc:
+            if exc.code == "retry_after_too_long" and self.pacer.throttled is not None:
+                raise self.pacer.throttled  # the token endpoint's 429 (boxsdk's own wait): the run ends too
+            raise
 
     def _call_once(self, what, fn, *args, **kwargs):
         from boxsdk.exception import BoxAPIException, BoxNetworkException, BoxOAuthException
@@ -255,17 +276,22 @@ class BoxClient(BoxUploads):
         return BoxUser(user=user.name, id=user.id)
 
     def get_folder(self, folder_id):
+        """The folder's id, or None when it is gone (404) or in the trash (a person deleted it)."""
         try:
-            return self._call("get folder", lambda: self.client.folder(folder_id).get(fields=["id", "name"])).id
+            folder = self._call("get folder", lambda: self.client.folder(folder_id).get(
+                fields=["id", "name", "item_status"]))
         except ServiceError as exc:
             if exc.status == 404:
                 return None
             raise
+        if getattr(folder, "item_status", "active") in ("trashed", "deleted"):
+            return None
+        return folder.id
 
     def get_file(self, file_id):
         try:
-            f = self._call("get file", lambda: self.client.file(file_id).get(fields=["id", "name", "sha1", "size",
-                                                                                   "parent", "item_status"]))
+            f = self._call("get file", lambda: self.client.file(file_id).get(fields=[
+                "id", "name", "sha1", "size", "parent", "item_status", "path_collection"]))
         except ServiceError as exc:
             if exc.status == 404:
                 return None
@@ -274,7 +300,8 @@ class BoxClient(BoxUploads):
             return None  # in the trash: a link to it would not open
         return BoxFile(file_id=f.id, name=f.name, sha1=f.sha1, size=f.size,
                        parent_id=(f.parent or {}).get("id") if isinstance(f.parent, dict) else getattr(f.parent, "id",
-                                                                                                       None))
+                                                                                                       None),
+                       ancestors=_ancestors(getattr(f, "path_collection", None)))
 
     # -- folders ------------------------------------------------------------------------------------------------------
     def ensure_folder(self, parent_id, name):
@@ -390,13 +417,43 @@ class BoxClient(BoxUploads):
                 self._call("download", self.client.file(file_id).download_to, _DeadlineWriter(out, deadline))
             sha1 = sha1_of(temp)
             if expected_sha1 and sha1 != expected_sha1:
-                raise ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
-                    file_id, sha1, expected_sha1), retryable=True, fix="the next run downloads it again")
+                raise self._changed_or_corrupt(file_id, sha1, expected_sha1)
             os.rename(temp, dest_path)
         finally:
             if os.path.exists(temp):
                 os.remove(temp)
         return DownloadedFile(path=dest_path, size=os.path.getsize(dest_path), sha1=sha1)
+
+    def _changed_or_corrupt(self, file_id, sha1, expected_sha1):
+        """A download whose SHA-1 is not the listed one. When Box's current version has exactly the bytes read, a
+        person uploaded a new version after the listing (ChangedWhileRead, the caller takes it); otherwise the bytes
+        are corrupt."""
+        try:
+            current = self.get_file(file_id)
+        except ServiceError:
+            current = None
+        if current is not None and current.sha1 == sha1:
+            return ChangedWhileRead("Box", "file {} changed in Box while it was read: its current version has SHA-1 "
+                                           "{} (the listing said {})".format(file_id, sha1, expected_sha1),
+                                    retryable=True, code="changed_in_box",
+                                    fix="nothing to do: the new version is imported instead")
+        return ServiceError("Box", "download of file {} is corrupt: SHA-1 {} instead of {}".format(
+            file_id, sha1, expected_sha1), retryable=True, fix="the next run downloads it again")
+
+    def current_version(self, listed):
+        """``listed`` (an InboxFile) as Box has it now: the same file and folder with its current name, SHA-1, size,
+        etag and version id; None when it is gone or in the trash."""
+        try:
+            f = self._call("get file", lambda: self.client.file(listed.file_id).get(fields=[
+                "id", "name", "sha1", "size", "etag", "file_version", "item_status"]))
+        except ServiceError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if getattr(f, "item_status", "active") in ("trashed", "deleted"):
+            return None
+        return listed._replace(name=f.name, sha1=f.sha1, size=f.size, etag=getattr(f, "etag", None),
+                               version_id=_version_id(f))
 
     def delete_file(self, file_id, etag=None):
         """Delete (Box moves it to the trash). With ``etag``, only if the file is still that version (If-Match):

@@ -6,6 +6,11 @@ them. Without a database (the connection probe, unit tests) the same buckets liv
 A budget of N a minute is a bucket of N/10 tokens, but never more than Box's per-second figure (16.67 calls, 4
 uploads: Box staff, box-evidence.md finding 11), refilled so that no 60-second window holds more than N requests:
 a burst Box accepts even if it counts per second, then a steady pace, whichever way Box counts its minute.
+
+The shared cool-down is capped at box.max_retry_wait_seconds (default 60 s): one answer of ``Retry-After: 3000``
+must not put every process of every workflow to sleep with its lease held. A Retry-After past the cap ends this
+process's run instead (core.errors.Throttled, raised at its next Box request): its campaign is released, the run
+alerts once, and the next tick asks Box again (issue 27.7).
 """
 import logging
 import re
@@ -13,6 +18,7 @@ import threading
 import time
 
 from ..core import retry
+from ..core.errors import Throttled
 from ..store.box_store import PostgresBuckets
 
 log = logging.getLogger(__name__)
@@ -79,8 +85,10 @@ class Pacer(object):
     If the database cannot be used the pacer carries on with this process's own buckets (logged once): pacing
     must never be the reason a run fails."""
 
-    def __init__(self, user, calls_per_minute, uploads_per_minute, db=None, sleep=None):
+    def __init__(self, user, calls_per_minute, uploads_per_minute, db=None, sleep=None, max_wait=None):
         self.user = user
+        self.max_wait = float(max_wait) if max_wait else float("inf")  # box.max_retry_wait_seconds (BoxClient)
+        self.throttled = None  # the Throttled error once Box asked for a wait past max_wait: every request raises it
         self.calls = Budget("calls", calls_per_minute)
         self.uploads = Budget("uploads", uploads_per_minute)
         self.memory = MemoryBuckets()
@@ -101,6 +109,8 @@ class Pacer(object):
             return getattr(self.store, action)(self.user, *args)
 
     def before(self, method, url):
+        if self.throttled is not None:
+            raise self.throttled
         budgets = [self.calls, self.uploads] if is_upload(method, url) else [self.calls]
         waits, cooldown = self._store("take", budgets)
         calls, uploads = waits.get("calls", 0.0), waits.get("uploads", 0.0)
@@ -122,12 +132,32 @@ class Pacer(object):
                 "{cooldown:.1f}s in 429 cool-downs".format(self.user, **self.waited))
 
     def after(self, status, retry_after):
-        """A 429 from Box: everyone acting as this user waits out its Retry-After (at least 1 s)."""
+        """A 429 from Box: everyone acting as this user waits out its Retry-After (at least 1 s, at most max_wait);
+        past max_wait this process stops asking Box for the rest of its run."""
         if status != 429:
             return
         try:
             seconds = max(1.0, float(retry_after))
         except (TypeError, ValueError):
             seconds = 1.0
-        log.warning("Box answered 429 (rate limit): every process acting as %s waits %.0fs", self.user, seconds)
-        self._store("cool_down", seconds)
+        if seconds <= self.max_wait:
+            log.warning("Box answered 429 (rate limit): every process acting as %s waits %.0fs", self.user, seconds)
+        elif self.throttled is None:
+            self.throttled = too_long(seconds, self.max_wait)
+            log.warning("Box answered 429 with Retry-After: %.0f, over the %.0f s a run waits "
+                        "(box.max_retry_wait_seconds): this run stops and frees its campaign; every process acting "
+                        "as %s waits %.0f s before asking Box again", seconds, self.max_wait, self.user,
+                        self.max_wait)
+        self._store("cool_down", min(seconds, self.max_wait))
+
+
+def too_long(seconds, max_wait):
+    """The error that ends a run when Box asks for a wait past ``max_wait``; its message does not carry the number
+    of seconds, so the alert is the same whatever Box asks (one alert per day, notify.reporting.stable_error)."""
+    return Throttled("Box", "Box is rate-limiting this Box user for longer than a run waits (a Retry-After over "
+                            "box.max_retry_wait_seconds = {:.0f} s)".format(max_wait),
+                     status=429, retryable=True, code="box_throttled",
+                     fix="nothing to do if it passes: Box asked to wait {:.0f} s, so this run stopped and freed its "
+                         "campaign and the next run tries again; if it keeps happening, lower "
+                         "box.max_calls_per_minute / max_uploads_per_minute or look for other apps acting as this "
+                         "Box user".format(seconds))

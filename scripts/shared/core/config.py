@@ -148,9 +148,10 @@ def _set(cfg, dotted, value):
 
 def _read_yaml(path, problems, what):
     import yaml
+    from . import strict_yaml
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data, repeated = strict_yaml.load(f)
     except IOError as exc:
         problems.append(Problem(_rel(path), None, "cannot read {} ({})".format(what, exc.strerror),
                                 "restore the file from the repository or pass --config PATH"))
@@ -161,6 +162,10 @@ def _read_yaml(path, problems, what):
         problems.append(Problem(_rel(path), None, "is not valid YAML{}: {}".format(
             where, getattr(exc, "problem", None) or exc), "correct the YAML syntax there"))
         return None
+    for rep in repeated:
+        problems.append(Problem(_rel(path), "line {}".format(rep.line), "{!r} is written twice (lines {} and {}); "
+                                "only the second would count, silently".format(rep.key, rep.first_line, rep.line),
+                                "merge the two into one (keep the settings you mean) and delete the other"))
     if not isinstance(data, dict):
         problems.append(Problem(_rel(path), None, "must be a mapping of sections",
                                 "restore the file from the repository"))
@@ -192,11 +197,12 @@ def load_config(path="config/config.yaml", needs=NEEDS_ALL, auth_mode="oauth2", 
     if raw is None:
         raise ConfigError(problems)
     base_dir = os.path.dirname(path)
+    found = len(problems)  # keys written twice: reported with everything else at the end
     for key in ("extends", "env_file", "field_mappings"):  # file names the loader follows before the schema
         if raw.get(key) is not None and not isinstance(raw[key], str):
             problems.append(Problem(_rel(path), key, "must be a file name, got {!r}".format(raw[key]),
                                     "write the path of the file, e.g. {}: config.yaml".format(key)))
-    if problems:
+    if len(problems) > found:
         raise ConfigError(problems)
     if raw.get("extends"):
         base = _read_yaml(os.path.join(base_dir, raw.pop("extends")), problems, "the base configuration")
@@ -311,9 +317,11 @@ def _validate(cfg, needs, auth_mode, unset, problems, file, fields_file):
 
 
 def check_directories(cfg, needs=NEEDS_ALL):
-    """The log directory (and, for scripts that move files, the temp directory) exist or can be created and are
-    writable: otherwise ConfigError with the path, its owner and the chown/chmod fix (exit 2, not a traceback)."""
-    wanted = [("logging.dir", "LOG_DIR", "log directory")]
+    """The log and state directories (and, for scripts that move files, the temp directory) exist or can be
+    created and are writable: otherwise ConfigError with the path, its owner and the chown/chmod fix (exit 2, not a
+    traceback). The state directory keeps the alert markers that de-duplicate alerts while the database is down:
+    unwritable, every tick of an outage would alert again (issue 27.8)."""
+    wanted = [("logging.dir", "LOG_DIR", "log directory"), ("notifications.state_dir", "STATE_DIR", "state directory")]
     if "box" in needs:
         wanted.append(("transfer.temp_dir", "TEMP_DIR", "temp directory"))
     problems = []

@@ -58,12 +58,27 @@ class ServiceError(SuiteError):
         super(ServiceError, self).__init__(text, fix=fix)
 
 
+class Throttled(ServiceError):
+    """A service asked every process to wait longer than a run may wait (Box's Retry-After past
+    box.max_retry_wait_seconds). Nothing is broken: the run ends cleanly, its campaign's lease is freed without a
+    failed attempt, one alert says so, and the next tick tries again (issue 27.7)."""
+
+
+class ChangedWhileRead(ServiceError):
+    """A download's bytes are not the listed version's but exactly the source's current version: a person saved a
+    new version between the listing and the download. Not corrupt; the caller takes the new version (issue 27.6)."""
+
+
 class LeaseLostError(SuiteError):
     """This run no longer owns the campaign (its lease expired and another run took it over)."""
 
 
 class InputError(SuiteError):
     """A file or value from outside cannot be taken as it is; the message says how to fix it."""
+
+
+# Never charged to one asset or file: the engines re-raise them, and the campaign's work ends for this run.
+STOPS_THE_CAMPAIGN = (LeaseLostError, Throttled)
 
 
 def reason_and_fix(exc, default_fix):

@@ -50,7 +50,8 @@ class RetryPolicy(object):
     def backoff(self, attempt):
         """The wait after the given 1-based attempt."""
         ceiling = min(self.cap, self.base * (2 ** (attempt - 1)))
-        return random.uniform(0, ceiling) if self.jitter else ceiling
+        # B311: jitter spreads retries in time; it guards nothing
+        return random.uniform(0, ceiling) if self.jitter else ceiling  # nosec B311
 
 
 class Again(Exception):

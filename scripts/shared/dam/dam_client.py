@@ -17,20 +17,19 @@ import threading
 
 from .dam_auth import MTLSFiles, SessionCache, TokenCache
 from .dam_errors import MTLS_REFUSED_FIX, describe_error
-from .dam_metadata import as_text, flatten, to_elements, typed_values
+from .dam_metadata import as_text, flatten, typed_values
+from .dam_locks import DamLocks
 from .dam_search import DamSearch
 from .dam_transfer import DamTransfers
 from .dam_types import Campaign, DamAsset
 from ..core.errors import ServiceError, SuiteError
 from ..core.http_retry import RetryPolicy, send_with_retry, url_path
+from ..core.http_session import new_session
 from ..core.retry import Again, retry_call
 from ..core.safe_names import safe_component, same_name
 from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
-
-SELECTION = "com.artesia.asset.selection.AssetIdsSelectionContext"
-
 
 def decision_fields(fields_cfg):
     """Every field id the workflows decide on or copy (config/field_mappings.yaml): MVP, rejection, special."""
@@ -41,7 +40,7 @@ def decision_fields(fields_cfg):
     return sorted(set(ids))
 
 
-class DAMClient(DamSearch, DamTransfers):
+class DAMClient(DamLocks, DamSearch, DamTransfers):
     """``metadata_fields``: the field ids the workflows decide on (MVP, rejection, special fields); with
     ``dam.listing_detail: fields`` listings ask for exactly these (``metadata_to_return``)."""
 
@@ -117,8 +116,7 @@ class DAMClient(DamSearch, DamTransfers):
             raise SuiteError("the DAM client was used after close()", fix="open a new DAMClient")
         session = getattr(self._local, "session", None)
         if session is None:
-            import requests
-            session = requests.Session()
+            session = new_session()  # never ~/.netrc's credentials instead of the token
             session.verify = self.verify
             session.headers.update({"Accept": "application/json"})
             # e.g. a gateway API key where an instance wants it (docs/otmm-api.md section 1)
@@ -411,48 +409,28 @@ class DAMClient(DamSearch, DamTransfers):
                         metadata=flatten(item.get("metadata")), typed_metadata=typed_values(item.get("metadata")),
                         raw=item)
 
+    def asset_standing(self, asset_id):
+        """"deleted" or "expired" when a person removed the asset in the DAM (404, or the flags OTMM keeps on a
+        deleted or expired asset), else None: the asset is there."""
+        try:
+            doc = self._get_json("/assets/{}".format(asset_id), {"level_of_detail": "slim"})
+        except ServiceError as exc:
+            if exc.status == 404:
+                return "deleted"
+            raise
+        asset = (doc.get("asset_resource") or {}).get("asset") or {}
+        if asset.get("deleted"):
+            return "deleted"
+        if asset.get("expired"):
+            return "expired"
+        return None
+
     def get_asset_metadata(self, asset_id):
         doc = self._get_json("/assets/{}".format(asset_id), {"load_type": "full"})
         asset = doc["asset_resource"]["asset"]
         return flatten(asset.get("metadata")), asset
 
     # -- writes ---------------------------------------------------------------------------------------------------
-    def set_lock(self, object_id, action):
-        """Lock or unlock an asset or folder (folders go through the asset lock service, E7).
-
-        As real clients send it: ``PUT /assets/{id}/state`` with the form body ``action=lock|unlock`` (E6). Where
-        the instance refuses that (400/404/405/415/501), the bulk form ``PUT /assets/state`` with an
-        ``AssetIdsSelectionContext`` (E8); a non-empty ``failed_object_list`` is a failure. ``dam.lock_mode``:
-        auto (try single, remember what worked), single, or bulk. Returns the transport used."""
-        mode = self._lock_transport or self.lock_mode
-        if mode in ("auto", "single"):
-            try:
-                self._send("PUT", self.api + "/assets/{}/state".format(object_id), data={"action": action})
-                self._lock_transport = "single"
-                return "single"
-            except ServiceError as exc:
-                if mode == "single" or exc.status not in (400, 404, 405, 415, 501):
-                    raise
-                log.info("DAM refused PUT /assets/{id}/state (%s %s); trying the bulk PUT /assets/state",
-                         exc.status, exc.message)
-        elif mode != "bulk":
-            raise SuiteError("dam.lock_mode is {!r}".format(mode), fix="set DAM_LOCK_MODE to auto, single or bulk")
-        context = {"selection_context_param": {"selection_context": {
-            "type": SELECTION, "asset_ids": [object_id], "include_descendants": "NONE"}}}
-        doc = self._read_json("PUT", "/assets/state", data={"action": action, "selection_context": json.dumps(
-            context)})
-        result = (doc.get("bulk_asset_result_representation") or {}).get("bulk_asset_result") or {}
-        failed = result.get("failed_object_list") or []
-        if failed:
-            first = failed[0] if isinstance(failed[0], dict) else {"object_id": failed[0]}
-            raise ServiceError("DAM", "could not {} {}: {}".format(action, object_id, first.get("message") or
-                                                                   first.get("reason") or json.dumps(first)[:200]),
-                               status=409, method="PUT", path="/assets/state",
-                               fix="someone else may hold the lock in the DAM; the next run tries again")
-        if self.lock_mode == "auto":
-            self._lock_transport = "bulk"
-        return "bulk"
-
     def set_campaign_status(self, folder_id, expected, new):
         """Read first (already ``new`` -> "already"), lock, PATCH, unlock in finally, re-read to verify."""
         doc = self.get_folder(folder_id)
@@ -464,54 +442,17 @@ class DAMClient(DamSearch, DamTransfers):
         if status != expected:
             raise SuiteError("campaign folder {} is in status {!r}, expected {!r}: not overwriting it".format(
                 folder_id, status, expected), fix="someone changed the campaign in the DAM; check it and rerun")
-        field = self.campaign_fields["campaign_status"]
-        self.set_lock(folder_id, "lock")
-        try:
-            body = {"edited_folder": {"data": {"metadata": to_elements({field: new}, self.domain_fields)}}}
-            self._send("PATCH", self.api + "/folders/{}".format(folder_id), data=json.dumps(body),
-                       headers={"Content-Type": "application/json; charset=UTF-8"})
-        finally:
-            try:
-                self.set_lock(folder_id, "unlock")
-            except ServiceError as exc:
-                log.warning("could not unlock campaign folder %s: %s", folder_id, exc)
+        self._locked_patch("folders", folder_id, {self.campaign_fields["campaign_status"]: new},
+                           lambda: self.get_folder(folder_id))
         after = self.get_campaign(folder_id).status
         if after != new:
             raise SuiteError("campaign folder {} still shows {!r} after the update to {!r}".format(
                 folder_id, after, new), fix="check the DAM's edit permissions of the integration user")
         return "changed"
 
-    def whoami(self):
-        """(user id, login name) of the user the DAM sees, from ``GET /sessions`` (``session_resource.session``,
-        section 2.1 of the API notes; in session mode the login's own answer), or (None, None) when it does not
-        say."""
-        if self._me is None:
-            session = {}
-            if self.logins is not None and self.logins.user is not None:
-                session = self.logins.user
-            else:
-                try:
-                    session = (self._get_json("/sessions").get("session_resource") or {}).get("session") or {}
-                except ServiceError as exc:
-                    log.info("DAM GET /sessions did not say who the integration user is (%s)", exc)
-            user_id, login = session.get("user_id"), session.get("login_name")
-            self._me = (str(user_id) if user_id is not None else None, str(login) if login else None)
-        return self._me
-
-    def _release_left_lock(self, folder_id, doc):
-        """Unlock a folder whose status already moved, but only when the lock holder
-        (``asset_lock_state_user_id``, E19) is the integration user: anyone else may be a person editing it."""
-        holder = doc.get("asset_lock_state_user_id")
-        holder = str(holder) if holder is not None else None
-        if holder is None or holder not in [m for m in self.whoami() if m]:
-            log.warning("campaign folder %s is locked by DAM user %s, not by the integration user: lock left as it "
-                        "is", folder_id, holder or "(not said)")
-            return
-        try:
-            self.set_lock(folder_id, "unlock")
-            log.info("Released a lock left on campaign folder %s by an interrupted run", folder_id)
-        except ServiceError as exc:
-            log.warning("campaign folder %s stays locked: %s", folder_id, exc)
+    def set_asset_fields(self, asset_id, values):
+        """Write ``values`` ({field id: value}) on an asset: lock, ``PATCH /assets/{id}`` (``edited_asset``), unlock."""
+        self._locked_patch("assets", asset_id, values, lambda: self.get_asset_metadata(asset_id)[1])
 
     def create_folder(self, parent_id, name):
         """``POST /folders/{parent}`` (E2, E6); the new folder's id."""

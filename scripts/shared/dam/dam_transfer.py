@@ -321,8 +321,10 @@ class AssetStream(object):
         self.client, self.asset_id, self.expected_size, self.checksum = client, asset_id, expected_size, checksum
         self.path = "/assets/{}/contents".format(asset_id)
         self.label = "asset {}".format(asset_id)
-        self._sha1 = hashlib.sha1()
-        self._other = hashlib.md5() if checksum and len(checksum) == 32 else None
+        self._sha1 = hashlib.sha1()  # nosec B324 # the DAM's content checksum, not a security control
+        self._other = None
+        if checksum and len(checksum) == 32:
+            self._other = hashlib.md5()  # nosec B324 # the DAM's content checksum (MD5 form), not a security control
         self.size = 0
         self.sha1 = None  # hex digest, once the end was reached and verified
         self.response = self.deadline = self._pieces = None

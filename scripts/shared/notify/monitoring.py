@@ -37,8 +37,9 @@ def ping(template, job, what, timeout=(5, 10)):
         return None
     target = url + ("/{}".format(what) if what != "" else "")
     try:
-        import requests
-        response = requests.get(target, timeout=timeout)
+        from ..core.http_session import new_session
+        with new_session() as session:
+            response = session.get(target, timeout=timeout)
         if response.status_code >= 400:
             log.warning("Health-check ping (%s) answered HTTP %s: check HEALTHCHECK_URL", what,
                         response.status_code)

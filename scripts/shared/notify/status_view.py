@@ -10,7 +10,7 @@ import json
 import os
 import socket
 
-from ..store import status_store
+from ..store import campaign_store, status_store
 from .job_metrics import iso, read_run, write_atomically
 from .reporting import box_folder_url
 from ..core.workflow_names import workflow_ids
@@ -28,6 +28,7 @@ WAIT_WORDS = {
     "more_work": "more to move; the next run carries on",
     "localisation": "waiting for the agency's localised files in the A2→A3 inbox",
 }
+REASONS = {"finishing": "owed", "assets": "no_assets"}  # campaign_store's waits_for -> the JSON's reason
 
 
 def _iso(value):
@@ -77,11 +78,19 @@ def _backing_off(row):
     return out
 
 
-def _waiting(row):
+def _waiting(wait):
+    """One campaign_store.Waiting as the JSON's waiting entry (``masters``, ``localised``, ``gone`` for a
+    localisation wait)."""
+    row = {"workflow": wait.workflow, "campaign_id": wait.campaign_id, "campaign_name": wait.campaign_name,
+           "folder_id": wait.folder_id, "state": wait.state, "since": wait.since,
+           "next_attempt_at": wait.next_attempt_at, "reason": REASONS.get(wait.waits_for, wait.waits_for)}
     out = _campaign(row)
-    out["what"] = WAIT_WORDS.get(row["reason"], row["reason"])
-    if row["reason"] == "localisation":
-        out["what"] += " ({} of {} masters localised)".format(row.get("localised", 0), row.get("masters", 0))
+    out["what"] = WAIT_WORDS.get(out["reason"], out["reason"])
+    if wait.waits_for == "localisation":
+        out.update({"masters": wait.masters, "localised": wait.localised, "gone": wait.gone})
+        out["what"] += " ({} of {} masters localised{})".format(wait.localised, wait.masters, "; {} deleted or "
+                                                                 "expired in the DAM, not expected".format(wait.gone)
+                                                                 if wait.gone else "")
     return out
 
 
@@ -96,7 +105,7 @@ def collect(config, db, live_inbox=None, limit=100):
                 config["database"]["name"]), fix="check DB_NAME in .env; the first cron tick creates the tables")
         in_flight = [_in_flight(r) for r in status_store.campaigns_in_flight(cur, limit)]
         backing_off = [_backing_off(r) for r in status_store.campaigns_backing_off(cur, limit)]
-        waiting = [_waiting(r) for r in status_store.waiting_campaigns(cur, limit)]
+        waiting = [_waiting(w) for w in campaign_store.waits(cur, limit, retries=False)]
         failing, failing_total = status_store.failing_items(cur, 50)
         inbox = status_store.inbox_known(cur, days=1)
         owed = [_clean(r) for r in status_store.notifications_owed(cur, 50)]

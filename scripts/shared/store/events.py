@@ -13,3 +13,4 @@ def record_event(db, workflow, event_type, message=None, campaign_id=None, track
             "event_type, level, message, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (run_id or get_run_id(), workflow, campaign_id, tracking_id, opentext_id, box_file_id, event_type,
              level, message, json_text(details or {})))
+

@@ -34,7 +34,10 @@ def _fenced_update(db, lease, row_type, sets, params, row_id):
     """One row of ``row_type``'s table updated under the lease's fence; the row as it is now."""
     table = row_type.TABLE
     with fenced(db, lease) as cur:
-        cur.execute("UPDATE {} SET {} WHERE id = %s RETURNING *".format(table, ", ".join(sets)), params + [row_id])
+        # B608: the table is a row type's constant and the columns this module's; values are %s parameters
+        columns = ", ".join(sets)
+        sql = "UPDATE {} SET {} WHERE id = %s RETURNING *".format(table, columns)  # nosec B608
+        cur.execute(sql, params + [row_id])
         row = cur.fetchone()
     if row is None:
         raise SuiteError("{} row {} is gone: it was deleted while this run worked on it".format(table, row_id),
@@ -141,12 +144,15 @@ def imported_duplicate(db, tracking_id, language, sha1, box_file_id):
 
 
 def localisation_progress(db, campaign_id):
-    """(masters, masters with an imported localised file) of a local campaign's A1->A2 masters."""
+    """(masters expected, of them with an imported localised file) of a local campaign's A1->A2 masters. A master
+    deleted or expired in the DAM without a localised file is not expected any more (campaign_store.GONE_STATES)."""
     with db.cursor() as cur:
         cur.execute(
-            "SELECT count(*) AS masters, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM derivative_assets d "
-            "WHERE d.tracking_id = m.tracking_id AND d.state IN ('imported', 'cleaned'))) AS localised "
-            "FROM master_assets m WHERE m.local_campaign_id = %s AND m.workflow = 'a1_a2'", (campaign_id,))
+            "SELECT count(*) FILTER (WHERE localised OR asset_state NOT IN ('deleted_in_dam', 'expired_in_dam')) "
+            "AS masters, count(*) FILTER (WHERE localised) AS localised FROM (SELECT m.asset_state, EXISTS "
+            "(SELECT 1 FROM derivative_assets d WHERE d.tracking_id = m.tracking_id AND d.state IN ('imported', "
+            "'cleaned')) AS localised FROM master_assets m WHERE m.local_campaign_id = %s AND "
+            "m.workflow = 'a1_a2') x", (campaign_id,))
         row = cur.fetchone()
         return row["masters"], row["localised"]
 
@@ -196,9 +202,10 @@ def unsettled_derivatives(db, campaign_id):
 
 
 def unreported_imports(db, campaign_id):
-    """Imported derivatives of a local campaign not yet reported by email, by file name."""
+    """Imported derivatives of a local campaign not yet reported by email, by file name (with the master's folder
+    and its asset_state as master_state)."""
     with db.cursor() as cur:
-        cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
+        cur.execute("SELECT d.*, m.dam_folder_path, m.asset_state AS master_state FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
                     "WHERE d.local_campaign_id = %s AND d.state = 'cleaned' AND d.reported_at IS NULL "
                     "ORDER BY d.box_file_name", (campaign_id,))
         return Derivative.from_rows(cur.fetchall())
@@ -216,3 +223,13 @@ def localised_files(db, campaign_id):
                     "ON m.tracking_id = d.tracking_id WHERE m.local_campaign_id = %s AND d.state IN "
                     "('imported', 'cleaned') ORDER BY m.dam_folder_path, d.box_file_name", (campaign_id,))
         return Derivative.from_rows(cur.fetchall())
+
+
+def superseded_finals(db, campaign_id):
+    """{DAM asset id of a superseded final: DAM asset id of the final that replaced it} of a local campaign."""
+    with db.cursor() as cur:
+        cur.execute("SELECT old.dam_asset_id AS final, new.dam_asset_id AS by FROM derivative_assets old JOIN "
+                    "derivative_assets new ON new.id = old.superseded_by WHERE old.local_campaign_id = %s AND "
+                    "old.dam_asset_id IS NOT NULL", (campaign_id,))
+        return dict((r["final"], r["by"]) for r in cur.fetchall())
+

@@ -17,16 +17,18 @@ from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
 from ..store import item_store, leases, tracking_ids
-from . import frame
+from . import box_placement, frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..store.tracking_ids import normalise_tracking_id
-from ..core.errors import LeaseLostError, SuiteError, reason_and_fix
+from ..core.errors import STOPS_THE_CAMPAIGN, LeaseLostError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..core.progress import Progress
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
-from .workflow_types import asset_entry, expired_entries, failure_entry
+from . import expired_assets, superseded_finals
+from .superseded_finals import SupersededFinals
+from .workflow_types import asset_entry, failure_entry
 from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
@@ -99,8 +101,8 @@ def _candidates(spec, rt):
 
 
 def _source_assets(spec, rt, campaign, on_first=None):
-    """(source folder id, the assets to move, the assets left out because their rights expired in the DAM);
-    ``on_first()`` runs once the first one to move is known, while the rest of the listing goes on."""
+    """(source folder id, the assets to move, superseded finals left out, assets left out because their rights
+    expired in the DAM); ``on_first()`` runs once the first one is known, while the rest of the listing goes on."""
     folder_name = rt.config["dam"]["folders"][spec.source_folder]
     source_id = rt.dam.find_subfolder(campaign.folder_id, folder_name)
     if source_id is None:
@@ -108,16 +110,22 @@ def _source_assets(spec, rt, campaign, on_first=None):
                          fix="create the '{}' folder in the campaign, or set dam.folders.{} in config.yaml to the "
                              "name your DAM uses".format(folder_name, spec.source_folder))
     assets, expired = [], []
+    superseded = SupersededFinals(rt, campaign.campaign_id) if spec.only_not_approved else None
     for asset in rt.dam.iter_assets(source_id, recursive=True, expired=expired):
         if spec.only_not_approved:
             if not rt.mapper.is_not_approved(asset.metadata):
+                continue
+            by = superseded.replaced_by(asset)
+            if by:
+                log.info("Asset %s (%s) is NOT APPROVED but ignored superseded final (replaced: %s): not sent back",
+                         asset.name, asset.asset_id, by)
                 continue
             log.info("Asset %s (%s) is NOT APPROVED: sending it back to the agency for rework", asset.name,
                      asset.asset_id)
         if not assets and on_first is not None:
             on_first()
         assets.append(asset)
-    return source_id, assets, expired
+    return source_id, assets, superseded.ignored if superseded else [], expired
 
 
 def _box_campaign_folder_name(spec, campaign):
@@ -135,10 +143,9 @@ def _dry_run(spec, rt, candidates):
                      spec.status_from, leases.describe_waiting(rt.db, spec.workflow, candidates))
         return EXIT_OK
     with log_context(campaign=campaign.campaign_id):
-        _, assets, expired = _source_assets(spec, rt, campaign)
+        _, assets, _ignored, expired = _source_assets(spec, rt, campaign)
         for asset in expired:
-            log.info("DRY RUN: would leave out %s (%s): its rights have expired in the DAM", asset.name,
-                     asset.asset_id)
+            log.info("DRY RUN: would leave out %s: %s", asset.name, expired_assets.note(asset))
         log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign.campaign_id,
                  campaign.name, len(candidates), spec.status_from)
         if not assets:
@@ -178,20 +185,20 @@ def _process_listed_campaign(job, early):
     spec, rt, campaign = job.spec, job.rt, job.campaign
     campaign_id = campaign.campaign_id
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
-    box_root = rt.config["box"]["roots"][spec.box_root]
     folder = []
-    _, assets, expired = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
-        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
-    for entry, asset in zip(expired_entries(expired), expired):  # a line of the daily report's failures
-        job.event("asset_expired", "{} (DAM asset {}): {}; {}".format(entry["filename"], asset.asset_id,
-                                                                      entry["reason"], entry["fix"]),
-                  opentext_id=asset.asset_id, level="error")
+    _, assets, ignored, expired = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
+        box_placement.campaign_folder, job, rt.config["box"]["roots"][spec.box_root],
+        _box_campaign_folder_name(spec, campaign))))
+    superseded_finals.record(job, ignored)
+    expired_assets.record(job, expired)
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
-                                  failures=expired_entries(expired), next_steps=empty_next_steps(spec, rt))
+                                  next_steps=" ".join(filter(None, [empty_next_steps(spec, rt),
+                                                                    superseded_finals.note(ignored)])),
+                                  notices=[expired_assets.note(asset) for asset in expired])
         send(rt, spec.template_empty, campaign, context)
         job.event("campaign_no_assets", what)
         job.finish("no_assets")
@@ -208,7 +215,7 @@ def _process_listed_campaign(job, early):
     items = _catch_up_with_dam(job, assets, items)
     todo = [a for a in assets if items[a.asset_id].state != "done"]
     delivery = _Delivery(folders=_FolderCache(rt, campaign_folder), progress=Progress(len(todo), campaign_id),
-                         failures={}, expired=expired)
+                         failures={})
     delivery.folders.recognise_uploads(items.values(), [items[a.asset_id] for a in todo])
     log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", campaign_id, len(assets),
              len(assets) - len(todo), len(todo))
@@ -216,7 +223,8 @@ def _process_listed_campaign(job, early):
     rows = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
     current = [rows[a.asset_id] for a in assets]
     if all(r.state == "done" for r in current):
-        missing = _missing_in_box(job, [r for r in current if r.opentext_id not in set(a.asset_id for a in todo)])
+        missing = box_placement.undelivered(job, [r for r in current if r.opentext_id not in
+                                                  set(a.asset_id for a in todo)], campaign_folder)
         if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
             again = [a for a in assets if a.asset_id in missing]
             fresh = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
@@ -224,13 +232,13 @@ def _process_listed_campaign(job, early):
             rows = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
             current = [rows[a.asset_id] for a in assets]
     if all(r.state == "done" for r in current):
-        return _complete(job, box_folder_id=campaign_folder, expired=expired)
-    return _partial(job, current, delivery, campaign_folder)
+        return _complete(job, box_folder_id=campaign_folder)
+    return _partial(job, current, delivery.failures, campaign_folder)
 
 
-_Delivery = namedtuple("_Delivery", "folders progress failures expired")
-_Delivery.__doc__ = """One tick's delivery of a campaign: its Box folders (_FolderCache), the progress lines, the
-failures so far (failure entries by asset id) and the assets left out because their rights expired (DamAsset)."""
+_Delivery = namedtuple("_Delivery", "folders progress failures")
+_Delivery.__doc__ = """One tick's delivery of a campaign: its Box folders (_FolderCache), the progress lines and the
+failures so far (failure entries by asset id)."""
 
 
 def _transfer_all(job, delivery, todo, items):
@@ -240,12 +248,17 @@ def _transfer_all(job, delivery, todo, items):
         return
     with concurrent.futures.ThreadPoolExecutor(max_workers=job.rt.config["transfer"]["concurrency"]) as pool:
         futures = {pool.submit(_transfer_asset, job, a, items[a.asset_id], delivery.folders): a for a in todo}
-        for future in concurrent.futures.as_completed(futures):
-            asset = futures[future]
-            failure = future.result()
-            if failure:
-                delivery.failures[asset.asset_id] = failure
-            delivery.progress.step(asset.name)
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                asset = futures[future]
+                failure = future.result()
+                if failure:
+                    delivery.failures[asset.asset_id] = failure
+                delivery.progress.step(asset.name)
+        except STOPS_THE_CAMPAIGN:
+            for future in futures:  # assets not started yet are not started at all
+                future.cancel()
+            raise
 
 
 def dam_version(asset):
@@ -278,20 +291,6 @@ def _catch_up_with_dam(job, assets, items):
                       level="warning")
             items[opentext_id] = item_store.update_transfer_item(job.db, job.lease, row.id, state="gone")
     return items
-
-
-def _missing_in_box(job, rows):
-    """Asset ids of rows delivered in an earlier tick whose Box file is gone (deleted or trashed by a person);
-    their rows go back to pending so they are delivered again before the status moves."""
-    missing = set()
-    for row in rows:
-        if row.box_file_id and job.rt.box.get_file(row.box_file_id) is None:
-            log.warning("%s was delivered as Box file %s, which is no longer in Box: delivering it again",
-                        row.original_filename, row.box_file_id)
-            item_store.update_transfer_item(job.db, job.lease, row.id, state="pending", box_file_id=None, sha1=None,
-                                            box_outcome=None)
-            missing.add(row.opentext_id)
-    return missing
 
 
 class _FolderCache(object):
@@ -363,7 +362,7 @@ def _transfer_asset(job, asset, item, folders):
                       tracking_id=tid, opentext_id=asset.asset_id, box_file_id=item.box_file_id)
             log.info("Delivered %s to Box as %s (%s)", asset.name, item.box_file_name, item.box_outcome)
             return None
-    except LeaseLostError:
+    except STOPS_THE_CAMPAIGN:
         raise
     except Exception as exc:  # one asset's failure is reported and retried, never fatal to the others
         reason, fix = reason_and_fix(exc, "the next run retries this asset automatically")
@@ -467,23 +466,19 @@ def _uploaded(job, item, folder_id, result):
 OUTCOMES = {"new_version": "new version (the DAM master changed)"}
 
 
-def _asset_entries(rows, include_rejection=None, expired=()):
-    """Email rows of the transfer rows; a row gone from the listing because its rights expired says so."""
-    expired_ids = set(a.asset_id for a in expired)
+def _asset_entries(rows, include_rejection=None):
     entries = []
     for r in sorted(rows, key=lambda r: (r.folder_path, r.original_filename)):
         gone = r.state == "gone"
-        why = "rights expired" if gone and r.opentext_id in expired_ids else "deleted"
         entries.append(asset_entry(
             r.tracking_id, r.original_filename if gone else (r.box_file_name or r.original_filename),
-            "{} in the DAM: not delivered".format(why) if gone else OUTCOMES.get(r.box_outcome,
-                                                                               r.box_outcome or r.state),
+            "deleted in the DAM: not delivered" if gone else OUTCOMES.get(r.box_outcome, r.box_outcome or r.state),
             folder_path=r.folder_path, size=r.file_size, url=None if gone else r.box_url,
-            rejection=include_rejection(r) if include_rejection else []))
+            rejection=include_rejection(r) if include_rejection else [], delivered=not gone))
     return entries
 
 
-def _complete(job, box_folder_id=None, expired=()):
+def _complete(job, box_folder_id=None):
     """All assets delivered: move the DAM status (read first), then notify; resumable at every step."""
     spec, rt, campaign, campaign_id = job.spec, job.rt, job.campaign, job.campaign_id
     job.mark_finishing()
@@ -494,28 +489,38 @@ def _complete(job, box_folder_id=None, expired=()):
     rows = item_store.transfer_items(rt.db, spec.workflow, campaign_id)
     if box_folder_id is None:
         box_folder_id = next((r.box_folder_id for r in rows if not r.folder_path and r.box_folder_id), None)
-    assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None, expired)
-    listed = set(r.opentext_id for r in rows)
+    assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
-                              assets=assets, failures=expired_entries([a for a in expired if a.asset_id not in listed]),
-                              next_steps=spec.done_next_steps,
-                              inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None)
+                              assets=assets, next_steps=spec.done_next_steps,
+                              inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None,
+                              notices=list(job.notices))
     mail = send(rt, spec.template_complete, campaign, context)
     hook = "disabled"
     if spec.webhook:
-        hook = webhook(rt, "{}.completed".format(spec.workflow), campaign_id, {
-            "workflow": spec.workflow, "campaign_id": campaign_id, "campaign_name": campaign.name,
-            "status_before": spec.status_from, "status_after": spec.status_to,
-            "assets": [{"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
-                       for a in assets]})
+        hook = webhook(rt, "{}.completed".format(spec.workflow), campaign_id, _webhook_payload(spec, context))
+    counts = context["counts"]
     if mail == "failed" or hook == "failed":
-        job.finish("notify_pending", error="notification failed; retried next run", total=len(rows), done=len(rows))
+        job.finish("notify_pending", error="notification failed; retried next run", total=counts["assets"],
+                   done=counts["delivered"])
         log.warning("Campaign %s is complete but a notification failed; the next run sends it", campaign_id)
         return EXIT_OK
-    delivered = len([r for r in rows if r.state != "gone"])
-    job.finish("completed", total=len(rows), done=delivered)
-    log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, delivered)
+    job.finish("completed", total=counts["assets"], done=counts["delivered"])
+    log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, counts["delivered"])
     return EXIT_OK
+
+
+def _webhook_payload(spec, context):
+    """The success webhook says what the email says: its counts (reporting.tally) and the same assets, the delivered
+    ones with their link and those deleted in the DAM apart."""
+    campaign = context["campaign"]
+
+    def line(a):
+        return {"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
+    return {"workflow": spec.workflow, "campaign_id": campaign["campaign_id"], "campaign_name": campaign["name"],
+            "status_before": spec.status_from, "status_after": spec.status_to, "counts": context["counts"],
+            "assets": [line(a) for a in context["assets"] if a["delivered"]],
+            "not_delivered": [dict(line(a), reason=a["outcome"]) for a in context["assets"] if not a["delivered"]],
+            "notices": context["notices"]}
 
 
 def _rejection_fields(rt):
@@ -531,18 +536,18 @@ def _rejection_fields(rt):
     return lookup
 
 
-def _partial(job, rows, delivery, box_folder_id):
+def _partial(job, rows, failures, box_folder_id):
     """Some assets failed: the partial email, a failed attempt with back-off, and the alert once they keep
     failing."""
     spec, rt, campaign, campaign_id = job.spec, job.rt, job.campaign, job.campaign_id
     done = [r for r in rows if r.state == "done"]
-    failed = [delivery.failures.get(r.opentext_id) or failure_entry(r.tracking_id, r.original_filename,
+    failed = [failures.get(r.opentext_id) or failure_entry(r.tracking_id, r.original_filename,
                                                               r.last_error or "not delivered",
                                                               "the next run retries this asset automatically")
               for r in rows if r.state != "done"]
     context = message_context(
         spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
-        assets=_asset_entries(done), failures=failed + expired_entries(delivery.expired),
+        assets=_asset_entries(done), failures=failed, notices=list(job.notices),
         next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
                    "already in Box.".format(spec.status_from, len(failed)))
     send(rt, spec.template_partial, campaign, context)

@@ -16,7 +16,7 @@ from ..dam.dam_types import Campaign
 from ..notify import job_metrics, monitoring
 from ..store import events, leases
 from ..core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, exit_code_for
-from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
+from ..core.errors import ConfigError, LeaseLostError, SuiteError, Throttled, as_suite_error
 from ..core.logging_setup import log_context
 from ..notify.reporting import send_run_error, stable_error
 from .runtime import Runtime
@@ -73,6 +73,8 @@ class Frame(object):
             return False
         if isinstance(exc, ConfigError):  # found before any campaign was claimed: no attempt counted, exit 2
             log.error("%s run cannot start: %s", self.label, exc)
+        elif isinstance(exc, Throttled):  # Claimed released the campaign; one alert for the run, exit 1
+            log.error("%s run ends early: %s", self.label, exc)
         else:
             if not isinstance(exc, SuiteError):
                 log.exception("%s run stopped on an unexpected error", self.label)
@@ -102,11 +104,13 @@ def claim(rt, candidates, busy, waiting):
 class Job(object):
     """One claimed campaign: the workflow's ``spec`` (a WorkflowSpec, or WorkflowIds for A2->A3), the tick's ``rt``,
     the ``lease`` and the ``campaign`` (dam_types.Campaign). What its steps record is recorded under its workflow
-    and campaign (``job.event``); ``job.code`` is its exit code."""
+    and campaign (``job.event``); ``job.code`` is its exit code; ``job.notices`` what this tick decided when a person
+    changed the ground under it (a Box folder deleted, a file moved away), which its email says."""
 
     def __init__(self, spec, rt, lease, campaign):
         self.spec, self.rt, self.lease, self.campaign = spec, rt, lease, campaign
         self.code = EXIT_OK
+        self.notices = []  # what this tick decided when a person changed the ground under it: the emails' note
 
     @property
     def db(self):
@@ -139,7 +143,9 @@ class Job(object):
 class Claimed(object):
     """``with Claimed(job, alert) as job:`` do the campaign's steps and set ``job.code``. The lease is renewed in
     the background; anything the steps raise, anticipated or not, is charged to this campaign (event, failed attempt
-    with back-off, ``alert(job, exc, state)`` with the CampaignState) and gives EXIT_FAILED; the tick goes on."""
+    with back-off, ``alert(job, exc, state)`` with the CampaignState) and gives EXIT_FAILED; the tick goes on. A
+    Throttled service is not the campaign's fault: its lease is freed without a failed attempt and the error ends
+    the run (``Frame`` alerts once)."""
 
     def __init__(self, job, alert):
         self.job, self.alert = job, alert
@@ -155,6 +161,9 @@ class Claimed(object):
     def __exit__(self, kind, exc, tb):
         job = self.job
         try:
+            if isinstance(exc, Throttled):  # nobody's fault: the lease is freed, no attempt counted, the run ends
+                job.finish("released", error=exc.message)
+                return False
             if isinstance(exc, LeaseLostError):
                 log.error("%s", exc)
             elif isinstance(exc, Exception):  # anticipated or not, charged to this campaign; the tick goes on

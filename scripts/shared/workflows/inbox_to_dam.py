@@ -6,17 +6,18 @@ looked up before any import, and the Box file is deleted only after the import i
 taken is never deleted: it is moved to ``_Needs attention`` and reported once with the reason and the rename to make.
 When every master of a local campaign has a localised asset, the campaign moves A2 -> A3.
 """
+import datetime
 import logging
 import os
 
 from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
-from ..store import item_store
+from ..store import campaign_store, item_store
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
-from ..core.errors import InputError, LeaseLostError, ServiceError, SuiteError, reason_and_fix
+from ..core.errors import STOPS_THE_CAMPAIGN, ChangedWhileRead, InputError, ServiceError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from ..dam.dam_types import Campaign
@@ -48,7 +49,11 @@ def _tick(rt):
     root = rt.config["box"]["roots"]["a2_a3"]
     files = rt.box.list_inbox(root)
     unsettled = item_store.unsettled_campaigns(rt.db)
-    if not files and not unsettled:
+    due = [] if rt.dry_run else campaign_store.due_master_checks(  # waiting in A2: are their masters still there?
+        rt.db, float(setting(rt.config["a2_a3"], "a2_a3.recheck_masters_hours")))
+    if rt.args.campaign_id:
+        due = [campaign_id for campaign_id in due if campaign_id == rt.args.campaign_id]
+    if not files and not unsettled and not due:
         log.info("No files waiting in the A2→A3 inbox")
         return EXIT_OK
     good, bad = _sort_files(rt, files)
@@ -66,7 +71,7 @@ def _tick(rt):
     by_campaign = {}
     for entry in good:
         by_campaign.setdefault(entry.master.local_campaign_id, []).append(entry)
-    for campaign_id in unsettled:  # work an interrupted run left behind, even with no file in the inbox
+    for campaign_id in unsettled + due:  # work an interrupted run left behind; masters to check (files first)
         by_campaign.setdefault(campaign_id, [])
     if not by_campaign:
         return EXIT_OK
@@ -135,6 +140,8 @@ def _quarantine(rt, root, bad):
         with log_context(tid=None):
             try:
                 rt.box.move_file(f.file_id, folder)
+            except STOPS_THE_CAMPAIGN:
+                raise
             except ServiceError as err:
                 if err.status != 404:  # 404: another run moved it already
                     log.error("Could not move %s to '%s': %s", f.name, rt.config["box"]["needs_attention_folder"],
@@ -173,6 +180,7 @@ def _process_campaign(job, entries, inbox_ids):
     for entry in entries:
         result = _take_file(job, final_id, entry)
         (failures if "reason" in result else imported).append(result)
+    _expected_masters(job, [entry["tracking_id"] for entry in imported])
     _report_imports(job, failures)
     if failures:
         state = job.finish("partial", error="{} file(s) failed".format(len(failures)), total=len(entries),
@@ -180,15 +188,43 @@ def _process_campaign(job, entries, inbox_ids):
         log.warning("%d of %d file(s) failed; they stay in the inbox and are retried after %s", len(failures),
                     len(entries), state.next_attempt_at)
         return EXIT_FAILED
-    masters, localised = item_store.localisation_progress(rt.db, campaign_id)
-    if masters and localised >= masters and campaign.status == "A2":
+    if _all_localised(job) and campaign.status == "A2":
         return _finish_campaign(job)
+    masters, localised = item_store.localisation_progress(rt.db, campaign_id)
     # Already A3: a file delivered now is a correction, reported in the import email above, never a second
     # "moved to A3" (a run killed inside the move is finished through frame.unfinished, its state says 'finishing').
-    job.finish("released", total=len(entries), done=len(imported))
+    # A campaign no longer in A2 (moved on in the DAM) waits for nothing: 'completed' takes it off the waiting list.
+    job.finish("released" if campaign.status == "A2" else "completed", total=len(entries), done=len(imported))
     log.info("Campaign %s: %d of %d master(s) localised; status stays %s", campaign_id, localised, masters,
              campaign.status)
     return EXIT_OK
+
+
+def _expected_masters(job, imported):
+    """Ask the DAM about the masters whose file this tick imported (``imported``: their tracking ids, so the email
+    can say when one is gone) and, at most every a2_a3.recheck_masters_hours, about each master the campaign still
+    waits for. One deleted or expired since delivery is not expected any more: marked on its row, recorded, and the
+    campaign completes without it (the "moved to A3" email names it)."""
+    rt = job.rt
+    waiting = campaign_store.masters_check_due(rt.db, job.campaign_id, float(setting(
+        rt.config["a2_a3"], "a2_a3.recheck_masters_hours")))
+    for master in campaign_store.masters_to_check(rt.db, job.campaign_id, imported, waiting):
+        standing = rt.dam.asset_standing(master.opentext_id)
+        if standing:
+            with log_context(tid=master.tracking_id):
+                log.warning("Master %s (DAM asset %s) was %s in the DAM after delivery: not expected any more",
+                            master.original_filename, master.opentext_id, standing)
+            campaign_store.mark_master_gone(rt.db, job.lease, master.tracking_id, standing)
+            job.event("master_gone", "{} {} in the DAM".format(master.original_filename, standing),
+                      tracking_id=master.tracking_id, opentext_id=master.opentext_id, level="warning")
+    if waiting:
+        campaign_store.mark_masters_checked(rt.db, job.lease)
+
+
+def _all_localised(job):
+    """Every master still expected has a localised file (and the campaign had masters at all)."""
+    masters, localised = item_store.localisation_progress(job.db, job.campaign_id)
+    return bool(masters or campaign_store.gone_masters(job.db, job.campaign_id)) and localised >= masters
 
 
 def _settle(job, final_id, inbox_versions):
@@ -246,6 +282,9 @@ def _outcome(rt, row):
     if earlier:
         text += "; replaces " + ", ".join("{} (DAM asset {})".format(e.box_file_name, e.dam_asset_id)
                                          for e in earlier)
+    if row.master_state in campaign_store.GONE_STATES:
+        text += "; its master was {} in the DAM after delivery (not expected any more)".format(
+            row.master_state.split("_")[0])
     if item_store.changed_while_imported(rt.db, row):
         text += "; the file changed in Box meanwhile: the newer version stays in the inbox for the next run"
     else:
@@ -261,37 +300,78 @@ def _progress_note(job):
         return "The campaign is already in {}: these files are corrections and replace the finals delivered " \
                "earlier for the same tracking id and language.".format(status)
     masters, localised = item_store.localisation_progress(job.db, job.campaign_id)
-    if masters and localised >= masters:
+    if _all_localised(job):
         return "Every master of the campaign now has a localised file; the campaign moves to A3."
     return "{} of {} masters have a localised file. The campaign moves to A3 when all have one.".format(
         localised, masters)
 
 
 def _take_file(job, final_id, entry):
-    """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry."""
-    rt, lease, campaign = job.rt, job.lease, job.campaign
-    f, v, master = entry.file, entry.name, entry.master
-    with log_context(tid=v.tracking_id):
-        derivative = None
+    """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry. A new
+    version a person uploaded between the listing and the download is taken in its place, in this run (issue 27.6);
+    should it change once more while it is read, that is reported and the next run takes the version then current."""
+    with log_context(tid=entry.name.tracking_id):
         try:
-            derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign.campaign_id,
-                                                     v.language, v.description)
-            if derivative.state not in ("imported", "cleaned"):
-                derivative = _import(job, final_id, entry, derivative)
-            _clean_inbox(job, entry, derivative)
-            return asset_entry(v.tracking_id, f.name, "imported", folder_path=master.dam_folder_path, size=f.size,
-                               language=v.language, description=v.description,
-                               dam_asset_id=derivative.dam_asset_id)
-        except LeaseLostError:
-            raise
-        except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
-            reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
-            log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
-            if derivative is not None:
-                item_store.update_derivative(rt.db, lease, derivative.id, state="failed", last_error=reason)
-            job.event("file_failed", reason, tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
-                      details={"fix": fix})
-            return failure_entry(v.tracking_id, f.name, reason, fix)
+            return _take_version(job, final_id, entry)
+        except ChangedWhileRead as exc:
+            newer = _newer_version(job, entry, exc)
+            if newer is None:
+                return _file_failed(job, entry, exc)
+        try:
+            return _take_version(job, final_id, newer)
+        except ChangedWhileRead as exc:
+            _newer_version(job, newer, exc)
+            return _file_failed(job, newer, exc)
+
+
+def _newer_version(job, entry, changed):
+    """The listed version was replaced in Box before it was imported: settle its row (never imported) and return the
+    entry with the file as Box has it now, or None when it is gone."""
+    f, v = entry.file, entry.name
+    listed = item_store.claim_derivative(job.db, job.lease, v.tracking_id, f, job.campaign_id, v.language,
+                                         v.description)
+    item_store.update_derivative(job.db, job.lease, listed.id, state="failed",
+                                 last_error="replaced in Box by a newer version before it was imported")
+    current = job.rt.box.current_version(f)
+    log.warning("%s changed in Box while it was read (%s): %s", f.name, changed.message,
+                "it is gone now" if current is None else "taking the new version {} (SHA-1 {})".format(
+                    current.version_id, current.sha1))
+    job.event("inbox_file_changed_while_read", f.name, tracking_id=v.tracking_id, box_file_id=f.file_id,
+              details={"listed_sha1": f.sha1, "listed_version_id": f.version_id,
+                       "current_sha1": current and current.sha1, "current_version_id": current and current.version_id})
+    return entry._replace(file=current) if current is not None else None
+
+
+def _take_version(job, final_id, entry):
+    """One version of an inbox file: claim its row, import it, clean the inbox. ChangedWhileRead passes up to
+    _take_file; any other error is this file's failure."""
+    f, v, master = entry.file, entry.name, entry.master
+    derivative = None
+    try:
+        derivative = item_store.claim_derivative(job.db, job.lease, v.tracking_id, f, job.campaign_id, v.language,
+                                                 v.description)
+        if derivative.state not in ("imported", "cleaned"):
+            derivative = _import(job, final_id, entry, derivative)
+        _clean_inbox(job, entry, derivative)
+        return asset_entry(v.tracking_id, f.name, "imported", folder_path=master.dam_folder_path, size=f.size,
+                           language=v.language, description=v.description, dam_asset_id=derivative.dam_asset_id)
+    except STOPS_THE_CAMPAIGN + (ChangedWhileRead,):
+        raise
+    except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
+        if derivative is not None:
+            item_store.update_derivative(job.db, job.lease, derivative.id, state="failed",
+                                         last_error=reason_and_fix(exc, "")[0])
+        return _file_failed(job, entry, exc)
+
+
+def _file_failed(job, entry, exc):
+    """Log, record and describe one file's failure (the file stays in the inbox for the next run)."""
+    f, v = entry.file, entry.name
+    reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
+    log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
+    job.event("file_failed", reason, tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
+              details={"fix": fix})
+    return failure_entry(v.tracking_id, f.name, reason, fix)
 
 
 def _clean_inbox(job, entry, derivative):
@@ -339,9 +419,27 @@ def _import(job, final_id, entry, derivative):
         job.event("final_superseded", "{} replaced by {}".format(earlier.box_file_name, f.name),
                   tracking_id=v.tracking_id, box_file_id=f.file_id,
                   details={"earlier_dam_asset_id": earlier.dam_asset_id, "dam_asset_id": dam_asset})
+        _show_superseded(job, earlier, dam_asset, f.name)
     job.event("file_imported", "{} -> DAM asset {}".format(f.name, dam_asset), tracking_id=v.tracking_id,
               box_file_id=f.file_id, details={"dam_asset_id": dam_asset, "language": v.language})
     return derivative
+
+
+def _show_superseded(job, earlier, dam_asset, name):
+    """Write the configured superseded-by field on the earlier final in the DAM, so reviewers there see which asset
+    replaces it (issue 27.5). A failure is logged and recorded, never fails the import: the database keeps the rule
+    A5->A6 follows either way."""
+    field = job.rt.config["fields"]["special_fields"].get("superseded_by")
+    if not field or not earlier.dam_asset_id:
+        return
+    text = "Superseded by DAM asset {} ({}) on {}".format(dam_asset, name, datetime.date.today().isoformat())
+    try:
+        job.rt.dam.set_asset_fields(earlier.dam_asset_id, {field: text})
+    except ServiceError as exc:
+        log.warning("could not mark DAM asset %s as superseded (%s): reviewers in the DAM do not see it yet; A5->A6 "
+                    "leaves it out all the same", earlier.dam_asset_id, exc)
+        job.event("final_superseded_not_shown", str(exc), level="warning",
+                  details={"dam_asset_id": earlier.dam_asset_id, "superseded_by": dam_asset})
 
 
 def _finish_campaign(job):
@@ -353,14 +451,23 @@ def _finish_campaign(job):
         job.event("status_changed", "A2 -> A3")
     rows = item_store.localised_files(rt.db, campaign_id)
     assets = [_localised_entry(r, "imported") for r in rows]
-    context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets,
+    localised = set(r.tracking_id for r in rows)
+    gone = [m for m in campaign_store.gone_masters(rt.db, campaign_id) if m.tracking_id not in localised]
+    assets += [asset_entry(m.tracking_id, m.original_filename, "not expected any more: {} in the DAM after "
+                           "delivery".format(m.asset_state.split("_")[0]), folder_path=m.dam_folder_path,
+                           size=m.file_size, delivered=False) for m in gone]
+    notices = ["{} master(s) were deleted or expired in the DAM after delivery and are not expected any more: {}. "
+               "The campaign moved to A3 without them.".format(len(gone), ", ".join(m.original_filename
+                                                                                     for m in gone))] if gone else []
+    context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets, notices=notices,
                               next_steps="Every master has its localised file in the DAM's Final Assets. The "
                                          "campaign is now in A3 for review.")
+    counts = context["counts"]
     if send(rt, "a2_to_a3_complete", campaign, context) == "failed":
         job.finish("notify_pending", error="completion email failed; retried next run")
         return EXIT_OK
-    job.finish("completed", total=len(assets), done=len(assets))
-    log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", campaign_id, outcome, len(assets))
+    job.finish("completed", total=counts["assets"], done=counts["delivered"])
+    log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", campaign_id, outcome, counts["delivered"])
     return EXIT_OK
 
 

@@ -16,31 +16,23 @@ InboxEntry.__doc__ = """An inbox file (box_types.InboxFile, from list_inbox), it
 row (master_assets)."""
 
 ASSET_ENTRY_FIELDS = ("tracking_id", "filename", "folder_path", "size", "url", "outcome", "rejection", "language",
-                      "description", "dam_asset_id")
+                      "description", "dam_asset_id", "delivered")
 
 
 def asset_entry(tracking_id, filename, outcome, **fields):
     """One row of an email's asset table: the file, what happened to it, and ``fields`` by name: folder_path and
-    size (always), url, rejection, and for A2->A3 language, description, dam_asset_id."""
+    size (always), url, rejection, delivered (false: listed, never counted as delivered, e.g. deleted in the DAM;
+    reporting.tally), and for A2->A3 language, description, dam_asset_id."""
     unknown = set(fields) - set(ASSET_ENTRY_FIELDS)
     missing = set(("folder_path", "size")) - set(fields)
     if unknown or missing:
         raise TypeError("asset_entry: {}".format("; ".join(
             ["unknown field(s) " + ", ".join(sorted(unknown))] * bool(unknown) +
             ["missing field(s) " + ", ".join(sorted(missing))] * bool(missing))))
-    entry = {"tracking_id": tracking_id, "filename": filename, "outcome": outcome, "url": None}
+    entry = {"tracking_id": tracking_id, "filename": filename, "outcome": outcome, "url": None, "delivered": True}
     entry.update(fields)
     entry["rejection"] = fields.get("rejection") or []
     return entry
-
-
-def expired_entries(assets):
-    """'Not delivered' rows (failure_entry) of DAM assets left out because their rights expired (E18,
-    DAMClient.iter_assets): which asset, why, what to do."""
-    return [failure_entry(None, "/".join(list(a.folder_path) + [a.name]), "its usage rights have expired in the DAM "
-                          "(the asset is marked expired), so it was not delivered", "if it is still to be used, "
-                          "renew its rights (expiration date) in the DAM and send it on by hand; otherwise nothing "
-                          "to do") for a in assets or ()]
 
 
 def failure_entry(tracking_id, filename, reason, fix):
