@@ -65,6 +65,10 @@ def _warn_certificate(config, db, certificate):
                "date": datetime.date.today().isoformat(), "campaign": None, "attempts": None,
                "error": "{} on {}: {}".format("expired" if expired else "expires in {} day(s)".format(
                    certificate["days_left"]), certificate["expires"], certificate["path"]),
+               "wrong": "The DAM mTLS client certificate {}.".format(
+                   "has expired" if expired else "expires in {} day(s)".format(certificate["days_left"])),
+               "done": "Nothing yet: the automation keeps using the certificate until it expires; after that, "
+                       "runs with --auth-pfx stop before they change anything.",
                "fix": "request a renewed certificate now, replace the PFX (DAM_MTLS_CERT_PATH) and check it with "
                       "python scripts/test_mtls_cert.py --handshake"}
     return Notifier(config, store=db).send_email(

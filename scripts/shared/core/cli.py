@@ -7,7 +7,7 @@ import argparse
 import logging
 import sys
 
-from .config import check_directories, load_config
+from .config import check_directories, config_warnings, load_config
 from ..notify import monitoring
 from .errors import ConfigError, SuiteError
 from .logging_setup import setup_logging
@@ -93,6 +93,8 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
         monitoring.HealthCheck(None, log_name, muted=dry_run).finish(EXIT_CONFIG)
         return EXIT_CONFIG
     setup_logging(log_name, config, verbose=args.verbose, quiet=args.quiet)
+    for warning in config_warnings(config):
+        log.warning("%s", warning)
     if dry_run:
         _prefix_every_line("DRY RUN: ")
     health = monitoring.HealthCheck(config, log_name, muted=dry_run or frame_pings)

@@ -117,5 +117,8 @@ def sample_contexts():
         "run_error": {"workflow": "A1→A2", "run_id": "3f9c2a1b7d4e", "generated_at": "2026-11-24T10:05:00Z",
                       "date": "2026-11-24", "error": "DAM POST /otmmapi/v6/search/text: network error",
                       "fix": "check DAM_BASE_URL and that the DAM is up; the next run retries automatically",
+                      "wrong": "The DAM (OpenText Media Management) does not answer.",
+                      "done": "Every workflow stops at the start of its run, before it changes anything, and tries "
+                              "again on its next run (every five minutes).",
                       "campaign": None, "attempts": None},
     }

@@ -1,0 +1,58 @@
+"""Issue #24.6: technical alerts reach the operators, once per outage and day for the whole suite."""
+import socket
+
+from tests.e2e.helpers import html_of
+
+OPERATORS = "oncall@example.com, dba@example.com"
+
+
+def _closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _tick_all(lab, env, rounds=2):
+    for _ in range(rounds):
+        for script in ("a1_to_a2_download", "a5_to_a6_download", "b1_to_b2_download"):
+            result = lab.run_script(script, env=env)
+            assert result.returncode == 1, result.stdout
+            assert "alert_recipients" not in result.stdout  # configured: no start-up warning
+
+
+def test_a_stopped_database_gives_one_alert_for_the_suite_to_the_operators_only(lab):
+    env = {"DB_PORT": str(_closed_port()), "ALERT_EMAIL_TO": OPERATORS}
+    _tick_all(lab, env)
+    messages = lab.smtp.messages()
+    assert len(messages) == 1, [str(m["Subject"]) for m in messages]
+    (alert,) = messages
+    assert lab.smtp.envelope_recipients == [["oncall@example.com", "dba@example.com"]]
+    assert str(alert["Subject"]).startswith("[All workflows] ACTION NEEDED: ")
+    html = html_of(alert)
+    text = alert.get_body(("plain",)).get_content()
+    for body in (html, text):
+        assert "The tracking database cannot be reached." in body
+        assert "before it changes anything" in body     # what the suite did
+        assert "DB_PORT" in body                         # what a person must do
+
+
+def test_a_dam_that_does_not_answer_gives_one_alert_for_the_suite(lab):
+    port = _closed_port()
+    env = {"DAM_BASE_URL": "http://127.0.0.1:{}/otmmapi".format(port), "DAM_RETRY_ATTEMPTS": "1",
+           "DAM_AUTH_URL": "http://127.0.0.1:{}/otmmapi/v6/sessions/oauth2/token".format(port),
+           "ALERT_EMAIL_TO": OPERATORS}
+    _tick_all(lab, env)
+    messages = lab.smtp.messages()
+    assert len(messages) == 1, [str(m["Subject"]) for m in messages]
+    assert lab.smtp.envelope_recipients == [["oncall@example.com", "dba@example.com"]]
+    assert "The DAM (OpenText Media Management) does not answer." in html_of(messages[0])
+
+
+def test_without_alert_recipients_alerts_still_go_out_and_every_run_says_which_key_to_add(lab):
+    result = lab.run_script("a1_to_a2_download", env={"DB_PORT": str(_closed_port())})
+    assert result.returncode == 1
+    line = next(x for x in result.stdout.splitlines() if "alert_recipients" in x)
+    assert "WARNING" in line and "ALERT_EMAIL_TO" in line
+    assert len(lab.smtp.messages()) == 1
