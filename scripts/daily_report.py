@@ -81,8 +81,8 @@ def report(config, args):
     db = Database.from_config(config).connect()
     try:
         db.migrate()
-        context = collect(db, day, config["transfer"]["stuck_after_hours"], _inbox_waiting(config))
-        context["not_started"] = monitoring.runs_not_started(config, day)
+        context = collect(db, day, config["transfer"]["stuck_after_hours"], _inbox_waiting(config),
+                          not_started_on=lambda d: monitoring.runs_not_started(config, d))
         context["channels"] = monitoring.failing_channels(config)
         certificate = _certificate(config)
         context["certificate"] = certificate and {"days_left": certificate["days_left"],
@@ -91,7 +91,7 @@ def report(config, args):
             warned = _warn_certificate(config, db, certificate)
             if warned:
                 log.info("mTLS certificate warning (%s day(s) left): %s", certificate["days_left"], warned)
-        tables = csv_files(context)
+        tables = csv_files(context, config["reports"]["csv_separator"])
         from scripts.shared.notify.notifier import Notifier
         if args.print:
             _, _, text = Notifier(config).render("daily_summary_report", context)

@@ -51,8 +51,22 @@ def test_a_dam_that_does_not_answer_gives_one_alert_for_the_suite(lab):
 
 
 def test_without_alert_recipients_alerts_still_go_out_and_every_run_says_which_key_to_add(lab):
-    result = lab.run_script("a1_to_a2_download", env={"DB_PORT": str(_closed_port())})
+    result = lab.run_script("a1_to_a2_download", env={"DB_PORT": str(_closed_port()), "ALERT_EMAIL_TO": ""})
     assert result.returncode == 1
     line = next(x for x in result.stdout.splitlines() if "alert_recipients" in x)
     assert "WARNING" in line and "ALERT_EMAIL_TO" in line
-    assert len(lab.smtp.messages()) == 1
+    assert lab.smtp.envelope_recipients == [["marketing-ops@example.com"]]
+
+
+def test_the_daily_report_mail_carries_the_moves_the_trend_and_csv_files_for_italian_excel(lab):
+    assert lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0042").returncode == 0
+    assert lab.run_script("daily_report", env={"CSV_SEPARATOR": ";"}).returncode == 0
+    report = next(m for m in lab.smtp.messages() if str(m["Subject"]).startswith("[Daily report]"))
+    html = html_of(report)
+    assert "Campaigns that moved today" in html and "LC-2026-0042" in html and "A1 → A2" in html
+    assert html.count('class="trend-day"') == 14 * 4
+    files = dict((part.get_filename(), part.get_payload(decode=True)) for part in report.iter_attachments())
+    moves = next(data for name, data in files.items() if name.endswith("_moves.csv"))
+    lines = moves.decode("utf-8-sig").splitlines()
+    assert lines[0] == "At;Campaign;Name;Workflow;Status change;Status now"
+    assert ";LC-2026-0042;" in lines[1] and lines[1].endswith(";A1-A2;A1 -> A2;A2")
