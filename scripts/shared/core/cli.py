@@ -84,20 +84,22 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
     args = parser.parse_args(argv)
     auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
     dry_run = bool(getattr(args, "dry_run", False))
+    # a hand run that only prints (daily_report.py --print) is not the cron job: it must not mark its check healthy
+    unpinged = dry_run or bool(getattr(args, "print", False))
     try:
         config = load_config(args.config, needs=needs, auth_mode=auth_mode)
         check_directories(config, needs)
     except ConfigError as exc:
         setup_logging(log_name, None, quiet=getattr(args, "quiet", False))
         log.error("%s", exc)
-        monitoring.HealthCheck(None, log_name, muted=dry_run).finish(EXIT_CONFIG)
+        monitoring.HealthCheck(None, log_name, muted=unpinged).finish(EXIT_CONFIG)
         return EXIT_CONFIG
     setup_logging(log_name, config, verbose=args.verbose, quiet=args.quiet)
     for warning in config_warnings(config):
         log.warning("%s", warning)
     if dry_run:
         _prefix_every_line("DRY RUN: ")
-    health = monitoring.HealthCheck(config, log_name, muted=dry_run or frame_pings)
+    health = monitoring.HealthCheck(config, log_name, muted=unpinged or frame_pings)
     health.start()
     code = EXIT_FAILED
     try:

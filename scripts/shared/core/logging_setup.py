@@ -7,6 +7,7 @@ The context (run id, campaign, tracking id) lives in a thread-local so worker th
 ``log_context(...)`` sets it for a block. A redacting formatter masks every configured secret value and the usual
 credential shapes (Bearer tokens, password=..., private keys) in the final text, tracebacks included.
 """
+import collections
 import contextlib
 import fcntl
 import logging
@@ -19,6 +20,9 @@ import uuid
 
 _context = threading.local()
 _RUN_ID = [None]
+_TAIL = [None]  # the TailHandler of this process (setup_logging)
+TAIL_LINES = 200
+TAIL_BYTES = 10000  # healthchecks.io keeps up to 100 kB of a ping's body; the end of a run is what explains it
 
 FORMAT = "%(asctime)s %(levelname)-7s [run=%(run_id)s campaign=%(campaign)s tid=%(tid)s] %(name)s: %(message)s"
 
@@ -111,6 +115,35 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
                 self._dir_fd = None
         finally:
             self.release()
+
+
+class TailHandler(logging.Handler):
+    """The last lines this run logged (as the log file has them, secrets masked), for the health-check ping's body:
+    healthchecks.io shows it next to the exit code, so a failed job explains itself there."""
+
+    def __init__(self, lines=TAIL_LINES):
+        super(TailHandler, self).__init__()
+        self.lines = collections.deque(maxlen=lines)
+
+    def emit(self, record):
+        try:
+            self.lines.append(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+def run_log_tail(max_bytes=TAIL_BYTES):
+    """The end of this run's log (at most ``max_bytes`` of UTF-8, whole lines), or "" before setup_logging."""
+    handler = _TAIL[0]
+    if handler is None:
+        return ""
+    out, size = [], 0
+    for line in reversed(list(handler.lines)):
+        size += len(line.encode("utf-8")) + 1
+        if size > max_bytes:
+            break
+        out.append(line)
+    return "\n".join(reversed(out))
 
 
 def new_run_id():
@@ -239,7 +272,10 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO))
-    for handler in (file_handler, console):
+    tail = TailHandler()
+    tail.setLevel(logging.INFO)
+    _TAIL[0] = tail
+    for handler in (file_handler, console, tail):
         handler.setFormatter(formatter)
         handler.addFilter(LibraryFilter())
         handler.addFilter(ContextFilter())
