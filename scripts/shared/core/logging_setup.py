@@ -25,6 +25,9 @@ TAIL_LINES = 200
 TAIL_BYTES = 10000  # healthchecks.io keeps up to 100 kB of a ping's body; the end of a run is what explains it
 
 FORMAT = "%(asctime)s %(levelname)-7s [run=%(run_id)s campaign=%(campaign)s tid=%(tid)s] %(name)s: %(message)s"
+# The console (a person at a terminal, or cron's capture file): time, level, the campaign and asset when known, the
+# message; the run id and the module are in the log file.
+CONSOLE_FORMAT = "%(asctime)s %(levelname)-7s %(where)s%(message)s"
 
 _PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1[REDACTED]"),
@@ -60,6 +63,7 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
                                                         encoding=encoding, delay=True)
         self._dir_fd = None
         self._locking = True
+        self._broken = False
 
     def _lock(self):
         if self._dir_fd is None:
@@ -90,6 +94,8 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
             self.stream = self._open()
 
     def emit(self, record):
+        if self._broken:
+            return
         try:
             line = self.format(record) + self.terminator
             self._lock()
@@ -105,6 +111,18 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
                 self._unlock()
         except Exception:
             self.handleError(record)
+
+    def handleError(self, record):
+        """A log file that cannot be written (directory not writable, disk full) is said once, in one line on
+        stderr with the fix, instead of logging's traceback for every record; the console keeps the messages."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (IOError, OSError)):
+            return super(SharedRotatingFileHandler, self).handleError(record)
+        if not self._broken:
+            self._broken = True
+            sys.stderr.write("ERROR cannot write the log file {} ({}); fix: make {} writable for this user or point "
+                             "LOG_DIR in .env at a writable directory. Messages go to the console only.\n".format(
+                                 self.baseFilename, exc.strerror or exc, os.path.dirname(self.baseFilename)))
 
     def close(self):
         self.acquire()
@@ -181,6 +199,8 @@ class ContextFilter(logging.Filter):
         record.run_id = _RUN_ID[0] or "-"
         record.campaign = getattr(_context, "campaign", None) or "-"
         record.tid = getattr(_context, "tid", None) or "-"
+        known = [v for v in (getattr(_context, "campaign", None), getattr(_context, "tid", None)) if v]
+        record.where = "[{}] ".format(" ".join(known)) if known else ""
         return True
 
 
@@ -276,7 +296,7 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
     tail.setLevel(logging.INFO)
     _TAIL[0] = tail
     for handler in (file_handler, console, tail):
-        handler.setFormatter(formatter)
+        handler.setFormatter(RedactingFormatter(CONSOLE_FORMAT, secrets) if handler is console else formatter)
         handler.addFilter(LibraryFilter())
         handler.addFilter(ContextFilter())
         handler._dam_suite = True

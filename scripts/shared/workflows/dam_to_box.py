@@ -22,6 +22,7 @@ from ..store.database import normalise_tracking_id
 from ..core.errors import LeaseLostError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..core.progress import Progress
+from ..core.units import human_size
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
 from .workflow_types import asset_entry, failure_entry, workflow_ids
@@ -180,7 +181,7 @@ def _dry_run(spec, rt, candidates):
                 existing = rt.db.existing_tracking_id(asset.asset_id, campaign.campaign_id, written)
                 tid = existing["tracking_id"] if existing else (normalise_tracking_id(written) or "<new TID>")
             path = "/".join([folder] + list(asset.folder_path))
-            log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset.name, asset.size,
+            log.info("DRY RUN: would upload %s (%s) to Box %s/%s as %s_%s", asset.name, human_size(asset.size),
                      spec.box_root, path, tid, _strip_tid_prefix(asset.name, tid))
         log.info("DRY RUN: when all %d assets succeed, would set the DAM status %s -> %s and send %s%s",
                  len(assets), spec.status_from, spec.status_to, spec.template_complete,
@@ -417,7 +418,7 @@ def _name_tracking_id(name):
 def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
     limit = int(setting(rt.config["transfer"], "transfer.max_file_bytes"))
     if limit and asset.size and asset.size > limit:
-        raise SuiteError("{} is {} bytes, over the {} byte limit".format(asset.name, asset.size, limit),
+        raise SuiteError("{} is {}, over the {} limit".format(asset.name, human_size(asset.size), human_size(limit)),
                          fix="raise MAX_FILE_BYTES in .env if files this large are expected")
     found = folders.recognised(item, tid)
     if found is not None:

@@ -68,7 +68,8 @@ class Frame(object):
         if isinstance(exc, LeaseLostError) or not isinstance(exc, Exception):
             return False
         if isinstance(exc, ConfigError):  # found before any campaign was claimed: no attempt counted, exit 2
-            log.error("%s run cannot start: %s", self.label, exc)
+            for line in exc.lines():
+                log.error("%s run cannot start: %s", self.label, line)
         else:
             if not isinstance(exc, SuiteError):
                 log.exception("%s run stopped on an unexpected error", self.label)
