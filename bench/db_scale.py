@@ -27,6 +27,10 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # the tracking-id alphabet (init.
 PER_CAMPAIGN = 50
 DAYS = 730
 BIG_TABLES = ("master_assets", "derivative_assets", "asset_events", "workflow_state")
+# status.py's run records are files; the bench database has none (the report shows "never ran here")
+STATUS_CONFIG = {"database": {"name": "bench_scale"}, "notifications": {"state_dir": os.devnull}, "dam": {}}
+# trace.py's name search (ILIKE on any part of a file name) reads the names it searches: its scan is expected
+SCAN_EXPECTED = ("trace_name",)
 TIMEOUT_S = 20  # a statement slower than this is reported as such, not waited for (make bench stays bounded)
 
 
@@ -123,6 +127,8 @@ def _explaining_database(settings, plans, analyze=True):
             self._cur = cur
 
         def execute(self, sql, params=None):
+            if sql.startswith("SET "):  # SET TRANSACTION READ ONLY (status, trace) has no plan
+                return self._cur.execute(sql, params)
             self._cur.execute("SAVEPOINT bench_explain")
             self._cur.execute("EXPLAIN ({}FORMAT JSON) ".format(how) + sql, params)
             plan = self._cur.fetchone()["QUERY PLAN"][0]
@@ -148,7 +154,7 @@ def _explaining_database(settings, plans, analyze=True):
 def _queries(db, assets):
     """name -> callable running the product's code once; arguments spread over the data."""
     from scripts.shared.dam.dam_types import Campaign
-    from scripts.shared.notify import daily_summary
+    from scripts.shared.notify import daily_summary, status_view, trace_view
     from scripts.shared.store import item_store
     mid = assets // 2
     candidates = [Campaign(campaign_id=campaign_id(mid + k * PER_CAMPAIGN), folder_id="f{}".format(k),
@@ -172,7 +178,20 @@ def _queries(db, assets):
         item_store.localisation_progress(db, master["local_campaign_id"])
         item_store.unsettled_campaigns(db)
 
-    return {"claim": claim, "daily_report": report, "a2_a3_tid_lookup": tid_lookup}
+    def status():
+        status_view.collect(STATUS_CONFIG, db)
+
+    def trace_tid():
+        assert trace_view.find(db, tracking_id(mid + 17))["kind"] == "assets"
+
+    def trace_campaign():
+        assert trace_view.find(db, campaign_id(mid))["kind"] == "campaign"
+
+    def trace_name():  # the fuzzy search: part of a file name, the one scan an operator's question needs
+        assert trace_view.find(db, "asset-{}.j".format(mid + 17))["kind"] == "assets"
+
+    return {"claim": claim, "daily_report": report, "a2_a3_tid_lookup": tid_lookup, "status": status,
+            "trace_tid": trace_tid, "trace_campaign": trace_campaign, "trace_name": trace_name}
 
 
 def bench_database(lab, assets=1000000, events=10000000, repeats=7):
@@ -240,9 +259,9 @@ def bench_database(lab, assets=1000000, events=10000000, repeats=7):
         with admin.cursor() as cur:
             cur.execute("DROP DATABASE IF EXISTS " + name)
         admin.close()
-    slow = [q for q, e in out["queries"].items() if e["ms"]["median"] >= 50]
-    scans = [q for q, e in out["queries"].items() if set(e["seq_scans"]) & set(BIG_TABLES)]
-    out["target"] = "each query < 50 ms, using indexes"
+    slow = [q for q, e in out["queries"].items() if e["ms"]["median"] >= 50 and q not in SCAN_EXPECTED]
+    scans = [q for q, e in out["queries"].items() if set(e["seq_scans"]) & set(BIG_TABLES) and q not in SCAN_EXPECTED]
+    out["target"] = "each query < 50 ms, using indexes (the name search: a scan, < 50 ms not expected)"
     out["met"] = not slow and not scans
     _write_plans(out)
     return out

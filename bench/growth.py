@@ -71,8 +71,8 @@ def upload_floor_seconds(uploads, per_minute):
 
 def pacer_floor_seconds(uploads, per_minute):
     """The earliest the last of ``uploads`` may start under the client's pacer with a budget of ``per_minute``
-    (scripts/shared/core/box_pacer.py: a full bucket of N/10, then 0.9*N a minute)."""
-    from scripts.shared.core.box_pacer import Budget
+    (scripts/shared/box/box_pacer.py: a full bucket of N/10, then 0.9*N a minute)."""
+    from scripts.shared.box.box_pacer import Budget
     budget = Budget("uploads", per_minute)
     return max(0.0, (uploads - budget.capacity) / budget.refill_per_second)
 
@@ -89,7 +89,7 @@ def _configured_upload_limit():
 
 def bench_big_campaign(b, assets=500, size=16 * KiB, concurrency=4):
     per_minute = _configured_upload_limit()
-    from scripts.shared.core.box_pacer import BOX_UPLOADS_PER_MINUTE
+    from scripts.shared.box.box_pacer import BOX_UPLOADS_PER_MINUTE
     campaign_id = b.campaign([("tile-{:04d}.jpg".format(k), size) for k in range(assets)], "{} assets".format(assets))
     b.reset_counters()
     b.reset_box_budget()

@@ -35,19 +35,12 @@ CERT_WARN_DAYS = (30, 7)
 
 def _certificate(config):
     """Days left on the mTLS client certificate ({days_left, expires, path}), or None when none is configured."""
-    dam = config.get("dam") or {}
-    path = dam.get("mtls_cert_path")
-    if not path or not os.path.exists(path):
+    from scripts.shared.dam.dam_auth import certificate_expiry
+    found = certificate_expiry(config.get("dam"))
+    if found and "error" in found:
+        log.warning("Could not read the mTLS certificate for the report: %s", found["error"])
         return None
-    try:
-        from scripts.shared.dam.dam_auth import load_pfx, validity
-        cert, _, _ = load_pfx(path, dam.get("mtls_cert_password"))
-        after = validity(cert)[1]
-    except Exception as exc:
-        log.warning("Could not read the mTLS certificate for the report: %s", exc)
-        return None
-    days = (after - datetime.datetime.utcnow()).days
-    return {"days_left": days, "expires": after.strftime("%Y-%m-%d"), "path": path}
+    return found
 
 
 def _warn_certificate(config, db, certificate):
@@ -119,7 +112,7 @@ def main(argv=None):
     parser = build_parser(__doc__.splitlines()[0], workflow=False)
     parser.add_argument("--date", type=_date, help="report this day (YYYY-MM-DD) instead of today")
     parser.add_argument("--print", action="store_true", help="write the report to stdout instead of emailing it")
-    return run_main("daily_report", parser, report, argv, needs=("database", "smtp"))
+    return run_main("daily_report", parser, report, argv, needs=("database", "smtp"), health=monitoring.HealthCheck)
 
 
 if __name__ == "__main__":

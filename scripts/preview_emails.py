@@ -16,7 +16,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from scripts.shared.notify.notifier import Notifier  # noqa: E402
-from scripts.shared.notify.sample_contexts import sample_contexts  # noqa: E402
+from scripts.shared.workflows.sample_contexts import sample_contexts  # noqa: E402
 
 # (file suffix, width in CSS pixels, dark mode)
 SHOTS = (("375", 375, False), ("720", 720, False), ("375-dark", 375, True))

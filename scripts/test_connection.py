@@ -94,7 +94,7 @@ def _check_health(config, args):
     from scripts.shared.core.http_retry import host_port
     from scripts.shared.notify import monitoring
     from scripts.shared.notify.daily_summary import WORKFLOWS
-    from scripts.shared.workflows.workflow_types import workflow_ids
+    from scripts.shared.core.workflow_names import workflow_ids
     plain = re.sub(r"([?&])create=1(&|$)", lambda m: m.group(1) if m.group(2) else "", template).rstrip("?&")
     per_job = "{job}" in template
     jobs = [workflow_ids(key).log_name for key, _, _ in WORKFLOWS] + ["daily_report"] if per_job else ["all jobs"]

@@ -13,6 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from scripts.shared.core.cli import EXIT_FAILED, EXIT_OK, build_parser, run_main  # noqa: E402
+from scripts.shared.core.config_schema import setting  # noqa: E402
 from scripts.shared.dam.dam_auth import load_pfx, validity  # noqa: E402
 
 log = logging.getLogger("test_mtls_cert")
@@ -28,7 +29,7 @@ def inspect(config, args):
     rows = [("File", path), ("Subject", cert.subject.rfc4514_string()), ("Issuer", cert.issuer.rfc4514_string()),
             ("Serial", format(cert.serial_number, "x")), ("Valid from", before.strftime("%Y-%m-%d %H:%M UTC")),
             ("Valid until", after.strftime("%Y-%m-%d %H:%M UTC")), ("Days left", str(days_left)),
-            ("Chain certificates", str(len(extra))), ("mTLS base URL", dam.get("mtls_base_url") or "(not set)")]
+            ("Chain certificates", str(len(extra))), ("mTLS base URL", setting(dam, "dam.mtls_base_url") or "(not set)")]
     for label, value in rows:
         sys.stdout.write("{:<20} {}\n".format(label, value))
     code = EXIT_OK

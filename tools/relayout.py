@@ -1,7 +1,8 @@
 """Issue 12's folder move, kept for merging branches written before it: ``python tools/relayout.py . --move``
 moves any scripts/shared/<module>.py a merge brought back into its role folder (git mv) and rewrites every import
 and path that names a module the old way (scripts.shared.X, scripts/shared/X.py, ``from .X import`` inside the
-package). Idempotent: a tree already in the new layout is left as it is. New modules go in LAYOUT first."""
+package). Idempotent: a tree already in the new layout is left as it is. New modules go in LAYOUT first; a module
+moved from one folder to another later (issue 25: imports point down) goes in MOVED too."""
 import os
 import re
 import subprocess
@@ -11,24 +12,26 @@ ROOT = os.path.abspath(sys.argv[1])
 MOVE = sys.argv[2:3] == ["--move"]
 LAYOUT = {
     "core": ["cli", "config", "config_schema", "credentials", "errors", "logging_setup", "startup", "safe_names",
-             "progress", "retry", "http_retry", "transfer_deadline", "box_pacer", "token_store"],
+             "progress", "retry", "http_retry", "transfer_deadline", "token_store", "workflow_names"],
     "store": ["database", "item_store", "report_store", "box_store"],
-    "dam": ["dam_client", "dam_auth", "dam_metadata", "dam_probe"],
-    "box": ["box_client", "box_sessions", "box_types"],
+    "dam": ["dam_client", "dam_transfer", "dam_errors", "dam_types", "dam_auth", "dam_metadata",
+            "dam_probe"],
+    "box": ["box_client", "box_upload", "box_sessions", "box_types", "box_pacer"],
     "workflows": ["frame", "runtime", "dam_to_box", "inbox_to_dam", "workflow_specs", "workflow_types", "v2_names",
-                  "metadata_extractor_mvp"],
-    "notify": ["notifier", "reporting", "email_format", "alert_markers", "daily_summary", "sample_contexts", "browser",
+                  "metadata_extractor_mvp", "sample_contexts"],
+    "notify": ["notifier", "reporting", "email_format", "alert_markers", "daily_summary", "browser",
                "monitoring"],
 }
 DOCS = {
-    "core": "Runtime basics every part uses: command line, configuration and its schema, credentials checks, errors, logging, retry/poll helper and the shared Box pacer, transfer deadlines.",
+    "core": "Runtime basics every part uses: command line, configuration and its schema, credentials checks, errors, logging, retry/poll helper, transfer deadlines, workflow names.",
     "store": "The store layer: every SQL statement of the suite (campaigns, leases, events, per-asset rows, reports, Box pacing rows).",
-    "dam": "The OTMM DAM client: HTTP calls, authentication, metadata documents, the live probe (docs/otmm-api.md).",
-    "box": "The Box client (the only module importing boxsdk) and its kept upload sessions (docs/box-api.md).",
+    "dam": "The OTMM DAM client: HTTP calls, downloads and imports, authentication, metadata documents, the live probe (docs/otmm-api.md).",
+    "box": "The Box client (the only module importing boxsdk), its uploads, the shared Box rate budget and its kept upload sessions (docs/box-api.md).",
     "workflows": "The engines and their frame: DAM -> Box workflows (dam_to_box, workflow_specs), A2->A3 (inbox_to_dam), the tick/campaign frame and runtime, the workflows' data shapes.",
     "notify": "Telling people: email/webhook notifier, message contexts, email formatting, alert de-duplication markers, daily summary, health-check monitoring.",
 }
 PKG = dict((m, p) for p, mods in LAYOUT.items() for m in mods)
+MOVED = {"box_pacer": "core", "sample_contexts": "notify"}  # module: the folder it left
 SHARED = os.path.join(ROOT, "scripts", "shared")
 
 
@@ -45,9 +48,9 @@ if MOVE:
                 f.write('"""{}"""\n'.format(DOCS[pkg]))
             git("add", init)
         for m in mods:
-            src = os.path.join(SHARED, m + ".py")
-            if os.path.exists(src):
-                git("mv", src, os.path.join(SHARED, pkg, m + ".py"))
+            for src in (os.path.join(SHARED, m + ".py"), os.path.join(SHARED, MOVED.get(m, pkg), m + ".py")):
+                if os.path.exists(src) and os.path.dirname(src) != os.path.join(SHARED, pkg):
+                    git("mv", src, os.path.join(SHARED, pkg, m + ".py"))
 
 
 def where(path):
@@ -101,6 +104,15 @@ def fix_relative(text, here):
 ABS = re.compile(r"scripts([./])shared\1(\w+)(?=\b)")
 
 
+def fix_moved(text):
+    """scripts.shared.<old folder>.<module> and ..<old folder>.<module> of a module MOVED since, the new way."""
+    for mod, old in MOVED.items():
+        text = re.sub(r"scripts([./])shared\1{}\1{}\b".format(old, mod),
+                      r"scripts\1shared\1{}\1{}".format(PKG[mod], mod), text)
+        text = re.sub(r"from \.\.{}\.{} import".format(old, mod), "from ..{}.{} import".format(PKG[mod], mod), text)
+    return text
+
+
 def fix_absolute(text):
     def repl(m):
         sep, mod = m.group(1), m.group(2)
@@ -142,7 +154,7 @@ for folder, dirs, files in os.walk(ROOT):
             text = open(path, encoding="utf-8").read()
         except (UnicodeDecodeError, IOError):
             continue
-        new = fix_absolute(fix_from_shared(text))
+        new = fix_moved(fix_absolute(fix_from_shared(text)))
         here = where(path)
         if name.endswith(".py") and here is not None:
             new = fix_relative(new, here)

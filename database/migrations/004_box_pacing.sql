@@ -1,5 +1,5 @@
 -- Box's rate limits are per Box user and every process acts as the same user: the budget is shared here (see
--- scripts/shared/core/box_pacer.py). One token bucket per (user, bucket 'calls'|'uploads'); cooldown_until is set by
+-- scripts/shared/box/box_pacer.py). One token bucket per (user, bucket 'calls'|'uploads'); cooldown_until is set by
 -- whoever meets a 429 so that every process waits it out.
 CREATE TABLE IF NOT EXISTS box_rate_budget (
     box_user          TEXT NOT NULL,

@@ -1,6 +1,6 @@
 """The Box rate budget in PostgreSQL: two pacers (as two processes would) take from one bucket per Box user, and a
 429 met by one makes the other wait. Sleeps are recorded, not slept; the buckets run on the database's clock."""
-from scripts.shared.core.box_pacer import Pacer
+from scripts.shared.box.box_pacer import Pacer
 
 URL = "https://api.box.com/2.0/folders/0"
 

@@ -2,7 +2,7 @@
 a cool-down after a 429) and the upload sessions kept for the next run."""
 import datetime
 
-from scripts.shared.core.box_pacer import Budget
+from scripts.shared.box.box_pacer import Budget
 from scripts.shared.store.box_store import PostgresBuckets, PostgresSessions
 
 CALLS, UPLOADS = Budget("calls", 60), Budget("uploads", 10)  # capacity 6 at 0.9/s; capacity 1 at 0.15/s

@@ -149,7 +149,7 @@ def test_200_mb_download_keeps_memory_flat(otmm, dam_cfg, tmp_path):
         "sys.path.insert(0, {root!r})\n"
         "from scripts.shared.dam.dam_client import DAMClient\n"
         "cfg, asset_id, dest = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]\n"
-        "with DAMClient(cfg) as client:\n"
+        "with DAMClient(cfg, field_ids={special!r}) as client:\n"
         "    client.ping()\n"
         "    base = hwm()\n"
         "    result = client.download_asset(asset_id, dest, name='big.mp4', expected_size={size})\n"
@@ -158,7 +158,8 @@ def test_200_mb_download_keeps_memory_flat(otmm, dam_cfg, tmp_path):
         "    imported = client.import_asset(sys.argv[4], result['path'], meta, 'BIG001_it_big.mp4')\n"
         "    peak_import = hwm()\n"
         "print(json.dumps(dict(result, base_kb=base, peak_kb=peak, peak_import_kb=peak_import, imported=imported)))\n"
-        ).format(root=ROOT, size=size, tid=SPECIAL["tracking_id"], src=SPECIAL["source_file_id"])
+        ).format(root=ROOT, size=size, tid=SPECIAL["tracking_id"], src=SPECIAL["source_file_id"],
+                special=SPECIAL)
     target = otmm.folder_id("LC-2026-0042", "Final Assets")
     out = subprocess.run([sys.executable, "-c", script, json.dumps(dam_cfg), asset_id, str(tmp_path), target],
                          capture_output=True, text=True, timeout=300)

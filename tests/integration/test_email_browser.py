@@ -13,7 +13,7 @@ import pytest
 
 from scripts.shared.notify.browser import Browser, find_chromium
 from scripts.shared.notify.notifier import TEMPLATES, Notifier
-from scripts.shared.notify.sample_contexts import sample_contexts
+from scripts.shared.workflows.sample_contexts import sample_contexts
 
 # The blocks a reader needs per template (CSS classes the templates put on them).
 ASSET_LIST = {t for t in TEMPLATES if t.endswith(("complete", "_rejections", "partial")) and "_no_" not in t} | {

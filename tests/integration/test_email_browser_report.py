@@ -6,7 +6,7 @@ import re
 import pytest
 
 from scripts.shared.notify.notifier import TEMPLATES
-from scripts.shared.notify.sample_contexts import sample_contexts
+from scripts.shared.workflows.sample_contexts import sample_contexts
 from tests.integration.test_email_browser import _luminance, assert_fits, browser, measure, notifier  # noqa: F401
 
 BARS = """(function () {

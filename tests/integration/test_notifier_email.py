@@ -8,7 +8,7 @@ import pytest
 
 from scripts.shared.notify.notifier import Notifier, check_smtp
 from scripts.shared.core.errors import ServiceError
-from scripts.shared.notify.sample_contexts import sample_contexts
+from scripts.shared.workflows.sample_contexts import sample_contexts
 from sandbox.smtp_server import SMTPCatcher
 from tests.integration.notify_fixtures import (SMTP_PASSWORD, notifications_section, notify_config,  # noqa: F401
                                                smtp_catcher, smtp_pki, smtp_section)

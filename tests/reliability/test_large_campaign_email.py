@@ -58,7 +58,7 @@ def _many(rows, key):
 
 
 def _large_contexts():
-    from scripts.shared.notify.sample_contexts import sample_contexts
+    from scripts.shared.workflows.sample_contexts import sample_contexts
     samples = sample_contexts()
     grow = {"a1_to_a2_complete": ("assets",), "a1_to_a2_partial": ("assets", "failures"),
             "a5_to_a6_rejections": ("assets",), "a5_to_a6_partial": ("assets", "failures"),

@@ -1,7 +1,8 @@
 """Box settings in the configuration: range checks on the tuning values, the two ways of acting as a user."""
 import pytest
 
-from scripts.shared.box.box_client import box_subject, upload_threshold
+from scripts.shared.box.box_client import box_subject
+from scripts.shared.box.box_upload import upload_threshold
 from scripts.shared.core.config import load_config
 from scripts.shared.core.errors import ConfigError, SuiteError
 from tests.unit.test_config import project  # noqa: F401  (fixture)

@@ -6,7 +6,8 @@ import time
 import pytest
 import responses
 
-from scripts.shared.box.box_client import BoxClient, safe_box_name
+from scripts.shared.box.box_client import BoxClient
+from scripts.shared.box.box_upload import safe_box_name
 from scripts.shared.box.box_types import UploadResult
 from scripts.shared.core.errors import ServiceError, SuiteError
 

@@ -5,7 +5,7 @@ import logging
 import pytest
 import responses
 
-from scripts.shared.core import box_pacer
+from scripts.shared.box import box_pacer
 from tests.unit import test_box_errors as base
 
 app_settings = base.app_settings

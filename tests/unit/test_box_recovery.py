@@ -166,7 +166,7 @@ def test_a_range_error_that_is_not_an_overlap_is_not_taken_for_one(app_settings,
 
 @responses.activate
 def test_parts_mismatch_that_persists_ends_after_a_bounded_number_of_commits(app_settings, tmp_path, monkeypatch):
-    from scripts.shared.box import box_client as module
+    from scripts.shared.box import box_upload as module
     slept = []
     monkeypatch.setattr(module.time, "sleep", slept.append)
     path, _ = _big_file(tmp_path)

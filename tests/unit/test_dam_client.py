@@ -7,7 +7,8 @@ import pytest
 import responses
 
 from scripts.shared.dam import dam_auth
-from scripts.shared.dam.dam_client import DAMClient, MultipartStream, _unwrap_job
+from scripts.shared.dam.dam_client import DAMClient
+from scripts.shared.dam.dam_transfer import MultipartStream, _unwrap_job
 from scripts.shared.core.errors import ServiceError, SuiteError
 
 BASE = "https://dam.example.com/otmmapi"

@@ -6,7 +6,7 @@ import pytest
 
 from scripts.shared.notify.email_format import SUBJECT_MAX, folder_label, outcome_label, shorten, when
 from scripts.shared.notify.notifier import TEMPLATES, Notifier
-from scripts.shared.notify.sample_contexts import INBOX_URL, NEEDS_ATTENTION_URL, sample_contexts
+from scripts.shared.workflows.sample_contexts import INBOX_URL, NEEDS_ATTENTION_URL, sample_contexts
 
 LONG_NAME = ("Nutella B-ready Back to School 2026 – Italy, Switzerland (Ticino) and Austria – digital, print, "
              "in-store and social media localisation wave 2")

@@ -13,7 +13,7 @@ import threading
 import responses
 
 from scripts.shared.notify.notifier import Notifier, content_hash
-from scripts.shared.notify.sample_contexts import sample_contexts
+from scripts.shared.workflows.sample_contexts import sample_contexts
 
 HOOK = "https://hooks.example.com/services/T000/B000/very-secret-token"
 

@@ -13,7 +13,7 @@ import jinja2
 import pytest
 
 from scripts.shared.notify.notifier import SUBJECTS, TEMPLATES, Notifier
-from scripts.shared.notify.sample_contexts import sample_contexts
+from scripts.shared.workflows.sample_contexts import sample_contexts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKFLOW_TEMPLATES = [t for t in TEMPLATES if t not in ("daily_summary_report", "run_error")]

@@ -1,1 +1,1 @@
-"""Runtime basics every part uses: command line, configuration and its schema, credentials checks, errors, logging, retry/poll helper and the shared Box pacer, transfer deadlines."""
+"""Runtime basics every part uses: command line, configuration and its schema, credentials checks, errors, logging, retry/poll helper, transfer deadlines, workflow names. It imports no other folder of the library."""

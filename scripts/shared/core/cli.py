@@ -8,7 +8,6 @@ import logging
 import sys
 
 from .config import check_directories, config_warnings, load_config
-from ..notify import monitoring
 from .errors import ConfigError, SuiteError
 from .logging_setup import setup_logging
 from .startup import prepare_process
@@ -75,20 +74,22 @@ def add_epilog(parser, log_name):
         parser.epilog = EPILOG.format(log="logs/{}.log".format(log_name), example=example)
 
 
-def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database", "smtp"), frame_pings=False):
+def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database", "smtp"), health=None):
     """Parse arguments, load configuration, set up logging, run ``body(config, args)`` and map errors to exit codes.
 
-    Cron jobs ping their health check (notifications.healthcheck_url) at the start and with the exit code at the
-    end, whatever the code, so a silent failure is seen by the monitoring too (monitoring.HealthCheck). A workflow
-    tick's pings are sent by its frame (``frame_pings``); run_main sends them for the other jobs, and for a run
-    that stops on its configuration before any frame could open."""
+    A cron job pings its health check at the start and with the exit code at the end, whatever the code (also 2 when
+    the configuration does not load), so a silent failure is seen by the monitoring too. ``health`` is the check's
+    class, ``health(config, job, muted=...)`` with ``start()`` and ``finish(code)``: the script passes
+    notify/monitoring.HealthCheck (core knows no notifier); a tool run by hand passes none and sends no ping."""
     add_epilog(parser, log_name)
     prepare_process()  # UTF-8 stdio and the interpreter warning filter, before anything is printed or imported
     args = parser.parse_args(argv)
     auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
     dry_run = bool(getattr(args, "dry_run", False))
-    # a hand run that only prints (daily_report.py --print) is not the cron job: it must not mark its check healthy
+    # a hand run that only prints (daily_report.py --print) or checks its configuration is not the cron job: it
+    # must not mark its check healthy
     unpinged = dry_run or bool(getattr(args, "print", False) or getattr(args, "check_config", False))
+    check = health or _NoHealthCheck
     try:
         config = load_config(args.config, needs=needs, auth_mode=auth_mode)
         check_directories(config, needs)
@@ -96,7 +97,7 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
         setup_logging(log_name, None, quiet=getattr(args, "quiet", False))
         for line in exc.lines():
             log.error("%s", line)
-        monitoring.HealthCheck(None, log_name, muted=unpinged).finish(EXIT_CONFIG)
+        check(None, log_name, muted=unpinged).finish(EXIT_CONFIG)
         return EXIT_CONFIG
     setup_logging(log_name, config, verbose=args.verbose, quiet=args.quiet)
     for warning in config_warnings(config):
@@ -107,8 +108,8 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
         return EXIT_OK
     if dry_run:
         _prefix_every_line("DRY RUN: ")
-    health = monitoring.HealthCheck(config, log_name, muted=unpinged or frame_pings)
-    health.start()
+    pings = check(config, log_name, muted=unpinged)
+    pings.start()
     code = EXIT_FAILED
     try:
         code = body(config, args)
@@ -123,10 +124,23 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
         log.exception("Unexpected error; the next run retries. Please report this with the log above")
         code = exit_code_for(exc)
     finally:
-        health.finish(code)
+        pings.finish(code)
         if dry_run:
             log.info("DRY RUN: nothing was written: the DAM, Box, the database and the mailbox are as they were")
     return code
+
+
+class _NoHealthCheck(object):
+    """The health check of a tool run by hand: no pings."""
+
+    def __init__(self, config, job, muted=False):
+        pass
+
+    def start(self):
+        pass
+
+    def finish(self, code):
+        pass
 
 
 def exit_code_for(exc):
@@ -155,6 +169,6 @@ def _prefix_every_line(prefix):
         handler.addFilter(_Prefix(prefix))
 
 
-def script_main(log_name, parser, body, needs=("dam", "box", "database", "smtp")):
+def script_main(log_name, parser, body, needs=("dam", "box", "database", "smtp"), health=None):
     """Entry point for ``if __name__ == '__main__'``."""
-    sys.exit(run_main(log_name, parser, body, needs=needs))
+    sys.exit(run_main(log_name, parser, body, needs=needs, health=health))

@@ -1,4 +1,5 @@
-"""Credential files checked before a campaign is claimed: Box-config.json and the DAM's mTLS PFX.
+"""Credential files checked before a campaign is claimed: Box-config.json here, the DAM's mTLS PFX with the DAM
+(dam_auth.check_pfx, which reads the file through ``read_credential_file``).
 
 A malformed file, a wrong passphrase or a missing key is a configuration error (exit 2) found in milliseconds
 without the network; left to the first API call it would surface as a raw library message ("Key ID header parameter
@@ -9,7 +10,7 @@ import json
 import os
 
 from .config import Problem, file_access_fix
-from .errors import ConfigError, SuiteError
+from .errors import ConfigError
 
 BOX_FIX = ("download the app's JSON config again from the Box Developer Console (Your app > Configuration > "
            "App Settings > Generate a public/private keypair) and save it at {path}")
@@ -18,7 +19,8 @@ BOX_KEYS = (("boxAppSettings", "clientID"), ("boxAppSettings", "clientSecret"),
             ("boxAppSettings", "appAuth", "passphrase"))
 
 
-def _read(path, what, env_var):
+def read_credential_file(path, what, env_var):
+    """The bytes of a credential file, or a ConfigError naming the file, why it cannot be read and the fix."""
     try:
         with open(path, "rb") as f:
             return f.read()
@@ -34,7 +36,7 @@ def _read(path, what, env_var):
 
 def check_box_config(path):
     """Raise ConfigError unless ``path`` is a Box JWT app configuration whose private key opens."""
-    data = _read(path, "the Box JWT app configuration", "BOX_CONFIG_PATH")
+    data = read_credential_file(path, "the Box JWT app configuration", "BOX_CONFIG_PATH")
     fix = BOX_FIX.format(path=path)
     try:
         doc = json.loads(data.decode("utf-8"))
@@ -68,14 +70,3 @@ def check_box_config(path):
         raise ConfigError([Problem(path, "boxAppSettings.appAuth.passphrase", reason,
                                    "copy passphrase and privateKey together from the same download; " + fix)])
 
-
-def check_pfx(path, password):
-    """Raise ConfigError unless the mTLS PFX opens with its password and is valid today."""
-    from ..dam.dam_auth import check_dates, load_pfx
-    _read(path, "the mTLS certificate (PFX)", "DAM_MTLS_CERT_PATH")
-    try:
-        cert, _, _ = load_pfx(path, password)
-        check_dates(cert, path)
-    except SuiteError as exc:
-        key = "DAM_MTLS_CERT_PASSWORD" if "password" in exc.message else "DAM_MTLS_CERT_PATH"
-        raise ConfigError([Problem(path, key, exc.message, exc.fix or "replace the PFX")])

@@ -18,6 +18,8 @@ import sys
 import threading
 import uuid
 
+from .config_schema import setting
+
 _context = threading.local()
 _RUN_ID = [None]
 _TAIL = [None]  # the TailHandler of this process (setup_logging)
@@ -287,8 +289,8 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
             handler.close()
     formatter = RedactingFormatter(FORMAT, secrets)
     file_handler = SharedRotatingFileHandler(
-        os.path.join(log_dir, "{}.log".format(log_name)), maxBytes=int(log_cfg.get("max_bytes", 10485760)),
-        backupCount=int(log_cfg.get("backup_count", 28)))
+        os.path.join(log_dir, "{}.log".format(log_name)), maxBytes=int(setting(log_cfg, "logging.max_bytes")),
+        backupCount=int(setting(log_cfg, "logging.backup_count")))
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO))

@@ -1,1 +1,2 @@
-"""The OTMM DAM client: HTTP calls, authentication, metadata documents, the live probe (docs/otmm-api.md)."""
+"""The OTMM DAM client: HTTP calls, downloads and imports, authentication, metadata documents, the live probe
+(docs/otmm-api.md)."""

@@ -15,7 +15,9 @@ import tempfile
 import threading
 import time
 
-from ..core.errors import ServiceError, SuiteError
+from ..core.config import Problem
+from ..core.credentials import read_credential_file
+from ..core.errors import ConfigError, ServiceError, SuiteError
 from ..core.token_store import token_file
 from ..core.config_schema import setting
 
@@ -51,7 +53,7 @@ class TokenCache(object):
             return self.token
 
     def _fetch(self):
-        data = {"grant_type": self.cfg.get("grant_type") or "client_credentials",
+        data = {"grant_type": setting(self.cfg, "dam.grant_type"),
                 "client_id": self.cfg.get("client_id"), "client_secret": self.cfg.get("client_secret")}
         if data["grant_type"] == "password":
             data.update(username=self.cfg.get("username"), password=self.cfg.get("password"))
@@ -147,6 +149,20 @@ def validity(cert):
     return before.replace(tzinfo=None), after.replace(tzinfo=None)
 
 
+def certificate_expiry(dam_cfg):
+    """{path, expires (YYYY-MM-DD), days_left} of the configured mTLS PFX read from the file (no network), or None
+    when none is configured; a PFX that cannot be read gives {path, error} (status.py, the daily report)."""
+    path = (dam_cfg or {}).get("mtls_cert_path")
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        after = validity(load_pfx(path, dam_cfg.get("mtls_cert_password"))[0])[1]
+    except SuiteError as exc:
+        return {"path": path, "error": exc.message}
+    return {"path": path, "expires": after.strftime("%Y-%m-%d"),
+            "days_left": (after - datetime.datetime.utcnow()).days}
+
+
 def check_dates(cert, path):
     now = datetime.datetime.utcnow()
     before, after = validity(cert)
@@ -158,6 +174,18 @@ def check_dates(cert, path):
         raise SuiteError("the mTLS certificate {} expired on {} UTC".format(path, after.strftime("%Y-%m-%d %H:%M")),
                          fix="request a renewed certificate and replace the PFX (see python scripts/test_mtls_cert.py)")
     return before, after
+
+
+def check_pfx(path, password):
+    """Raise ConfigError unless the mTLS PFX opens with its password and is valid today (checked before a campaign
+    is claimed: a broken PFX is a configuration error, exit 2, never a failed campaign)."""
+    read_credential_file(path, "the mTLS certificate (PFX)", "DAM_MTLS_CERT_PATH")
+    try:
+        cert, _, _ = load_pfx(path, password)
+        check_dates(cert, path)
+    except SuiteError as exc:
+        key = "DAM_MTLS_CERT_PASSWORD" if "password" in exc.message else "DAM_MTLS_CERT_PATH"
+        raise ConfigError([Problem(path, key, exc.message, exc.fix or "replace the PFX")])
 
 
 class MTLSFiles(object):

@@ -84,7 +84,7 @@ class DAMProbe(object):
         if self.requested_auth == "mtls":
             candidates = [("mtls", {})]
         else:
-            configured = (dam_cfg.get("auth_mode") or "oauth2").lower()
+            configured = config_setting(dam_cfg, "dam.auth_mode").lower()
             candidates = [(configured, {})]
             other = "session" if configured == "oauth2" else "oauth2"
             if other == "session" and dam_cfg.get("username") and dam_cfg.get("password"):
@@ -101,7 +101,7 @@ class DAMProbe(object):
                 failures.append("{}: {}".format(mode, _short(exc)))
                 continue
             self.dam = dam
-            what = {"oauth2": "OAuth2 bearer token ({})".format(dam_cfg.get("grant_type") or "client_credentials"),
+            what = {"oauth2": "OAuth2 bearer token ({})".format(config_setting(dam_cfg, "dam.grant_type")),
                     "session": "OTMM session (JSESSIONID + X-Requested-By)", "mtls": "mTLS client certificate"}[mode]
             detail = "{} accepted: GET /folders/rootfolders lists {} root folder(s)".format(what,
                                                                                           info["root_folders"])
@@ -138,7 +138,7 @@ class DAMProbe(object):
 
     def check_search(self):
         search = self.config["dam"].get("search") or {}
-        configured = search.get("operator_id") or "ARTESIA.OPERATOR.CHAR.IS"
+        configured = config_setting(search, "dam.search.operator_id")
         status_field = self.config["dam"]["fields"]["campaign_status"]
         value = self.status or "A1"
         working, failures, hits = None, [], []
@@ -244,8 +244,7 @@ class DAMProbe(object):
         path = os.path.join(directory, name)
         with open(path, "wb") as f:
             f.write(b"dam-content-scaling probe import\n")
-        metadata = {special.get("tracking_id", "FERRERO.FIELD.TRACKING_ID"): tracking,
-                    special.get("source_file_id", "FERRERO.FIELD.SOURCE_FILE_ID"): source}
+        metadata = {special["tracking_id"]: tracking, special["source_file_id"]: source}  # required in field_mappings
         try:
             started = time.time()
             job_id = self.dam._post_import(self.folder_id, path, metadata, name)

@@ -5,7 +5,7 @@ import io
 
 from ..store import report_store
 from .email_format import ascii_workflow
-from ..workflows.workflow_types import workflow_ids
+from ..core.workflow_names import workflow_ids
 
 WORKFLOWS = [(key, workflow_ids(key).label, moved) for key, moved in (
     ("a1_a2", "asset_delivered"), ("a5_a6", "asset_delivered"), ("b1_b2", "asset_delivered"),

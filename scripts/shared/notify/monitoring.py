@@ -73,9 +73,9 @@ def exit_code_for_ping(code):
 
 class HealthCheck(object):
     """The dead-man's switch of one cron job: ``start()`` pings <url>/start, ``finish(code)`` <url>/<exit code>.
-    Opened by the workflow frame for a tick and by cli.run_main for the other cron jobs (and for a run that stops
-    on its configuration, where ``config`` is None and the URL comes from the environment or .env). A ``muted``
-    check (a dry run, or a job whose frame pings instead) and a tool run by hand have no URL: both calls do
+    The one owner of the pings: every cron script hands this class to cli.run_main (``health=``), which opens it
+    around the job (also for a run that stops on its configuration, where ``config`` is None and the URL comes from
+    the environment or .env). A ``muted`` check (a dry run) and a tool run by hand have no URL: both calls do
     nothing."""
 
     def __init__(self, config, job, muted=False):

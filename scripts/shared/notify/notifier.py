@@ -241,7 +241,7 @@ def smtp_connect(smtp_cfg):
     import smtplib
     host, port = smtp_cfg["host"], int(smtp_cfg["port"])
     timeout = int(setting(smtp_cfg, "smtp.timeout_seconds"))
-    security = smtp_cfg.get("security") or "starttls"
+    security = setting(smtp_cfg, "smtp.security")
     if security == "ssl":
         conn = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_ssl_context(smtp_cfg))
     else:
@@ -429,7 +429,7 @@ class Notifier(object):
         from email.utils import formatdate, make_msgid
         msg = EmailMessage()
         msg["Subject"] = subject
-        msg["From"] = self.smtp.get("from_address") or "dam-automation@example.com"
+        msg["From"] = setting(self.smtp, "smtp.from_address")
         msg["To"] = ", ".join(to)
         msg["Date"] = formatdate(localtime=True)
         msg["Message-ID"] = make_msgid(domain="dam-content-scaling")

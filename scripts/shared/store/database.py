@@ -15,6 +15,7 @@ import secrets
 import socket
 import threading
 
+from ..core.config_schema import setting
 from ..core.errors import LeaseLostError, ServiceError
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,10 @@ class Database(object):
             cfg = self.cfg
             try:
                 self._pool = psycopg2.pool.ThreadedConnectionPool(
-                    int(cfg.get("pool_min", 1)), int(cfg.get("pool_max", 10)),
+                    int(setting(cfg, "database.pool_min")), int(setting(cfg, "database.pool_max")),
                     host=cfg["host"], port=int(cfg["port"]), dbname=cfg["name"], user=cfg["user"],
-                    password=cfg.get("password") or None, connect_timeout=int(cfg.get("connect_timeout_seconds", 10)),
+                    password=cfg.get("password") or None,
+                    connect_timeout=int(setting(cfg, "database.connect_timeout_seconds")),
                     application_name="dam-content-scaling")
             except psycopg2.OperationalError as exc:
                 refused = _refused_login(exc, cfg)
@@ -102,6 +104,11 @@ class Database(object):
                         "DB_PASSWORD in .env; try: psql -h {} -p {} -U {} -d {} -c 'SELECT 1;'".format(
                             cfg["port"], cfg["host"], cfg["port"], cfg["user"], cfg["name"]))
         return self
+
+    @property
+    def connected(self):
+        """True once connect() opened the pool (a tick that never reached the database has none)."""
+        return self._pool is not None
 
     def start_dry_run(self):
         """Dry runs read through one connection in one transaction that is rolled back at close(): nothing they do

@@ -208,7 +208,7 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
-                                  next_steps=_empty_next_steps(spec, rt))
+                                  next_steps=empty_next_steps(spec, rt))
         send(rt, spec.template_empty, campaign, context)
         rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=campaign_id)
         rt.db.finish_campaign(lease, "no_assets")
@@ -564,7 +564,8 @@ def _alert(spec, rt, campaign, exc, row, first=False):
             rt.db.mark_alerted(spec.workflow, campaign.campaign_id)
 
 
-def _empty_next_steps(spec, rt):
+def empty_next_steps(spec, rt):
+    """What a success email says next when the source folder had nothing to send (also the sample email's text)."""
     folder = rt.config["dam"]["folders"][spec.source_folder]
     if spec.only_not_approved:
         return ("No asset in '{}' has ECOMMERCE STATUS = NOT APPROVED, so nothing goes back to the agency. The "
@@ -577,6 +578,7 @@ def _empty_next_steps(spec, rt):
 def main(spec, doc, argv=None):
     """Command-line entry of a DAM -> Box workflow script."""
     from ..core.cli import build_parser, run_main
+    from ..notify.monitoring import HealthCheck
     parser = build_parser(doc.strip().splitlines()[0])
     return run_main(spec.log_name, parser, lambda config, args: run_workflow(spec, config, args), argv,
-                    frame_pings=True)
+                    health=HealthCheck)

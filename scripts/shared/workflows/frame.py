@@ -1,16 +1,18 @@
 """The frame of every cron tick and of every claimed campaign, as contexts the engine opens; the engine drives
 its own steps inside them.
 
-``Frame``: health-check pings, start (database, temp sweep), the one alert when a run cannot start, channels
-that keep failing, close. ``claim`` + ``Claimed``: take one eligible campaign under a lease, renew it while the
-work runs, and charge any failure to that campaign (event, back-off, alert). ``unfinished``: the campaigns whose
+``Frame``: start (database, temp sweep), the one alert when a run cannot start, channels that keep failing, close
+(the job's health-check pings are sent around it by cli.run_main, as for every cron job). ``claim`` + ``Claimed``:
+take one eligible campaign under a lease, renew it while the work runs, and charge any failure to that campaign
+(event, back-off, alert). ``unfinished``: the campaigns whose
 status change or success email is still owed, each claimed for the engine to finish.
 """
 import contextlib
 import logging
+import time
 
 from ..dam.dam_types import Campaign
-from ..notify import monitoring
+from ..notify import job_metrics, monitoring
 from ..core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, exit_code_for
 from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
 from ..core.logging_setup import log_context
@@ -25,20 +27,19 @@ CHANNEL_NAMES = {"email": "Email (SMTP)", "webhook": "The webhook"}
 
 class Frame(object):
     """``with Frame(config, args, workflow, clients) as frame:`` run the tick with ``frame.rt`` and set
-    ``frame.code``; afterwards ``frame.code`` is the exit code. Opening the frame pings the job's health check;
-    closing it releases the tick and pings the exit code. A failure before any asset work (DAM down, database
-    unreachable) sends one de-duplicated alert and gives exit 1 (a configuration error: exit 2)."""
+    ``frame.code``; afterwards ``frame.code`` is the exit code (the engine returns it to cli.run_main, which pings
+    it). Closing the frame releases the tick. A failure before any asset work (DAM down, database unreachable) sends
+    one de-duplicated alert and gives exit 1 (a configuration error: exit 2)."""
 
     def __init__(self, config, args, workflow, clients=None):
         ids = workflow_ids(workflow)
         self.config = config
         self.label = ids.label
         self.rt = Runtime(config, args, workflow, clients)
-        self.health = monitoring.HealthCheck(config, ids.log_name, muted=self.rt.dry_run)
         self.code = EXIT_OK
 
     def __enter__(self):
-        self.health.start()
+        self.started = time.time()
         return self
 
     def start(self):
@@ -53,9 +54,10 @@ class Frame(object):
             return handled
         finally:
             try:
-                self.rt.close()
+                job_metrics.publish_tick(self.rt, self.started, self.code if exc is None or handled else
+                                         exit_code_for(exc))  # never raises
             finally:
-                self.health.finish(self.code if exc is None or handled else exit_code_for(exc))
+                self.rt.close()
 
     def _settle(self, exc):
         """The end of the tick: True when ``exc`` was reported here (its exit code is in ``self.code``)."""

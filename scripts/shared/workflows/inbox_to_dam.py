@@ -354,5 +354,6 @@ def _finish_campaign(rt, lease, campaign):
 
 def main(doc, argv=None):
     from ..core.cli import build_parser, run_main
+    from ..notify.monitoring import HealthCheck
     parser = build_parser(doc.strip().splitlines()[0])
-    return run_main(LOG_NAME, parser, run, argv, frame_pings=True)
+    return run_main(LOG_NAME, parser, run, argv, health=HealthCheck)

@@ -13,7 +13,7 @@ class MetadataMapper(object):
         self.special = dict(fields.get("special_fields") or {})
         self.rejection = list(fields.get("rejection_fields") or [])
         self.forced = dict(fields.get("forced_values") or {})
-        self.not_approved = fields.get("not_approved_value") or "NOT APPROVED"
+        self.not_approved = fields["not_approved_value"]  # required by the schema
 
     def extract_mvp(self, metadata):
         """{field_id: value} for every MVP field (None when the asset does not carry it)."""

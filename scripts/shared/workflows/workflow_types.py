@@ -1,25 +1,15 @@
 """The shapes the workflows pass around, declared once (namedtuples: they run on Python 3.6); what the DAM client
 returns (Campaign, DamAsset) is declared beside it, in dam/dam_types.py.
 
-``WorkflowIds``: a workflow's five names, all derived from its key ("a1_a2"). ``InboxEntry``: an A2->A3 inbox file
-that can be taken, with its parsed V2 name and the master it localises. ``asset_entry`` and ``failure_entry``: one line of
+``WorkflowIds``: a workflow's names, all derived from its key ("a1_a2"); declared in core/workflow_names.py, where the
+daily report reads them too. ``InboxEntry``: an A2->A3 inbox file that can be taken, with its parsed V2 name and the
+master it localises. ``asset_entry`` and ``failure_entry``: one line of
 an email's asset table and of its failures table (the templates read them as mappings, so they stay dicts, each
 built in this one place).
 """
 from collections import namedtuple
 
-WorkflowIds = namedtuple("WorkflowIds", "key label log_name box_root template_prefix status_from status_to")
-
-
-def workflow_ids(key):
-    """Every name of workflow ``key``: "a1_a2" -> label "A1→A2", log and template prefix "a1_to_a2", Box root
-    "a1_a2" (box.roots), statuses A1 and A2."""
-    before, after = key.split("_")
-    return WorkflowIds(key=key, label="{}→{}".format(before.upper(), after.upper()),
-                       log_name="{}_to_{}".format(before, after), box_root=key,
-                       template_prefix="{}_to_{}".format(before, after), status_from=before.upper(),
-                       status_to=after.upper())
-
+from ..core.workflow_names import WorkflowIds, workflow_ids  # noqa: F401 (the workflows' shapes, declared in core)
 
 InboxEntry = namedtuple("InboxEntry", "file name master")
 InboxEntry.__doc__ = """An inbox file (box_types.InboxFile, from list_inbox), its parsed V2 name (v2_names.V2Name) and its master

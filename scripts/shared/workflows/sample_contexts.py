@@ -1,14 +1,15 @@
 """Sample data for every email template (scripts/preview_emails.py, the template tests and the browser test).
 
 Each template gets what its workflow would really send: its own next steps (taken from the workflow code where it
-has them as a function), realistic file names and folders, and the awkward cases a real campaign brings (a long
-file name, a nested folder, DAM comments with markup in them that must be shown, not run).
+has them as a function, which is why the samples live with the workflows), realistic file names and folders, and the
+awkward cases a real campaign brings (a long file name, a nested folder, DAM comments with markup in them that must
+be shown, not run).
 """
 import datetime
 
-from .daily_summary import TREND_DAYS, trend_context
-from ..workflows.dam_to_box import _empty_next_steps
-from ..workflows.workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
+from ..notify.daily_summary import TREND_DAYS, trend_context
+from .dam_to_box import empty_next_steps
+from .workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
 
 INBOX_URL = "https://app.box.com/folder/348304351200"
 NEEDS_ATTENTION_URL = "https://app.box.com/folder/348304359911"
@@ -75,19 +76,19 @@ def sample_contexts():
         "a1_to_a2_complete": _ctx("A1→A2", A1_TO_A2.done_next_steps, assets=ASSETS + MORE_MASTERS,
                                   inbox_url=INBOX_URL),
         "a1_to_a2_partial": _ctx("A1→A2", _partial_next_steps("A1", 1), failures=FAILURES, status_after="A1"),
-        "a1_to_a2_no_assets": _ctx("A1→A2", _empty_next_steps(A1_TO_A2, rt), assets=[], status_after="A1"),
+        "a1_to_a2_no_assets": _ctx("A1→A2", empty_next_steps(A1_TO_A2, rt), assets=[], status_after="A1"),
         "a5_to_a6_rejections": _ctx("A5→A6", A5_TO_A6.done_next_steps,
                                     assets=[dict(a, rejection=REJECTION) for a in ASSETS],
                                     campaign=_campaign("A5", "A6"), inbox_url=INBOX_URL),
         "a5_to_a6_partial": _ctx("A5→A6", _partial_next_steps("A5", 1), failures=FAILURES,
                                  assets=[dict(ASSETS[0], rejection=REJECTION)], campaign=_campaign("A5", "A5")),
-        "a5_to_a6_no_rejections": _ctx("A5→A6", _empty_next_steps(A5_TO_A6, rt), assets=[],
+        "a5_to_a6_no_rejections": _ctx("A5→A6", empty_next_steps(A5_TO_A6, rt), assets=[],
                                        campaign=_campaign("A5", "A5")),
         "b1_to_b2_complete": _ctx("B1→B2", B1_TO_B2.done_next_steps, campaign=_campaign(
             "B1", "B2", campaign_id="GM-2026-0007", type="Global comm")),
         "b1_to_b2_partial": _ctx("B1→B2", _partial_next_steps("B1", 1), failures=FAILURES, campaign=_campaign(
             "B1", "B1", campaign_id="GM-2026-0007", type="Global comm")),
-        "b1_to_b2_no_assets": _ctx("B1→B2", _empty_next_steps(B1_TO_B2, rt), assets=[], campaign=_campaign(
+        "b1_to_b2_no_assets": _ctx("B1→B2", empty_next_steps(B1_TO_B2, rt), assets=[], campaign=_campaign(
             "B1", "B1", campaign_id="GM-2026-0007", type="Global comm")),
         "a2_to_a3_file_uploaded": _ctx(
             "A2→A3", "1 of 4 masters have a localised file. The campaign moves to A3 when all have one.",

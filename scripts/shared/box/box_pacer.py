@@ -11,7 +11,7 @@ import re
 import threading
 import time
 
-from . import retry
+from ..core import retry
 from ..store.box_store import PostgresBuckets
 
 log = logging.getLogger(__name__)
