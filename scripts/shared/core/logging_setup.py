@@ -166,6 +166,36 @@ def run_log_tail(max_bytes=TAIL_BYTES):
     return "\n".join(reversed(out))
 
 
+class _WriteThrough(object):
+    """A console stream whose lines go through ``write`` (tqdm.write: clear the bar, print, draw it again)."""
+
+    def __init__(self, write, stream):
+        self._write, self._stream = write, stream
+
+    def write(self, text):
+        text = text.rstrip("\n")
+        if text:
+            self._write(text)
+
+    def flush(self):
+        self._stream.flush()
+
+
+@contextlib.contextmanager
+def console_writes_through(write):
+    """While a progress bar is drawn: the suite's console handler writes each line through ``write`` (keeping its
+    level, filters and format), so log lines and the bar never share a line."""
+    consoles = [h for h in logging.getLogger().handlers if getattr(h, "_dam_console", False)]
+    saved = [h.stream for h in consoles]
+    for handler in consoles:
+        handler.stream = _WriteThrough(write, handler.stream)
+    try:
+        yield
+    finally:
+        for handler, stream in zip(consoles, saved):
+            handler.stream = stream
+
+
 def new_run_id():
     return uuid.uuid4().hex[:12]
 
@@ -302,6 +332,7 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
         handler.addFilter(LibraryFilter())
         handler.addFilter(ContextFilter())
         handler._dam_suite = True
+        handler._dam_console = handler is console
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("urllib3", "boxsdk", "werkzeug"):  # boxsdk logs expected 409s as warnings

@@ -228,10 +228,10 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
     folders.recognise_uploads(items.values(), [items[a.asset_id] for a in todo])
     log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", campaign_id, len(assets),
              len(assets) - len(todo), len(todo))
-    progress = Progress(len(todo), campaign_id)
     concurrency = rt.config["transfer"]["concurrency"]
     failures = {}
-    _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures)
+    with Progress(len(todo), campaign_id) as progress:  # a bar on a terminal only
+        _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures)
     rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
     current = [rows[a.asset_id] for a in assets]
     if all(r["state"] == "done" for r in current):
@@ -240,7 +240,8 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
         if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
             again = [a for a in assets if a.asset_id in missing]
             fresh = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
-            _transfer_all(spec, rt, lease, campaign, again, fresh, folders, progress, concurrency, failures)
+            with Progress(len(again), campaign_id) as progress:
+                _transfer_all(spec, rt, lease, campaign, again, fresh, folders, progress, concurrency, failures)
             rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
             current = [rows[a.asset_id] for a in assets]
     if all(r["state"] == "done" for r in current):
