@@ -1,4 +1,5 @@
-"""What both HTTP sandboxes share: a threaded server, request counters, fault injection, a request log.
+"""What both HTTP sandboxes share: a threaded server, a routing table, request counters, fault injection, a
+request log.
 
 Each sandbox is a WSGI app wrapped by ``SandboxMiddleware``. Faults and counters are switchable at run time,
 in-process (``middleware.faults``) or over HTTP under ``/_sandbox/`` so tests that run the real scripts as
@@ -28,6 +29,8 @@ import threading
 import time
 from time import sleep as _pause  # a test patching time.sleep must not see a sandbox's own pauses
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 _ID_SEGMENT = re.compile(r"/(?:\d+|[0-9a-f]{32,40}|[0-9a-fA-F-]{36})(?=/|$)")
@@ -36,6 +39,32 @@ _ID_SEGMENT = re.compile(r"/(?:\d+|[0-9a-f]{32,40}|[0-9a-fA-F-]{36})(?=/|$)")
 def endpoint_key(method, path):
     """Counter key: method plus the path with ids replaced by {id}."""
     return "{} {}".format(method, _ID_SEGMENT.sub("/{id}", path))
+
+
+class Routes(object):
+    """A sandbox's routing table: one row per route, ``(methods, path, endpoint)``, matched by
+    werkzeug.routing.Map. ``methods`` is one method, a tuple of them, or None for any; ``path`` is a werkzeug rule
+    (``/2.0/folders/<folder_id>/items``) whose variables become the handler's keyword arguments. A fixed segment wins
+    over a variable one whatever the order of the rows, so adding a route is adding a row."""
+
+    def __init__(self, rows):
+        rules = []
+        for methods, path, endpoint in rows:
+            methods = (methods,) if isinstance(methods, str) else methods
+            rule = Rule(path, methods=methods, endpoint=endpoint)
+            rule.declared = set(methods) if methods else None  # werkzeug adds HEAD to a GET rule; a row does not
+            rules.append(rule)
+        self.adapter = Map(rules, merge_slashes=False).bind("sandbox")
+
+    def match(self, method, path):
+        """(endpoint, arguments) of the row for this method and path; (None, {}) when no row has both."""
+        try:
+            rule, args = self.adapter.match(path, method=method, return_rule=True)
+        except HTTPException:  # NotFound, MethodNotAllowed (another method's row), RequestRedirect
+            return None, {}
+        if rule.declared is not None and method not in rule.declared:
+            return None, {}
+        return rule.endpoint, args
 
 
 class FaultRule(object):

@@ -41,7 +41,8 @@ def _wrap_control(app, extra):
 
 
 def _otmm_child(args):
-    from sandbox.otmm_server import CAMPAIGN_FIELDS, OTMMSandbox, campaign_folder, scalar
+    from sandbox.otmm_server import OTMMSandbox
+    from sandbox.otmm_state import CAMPAIGN_FIELDS, campaign_folder, scalar
     seed = json.loads(args.seed_json) if args.seed_json else None
     kwargs = {"data_dir": args.data_dir, "pki_dir": args.pki_dir}
     if seed is not None:

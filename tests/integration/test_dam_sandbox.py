@@ -88,6 +88,30 @@ def test_api_wrappers_and_errors(otmm):
     assert not otmm.is_locked("LC-2026-0050")
 
 
+def test_a_route_answers_its_own_methods_and_a_path_without_one_is_404(otmm):
+    """The routing table (otmm_server.ROUTES): outside the API a path is 404 at once; below it the credential comes
+    first (401), then 404; a route answers only the methods of its row, so GET /assets/state reads an asset called
+    "state" (the bulk lock route is PUT only); a trailing slash is the same route; the single lock route answers
+    405 when the instance is switched to the bulk form only."""
+    api = otmm.oauth_base_url + "/v6"
+    outside = requests.get(otmm.http.url + "/elsewhere", timeout=10)
+    assert outside.status_code == 404 and outside.json()["exception_body"]["message"] == "No resource at /elsewhere"
+    assert requests.get(api + "/nothing", timeout=10).status_code == 401
+    headers = bearer(otmm)
+    missing = requests.get(api + "/nothing", headers=headers, timeout=10)
+    assert missing.status_code == 404
+    assert missing.json()["exception_body"]["message"] == "No resource at GET /otmmapi/v6/nothing"
+    assert requests.delete(api + "/search/text", headers=headers, timeout=10).status_code == 404
+    state = requests.get(api + "/assets/state", headers=headers, timeout=10)
+    assert state.status_code == 404 and "Asset state does not exist" in state.json()["exception_body"]["message"]
+    folder = otmm.folder_id("LC-2026-0050")
+    again = requests.get(api + "/folders/" + folder + "/", headers=headers, timeout=10)
+    assert again.json()["folder_resource"]["folder"]["asset_id"] == folder
+    otmm.settings(single_lock=False)
+    refused = requests.put(api + "/assets/{}/state".format(folder), data={"action": "lock"}, headers=headers,
+                           timeout=10)
+    assert refused.status_code == 405 and not otmm.is_locked("LC-2026-0050")
+
 def test_control_endpoints(otmm):
     state = control(otmm, "GET", "/_sandbox/state")["campaigns"]
     assert state["LC-2026-0050"]["status"] == "A5" and len(state["LC-2026-0050"]["assets"]) == 5

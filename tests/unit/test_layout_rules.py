@@ -224,6 +224,17 @@ def test_no_library_file_over_600_lines():
         "\n".join(offenders)
 
 
+def test_no_sandbox_file_over_600_lines():
+    """The stand-ins follow the same rule (issue 25): each server routes through one table and keeps its data,
+    documents and uploads or writes in modules of their own."""
+    folder = os.path.join(ROOT, "sandbox")
+    sources = [(os.path.join(folder, name), open(os.path.join(folder, name), encoding="utf-8").read())
+               for name in sorted(os.listdir(folder)) if name.endswith(".py")]
+    assert any("box_server.py" in line for line in _long_files(sources, 100)), "the scan counts lines"
+    offenders = _long_files(sources, MAX_LINES)
+    assert not offenders, "sandbox files over {} lines:\n".format(MAX_LINES) + "\n".join(offenders)
+
+
 def _undocumented(sources):
     return [os.path.relpath(path, ROOT) for path, text in sources if not (ast.get_docstring(ast.parse(text)) or
                                                                             "").strip()]
