@@ -5,7 +5,7 @@ own on the lab's PostgreSQL, after the product's own schema (init.sql + migratio
 secondary indexes are dropped for the load and rebuilt after it, as a bulk load would do; the schema they come from
 is the product's.
 
-The queries are the product's own code, not copies: the claim (Database.claim_campaign), the daily report
+The queries are the product's own code, not copies: the claim (leases.claim_campaign), the daily report
 (daily_summary.collect) and the A2->A3 look-ups by tracking id (item_store.master_by_tracking_id,
 imported_duplicate, localisation_progress, unsettled_campaigns). A Database whose cursors EXPLAIN (ANALYZE,
 BUFFERS) each statement first, inside a savepoint that is rolled back, captures their plans; the timed calls run
@@ -155,14 +155,14 @@ def _queries(db, assets):
     """name -> callable running the product's code once; arguments spread over the data."""
     from scripts.shared.dam.dam_types import Campaign
     from scripts.shared.notify import daily_summary, status_view, trace_view
-    from scripts.shared.store import item_store
+    from scripts.shared.store import item_store, leases
     mid = assets // 2
     candidates = [Campaign(campaign_id=campaign_id(mid + k * PER_CAMPAIGN), folder_id="f{}".format(k),
                            name="Campaign") for k in range(20)]
     day = (datetime.datetime.now() - datetime.timedelta(days=DAYS // 2)).date()
 
     def claim():
-        lease, _ = db.claim_campaign("a1_a2", candidates, "bench-run")
+        lease, _ = leases.claim_campaign(db, "a1_a2", candidates, "bench-run")
         if lease is not None:  # hand it back, so the next call claims again
             with db.cursor() as cur:
                 cur.execute("UPDATE workflow_state SET lease_expires_at = NULL WHERE workflow = %s AND "
@@ -175,7 +175,7 @@ def _queries(db, assets):
         tid = tracking_id(mid + 17)
         master = item_store.master_by_tracking_id(db, tid)
         item_store.imported_duplicate(db, tid, "it-IT", "0" * 40, "800000000017")
-        item_store.localisation_progress(db, master["local_campaign_id"])
+        item_store.localisation_progress(db, master.local_campaign_id)
         item_store.unsettled_campaigns(db)
 
     def status():

@@ -1,7 +1,7 @@
 """Box's JWT authentication, as the sandbox checks it: the generated Box-config.json (an RSA key pair, the private
 key encrypted with a passphrase), the token endpoint that verifies an assertion (RS256 signature, kid, aud, iss,
 exp at most 60 s ahead, a unique jti, the subject an enterprise or one of its users) and the Bearer token and
-As-User header every other call must carry. BoxApp takes the routes from BoxAuthRoutes.
+As-User header every other call must carry (As-User only on an admin's token: the service account's). BoxApp takes the routes from BoxAuthRoutes.
 """
 import json
 import os
@@ -103,12 +103,16 @@ class BoxAuthRoutes(object):
             expiry = self.state.tokens.get(token)
             user = self.state.token_users.get(token, SERVICE_ACCOUNT)
             known = set(self.state.users)
+            admin = user in self.state.admins
         if expiry is None or expiry < time.time():
             raise BoxError(401, "unauthorized", "Unauthorized", headers={
                 "WWW-Authenticate": 'Bearer realm="Service", error="invalid_token", '
                                     'error_description="The access token provided is invalid."'})
         as_user = req.headers.get("As-User")
         if as_user is not None:
+            if not admin:  # L13: "the authenticated user needs to be a user with admin permissions"
+                raise BoxError(403, "access_denied_insufficient_permissions",
+                               "As-User needs an admin, co-admin or service account token; {} is none".format(user))
             if as_user not in known:
                 raise BoxError(403, "access_denied_insufficient_permissions",
                                "As-User names a user this enterprise does not have: {}".format(as_user))

@@ -7,11 +7,14 @@ whole-file digest on commit (optionally 202 + Retry-After first); downloads via 
 links; ``fields=`` answered with the mini representation plus the asked fields; ``ClientError`` bodies. File bytes
 live on disk under data_dir; request bodies are read outside the state lock, so big uploads do not stall others.
 Routes are one table (``ROUTES``, werkzeug.routing rows: adding a route is adding a row); the data and its
-representations are box_state.py's, JWT authentication box_auth.py's, uploads and upload sessions box_uploads.py's.
+representations are box_state.py's, JWT authentication box_auth.py's, uploads and upload sessions box_uploads.py's,
+updates, deletes, the trash and versions box_items.py's.
 
 Strict where real Box is (docs/box-api.md, which names its evidence): names without non-printable
-characters; ``limit`` at most 1000; preflight and sessions checked against the file-size cap and the quota; a JWT
-user subject or ``As-User`` header must name a user of the enterprise; direct uploads up to 50 MB; a commit's parts
+characters; preflight and sessions checked against the file-size cap and the quota; a JWT
+user subject or ``As-User`` header must name a user of the enterprise (``As-User`` only on an admin's token);
+upload sessions end after 7 days; ``limit`` above 1000 is 1000 and ``marker=0`` the first page (as Box does);
+If-Match on file and folder updates except moves; ``modified_at`` moves on every write; direct uploads up to 50 MB; a commit's parts
 must match the stored parts (id, offset, size, sha1); an overlapping part gets 416 ``range_overlaps_existing_part``;
 uploads are answered on a separate upload listener (``session_endpoints``, the preflight's ``upload_url``); per-user
 rate limits (1000 calls and 240 uploads a minute, sliding window) answer 429 + Retry-After.
@@ -26,6 +29,7 @@ Control endpoints (besides sandbox/common.py's counters, faults and request log)
   POST /_sandbox/commit_202            {"count": 1, "retry_after": 1}   the next commits answer 202 + Retry-After
   POST /_sandbox/parts_mismatch        {"count": 1}   the next commits answer a transient 400 parts_mismatch
   POST /_sandbox/move_blocked          {"count": 1}   the next moves answer 409 operation_blocked_temporary
+  POST /_sandbox/age_sessions          {"seconds": 691200}   upload sessions that much older (they end after 7 days)
   POST /_sandbox/rate_limits           {"calls": [1000, 60], "uploads": [240, 60]}   per-user limits (and reset)
   GET  /_sandbox/rate_limited          every 429 the per-user limiter sent, and the limits
   POST /_sandbox/token_error           {"error": "unauthorized_client", "error_description": "...", "count": 1}
@@ -36,7 +40,6 @@ CLI:  python -m sandbox.box_server [--port N] [--data-dir DIR]   prints its URLs
 """
 import argparse
 import base64
-import hashlib
 import json
 import os
 import re
@@ -47,9 +50,10 @@ import uuid
 from werkzeug.wrappers import Request, Response
 
 from sandbox.box_auth import BoxAuthRoutes, make_box_config
-from sandbox.box_state import (DEFAULT_ROOTS, BoxError, BoxState, body_json, check_if_match, check_name, client_error,
-                               ensure_folder, entry, error_body, file_bytes, file_full, folder_full, iso, marker_of,
-                               mini, name_in_use, put_file, shaped, sort_key, tree, unmarker)
+from sandbox.box_items import BoxItemRoutes
+from sandbox.box_state import (DEFAULT_ROOTS, BoxError, BoxState, body_json, capped_limit, check_name, client_error,
+                               ensure_folder, entry, error_body, file_bytes, file_full, folder_full, marker_of,
+                               name_in_use, put_file, shaped, sort_key, tree, unmarker)
 from sandbox.box_uploads import BoxUploadRoutes
 from sandbox.common import Routes, SandboxMiddleware, ServerThread, serve_until_interrupted
 
@@ -60,6 +64,8 @@ ROUTES = Routes([
     (None, "/dl/<token>", "download_target"),
     ("GET", API + "/users/me", "me"),
     ("GET", API + "/folders/<folder_id>", "get_folder"),
+    ("PUT", API + "/folders/<folder_id>", "update_folder"),
+    ("DELETE", API + "/folders/<folder_id>", "delete_folder"),
     ("GET", API + "/folders/trash/items", "trash_items"),
     ("GET", API + "/folders/<folder_id>/items", "items"),
     ("POST", API + "/folders", "create_folder"),
@@ -67,7 +73,9 @@ ROUTES = Routes([
     ("GET", API + "/files/<file_id>", "get_file"),
     ("PUT", API + "/files/<file_id>", "update_file"),
     ("DELETE", API + "/files/<file_id>", "delete_file"),
+    ("POST", API + "/files/<file_id>", "restore_file"),
     ("GET", API + "/files/<file_id>/trash", "trashed_file"),
+    ("GET", API + "/files/<file_id>/versions", "file_versions"),
     ("GET", API + "/files/<file_id>/content", "download"),
     ("POST", UPLOAD + "/files/content", "upload"),
     ("POST", UPLOAD + "/files/<existing_id>/content", "upload"),
@@ -87,6 +95,7 @@ CONTROL = Routes([  # /_sandbox/ (besides sandbox/common.py's); handlers get the
     ("POST", "/_sandbox/commit_202", "commit_202"),
     ("POST", "/_sandbox/parts_mismatch", "parts_mismatch"),
     ("POST", "/_sandbox/move_blocked", "move_blocked"),
+    ("POST", "/_sandbox/age_sessions", "age_sessions"),
     ("POST", "/_sandbox/simple_upload_max", "simple_upload_max"),
     ("POST", "/_sandbox/rate_limits", "rate_limits"),
     ("GET", "/_sandbox/rate_limited", "rate_limited"),
@@ -96,7 +105,7 @@ CONTROL = Routes([  # /_sandbox/ (besides sandbox/common.py's); handlers get the
 ])
 
 
-class BoxApp(BoxAuthRoutes, BoxUploadRoutes):
+class BoxApp(BoxAuthRoutes, BoxUploadRoutes, BoxItemRoutes):
     """The WSGI app: one route of ``ROUTES`` per request, a BoxError turned into Box's ClientError answer, and (when
     switched on) every exchange recorded for the OpenAPI conformance check."""
 
@@ -177,19 +186,12 @@ class BoxApp(BoxAuthRoutes, BoxUploadRoutes):
         with self.state.lock:
             return self.json(shaped(folder_full(self.state, self.state.item(folder_id, "folder")), req))
 
-    def trash_items(self, req):
-        with self.state.lock:
-            entries = [dict(mini(t), item_status="trashed") for t in self.state.trash.values()]
-        return self.json({"total_count": len(entries), "entries": entries, "offset": 0, "limit": len(entries)})
-
     def items(self, req, folder_id):
+        limit = capped_limit(req)
         try:
-            limit = int(req.args.get("limit", 100))
             offset = int(req.args.get("offset", 0))
         except ValueError:
-            raise BoxError(400, "bad_request", "Invalid value for limit or offset")
-        if not 1 <= limit <= 1000:
-            raise BoxError(400, "bad_request", "Invalid value for limit: it must be between 1 and 1000")
+            raise BoxError(400, "bad_request", "Invalid value for offset")
         with self.state.lock:
             self.state.item(folder_id, "folder")
             kids = self.state.children(folder_id)
@@ -222,22 +224,6 @@ class BoxApp(BoxAuthRoutes, BoxUploadRoutes):
         with self.state.lock:
             return self.json(shaped(file_full(self.state, self.state.item(file_id, "file")), req))
 
-    def delete_file(self, req, file_id):
-        s = self.state
-        with s.lock:
-            item = s.item(file_id, "file")
-            check_if_match(req, item)
-            s.trash[file_id] = dict(s.items.pop(file_id), trashed_at=time.time())  # blob kept: restorable
-        return Response(status=204)
-
-    def trashed_file(self, req, file_id):
-        s = self.state
-        with s.lock:
-            if file_id not in s.trash:
-                raise BoxError(404, "not_found", "Not Found")
-            return self.json(dict(mini(s.trash[file_id]), item_status="trashed",
-                                  trashed_at=iso(s.trash[file_id]["trashed_at"])))
-
     def download(self, req, file_id):
         """GET /files/{id}/content: 302 to a one-time download address (download_target)."""
         with self.state.lock:
@@ -245,40 +231,6 @@ class BoxApp(BoxAuthRoutes, BoxUploadRoutes):
             token = uuid.uuid4().hex
             self.state.downloads[token] = item["id"]
         return Response(status=302, headers={"Location": "{}/dl/{}".format(req.host_url.rstrip("/"), token)})
-
-    def update_file(self, req, file_id):
-        body = body_json(req)
-        with self.state.lock:
-            item = self.state.item(file_id, "file")
-            if ("parent" in body or "name" in body) and self.state.move_blocked > 0:
-                self.state.move_blocked -= 1
-                raise BoxError(409, "operation_blocked_temporary", "The operation is blocked by another ongoing "
-                                                                   "operation on the folder")
-            if "parent" in body or "name" in body:
-                parent_id = (body.get("parent") or {}).get("id", item["parent_id"])
-                name = body.get("name", item["name"])
-                self.state.item(parent_id, "folder")
-                check_name(name)
-                conflict = self.state.conflict(parent_id, name)
-                if conflict and conflict["id"] != item["id"]:
-                    raise name_in_use(conflict)
-                item["parent_id"], item["name"] = parent_id, name
-            if "shared_link" in body:
-                if body["shared_link"] is None:
-                    item["shared_link"] = None
-                else:
-                    token = hashlib.sha1(item["id"].encode()).hexdigest()[:32]
-                    access = (body["shared_link"] or {}).get("access") or "company"
-                    if access not in ("open", "company", "collaborators"):
-                        raise BoxError(400, "bad_request", "Invalid shared link access")
-                    item["shared_link"] = {"url": "https://app.box.com/s/" + token, "download_url": None,
-                                           "vanity_url": None, "vanity_name": None, "access": access,
-                                           "effective_access": access, "effective_permission": "can_download",
-                                           "unshared_at": None, "is_password_enabled": False,
-                                           "permissions": {"can_download": True, "can_preview": True,
-                                                           "can_edit": False},
-                                           "download_count": 0, "preview_count": 0}
-            return self.json(file_full(self.state, item))
 
     def download_target(self, req, token):
         with self.state.lock:
@@ -333,6 +285,13 @@ class BoxApp(BoxAuthRoutes, BoxUploadRoutes):
     def parts_mismatch(self, payload):
         with self.state.lock:
             self.state.parts_mismatch = int(payload.get("count", 1))
+        return {"ok": True}
+
+    def age_sessions(self, payload):
+        """Move every upload session ``seconds`` closer to its end (7 days after creation: L12)."""
+        with self.state.lock:
+            for sess in self.state.sessions.values():
+                sess["expires"] -= float(payload.get("seconds", 0))
         return {"ok": True}
 
     def move_blocked(self, payload):
@@ -482,6 +441,10 @@ class BoxSandbox(object):
         """The next ``count`` commits answer the transient 400 parts_mismatch Box sends right after the last part."""
         with self.state.lock:
             self.state.parts_mismatch = count
+
+    def age_upload_sessions(self, seconds):
+        """Let ``seconds`` pass for every upload session (Box ends a session 7 days after it began)."""
+        self.app.age_sessions({"seconds": seconds})
 
     def block_moves(self, count=1):
         """The next ``count`` moves answer 409 operation_blocked_temporary (the folder is busy)."""

@@ -16,6 +16,10 @@ SERVICE_ACCOUNT = "11446498"
 # Managed users of the sandbox enterprise: a JWT user subject or an As-User header must name one of these.
 DEFAULT_USERS = {SERVICE_ACCOUNT: ("DAM Automation (service account)", "AutomationUser_sandbox@boxdevedition.com"),
                  "22000001": ("Marketing Ops", "marketing-ops@example.com")}
+# Who may send As-User (As-User guides: an admin, co-admin or the service account); the managed user may not.
+DEFAULT_ADMINS = frozenset([SERVICE_ACCOUNT])
+SESSION_LIFETIME = 7 * 86400  # "The lifetime of an upload session is 7 days" (chunked-upload guide; L12)
+MAX_LIMIT = 1000  # "If the value exceeds the maximum, then the maximum value will be used" (pagination guides; L14)
 # Box's per-user limits (developer.box.com rate-limits guide): (requests, window seconds); strict by default.
 DEFAULT_RATE_LIMITS = {"calls": (1000, 60.0), "uploads": (240, 60.0)}
 DEFAULT_ROOTS = {"a1_a2": "348304357505", "a5_a6": "349441822875", "b1_b2": "349261192115", "a2_a3": "348526703108"}
@@ -69,6 +73,7 @@ class BoxState(object):
         self.token_errors = []
         self.part_size = 8 * 1024 * 1024
         self.users = dict(DEFAULT_USERS)
+        self.admins = set(DEFAULT_ADMINS)
         self.token_users = {}            # token -> user id (absent: the service account)
         # token -> a larger simple-upload limit: only for a benchmark's curl baseline (POST
         # /_sandbox/simple_upload_max); every other token keeps Box's 50 MB.
@@ -120,15 +125,16 @@ class BoxState(object):
 
     def add_folder(self, parent_id, name):
         folder_id = self.new_id()
+        now = time.time()
         self.items[folder_id] = {"type": "folder", "id": folder_id, "name": name, "parent_id": parent_id,
-                                 "etag": "0", "created": time.time()}
+                                 "etag": "0", "created": now, "modified": now}
         return self.items[folder_id]
 
     def add_file(self, folder_id, name, blob, sha1, size):
         file_id = self.new_id()
         self.items[file_id] = {"type": "file", "id": file_id, "name": name, "parent_id": folder_id, "blob": blob,
                                "sha1": sha1, "size": size, "versions": 1, "shared_link": None,
-                               "etag": "0", "created": time.time()}
+                               "etag": "0", "created": time.time(), "modified": time.time(), "history": []}
         return self.items[file_id]
 
     def used_bytes(self):
@@ -163,11 +169,35 @@ class BoxState(object):
             self.rate_log[(user, kind)].append(now)
 
     def new_version(self, item, blob, sha1, size):
+        """The old version stays in the file's history (GET /files/{id}/versions); its bytes are not kept."""
         old = item.get("blob")
+        item.setdefault("history", []).insert(0, {"id": version_id(item), "sha1": item["sha1"], "size": item["size"],
+                                                  "created": item["created"], "modified": item["modified"]})
         item.update(blob=blob, sha1=sha1, size=size, versions=item["versions"] + 1, etag=str(item["versions"]))
+        touch(item)
         if old and os.path.exists(old):
             os.remove(old)
         return item
+
+
+def touch(item):
+    """Every write moves ``modified_at`` (L17: File.modified_at is "when the file was last updated on Box")."""
+    item["modified"] = max(time.time(), item.get("modified", 0))
+
+
+def version_id(item):
+    return item["id"] + str(item["versions"])
+
+
+def capped_limit(req, default=100):
+    """``limit`` as Box reads it: above the maximum the maximum is used (L14); not a number or below 1 is 400."""
+    try:
+        limit = int(req.args.get("limit", default))
+    except ValueError:
+        raise BoxError(400, "bad_request", "Invalid value for limit")
+    if limit < 1:
+        raise BoxError(400, "bad_request", "Invalid value for limit: it must be at least 1")
+    return min(limit, MAX_LIMIT)
 
 
 def check_if_match(req, item):
@@ -189,7 +219,7 @@ def marker_of(item):
 
 
 def unmarker(marker):
-    if not marker:
+    if not marker or marker == "0":  # "without the marker parameter, or with the marker set to 0" (L15)
         return None
     try:
         folder_last, name, item_id = json.loads(base64.urlsafe_b64decode(marker.encode()).decode())
@@ -207,8 +237,7 @@ def mini(item):
     out = {"type": item["type"], "id": item["id"], "name": item["name"], "etag": item.get("etag", "0"),
            "sequence_id": "0"}
     if item["type"] == "file":
-        out.update(sha1=item["sha1"], file_version={"type": "file_version",
-                                                    "id": item["id"] + str(item["versions"]),
+        out.update(sha1=item["sha1"], file_version={"type": "file_version", "id": version_id(item),
                                                     "sha1": item["sha1"]})
     return out
 
@@ -227,9 +256,10 @@ def file_full(state, item):
     name = item["name"]
     out.update(size=item["size"], parent=mini(state.items[item["parent_id"]]),
                path_collection=path_collection(state, item), item_status="active",
-               version_number=str(item["versions"]), shared_link=item["shared_link"], description="",
+               version_number=str(item["versions"]), shared_link=item["shared_link"],
+               description=item.get("description", ""),
                extension=name.rsplit(".", 1)[1] if "." in name else "",
-               created_at=iso(item["created"]), modified_at=iso(item["created"]))
+               created_at=iso(item["created"]), modified_at=iso(item["modified"]))
     return out
 
 
@@ -238,6 +268,8 @@ def folder_full(state, item):
     kids = state.children(item["id"])
     out.update(parent=mini(state.items[item["parent_id"]]) if item["parent_id"] else None,
                path_collection=path_collection(state, item), item_status="active",
+               created_at=iso(item["created"]) if "created" in item else None,
+               modified_at=iso(item["modified"]) if "modified" in item else None,
                item_collection={"total_count": len(kids), "entries": [mini(k) for k in kids[:100]],
                                 "offset": 0, "limit": 100})
     return out

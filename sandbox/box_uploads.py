@@ -16,7 +16,8 @@ import uuid
 from werkzeug.formparser import parse_form_data
 from werkzeug.wrappers import Response
 
-from sandbox.box_state import BoxError, body_json, check_if_match, check_name, file_full, name_in_use
+from sandbox.box_state import (SESSION_LIFETIME, BoxError, body_json, capped_limit, check_if_match, check_name,
+                               file_full, name_in_use)
 
 SIMPLE_UPLOAD_MAX = 50 * 1000 * 1000  # "limited to a maximum file size of 50MB" (direct-upload guide)
 MIN_CHUNKED = 20 * 1000 * 1000  # "files from 20MB in size" (chunked-upload guide; the decimal reading)
@@ -133,14 +134,14 @@ class BoxUploadRoutes(object):
             path = os.path.join(self.state.blob_dir, "session-" + session_id)
             with open(path, "wb") as f:
                 f.truncate(size)
-            self.state.sessions[session_id] = {"folder_id": folder_id, "name": name, "size": size,
+            expires = time.time() + SESSION_LIFETIME
+            self.state.sessions[session_id] = {"expires": expires, "folder_id": folder_id, "name": name, "size": size,
                                                "part_size": part, "parts": {}, "pending": set(), "path": path,
                                                "existing": existing["id"] if existing else None}
         base = "{}/api/2.0/files/upload_sessions/{}".format(self.upload_host(req), session_id)
         return self.json({"type": "upload_session", "id": session_id, "part_size": part,
                           "total_parts": (size + part - 1) // part, "num_parts_processed": 0,
-                          "session_expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                              time.gmtime(time.time() + 7 * 86400)),
+                          "session_expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)),
                           "session_endpoints": {"upload_part": base, "commit": base + "/commit", "abort": base,
                                                 "list_parts": base + "/parts", "status": base,
                                                 "log_event": base + "/log"}}, 201)
@@ -148,7 +149,12 @@ class BoxUploadRoutes(object):
     def session_op(self, req, session_id, action=None):
         with self.state.lock:
             sess = self.state.sessions.get(session_id)
-        if sess is None:
+            if sess is not None and sess["expires"] <= time.time():  # L12: sessions live 7 days
+                self.state.sessions.pop(session_id)
+                if os.path.exists(sess["path"]):
+                    os.remove(sess["path"])
+                sess = None
+        if sess is None:  # what real Box answers for an expired session is unverified: the unknown-session 404
             raise BoxError(404, "not_found", "Upload session not found")
         method = req.method
         if action is None and method == "PUT":
@@ -168,9 +174,7 @@ class BoxUploadRoutes(object):
             with self.state.lock:
                 parts = sorted(sess["parts"].values(), key=lambda p: p["offset"])
             offset = int(req.args.get("offset", 0))
-            limit = int(req.args.get("limit", 1000))
-            if not 1 <= limit <= 1000:
-                raise BoxError(400, "bad_request", "Invalid value for limit: it must be between 1 and 1000")
+            limit = capped_limit(req, 1000)
             return self.json({"entries": parts[offset:offset + limit], "total_count": len(parts), "limit": limit,
                               "offset": offset, "order": [{"by": "offset", "direction": "ASC"}]})
         if action == "commit" and method == "POST":

@@ -16,6 +16,7 @@ from scripts.shared.core.cli import EXIT_OK, build_parser, run_main  # noqa: E40
 from scripts.shared.notify.daily_summary import collect, csv_files  # noqa: E402
 from scripts.shared.notify import monitoring
 from scripts.shared.store.database import Database  # noqa: E402
+from scripts.shared.store.notifications import NotificationStore  # noqa: E402
 
 log = logging.getLogger("daily_report")
 
@@ -64,7 +65,7 @@ def _warn_certificate(config, db, certificate):
                        "runs with --auth-pfx stop before they change anything.",
                "fix": "request a renewed certificate now, replace the PFX (DAM_MTLS_CERT_PATH) and check it with "
                       "python scripts/test_mtls_cert.py --handshake"}
-    return Notifier(config, store=db).send_email(
+    return Notifier(config, store=NotificationStore(db)).send_email(
         "run_error", "", context, dedupe_key={"certificate": certificate["path"], "expires": certificate["expires"],
                                               "threshold": threshold})
 
@@ -92,7 +93,7 @@ def report(config, args):
             for name, data in tables:
                 sys.stdout.write("\n== {}\n{}".format(name, data.decode("utf-8-sig")))
             return EXIT_OK
-        status = Notifier(config, store=db).send_email(
+        status = Notifier(config, store=NotificationStore(db)).send_email(
             "daily_summary_report", "", context, attachments=[(name, data, "text/csv") for name, data in tables])
         log.info("Daily report for %s: %s (%d assets moved, %d failures)", day, status,
                  context["totals"]["assets_moved"], context["totals"]["failures"])

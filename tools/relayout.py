@@ -13,7 +13,8 @@ MOVE = sys.argv[2:3] == ["--move"]
 LAYOUT = {
     "core": ["cli", "config", "config_schema", "credentials", "errors", "logging_setup", "startup", "safe_names",
              "progress", "retry", "http_retry", "transfer_deadline", "token_store", "workflow_names"],
-    "store": ["database", "item_store", "report_store", "box_store"],
+    "store": ["database", "leases", "events", "notifications", "tracking_ids", "rows", "item_store", "report_store",
+              "box_store", "status_store", "trace_store"],
     "dam": ["dam_client", "dam_transfer", "dam_errors", "dam_types", "dam_auth", "dam_metadata",
             "dam_probe"],
     "box": ["box_client", "box_upload", "box_sessions", "box_types", "box_pacer"],

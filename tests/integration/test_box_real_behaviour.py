@@ -75,6 +75,58 @@ def test_commit_202_longer_than_the_wait_limit_keeps_the_session_for_the_next_ru
         assert cur.fetchone()["n"] == 0
 
 
+@pytest.fixture
+def quick_mismatch_retries(monkeypatch):
+    """The parts_mismatch bound (7 commits) without its 31 s of waits."""
+    from scripts.shared.box import box_upload
+    from scripts.shared.core.retry import RetryPolicy
+    monkeypatch.setattr(box_upload, "COMMIT_MISMATCH_RETRY",
+                        RetryPolicy.doubling(box_upload.COMMIT_MISMATCH_TRIES + 1, first=0.01, cap=0.01))
+    return box_upload.COMMIT_MISMATCH_TRIES + 1
+
+
+def test_parts_mismatch_past_its_bound_keeps_the_session_and_the_next_run_sends_no_part(
+        box_sandbox, database, tmp_path, quick_mismatch_retries):
+    """Issue 23.6 (F12): every part is stored but Box keeps answering parts_mismatch longer than this run commits
+    again. The session is kept, not aborted; the next run commits it without sending a part."""
+    cfg = box_sandbox.client_config(chunked_upload_threshold_mb=20)
+    root = box_sandbox.roots["b1_b2"]
+    path = write_random(str(tmp_path / "big.mp4"), 21 * MB, seed=34)
+    box_sandbox.commit_answers_parts_mismatch(quick_mismatch_retries + 1)
+    with pytest.raises(ServiceError) as err:
+        BoxClient(cfg, db=database).upload_file(path, root, "ABC123_big.mp4")
+    assert err.value.code == "commit_pending" and err.value.retryable and "parts_mismatch" in str(err.value)
+    assert box_sandbox.tree(root)["files"] == {} and len(box_sandbox.state.sessions) == 1  # not aborted
+
+    box_sandbox.middleware.reset_counters()
+    result = BoxClient(cfg, db=database).upload_file(path, root, "ABC123_big.mp4")  # the next run
+    assert result.outcome == "uploaded" and box_sandbox.tree(root)["files"]["ABC123_big.mp4"]["sha1"] == \
+        sha1_file(path)
+    c = counts(box_sandbox)
+    assert "PUT /api/2.0/files/upload_sessions/{id}" not in c and "POST /api/2.0/files/upload_sessions" not in c
+    assert c["POST /api/2.0/files/upload_sessions/{id}/commit"] == 2  # the last transient answer, then 201
+    with database.cursor() as cur:
+        cur.execute("SELECT count(*) AS n FROM box_upload_sessions")
+        assert cur.fetchone()["n"] == 0
+
+
+def test_a_kept_session_that_still_mismatches_is_given_up_and_uploaded_again(
+        box_sandbox, database, tmp_path, quick_mismatch_retries):
+    """A second run that meets parts_mismatch to the bound again takes it as real: the file is sent again."""
+    cfg = box_sandbox.client_config(chunked_upload_threshold_mb=20)
+    root = box_sandbox.roots["b1_b2"]
+    path = write_random(str(tmp_path / "big.mp4"), 21 * MB, seed=35)
+    box_sandbox.commit_answers_parts_mismatch(2 * quick_mismatch_retries)
+    with pytest.raises(ServiceError):
+        BoxClient(cfg, db=database).upload_file(path, root, "ABC123_big.mp4")
+    box_sandbox.middleware.reset_counters()
+    result = BoxClient(cfg, db=database).upload_file(path, root, "ABC123_big.mp4")
+    assert result.outcome == "uploaded" and box_sandbox.tree(root)["files"]["ABC123_big.mp4"]["sha1"] == \
+        sha1_file(path)
+    c = counts(box_sandbox)
+    assert c["PUT /api/2.0/files/upload_sessions/{id}"] == 21 and c["DELETE /api/2.0/files/upload_sessions/{id}"] == 1
+
+
 def test_a_kept_session_that_box_no_longer_has_is_uploaded_again(box_sandbox, database, tmp_path):
     cfg = box_sandbox.client_config(chunked_upload_threshold_mb=20, max_retry_wait_seconds=2)
     root = box_sandbox.roots["b1_b2"]

@@ -80,7 +80,7 @@ def test_requests_without_valid_token_get_401(box_sandbox):
 
 def test_a_route_answers_its_own_methods_and_a_path_without_one_is_401_then_404(box_sandbox):
     """The routing table (box_server.ROUTES): a path with no route still needs a token (401) and is then 404
-    not_found; a route answers only the methods of its row (not HEAD, not DELETE on a folder); a fixed segment wins
+    not_found; a route answers only the methods of its row (not HEAD, not PATCH on a folder); a fixed segment wins
     over an id (folders/trash/items is the trash, not folder "trash"); a trailing slash is the same route."""
     api = box_sandbox.api_base_url
     assert requests.get(api + "/nothing/here", timeout=10).status_code == 401
@@ -89,7 +89,7 @@ def test_a_route_answers_its_own_methods_and_a_path_without_one_is_401_then_404(
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     assert missing.json()["message"] == "No route for GET /2.0/nothing/here"
     folder = box_sandbox.roots["a1_a2"]
-    assert requests.delete(api + "/folders/" + folder, headers=headers, timeout=10).status_code == 404
+    assert requests.patch(api + "/folders/" + folder, headers=headers, timeout=10).status_code == 404
     assert requests.head(api + "/users/me", headers=headers, timeout=10).status_code == 404
     assert requests.get(api + "/users/me/", headers=headers, timeout=10).json()["id"] == "11446498"
     trash = requests.get(api + "/folders/trash/items", headers=headers, timeout=10)

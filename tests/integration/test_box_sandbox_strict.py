@@ -1,4 +1,5 @@
-"""The Box sandbox refuses what real Box refuses (box-evidence.md, "Sandbox leniency" L1-L10), over real sockets."""
+"""The Box sandbox refuses what real Box refuses (box-evidence.md, "Sandbox leniency" L1-L10), over real sockets,
+and accepts what real Box accepts (L13-L15; box-sdk-gen's view in test_vendor_witness_box.py)."""
 # ruff: noqa: F811  (pytest fixtures imported from box_fixtures are parameters of the tests)
 import base64
 import hashlib
@@ -52,7 +53,10 @@ def test_names_limits_sizes_and_quota(box_sandbox):
     assert dele.status_code == 400 and dele.json()["code"] == "item_name_invalid"
     over = requests.get(box_sandbox.api_base_url + "/folders/{}/items".format(root), params={"limit": 1001},
                         timeout=10, headers=auth(t))
-    assert over.status_code == 400
+    assert over.status_code == 200 and over.json()["limit"] == 1000  # L14: Box uses its maximum
+    zero = requests.get(box_sandbox.api_base_url + "/folders/{}/items".format(root), params={"limit": 0},
+                        timeout=10, headers=auth(t))
+    assert zero.status_code == 400
     huge = requests.options(box_sandbox.api_base_url + "/files/content", timeout=10, headers=auth(t),
                             json={"name": "huge.mov", "size": 600 * 1000 ** 3, "parent": {"id": root}})
     assert huge.status_code == 409 and huge.json()["code"] == "file_size_limit_exceeded"

@@ -4,11 +4,13 @@ import datetime
 import io
 
 from scripts.shared.notify.daily_summary import collect, csv_files
+from scripts.shared.store import events
 
 
 def test_figures_per_workflow_failures_and_stuck(database):
     today = datetime.date.today()
-    ev = database.record_event
+    def ev(*args, **kwargs):
+        events.record_event(database, *args, **kwargs)
     ev("a1_a2", "asset_delivered", "a.jpg", campaign_id="LC-1", tracking_id="K7Q2XM")
     ev("a1_a2", "asset_delivered", "b.jpg", campaign_id="LC-1", tracking_id="K7Q2XN")
     ev("a1_a2", "status_changed", "A1 -> A2", campaign_id="LC-1")

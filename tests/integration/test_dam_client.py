@@ -182,17 +182,17 @@ def test_download_streams_checks_and_names_safely(any_dam, otmm, tmp_path):
     dest.mkdir()
     result = any_dam.download_asset(asset.asset_id, str(dest), name="../../etc/passwd",
                                     expected_size=asset.size)
-    assert os.path.dirname(result["path"]) == str(dest)
-    assert result["size"] == 300000 == os.path.getsize(result["path"])
-    assert result["sha1"] == sha1_file(result["path"]) == otmm.asset_content_sha1(asset.asset_id)
-    assert os.listdir(str(dest)) == [os.path.basename(result["path"])]
+    assert os.path.dirname(result.path) == str(dest)
+    assert result.size == 300000 == os.path.getsize(result.path)
+    assert result.sha1 == sha1_file(result.path) == otmm.asset_content_sha1(asset.asset_id)
+    assert os.listdir(str(dest)) == [os.path.basename(result.path)]
 
 
 def test_download_retries_a_truncated_body(dam, otmm, tmp_path):
     asset = otmm.assets_under(otmm.folder_id("LC-2026-0043", "Master Assets"))[0]
     otmm.middleware.set_faults([{"method": "GET", "path": "/contents$", "truncate": True, "count": 1}])
     result = dam.download_asset(asset["asset_id"], dl_dir(tmp_path), name=asset["name"], expected_size=asset["size"])
-    assert result["sha1"] == asset["sha1"]
+    assert result.sha1 == asset["sha1"]
     assert counts(otmm, "GET /otmmapi/v6/assets/{id}/contents") == 2
     assert os.listdir(dl_dir(tmp_path)) == [asset["name"]]
 
@@ -217,7 +217,7 @@ def test_download_rejects_wrong_size_and_checksum(dam, otmm, tmp_path):
     assert "checksum" in info.value.message
     assert os.listdir(dl_dir(tmp_path)) == []
     ok = dam.download_asset(asset["asset_id"], dl_dir(tmp_path), name="c.bin", checksum=asset["sha1"])
-    assert ok["sha1"] == asset["sha1"]
+    assert ok.sha1 == asset["sha1"]
 
 
 def test_download_of_a_missing_asset_reports_the_dam_message(dam, tmp_path):

@@ -218,7 +218,7 @@ def test_download_sends_accept_any_and_the_sandbox_refuses_json_only(otmm, dam, 
                            headers={"Accept": "application/json",
                                     "Authorization": "Bearer " + dam.tokens.get()})
     assert refused.status_code == 406
-    assert dam.download_asset(asset_id, str(tmp_path), name="k.tif")["size"] == 2000
+    assert dam.download_asset(asset_id, str(tmp_path), name="k.tif").size == 2000
     listed = [a for a in dam.iter_assets(folder) if a.asset_id == asset_id][0]
     assert listed.name == "Key visual.tif"  # the extension comes from master_content_info.name
 

@@ -179,9 +179,9 @@ def test_200_mb_download_keeps_memory_flat(otmm, dam_cfg, tmp_path):
         "    result = client.download_asset(asset_id, dest, name='big.mp4', expected_size={size})\n"
         "    peak = hwm()\n"
         "    meta = {{{tid!r}: 'BIG001', {src!r}: 'box-1'}}\n"
-        "    imported = client.import_asset(sys.argv[4], result['path'], meta, 'BIG001_it_big.mp4')\n"
+        "    imported = client.import_asset(sys.argv[4], result.path, meta, 'BIG001_it_big.mp4')\n"
         "    peak_import = hwm()\n"
-        "print(json.dumps(dict(result, base_kb=base, peak_kb=peak, peak_import_kb=peak_import, imported=imported)))\n"
+        "print(json.dumps(dict(result._asdict(), base_kb=base, peak_kb=peak, peak_import_kb=peak_import, imported=imported)))\n"
         ).format(root=ROOT, size=size, tid=SPECIAL["tracking_id"], src=SPECIAL["source_file_id"],
                 special=SPECIAL)
     target = otmm.folder_id("LC-2026-0042", "Final Assets")

@@ -6,7 +6,11 @@ import time
 
 import pytest
 
-from scripts.shared.store.database import TRACKING_ALPHABET, Database, generate_tracking_id, normalise_tracking_id
+from scripts.shared.store import events, leases, tracking_ids
+from scripts.shared.store.database import Database
+from scripts.shared.store.notifications import NotificationStore
+from scripts.shared.store.rows import TrackedId
+from scripts.shared.store.tracking_ids import TRACKING_ALPHABET, generate_tracking_id, normalise_tracking_id
 from scripts.shared.core.errors import LeaseLostError
 from scripts.shared.dam.dam_types import Campaign
 
@@ -70,7 +74,7 @@ def test_ten_thousand_ids_from_eight_threads_are_unique(database):
     def worker(n):
         try:
             for i in range(1250):
-                database.find_or_create_tracking_id("asset-{}-{}".format(n, i), "LC-2026-0001", workflow="a1_a2")
+                tracking_ids.find_or_create_tracking_id(database, "asset-{}-{}".format(n, i), "LC-2026-0001", workflow="a1_a2")
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -85,31 +89,31 @@ def test_ten_thousand_ids_from_eight_threads_are_unique(database):
 
 
 def test_find_or_create_three_cases(database):
-    first = database.find_or_create_tracking_id("otmm-1", "LC-1", original_filename="a.jpg", workflow="a1_a2")
-    assert first["source"] == "new"
-    again = database.find_or_create_tracking_id("otmm-1", "LC-1")
-    assert again == {"tracking_id": first["tracking_id"], "source": "master"}
+    first = tracking_ids.find_or_create_tracking_id(database, "otmm-1", "LC-1", original_filename="a.jpg", workflow="a1_a2")
+    assert first.source == "new"
+    again = tracking_ids.find_or_create_tracking_id(database, "otmm-1", "LC-1")
+    assert again == TrackedId(first.tracking_id, "master")
     with database.cursor() as cur:
         cur.execute("INSERT INTO derivative_assets (tracking_id, box_file_id, sha1, box_file_name, dam_asset_id) "
-                    "VALUES (%s, 'box-9', %s, 'x.jpg', 'otmm-final-7')", (first["tracking_id"], "a" * 40))
-    rework = database.find_or_create_tracking_id("otmm-final-7", "LC-1")
-    assert rework == {"tracking_id": first["tracking_id"], "source": "derivative"}
-    other = database.find_or_create_tracking_id("otmm-1", "LC-2")
-    assert other["source"] == "new" and other["tracking_id"] != first["tracking_id"]
+                    "VALUES (%s, 'box-9', %s, 'x.jpg', 'otmm-final-7')", (first.tracking_id, "a" * 40))
+    rework = tracking_ids.find_or_create_tracking_id(database, "otmm-final-7", "LC-1")
+    assert rework == TrackedId(first.tracking_id, "derivative")
+    other = tracking_ids.find_or_create_tracking_id(database, "otmm-1", "LC-2")
+    assert other.source == "new" and other.tracking_id != first.tracking_id
 
 
 def test_store_master_asset_upserts_on_natural_key(database):
-    tid = database.find_or_create_tracking_id("otmm-5", "LC-1", workflow="a1_a2")["tracking_id"]
-    database.store_master_asset(tracking_id=tid, opentext_id="otmm-5", campaign_id="LC-1",
+    tid = tracking_ids.find_or_create_tracking_id(database, "otmm-5", "LC-1", workflow="a1_a2").tracking_id
+    tracking_ids.store_master_asset(database, tracking_id=tid, opentext_id="otmm-5", campaign_id="LC-1",
                                 asset_data={"long": "x" * 20000}, box_file_id="111", box_url="https://b/111",
                                 upload_folder_id="99", global_master_campaign_id="GM-1", workflow="a1_a2")
-    database.store_master_asset(tracking_id=tid, opentext_id="otmm-5", campaign_id="LC-1",
+    tracking_ids.store_master_asset(database, tracking_id=tid, opentext_id="otmm-5", campaign_id="LC-1",
                                 box_file_id="111", workflow="a1_a2")
     got = rows(database, "SELECT * FROM master_assets WHERE opentext_id = 'otmm-5'")
     assert len(got) == 1 and got[0]["box_url"] == "https://b/111" and len(got[0]["full_metadata"]["long"]) == 20000
-    assert database.check_all_campaign_assets_uploaded("LC-1")
-    database.find_or_create_tracking_id("otmm-6", "LC-1", workflow="a1_a2")
-    assert not database.check_all_campaign_assets_uploaded("LC-1")
+    assert tracking_ids.check_all_campaign_assets_uploaded(database, "LC-1")
+    tracking_ids.find_or_create_tracking_id(database, "otmm-6", "LC-1", workflow="a1_a2")
+    assert not tracking_ids.check_all_campaign_assets_uploaded(database, "LC-1")
 
 
 def test_two_connections_race_for_five_campaigns(db_config):
@@ -119,7 +123,7 @@ def test_two_connections_race_for_five_campaigns(db_config):
 
     def worker(db, n):
         while True:
-            lease, reason = db.claim_campaign("a1_a2", candidates, "run-{}".format(n))
+            lease, reason = leases.claim_campaign(db, "a1_a2", candidates, "run-{}".format(n))
             if lease is None:
                 return
             with lock:
@@ -132,7 +136,7 @@ def test_two_connections_race_for_five_campaigns(db_config):
     for t in threads:
         t.join()
     assert sorted(claimed) == sorted(campaign.campaign_id for campaign in candidates)
-    lease, reason = dbs[0].claim_campaign("a1_a2", candidates, "run-x")
+    lease, reason = leases.claim_campaign(dbs[0], "a1_a2", candidates, "run-x")
     assert lease is None and reason == "leased"
     for db in dbs:
         db.close()
@@ -140,44 +144,44 @@ def test_two_connections_race_for_five_campaigns(db_config):
 
 def test_expired_lease_is_taken_over_and_stale_token_refused(database):
     cands = [Campaign(campaign_id="LC-9", folder_id="9", name="Nine")]
-    first, _ = database.claim_campaign("a1_a2", cands, "run-1")
+    first, _ = leases.claim_campaign(database, "a1_a2", cands, "run-1")
     assert first is not None
-    second, reason = database.claim_campaign("a1_a2", cands, "run-2")
+    second, reason = leases.claim_campaign(database, "a1_a2", cands, "run-2")
     assert second is None and reason == "leased"
     with database.cursor() as cur:
         cur.execute("UPDATE workflow_state SET lease_expires_at = now() - interval '1 second'")
-    second, reason = database.claim_campaign("a1_a2", cands, "run-2")
+    second, reason = leases.claim_campaign(database, "a1_a2", cands, "run-2")
     assert second is not None and second.claim_token > first.claim_token
     with pytest.raises(LeaseLostError):
-        database.renew_lease(first)
+        leases.renew_lease(database, first)
     with pytest.raises(LeaseLostError):
-        database.store_master_asset(tracking_id="K7Q2XM", opentext_id="o", campaign_id="LC-9",
+        tracking_ids.store_master_asset(database, tracking_id="K7Q2XM", opentext_id="o", campaign_id="LC-9",
                                     workflow="a1_a2", lease=first)
     assert rows(database, "SELECT count(*) AS n FROM master_assets")[0]["n"] == 0
-    database.renew_lease(second)
-    row = database.finish_campaign(second, "failed", error="DAM down")
-    assert row["attempts"] == 1 and row["lease_owner"] is None and row["last_error"] == "DAM down"
-    lease, reason = database.claim_campaign("a1_a2", cands, "run-3")
+    leases.renew_lease(database, second)
+    row = leases.finish_campaign(database, second, "failed", error="DAM down")
+    assert row.attempts == 1 and row.lease_owner is None and row.last_error == "DAM down"
+    lease, reason = leases.claim_campaign(database, "a1_a2", cands, "run-3")
     assert lease is None and reason == "backoff"
-    lease, reason = database.claim_campaign("a1_a2", cands, "run-3", force=True)
+    lease, reason = leases.claim_campaign(database, "a1_a2", cands, "run-3", force=True)
     assert lease is not None
 
 
 def test_notification_dedupe_store(database):
-    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
-    database.notification_record("LC-1", "a1_to_a2_complete", "h1", "email", "failed", error="smtp down")
-    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
-    database.notification_record("LC-1", "a1_to_a2_complete", "h1", "email", "sent")
-    assert not database.notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
-    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h2", "email")
+    assert NotificationStore(database).notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
+    NotificationStore(database).notification_record("LC-1", "a1_to_a2_complete", "h1", "email", "failed", error="smtp down")
+    assert NotificationStore(database).notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
+    NotificationStore(database).notification_record("LC-1", "a1_to_a2_complete", "h1", "email", "sent")
+    assert not NotificationStore(database).notification_should_send("LC-1", "a1_to_a2_complete", "h1", "email")
+    assert NotificationStore(database).notification_should_send("LC-1", "a1_to_a2_complete", "h2", "email")
 
 
 def test_two_senders_of_one_notification_only_one_wins(database):
-    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")
-    assert not database.notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")  # being sent
+    assert NotificationStore(database).notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")
+    assert not NotificationStore(database).notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")  # being sent
     with database.cursor() as cur:
         cur.execute("UPDATE notifications SET updated_at = now() - interval '11 minutes'")
-    assert database.notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")  # sender died
+    assert NotificationStore(database).notification_should_send("LC-1", "a1_to_a2_complete", "h9", "email")  # sender died
 
 
 def test_a_tracking_id_typed_in_any_case_is_normalised_or_refused():
@@ -188,27 +192,27 @@ def test_a_tracking_id_typed_in_any_case_is_normalised_or_refused():
 
 def test_the_tracking_id_written_in_the_metadata_is_kept(database):
     """An asset carrying a free tracking id gets it; another asset carrying it is given the same registered id."""
-    first = database.find_or_create_tracking_id("o1", "LC-1", workflow="a1_a2", metadata_tracking_id="k7q2xm")
-    assert first == {"tracking_id": "K7Q2XM", "source": "metadata"}
-    assert database.existing_tracking_id("o5", "LC-2", "K7Q2XM") == {"tracking_id": "K7Q2XM", "source": "metadata"}
-    assert database.existing_tracking_id("o5", "LC-2", "K7Q2XN") is None  # well-formed but never registered
-    bad = database.find_or_create_tracking_id("o2", "LC-1", workflow="a1_a2", metadata_tracking_id="K7Q2XI")
-    assert bad["source"] == "new" and bad["tracking_id"] != "K7Q2XI"
+    first = tracking_ids.find_or_create_tracking_id(database, "o1", "LC-1", workflow="a1_a2", metadata_tracking_id="k7q2xm")
+    assert first == TrackedId("K7Q2XM", "metadata")
+    assert tracking_ids.existing_tracking_id(database, "o5", "LC-2", "K7Q2XM") == TrackedId("K7Q2XM", "metadata")
+    assert tracking_ids.existing_tracking_id(database, "o5", "LC-2", "K7Q2XN") is None  # well-formed but never registered
+    bad = tracking_ids.find_or_create_tracking_id(database, "o2", "LC-1", workflow="a1_a2", metadata_tracking_id="K7Q2XI")
+    assert bad.source == "new" and bad.tracking_id != "K7Q2XI"
     got = rows(database, "SELECT opentext_id, tracking_id FROM master_assets ORDER BY opentext_id")
-    assert [(r["opentext_id"], r["tracking_id"]) for r in got] == [("o1", "K7Q2XM"), ("o2", bad["tracking_id"])]
+    assert [(r["opentext_id"], r["tracking_id"]) for r in got] == [("o1", "K7Q2XM"), ("o2", bad.tracking_id)]
 
 
 def test_preview_claim_answers_like_claim_campaign_without_claiming(database):
     """A dry run's preview says claimed, leased or backoff as a claim would, and leaves no lease behind."""
     cands = [Campaign("LC-1", "1", name="One")]
-    assert database.preview_claim("a1_a2", cands) == (cands[0], "claimed")
-    assert database.preview_claim("a1_a2", cands) == (cands[0], "claimed")  # nothing was claimed
-    lease, _ = database.claim_campaign("a1_a2", cands, "run-1")
-    assert database.preview_claim("a1_a2", cands) == (None, "leased")
-    database.finish_campaign(lease, "failed", error="DAM down")
-    assert database.preview_claim("a1_a2", cands) == (None, "backoff")
-    assert database.preview_claim("a1_a2", cands, force=True) == (cands[0], "claimed")
-    text = database.describe_waiting("a1_a2", cands)
+    assert leases.preview_claim(database, "a1_a2", cands) == (cands[0], "claimed")
+    assert leases.preview_claim(database, "a1_a2", cands) == (cands[0], "claimed")  # nothing was claimed
+    lease, _ = leases.claim_campaign(database, "a1_a2", cands, "run-1")
+    assert leases.preview_claim(database, "a1_a2", cands) == (None, "leased")
+    leases.finish_campaign(database, lease, "failed", error="DAM down")
+    assert leases.preview_claim(database, "a1_a2", cands) == (None, "backoff")
+    assert leases.preview_claim(database, "a1_a2", cands, force=True) == (cands[0], "claimed")
+    text = leases.describe_waiting(database, "a1_a2", cands)
     assert text.startswith("LC-1 (next try ") and "after 1 failed attempt(s))" in text
     assert rows(database, "SELECT lease_owner FROM workflow_state")[0]["lease_owner"] is None
 
@@ -216,37 +220,37 @@ def test_preview_claim_answers_like_claim_campaign_without_claiming(database):
 def test_finish_campaign_outcomes_and_mark_alerted(database):
     """completed resets the failures, released leaves no back-off, no_assets waits one back-off base."""
     cands = [Campaign("LC-1", "1", name="One")]
-    lease, _ = database.claim_campaign("a1_a2", cands, "run-1")
-    database.finish_campaign(lease, "partial", error="1 failed", total=3, done=2, failed=1)
-    lease, _ = database.claim_campaign("a1_a2", cands, "run-2", force=True)
-    row = database.finish_campaign(lease, "released", total=3, done=3)
-    assert (row["state"], row["attempts"], row["next_attempt_at"], row["lease_owner"]) == ("idle", 1, None, None)
-    lease, _ = database.claim_campaign("a1_a2", cands, "run-3")
-    row = database.finish_campaign(lease, "completed", total=3, done=3)
-    assert (row["state"], row["attempts"], row["last_error"], row["assets_done"]) == ("completed", 0, None, 3)
-    assert row["completed_at"] is not None and row["next_attempt_at"] is None
-    lease, _ = database.claim_campaign("a1_a2", cands, "run-4")
-    row = database.finish_campaign(lease, "no_assets")
-    assert row["state"] == "no_assets" and 55 < (row["next_attempt_at"] - row["finished_at"]).total_seconds() <= 60
-    assert database.claim_campaign("a1_a2", cands, "run-5") == (None, "backoff")
-    database.mark_alerted("a1_a2", "LC-1")
+    lease, _ = leases.claim_campaign(database, "a1_a2", cands, "run-1")
+    leases.finish_campaign(database, lease, "partial", error="1 failed", total=3, done=2, failed=1)
+    lease, _ = leases.claim_campaign(database, "a1_a2", cands, "run-2", force=True)
+    row = leases.finish_campaign(database, lease, "released", total=3, done=3)
+    assert (row.state, row.attempts, row.next_attempt_at, row.lease_owner) == ("idle", 1, None, None)
+    lease, _ = leases.claim_campaign(database, "a1_a2", cands, "run-3")
+    row = leases.finish_campaign(database, lease, "completed", total=3, done=3)
+    assert (row.state, row.attempts, row.last_error, row.assets_done) == ("completed", 0, None, 3)
+    assert row.completed_at is not None and row.next_attempt_at is None
+    lease, _ = leases.claim_campaign(database, "a1_a2", cands, "run-4")
+    row = leases.finish_campaign(database, lease, "no_assets")
+    assert row.state == "no_assets" and 55 < (row.next_attempt_at - row.finished_at).total_seconds() <= 60
+    assert leases.claim_campaign(database, "a1_a2", cands, "run-5") == (None, "backoff")
+    leases.mark_alerted(database, "a1_a2", "LC-1")
     assert rows(database, "SELECT alerted_at FROM workflow_state")[0]["alerted_at"] is not None
 
 
 def test_notification_status_follows_the_send(database):
     """None before, 'sending' while claimed, then what was recorded; no campaign is stored as ''."""
-    assert database.notification_status(None, "daily_report", "h1", "email") is None
-    assert database.notification_should_send(None, "daily_report", "h1", "email")
-    assert database.notification_status(None, "daily_report", "h1", "email") == "sending"
-    database.notification_record(None, "daily_report", "h1", "email", "sent")
-    assert database.notification_status(None, "daily_report", "h1", "email") == "sent"
+    assert NotificationStore(database).notification_status(None, "daily_report", "h1", "email") is None
+    assert NotificationStore(database).notification_should_send(None, "daily_report", "h1", "email")
+    assert NotificationStore(database).notification_status(None, "daily_report", "h1", "email") == "sending"
+    NotificationStore(database).notification_record(None, "daily_report", "h1", "email", "sent")
+    assert NotificationStore(database).notification_status(None, "daily_report", "h1", "email") == "sent"
     assert rows(database, "SELECT campaign_id, attempts, sent_at IS NOT NULL AS sent FROM notifications")[0] == \
         {"campaign_id": "", "attempts": 1, "sent": True}
 
 
 def test_an_event_with_a_nul_character_is_stored_with_it_written_out(database):
     """PostgreSQL refuses NUL in text and JSONB: the event is kept with \\x00 in its place instead of failing."""
-    database.record_event("a1_a2", "asset_failed", "bad\x00name.jpg", campaign_id="LC-1", level="error",
+    events.record_event(database, "a1_a2", "asset_failed", "bad\x00name.jpg", campaign_id="LC-1", level="error",
                           details={"file\x00": "a\x00b", "parts": ["x\x00"]}, run_id="run-1")
     got = rows(database, "SELECT message, details, level, run_id FROM asset_events")
     assert got == [{"message": "bad\\x00name.jpg", "details": {"file\\x00": "a\\x00b", "parts": ["x\\x00"]},

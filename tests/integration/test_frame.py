@@ -4,11 +4,13 @@ import argparse
 
 import pytest
 
+from scripts.shared.store import leases
 from scripts.shared.workflows import frame
 from scripts.shared.core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
 from scripts.shared.core.errors import ServiceError
 from scripts.shared.dam.dam_types import Campaign
 from scripts.shared.workflows.runtime import Runtime
+from scripts.shared.workflows.workflow_specs import A1_TO_A2
 
 
 @pytest.fixture
@@ -26,41 +28,61 @@ def frame_row(database, campaign_id):
 
 
 CAMPAIGN = [Campaign(campaign_id="LC-2026-0001", folder_id="f1", name="One")]
+SPEC = A1_TO_A2
 
 
 def test_a_failure_inside_claimed_is_charged_to_the_campaign_and_alerted_once(rt, database):
     lease, code = frame.claim(rt, CAMPAIGN, busy="busy", waiting="waiting")
     assert lease is not None and code is None
     alerts = []
-    with frame.Claimed(rt, lease, lambda exc, row: alerts.append((str(exc), row["attempts"]))) as work:
+    job = frame.Job(SPEC, rt, lease, CAMPAIGN[0])
+    with frame.Claimed(job, lambda job, exc, state: alerts.append((job.campaign_id, str(exc), state.attempts))) as got:
+        assert got is job and got.campaign.name == "One" and got.spec is SPEC
         raise ServiceError("DAM", "the DAM is down", retryable=True)
-    assert work.code == EXIT_FAILED
-    assert len(alerts) == 1 and "the DAM is down" in alerts[0][0] and alerts[0][1] == 1
+    assert job.code == EXIT_FAILED
+    assert len(alerts) == 1 and alerts[0][0] == "LC-2026-0001" and "the DAM is down" in alerts[0][1]
+    assert alerts[0][2] == 1
     row = frame_row(database, "LC-2026-0001")
     assert row["attempts"] == 1 and "the DAM is down" in row["last_error"] and row["next_attempt_at"]
+    with database.cursor() as cur:
+        cur.execute("SELECT workflow, campaign_id, event_type, level FROM asset_events")
+        assert [tuple(r.values()) for r in cur.fetchall()] == [("a1_a2", "LC-2026-0001", "campaign_failed", "error")]
+
+
+def test_job_events_carry_the_claimed_workflow_and_campaign_and_tick_events_none(rt, database):
+    lease, _ = frame.claim(rt, CAMPAIGN, busy="busy", waiting="waiting")
+    with frame.Claimed(frame.Job(SPEC, rt, lease, CAMPAIGN[0]), lambda job, exc, state: None) as job:
+        job.event("asset_delivered", "a.jpg -> Box", tracking_id="K7Q2XM", opentext_id="o1")
+        job.finish("released", total=1, done=1)
+    rt.event("file_quarantined", "bad name", level="warning")
+    with database.cursor() as cur:
+        cur.execute("SELECT workflow, campaign_id, event_type, tracking_id, opentext_id FROM asset_events ORDER BY id")
+        assert [tuple(r.values()) for r in cur.fetchall()] == [
+            ("a1_a2", "LC-2026-0001", "asset_delivered", "K7Q2XM", "o1"),
+            ("a1_a2", None, "file_quarantined", None, None)]
 
 
 def test_claim_says_busy_while_another_run_holds_the_campaign_and_waiting_during_the_back_off(rt, database):
-    held, _ = database.claim_campaign("a1_a2", CAMPAIGN, "other-run")
+    held, _ = leases.claim_campaign(database, "a1_a2", CAMPAIGN, "other-run")
     assert held is not None
     assert frame.claim(rt, CAMPAIGN, busy="busy", waiting="waiting") == (None, EXIT_BUSY)
-    database.finish_campaign(held, "failed", error="boom")
+    leases.finish_campaign(database, held, "failed", error="boom")
     assert frame.claim(rt, CAMPAIGN, busy="busy", waiting="waiting") == (None, EXIT_OK)
 
 
 def test_unfinished_campaigns_come_back_claimed_and_a_failure_to_finish_keeps_them_finishing(rt, database):
     lease, _ = frame.claim(rt, CAMPAIGN, busy="busy", waiting="waiting")
-    with frame.Claimed(rt, lease, lambda exc, row: None) as work:
-        database.mark_finishing(lease)
-    assert work.code == EXIT_OK
-    database.finish_campaign(lease, "notify_pending", error="mail down")
-    found = list(frame.unfinished(rt))
-    assert [row["campaign_id"] for _, row in found] == ["LC-2026-0001"]
-    again, row = found[0]
-    with frame.finishing(rt, again, row):
+    with frame.Claimed(frame.Job(SPEC, rt, lease, CAMPAIGN[0]), lambda job, exc, state: None) as job:
+        job.mark_finishing()
+    assert job.code == EXIT_OK
+    job.finish("notify_pending", error="mail down")
+    found = list(frame.unfinished(rt, SPEC))
+    assert [(job.campaign_id, job.campaign.folder_id, job.campaign.name) for job in found] == \
+        [("LC-2026-0001", "f1", "One")]
+    with frame.finishing(found[0]):
         raise ServiceError("SMTP", "mail still down")
-    assert database.unfinished_campaigns("a1_a2")[0]["campaign_id"] == "LC-2026-0001"
-    assert list(frame.unfinished(rt))  # still owed: the next run tries again
+    assert leases.unfinished_campaigns(database, "a1_a2")[0].campaign_id == "LC-2026-0001"
+    assert list(frame.unfinished(rt, SPEC))  # still owed: the next run tries again
 
 
 # -- the tick frame: the one alert, through the collaborators the engine names; no ping (cli.run_main pings the job,

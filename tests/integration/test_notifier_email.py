@@ -7,6 +7,7 @@ import os
 import pytest
 
 from scripts.shared.notify.notifier import Notifier, check_smtp
+from scripts.shared.store.notifications import NotificationStore
 from scripts.shared.core.errors import ServiceError
 from scripts.shared.workflows.sample_contexts import sample_contexts
 from sandbox.smtp_server import SMTPCatcher
@@ -47,12 +48,12 @@ def test_email_arrives_with_html_and_text_parts(notify_config, smtp_catcher):
 
 
 def test_second_identical_email_is_a_duplicate(notify_config, smtp_catcher, database):
-    notifier = Notifier(notify_config, store=database)
+    notifier = Notifier(notify_config, store=NotificationStore(database))
     ctx = sample_contexts()["a1_to_a2_partial"]
     assert notifier.send_email("a1_to_a2_partial", "LC-2026-0042", ctx) == "sent"
     # the next tick: new run id and time, same failures -> not sent again
     later = dict(copy.deepcopy(ctx), run_id="another-run", generated_at="2026-11-24T19:05:00Z")
-    assert Notifier(notify_config, store=database).send_email("a1_to_a2_partial", "LC-2026-0042", later) == \
+    assert Notifier(notify_config, store=NotificationStore(database)).send_email("a1_to_a2_partial", "LC-2026-0042", later) == \
         "duplicate"
     assert len(smtp_catcher.messages()) == 1
     # different content (another failure) is news: sent
@@ -71,7 +72,7 @@ def test_failed_send_is_recorded_and_retried_by_a_later_tick(notify_config, smtp
     broken = dict(notify_config, smtp=dict(notify_config["smtp"], password="wrong-password"))
     ctx = sample_contexts()["run_error"]
     with caplog.at_level(logging.WARNING):
-        assert Notifier(broken, store=database).send_email("run_error", "", ctx) == "failed"
+        assert Notifier(broken, store=NotificationStore(database)).send_email("run_error", "", ctx) == "failed"
     assert smtp_catcher.messages() == []
     (row,) = _rows(database)
     assert row["status"] == "failed" and row["attempts"] == 1 and "SMTPAuthenticationError" in row["last_error"]
@@ -79,8 +80,8 @@ def test_failed_send_is_recorded_and_retried_by_a_later_tick(notify_config, smtp
     assert any(r.levelno == logging.WARNING and "run_error could not be sent" in r.getMessage()
                for r in caplog.records)
     # the operator fixes the password; the next tick sends the same alert once
-    assert Notifier(notify_config, store=database).send_email("run_error", "", ctx) == "sent"
-    assert Notifier(notify_config, store=database).send_email("run_error", "", ctx) == "duplicate"
+    assert Notifier(notify_config, store=NotificationStore(database)).send_email("run_error", "", ctx) == "sent"
+    assert Notifier(notify_config, store=NotificationStore(database)).send_email("run_error", "", ctx) == "duplicate"
     assert len(smtp_catcher.messages()) == 1
     (row,) = _rows(database)
     assert row["status"] == "sent" and row["attempts"] == 2

@@ -9,6 +9,7 @@ import logging
 from sandbox.common import SandboxMiddleware, ServerThread
 from sandbox.webhook_receiver import WebhookReceiver
 from scripts.shared.notify.notifier import Notifier
+from scripts.shared.store.notifications import NotificationStore
 from tests.integration.notify_fixtures import WEBHOOK_SECRET, notifications_section, webhook_receiver  # noqa: F401
 
 PAYLOAD = {"campaign": {"campaign_id": "LC-2026-0042", "status_after": "A2"},
@@ -38,7 +39,7 @@ class RecordingReceiver(WebhookReceiver):
 
 
 def test_signed_event_is_verified_by_the_receiver(webhook_receiver, database):
-    notifier = Notifier(_config(webhook_receiver.url), store=database)
+    notifier = Notifier(_config(webhook_receiver.url), store=NotificationStore(database))
     assert notifier.send_webhook("campaign.advanced", "LC-2026-0042", PAYLOAD) == "sent"
     (event,) = webhook_receiver.events
     assert event["signature_valid"] is True and event["path"] == "/hooks/dam"
@@ -48,7 +49,7 @@ def test_signed_event_is_verified_by_the_receiver(webhook_receiver, database):
     assert (row["template"], row["channel"], row["status"], row["attempts"]) == \
         ("campaign.advanced", "webhook", "sent", 1)
     # the next tick repeats the same event: de-duplicated, nothing posted
-    assert Notifier(_config(webhook_receiver.url), store=database).send_webhook(
+    assert Notifier(_config(webhook_receiver.url), store=NotificationStore(database)).send_webhook(
         "campaign.advanced", "LC-2026-0042", PAYLOAD) == "duplicate"
     assert len(webhook_receiver.events) == 1
 
@@ -94,7 +95,7 @@ def test_receiver_down_is_failed_warned_and_retried_next_tick(database, caplog):
     url, port = server.url + "/hooks/dam", server.port
     server.stop()
     with caplog.at_level(logging.WARNING):
-        assert Notifier(_config(url), store=database).send_webhook("campaign.advanced", "C", PAYLOAD) == "failed"
+        assert Notifier(_config(url), store=NotificationStore(database)).send_webhook("campaign.advanced", "C", PAYLOAD) == "failed"
     assert any(r.levelno == logging.WARNING and "next run retries" in r.getMessage() for r in caplog.records)
     assert WEBHOOK_SECRET not in caplog.text
     (row,) = _rows(database)
@@ -103,8 +104,8 @@ def test_receiver_down_is_failed_warned_and_retried_next_tick(database, caplog):
     # a later tick, the receiver is back on the same address: the event goes out once
     server = ServerThread(receiver, port=port).start()
     try:
-        assert Notifier(_config(url), store=database).send_webhook("campaign.advanced", "C", PAYLOAD) == "sent"
-        assert Notifier(_config(url), store=database).send_webhook("campaign.advanced", "C", PAYLOAD) == \
+        assert Notifier(_config(url), store=NotificationStore(database)).send_webhook("campaign.advanced", "C", PAYLOAD) == "sent"
+        assert Notifier(_config(url), store=NotificationStore(database)).send_webhook("campaign.advanced", "C", PAYLOAD) == \
             "duplicate"
         assert len(receiver.events) == 1 and receiver.events[0]["signature_valid"] is True
         (row,) = _rows(database)

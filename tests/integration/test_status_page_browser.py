@@ -5,6 +5,7 @@ import pytest
 
 from scripts.shared.notify import job_metrics, status_view
 from scripts.shared.notify.browser import Browser, find_chromium
+from scripts.shared.store import events
 from tests.integration.test_email_browser import MEASURE, assert_block, assert_fits
 from tests.integration.test_status_trace import _config, _every_state
 
@@ -32,7 +33,7 @@ def _measure(browser, html, width):
 
 def test_the_page_fits_a_phone_and_a_desktop_and_shows_each_campaign(browser, database, db_config, tmp_path):
     _every_state(database)
-    database.record_event("a1_a2", "campaign_failed", "x" * 400, campaign_id="LC-FAIL", level="error")
+    events.record_event(database, "a1_a2", "campaign_failed", "x" * 400, campaign_id="LC-FAIL", level="error")
     config = _config(db_config, tmp_path)
     job_metrics.record_run(config, "a1_to_a2", 1000.0, 1003.0, 0)
     report = status_view.collect(config, database)

@@ -13,7 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from scripts.shared.box.box_types import InboxFile
 from scripts.shared.dam.dam_types import Campaign, DamAsset
 from scripts.shared.notify import job_metrics, status_view, trace_view
-from scripts.shared.store import item_store, status_store
+from scripts.shared.store import events, item_store, leases, status_store, tracking_ids
+from scripts.shared.store.notifications import NotificationStore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMA = os.path.join(ROOT, "docs", "status.schema.json")
@@ -24,7 +25,7 @@ def _config(db_config, tmp_path):
 
 
 def _claim(db, workflow, number, name=None):
-    lease, reason = db.claim_campaign(workflow, [Campaign(campaign_id=number, folder_id="dam-" + number,
+    lease, reason = leases.claim_campaign(db, workflow, [Campaign(campaign_id=number, folder_id="dam-" + number,
                                                           name=name or "Campaign " + number)], "run-" + number)
     assert reason == "claimed"
     return lease
@@ -45,48 +46,48 @@ def _every_state(db):
                                                                              _asset("ot-2", "summer poster.psd")])
     tids = {}
     for opentext_id, row in sorted(items.items()):
-        tid = db.find_or_create_tracking_id(opentext_id, "LC-DONE", row["original_filename"], "a1_a2")["tracking_id"]
-        db.store_master_asset(tid, opentext_id, "LC-DONE", box_file_id="box-" + opentext_id, workflow="a1_a2",
-                              original_filename=row["original_filename"], box_folder_id="boxf-LC-DONE",
-                              box_file_name="{}_{}".format(tid, row["original_filename"]), lease=lease)
-        item_store.update_transfer_item(db, lease, row["id"], state="done", tracking_id=tid, box_file_id="box-" +
+        tid = tracking_ids.find_or_create_tracking_id(db, opentext_id, "LC-DONE", row.original_filename, "a1_a2").tracking_id
+        tracking_ids.store_master_asset(db, tid, opentext_id, "LC-DONE", box_file_id="box-" + opentext_id, workflow="a1_a2",
+                              original_filename=row.original_filename, box_folder_id="boxf-LC-DONE",
+                              box_file_name="{}_{}".format(tid, row.original_filename), lease=lease)
+        item_store.update_transfer_item(db, lease, row.id, state="done", tracking_id=tid, box_file_id="box-" +
                                         opentext_id, box_folder_id="boxf-LC-DONE", box_outcome="uploaded")
-        db.record_event("a1_a2", "asset_delivered", row["original_filename"], campaign_id="LC-DONE", tracking_id=tid,
+        events.record_event(db, "a1_a2", "asset_delivered", row.original_filename, campaign_id="LC-DONE", tracking_id=tid,
                         opentext_id=opentext_id, box_file_id="box-" + opentext_id)
         tids[opentext_id] = tid
-    db.finish_campaign(lease, "completed", total=2, done=2)
+    leases.finish_campaign(db, lease, "completed", total=2, done=2)
     banner = tids["ot-1"]
     inbox = _claim(db, "a2_a3", "LC-DONE")
     first = item_store.claim_derivative(db, inbox, banner, InboxFile("bx-it-1", banner + "_it-IT_banner.jpg", 10,
                                                                       "a" * 40, [], "inbox", "e1", "v1"),
                                         "LC-DONE", "it-IT", "banner")
-    item_store.update_derivative(db, inbox, first["id"], state="cleaned", dam_asset_id="dam-final-1")
+    item_store.update_derivative(db, inbox, first.id, state="cleaned", dam_asset_id="dam-final-1")
     second = item_store.claim_derivative(db, inbox, banner, InboxFile("bx-it-2", banner + "_it-IT_banner v2.jpg", 12,
                                                                        "b" * 40, [], "inbox", "e2", "v7"),
                                          "LC-DONE", "it-IT", "banner v2")
-    second = item_store.update_derivative(db, inbox, second["id"], state="cleaned", dam_asset_id="dam-final-2")
+    second = item_store.update_derivative(db, inbox, second.id, state="cleaned", dam_asset_id="dam-final-2")
     item_store.supersede_earlier(db, inbox, second)
-    db.record_event("a2_a3", "file_imported", "banner v2 -> DAM asset dam-final-2", campaign_id="LC-DONE",
+    events.record_event(db, "a2_a3", "file_imported", "banner v2 -> DAM asset dam-final-2", campaign_id="LC-DONE",
                     tracking_id=banner, box_file_id="bx-it-2")
-    db.finish_campaign(inbox, "released", total=2, done=1)
-    db.record_event("a2_a3", "file_quarantined", "tracking id ZZZZZZ is not known", box_file_id="bx-bad",
+    leases.finish_campaign(db, inbox, "released", total=2, done=1)
+    events.record_event(db, "a2_a3", "file_quarantined", "tracking id ZZZZZZ is not known", box_file_id="bx-bad",
                     level="warning", details={"filename": "ZZZZZZ_it_unknown.jpg"})
     # LC-FAIL: one asset failed, the campaign backs off
     lease = _claim(db, "a1_a2", "LC-FAIL")
     items = item_store.ensure_transfer_items(db, lease, "a1_a2", "LC-FAIL", [_asset("ot-9", "broken.tif")])
-    item_store.update_transfer_item(db, lease, items["ot-9"]["id"], state="failed", last_error="Box said 507")
-    db.record_event("a1_a2", "asset_failed", "Box said 507", campaign_id="LC-FAIL", opentext_id="ot-9",
+    item_store.update_transfer_item(db, lease, items["ot-9"].id, state="failed", last_error="Box said 507")
+    events.record_event(db, "a1_a2", "asset_failed", "Box said 507", campaign_id="LC-FAIL", opentext_id="ot-9",
                     level="error")
-    db.finish_campaign(lease, "partial", error="1 of 1 asset failed", total=1, failed=1)
+    leases.finish_campaign(db, lease, "partial", error="1 of 1 asset failed", total=1, failed=1)
     # LC-RUN: held by a live run; LC-OWED: its success email is owed; LC-EMPTY: nothing in the DAM yet
     _claim(db, "b1_b2", "LC-RUN")
-    db.finish_campaign(_claim(db, "a5_a6", "LC-OWED"), "notify_pending", total=3, done=3)
-    db.finish_campaign(_claim(db, "a1_a2", "LC-EMPTY"), "no_assets")
+    leases.finish_campaign(db, _claim(db, "a5_a6", "LC-OWED"), "notify_pending", total=3, done=3)
+    leases.finish_campaign(db, _claim(db, "a1_a2", "LC-EMPTY"), "no_assets")
     # an email that could not be sent
-    assert db.notification_should_send("LC-FAIL", "a1_to_a2_partial", "h" * 64, "email")
-    db.notification_record("LC-FAIL", "a1_to_a2_partial", "h" * 64, "email", "failed", "SMTP 421")
-    assert db.notification_should_send("LC-DONE", "a1_to_a2_complete", "c" * 64, "email")
-    db.notification_record("LC-DONE", "a1_to_a2_complete", "c" * 64, "email", "sent")
+    assert NotificationStore(db).notification_should_send("LC-FAIL", "a1_to_a2_partial", "h" * 64, "email")
+    NotificationStore(db).notification_record("LC-FAIL", "a1_to_a2_partial", "h" * 64, "email", "failed", "SMTP 421")
+    assert NotificationStore(db).notification_should_send("LC-DONE", "a1_to_a2_complete", "c" * 64, "email")
+    NotificationStore(db).notification_record("LC-DONE", "a1_to_a2_complete", "c" * 64, "email", "sent")
     return tids
 
 
@@ -100,7 +101,7 @@ def test_the_status_names_every_state_and_asks_for_attention(database, db_config
     assert status_view.exit_code(report) == 1
     camps = report["campaigns"]
     assert [(c["campaign_id"], c["host"], c["pid"]) for c in camps["in_flight"]] == [
-        ("LC-RUN", database.lease_owner("x").split(":")[0], os.getpid())]
+        ("LC-RUN", leases.lease_owner("x").split(":")[0], os.getpid())]
     [backing] = camps["backing_off"]
     assert backing["campaign_id"] == "LC-FAIL" and backing["attempts"] == 1 and backing["next_attempt_at"]
     assert backing["hint"] == "python scripts/a1_to_a2_download.py --campaign LC-FAIL"

@@ -44,6 +44,29 @@ def test_a_budget_of_n_never_lets_more_than_n_into_any_minute(clock):
     assert 54 * 4 <= len([t for t in sent if t < sent[0] + 240]) <= 60 * 4  # then about 0.9 * N a minute
 
 
+@pytest.mark.parametrize("calls, uploads", [(900, 200), (1000, 240)])
+def test_bursts_stay_within_box_per_second_figures(clock, calls, uploads):
+    """Box staff: 16.67 calls and 4 uploads a second per user (box-evidence.md F11). A full bucket releases no more
+    at once, and no second after it holds more than the figure plus the steady pace; the minute still holds N."""
+    pacer = box_pacer.Pacer("service-account:x", calls, uploads)
+    sent = []
+    for _ in range(calls + 200):
+        pacer.before("GET", "https://api.box.com/2.0/folders/1")
+        sent.append(clock.now)
+    assert sum(1 for t in sent if t == sent[0]) <= 1000 / 60.0  # at once: 16 at most (before: 90 or 100)
+    busiest_second = max(sum(1 for t in sent if start <= t < start + 1) for start in sent)
+    assert busiest_second <= 1000 / 60.0 + calls / 60.0
+    assert max(sum(1 for t in sent if start <= t < start + 60) for start in sent) <= calls
+
+    pacer = box_pacer.Pacer("service-account:y", 1000, uploads)
+    up = []
+    for _ in range(uploads + 50):
+        pacer.before("POST", "https://upload.box.com/api/2.0/files/content")
+        up.append(clock.now)
+    assert sum(1 for t in up if t == up[0]) <= 4  # at once (before: 20 or 24)
+    assert max(sum(1 for t in up if start <= t < start + 60) for start in up) <= uploads
+
+
 def test_a_chunked_upload_is_one_upload_plus_calls():
     up = "https://upload.box.com/api/2.0/files/upload_sessions"
     assert box_pacer.is_upload("POST", up)  # the session: one upload

@@ -3,11 +3,13 @@ that breaks, a throttled token endpoint. The sandbox versions of these run in te
 import base64
 import hashlib
 import json
+import os
 
 import pytest
 import requests
 import responses
 
+from scripts.shared.box.box_upload import sha1_of
 from scripts.shared.core.errors import ServiceError
 from tests.unit import test_box_errors as base
 
@@ -165,7 +167,9 @@ def test_a_range_error_that_is_not_an_overlap_is_not_taken_for_one(app_settings,
 
 
 @responses.activate
-def test_parts_mismatch_that_persists_ends_after_a_bounded_number_of_commits(app_settings, tmp_path, monkeypatch):
+def test_parts_mismatch_that_persists_ends_after_a_bounded_number_of_commits_and_keeps_the_session(
+        app_settings, tmp_path, monkeypatch):
+    """Every part is stored: past the bound the session is kept for the next run (F12), not aborted."""
     from scripts.shared.box import box_upload as module
     slept = []
     monkeypatch.setattr(module.time, "sleep", slept.append)
@@ -179,13 +183,15 @@ def test_parts_mismatch_that_persists_ends_after_a_bounded_number_of_commits(app
                   json=base.box_error(400, "parts_mismatch", "Parts mismatch"))
     responses.add(responses.DELETE, url, status=204)
     _preflight_ok()
+    client = base.make_client(app_settings, chunked_upload_threshold_mb=1)
     with pytest.raises(ServiceError) as err:
-        base.make_client(app_settings, chunked_upload_threshold_mb=1).upload_file(path, "111", "big.bin")
-    assert err.value.code == "parts_mismatch"
+        client.upload_file(path, "111", "big.bin")
+    assert err.value.code == "commit_pending" and err.value.retryable and "parts_mismatch" in str(err.value)
     commits = [c for c in responses.calls if c.request.url.endswith("/commit")]
     assert len(commits) == module.COMMIT_MISMATCH_TRIES + 1
     assert slept == [1, 2, 4, 8, 8, 8]
-    assert responses.calls[-2].request.method == "DELETE"  # then aborted (and checked whether it landed)
+    assert "DELETE" not in [c.request.method for c in responses.calls]  # kept, not aborted
+    assert client.sessions.get(client.user, "folder:111/big.bin", sha1_of(path), os.path.getsize(path))
 
 
 @responses.activate

@@ -4,6 +4,7 @@ import argparse
 import logging
 
 from scripts.shared.dam.dam_types import Campaign, DamAsset
+from scripts.shared.store.rows import TransferItem
 from scripts.shared.workflows import dam_to_box
 from scripts.shared.workflows.workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
 
@@ -102,7 +103,7 @@ def row(**values):
             "folder_path": "", "file_size": 10, "state": "done", "box_outcome": "uploaded",
             "box_url": "https://app.box.com/file/1"}
     base.update(values)
-    return base
+    return TransferItem(**dict.fromkeys(TransferItem._fields))._replace(**base)
 
 
 def test_the_email_lists_delivered_files_by_folder_and_name_and_never_links_a_deleted_master():

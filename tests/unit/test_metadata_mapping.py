@@ -6,6 +6,7 @@ import yaml
 
 from scripts.shared.core.config import PROJECT_ROOT
 from scripts.shared.workflows.metadata_extractor_mvp import MetadataMapper
+from scripts.shared.workflows.v2_names import V2Name
 
 F = "FERRERO.FIELD."
 
@@ -38,7 +39,7 @@ def test_rejection_details_has_the_ten_fields_in_order(fields):
 
 def test_upload_metadata_order_of_precedence(fields):
     master = {F + "BRAND": "NUTELLA", F + "STATE": "Global", F + "DESCRIPTION": "Master", F + "MARKET": None}
-    meta = MetadataMapper(fields).build_upload_metadata(master, "K7Q2XM", "it-IT", "Banner 300x250", 9001)
+    meta = MetadataMapper(fields).build_upload_metadata(master, V2Name("K7Q2XM", "it-IT", "Banner 300x250", ".jpg", "name.jpg"), 9001)
     assert meta[F + "BRAND"] == "NUTELLA" and meta[F + "STATE"] == "Local"
     assert meta[F + "DESCRIPTION"] == "Banner 300x250" and meta[F + "LANGUAGE"] == "it-IT"
     assert meta[F + "TRACKING_ID"] == "K7Q2XM" and meta[F + "SOURCE_FILE_ID"] == "9001"
@@ -50,4 +51,4 @@ def test_a_new_field_is_a_yaml_edit(fields):
     fields["forced_values"]["FERRERO.FIELD.CHANNEL"] = "Local digital"
     mapper = MetadataMapper(fields)
     assert mapper.extract_mvp({"FERRERO.FIELD.NEW_FIELD_NAME": 7})["FERRERO.FIELD.NEW_FIELD_NAME"] == 7
-    assert mapper.build_upload_metadata({}, "K7Q2XM", "it", "d", 1)[F + "CHANNEL"] == "Local digital"
+    assert mapper.build_upload_metadata({}, V2Name("K7Q2XM", "it", "d", ".jpg", "name.jpg"), 1)[F + "CHANNEL"] == "Local digital"

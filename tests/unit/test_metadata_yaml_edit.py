@@ -10,6 +10,7 @@ import pytest
 
 from scripts.shared.core.config import PROJECT_ROOT, load_config
 from scripts.shared.workflows.metadata_extractor_mvp import MetadataMapper
+from scripts.shared.workflows.v2_names import V2Name
 
 F = "FERRERO.FIELD."
 
@@ -47,7 +48,7 @@ def test_a_new_mvp_field_and_rejection_field_need_no_code(tmp_path):
     details = mapper.rejection_details(meta)
     assert len(details) == 11
     assert details[-1] == {"id": "ACME.FIELD.RETOUCH_NOTE", "label": "Retouch note", "value": "darker"}
-    upload = mapper.build_upload_metadata(mvp, "K7Q2XM", "de-CH", "Banner", "123")
+    upload = mapper.build_upload_metadata(mvp, V2Name("K7Q2XM", "de-CH", "Banner", ".jpg", "name.jpg"), "123")
     assert upload["ACME.FIELD.PACK_SIZE"] == "750g" and upload[F + "STATE"] == "Local"
 
 
@@ -58,7 +59,7 @@ def test_forced_values_and_not_approved_value_come_from_the_file(tmp_path):
         return text.replace("not_approved_value: NOT APPROVED", "not_approved_value: REJECTED", 1)
 
     mapper = MetadataMapper(_load_with_edited_fields(tmp_path, edit)["fields"])
-    upload = mapper.build_upload_metadata({F + "CHANNEL": "Global TV"}, "K7Q2XM", "it", "d", 1)
+    upload = mapper.build_upload_metadata({F + "CHANNEL": "Global TV"}, V2Name("K7Q2XM", "it", "d", ".jpg", "name.jpg"), 1)
     assert upload[F + "CHANNEL"] == "Local digital"            # forced values are applied last
     assert mapper.is_not_approved({F + "ECOMMERCE_STATUS": " rejected "})
     assert not mapper.is_not_approved({F + "ECOMMERCE_STATUS": "NOT APPROVED"})

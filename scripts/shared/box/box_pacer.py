@@ -3,8 +3,9 @@ overlapping cron tick and every host acts as the same user. So the budget is sha
 bucket row per (user, kind) that every process takes from, and a cool-down that a 429 from Box sets for all of
 them. Without a database (the connection probe, unit tests) the same buckets live in this process's memory.
 
-A budget of N a minute is a bucket of N/10 tokens refilled at 0.9*N a minute: a burst of N/10, then a steady pace,
-and never more than N requests in any 60-second window, whichever way Box counts its minute.
+A budget of N a minute is a bucket of N/10 tokens, but never more than Box's per-second figure (16.67 calls, 4
+uploads: Box staff, box-evidence.md finding 11), refilled so that no 60-second window holds more than N requests:
+a burst Box accepts even if it counts per second, then a steady pace, whichever way Box counts its minute.
 """
 import logging
 import re
@@ -30,13 +31,19 @@ def is_upload(method, url):
     return method.upper() == "POST" and bool(_UPLOAD_PATH.search(path))
 
 
+# Box's per-second figures ("16.67 API calls per second per user", "4 uploads per second per user"; F11): the
+# largest burst a bucket releases at once.
+BOX_PER_SECOND = {"calls": BOX_CALLS_PER_MINUTE / 60.0, "uploads": BOX_UPLOADS_PER_MINUTE / 60.0}
+
+
 class Budget(object):
-    """A per-minute budget as a token bucket: capacity N/10, refill 0.9*N per minute."""
+    """A per-minute budget as a token bucket: capacity N/10 (at most Box's per-second figure for the kind), refilled
+    with the rest of N over a minute."""
 
     def __init__(self, kind, per_minute):
         self.kind = kind
         self.per_minute = max(MIN_PER_MINUTE, int(per_minute))
-        self.capacity = max(1.0, self.per_minute / 10.0)
+        self.capacity = max(1.0, min(self.per_minute / 10.0, BOX_PER_SECOND[kind]))
         self.refill_per_second = (self.per_minute - self.capacity) / 60.0
 
 

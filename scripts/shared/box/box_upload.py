@@ -270,7 +270,7 @@ class BoxUploads(object):
             session = self._session_from(kept["session"])
             log.info("committing upload session %s kept by an earlier run (all parts were stored)", session.id)
             try:
-                return self._commit(session, target, kept["parts"], sha1, size)
+                return self._commit(session, target, kept["parts"], sha1, size, keep_on_mismatch=False)
             except ServiceError as exc:
                 if exc.code == "commit_pending":
                     raise
@@ -334,10 +334,12 @@ class BoxUploads(object):
             self._abort(session)
             raise
 
-    def _commit(self, session, target, parts, sha1, size):
+    def _commit(self, session, target, parts, sha1, size, keep_on_mismatch=True):
         """Commit until Box says 201. 202 + Retry-After: wait and commit again (boxsdk does, up to the wait limit);
         400 parts_mismatch: Box has not registered the last part yet, commit again a few times. If Box is still
-        processing when this run's patience ends, the session is kept for the next run instead of thrown away."""
+        processing (202) or still answers parts_mismatch when this run's patience ends, the session is kept for the
+        next run instead of thrown away (Box keeps it 7 days; rclone commits up to 100 times, F12). A kept session
+        that still answers parts_mismatch on the next run is a real mismatch: ``keep_on_mismatch`` False."""
         digest = bytes(bytearray.fromhex(sha1))
         deadline = time.time() + self.max_wait * 5
 
@@ -350,7 +352,7 @@ class BoxUploads(object):
                                   COMMIT_MISMATCH_RETRY, retry_if=lambda exc: isinstance(exc, ServiceError) and
                                   exc.status == 400 and exc.code == "parts_mismatch", on_retry=on_mismatch)
             except ServiceError as exc:
-                if exc.code == "retry_after_too_long":
+                if exc.code == "retry_after_too_long" or (keep_on_mismatch and exc.code == "parts_mismatch"):
                     raise self._keep_pending(session, target, parts, sha1, size, exc)
                 raise
         uploaded = poll_until(commit, deadline, interval=1)  # None: Box answered 202 (still processing)
@@ -363,7 +365,8 @@ class BoxUploads(object):
         self._kept("keep", target, sha1, size, session.response_object, parts)
         return ServiceError("Box", "Box is still processing upload session {} ({}); every part is stored and the "
                                    "session is kept, so the next run commits it without sending the file again"
-                            .format(session.id, cause or "commit answered 202 for {}s".format(self.max_wait * 5)),
+                            .format(session.id, _cause(cause) if cause else
+                                    "commit answered 202 for {}s".format(self.max_wait * 5)),
                             retryable=True, code="commit_pending",
                             fix="nothing to do: the next run finishes it (raise box.max_retry_wait_seconds to wait "
                                 "longer within one run)")
@@ -403,6 +406,15 @@ class BoxUploads(object):
                 log.info("part at offset %d was already stored (answer lost): taking it", offset)
                 return stored[0]
             raise
+
+
+def _cause(exc):
+    """Why a commit was given up, in Box's words: a 202 is not the 429 its Retry-After check reports (F12)."""
+    if exc.code == "parts_mismatch":
+        return "commit still answered parts_mismatch after {} more commits".format(COMMIT_MISMATCH_TRIES)
+    if exc.code == "retry_after_too_long":
+        return "commit answered 202 with a Retry-After over box.max_retry_wait_seconds"
+    return str(exc)
 
 
 class _Unclosed(object):

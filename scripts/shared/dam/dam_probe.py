@@ -257,7 +257,7 @@ class DAMProbe(object):
             self._report_lookup(tracking, source, name, asset_id)
             got = self.dam.download_asset(asset_id, directory, name="back.txt", expected_size=os.path.getsize(path))
             self.add("download", "OK", "GET /assets/{}/contents with Accept: */* returned the {} bytes".format(
-                asset_id, got["size"]))
+                asset_id, got.size))
         except Exception as exc:
             self.add("import", "FAIL", _short(exc), "check DAM_METADATA_MODEL_ID, DAM_SECURITY_POLICY_ID and the "
                                                     "field ids in config/field_mappings.yaml against the DAM")

@@ -11,6 +11,7 @@ import time
 
 from .dam_errors import describe_error
 from .dam_metadata import as_text, flatten, to_elements
+from .dam_types import DamDownload
 from ..core.config_schema import setting
 from ..core.errors import ServiceError
 from ..core.http_retry import RetryPolicy, send_with_retry
@@ -50,7 +51,7 @@ class DamTransfers(object):
     def download_asset(self, asset_id, dest_dir, name=None, expected_size=None, checksum=None):
         """Stream the original to ``dest_dir``: temp file beside the target, size (and checksum when given: 32 hex
         digits = MD5, 40 = SHA-1) checked, then renamed. A download cut short is started again within the retry
-        budget; the temp file is removed on every exit path. Returns {"path", "size", "sha1"}."""
+        budget; the temp file is removed on every exit path. Returns a dam_types.DamDownload."""
         target = os.path.join(dest_dir, safe_component(name or asset_id))
         return self.retry_download(asset_id, lambda: self._download_once(asset_id, target, expected_size, checksum))
 
@@ -74,7 +75,7 @@ class DamTransfers(object):
         finally:
             if os.path.exists(temp):
                 os.remove(temp)
-        return {"path": target, "size": stream.size, "sha1": stream.sha1}
+        return DamDownload(path=target, size=stream.size, sha1=stream.sha1)
 
     def open_asset(self, asset_id, expected_size=None, checksum=None):
         """The original as a stream (``read(n)``), hashed as it is read: at its end (``finish()``, or a read that

@@ -3,7 +3,7 @@ reads the same attribute names instead of spelling dict keys again.
 
 ``Campaign``: a campaign folder (DAMClient.get_campaign, find_campaign, find_campaigns), or a campaign the suite
 knows only by its number (candidates from the database, the A2->A3 inbox). ``DamAsset``: one asset below a folder
-(DAMClient.iter_assets).
+(DAMClient.iter_assets). ``DamDownload``: an original downloaded to disk (DAMClient.download_asset).
 """
 from collections import namedtuple
 
@@ -23,3 +23,7 @@ DamAsset.__doc__ = """An asset of a DAM folder listing. ``asset_id``: its OTMM i
 identifies the master's content (its checksum, version and content id, or None); ``import_job_id``: the job that
 imported it; ``metadata``: the fields flattened to text by field id (decisions, display); ``typed_metadata``: the
 same with the DAM's types (copied onto another asset); ``raw``: the listing entry as the DAM sent it."""
+
+DamDownload = namedtuple("DamDownload", "path size sha1")
+DamDownload.__doc__ = """An asset's original downloaded by DAMClient.download_asset: the local ``path``, its ``size``
+in bytes and its ``sha1`` (computed while it was written; checked against the DAM's checksum when one was given)."""

@@ -299,7 +299,7 @@ class Notifier(object):
     def for_tick(cls, rt):
         """The notifier of a workflow tick (runtime.Runtime): de-duplicated through the database, or through marker
         files while the database is out; each channel's errors are kept for the frame's failing-channel check."""
-        store = FallbackStore(rt.db, MarkerStore(state_dir(rt.config)), errors=rt.channel_errors)
+        store = FallbackStore(rt.notifications, MarkerStore(state_dir(rt.config)), errors=rt.channel_errors)
         return cls(rt.config, store=store, dry_run=rt.dry_run)
 
     def __init__(self, config, store=None, dry_run=False):

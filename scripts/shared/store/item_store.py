@@ -5,6 +5,8 @@ A ``campaign_id`` argument is the campaign number, kept in the ``local_campaign_
 """
 from ..core.errors import SuiteError
 from .database import json_text
+from .leases import fenced
+from .rows import Derivative, Master, TransferItem
 
 TRANSFER_COLUMNS = ("tracking_id", "state", "file_size", "sha1", "box_folder_id", "box_file_id", "box_file_name",
                     "box_url", "box_outcome", "last_error", "original_filename", "folder_path", "dam_version")
@@ -13,9 +15,9 @@ DERIVATIVE_COLUMNS = ("state", "dam_folder_id", "dam_asset_id", "dam_import_job_
 
 
 def ensure_transfer_items(db, lease, workflow, campaign_id, assets):
-    """Insert a pending row per source asset (dam_types.DamAsset; existing rows keep their state); return rows by
-    opentext_id."""
-    with db.fenced(lease) as cur:
+    """Insert a pending row per source asset (dam_types.DamAsset; existing rows keep their state); return the
+    campaign's TransferItem values by opentext_id."""
+    with fenced(db, lease) as cur:
         for asset in assets:
             cur.execute(
                 "INSERT INTO transfer_items (workflow, campaign_id, opentext_id, original_filename, folder_path, "
@@ -23,20 +25,21 @@ def ensure_transfer_items(db, lease, workflow, campaign_id, assets):
                 "ON CONFLICT (workflow, campaign_id, opentext_id) DO UPDATE SET "
                 "original_filename = EXCLUDED.original_filename, folder_path = EXCLUDED.folder_path",
                 (workflow, campaign_id, asset.asset_id, asset.name, "/".join(asset.folder_path), asset.size,
-                 lease.claim_token, lease.row.get("last_run_id")))
+                 lease.claim_token, lease.state.last_run_id))
         cur.execute("SELECT * FROM transfer_items WHERE workflow = %s AND campaign_id = %s", (workflow, campaign_id))
-        return {row["opentext_id"]: dict(row) for row in cur.fetchall()}
+        return {item.opentext_id: item for item in TransferItem.from_rows(cur.fetchall())}
 
 
-def _fenced_update(db, lease, table, sets, params, row_id):
-    """One row of ``table`` (a constant of this module) updated under the lease's fence; the row as it is now."""
-    with db.fenced(lease) as cur:
+def _fenced_update(db, lease, row_type, sets, params, row_id):
+    """One row of ``row_type``'s table updated under the lease's fence; the row as it is now."""
+    table = row_type.TABLE
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE {} SET {} WHERE id = %s RETURNING *".format(table, ", ".join(sets)), params + [row_id])
         row = cur.fetchone()
     if row is None:
         raise SuiteError("{} row {} is gone: it was deleted while this run worked on it".format(table, row_id),
                          fix="the next run lists the campaign again and recreates the row it needs")
-    return dict(row)
+    return row_type.from_row(row)
 
 
 def update_transfer_item(db, lease, item_id, **values):
@@ -48,27 +51,26 @@ def update_transfer_item(db, lease, item_id, **values):
         sets.append("done_at = now()")
     if values.get("state") == "failed":
         sets.append("attempts = attempts + 1")
-    return _fenced_update(db, lease, "transfer_items", sets, params, item_id)
+    return _fenced_update(db, lease, TransferItem, sets, params, item_id)
 
 
 def transfer_items(db, workflow, campaign_id):
     with db.cursor() as cur:
         cur.execute("SELECT * FROM transfer_items WHERE workflow = %s AND campaign_id = %s ORDER BY folder_path, "
                     "original_filename", (workflow, campaign_id))
-        return [dict(r) for r in cur.fetchall()]
+        return TransferItem.from_rows(cur.fetchall())
 
 
 def master_by_tracking_id(db, tracking_id):
     with db.cursor() as cur:
         cur.execute("SELECT * FROM master_assets WHERE tracking_id = %s", (tracking_id,))
-        row = cur.fetchone()
-        return dict(row) if row else None
+        return Master.from_row(cur.fetchone())
 
 
 def claim_derivative(db, lease, tracking_id, box_file, campaign_id, language, description):
     """The derivative row of this Box file version (``box_file``: a box_types.InboxFile), created on first sight;
     its state says what is left to do."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute(
             "INSERT INTO derivative_assets (tracking_id, local_campaign_id, box_file_id, sha1, box_file_name, "
             "box_folder_path, file_size, language, description, claim_token, box_version_id, box_etag) "
@@ -78,15 +80,15 @@ def claim_derivative(db, lease, tracking_id, box_file, campaign_id, language, de
              lease.claim_token, box_file.version_id, box_file.etag))
         cur.execute("SELECT * FROM derivative_assets WHERE box_file_id = %s AND sha1 = %s",
                     (box_file.file_id, box_file.sha1))
-        return dict(cur.fetchone())
+        return Derivative.from_row(cur.fetchone())
 
 
 def source_key(derivative):
     """The DAM import's SOURCE_FILE_ID: the Box file id and the version imported, so a corrected version of the same
     Box file is a new import, not "already imported". Rows claimed before versions were recorded keep the bare id."""
-    if derivative.get("box_version_id"):
-        return "{}/{}".format(derivative["box_file_id"], derivative["box_version_id"])
-    return derivative["box_file_id"]
+    if derivative.box_version_id:
+        return "{}/{}".format(derivative.box_file_id, derivative.box_version_id)
+    return derivative.box_file_id
 
 
 def update_derivative(db, lease, derivative_id, **values):
@@ -100,34 +102,32 @@ def update_derivative(db, lease, derivative_id, **values):
         sets.append("cleaned_at = now()")
     elif state == "failed":
         sets.append("attempts = attempts + 1")
-    return _fenced_update(db, lease, "derivative_assets", sets, params, derivative_id)
+    return _fenced_update(db, lease, Derivative, sets, params, derivative_id)
 
 
 def supersede_earlier(db, lease, derivative):
     """Mark the earlier imported finals of the same tracking id and language (other content) as replaced by
     ``derivative``; return them (name and DAM asset) for the report."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE derivative_assets SET superseded_by = %s, superseded_at = now(), updated_at = now() "
                     "WHERE tracking_id = %s AND lower(language) = lower(%s) AND id <> %s AND sha1 <> %s AND "
-                    "superseded_by IS NULL AND state IN ('imported', 'cleaned') RETURNING id, box_file_name, "
-                    "dam_asset_id", (derivative["id"], derivative["tracking_id"], derivative["language"],
-                                     derivative["id"], derivative["sha1"]))
-        return [dict(r) for r in cur.fetchall()]
+                    "superseded_by IS NULL AND state IN ('imported', 'cleaned') RETURNING *",
+                    (derivative.id, derivative.tracking_id, derivative.language, derivative.id, derivative.sha1))
+        return Derivative.from_rows(cur.fetchall())
 
 
 def replaced_by(db, derivative_id):
     """The earlier finals ``derivative_id`` replaced (for the email's result column)."""
     with db.cursor() as cur:
-        cur.execute("SELECT box_file_name, dam_asset_id FROM derivative_assets WHERE superseded_by = %s ORDER BY id",
-                    (derivative_id,))
-        return [dict(r) for r in cur.fetchall()]
+        cur.execute("SELECT * FROM derivative_assets WHERE superseded_by = %s ORDER BY id", (derivative_id,))
+        return Derivative.from_rows(cur.fetchall())
 
 
 def changed_while_imported(db, derivative):
     """True when the delete of this imported version was refused (412): a newer version stayed in the inbox."""
     with db.cursor() as cur:
         cur.execute("SELECT 1 FROM asset_events WHERE event_type = 'inbox_file_changed' AND box_file_id = %s AND "
-                    "details->>'sha1' = %s LIMIT 1", (derivative["box_file_id"], derivative["sha1"]))
+                    "details->>'sha1' = %s LIMIT 1", (derivative.box_file_id, derivative.sha1))
         return cur.fetchone() is not None
 
 
@@ -137,8 +137,7 @@ def imported_duplicate(db, tracking_id, language, sha1, box_file_id):
         cur.execute("SELECT * FROM derivative_assets WHERE tracking_id = %s AND lower(language) = lower(%s) AND "
                     "sha1 = %s AND box_file_id <> %s AND state IN ('imported', 'cleaned') ORDER BY id LIMIT 1",
                     (tracking_id, language, sha1, box_file_id))
-        row = cur.fetchone()
-        return dict(row) if row else None
+        return Derivative.from_row(cur.fetchone())
 
 
 def localisation_progress(db, campaign_id):
@@ -163,29 +162,28 @@ def unsettled_campaigns(db):
 
 
 def transfer_states(db, workflow, campaign_id):
-    """{opentext_id: row with state and tracking_id} of a campaign's transfer rows (read-only, for a dry run)."""
+    """{opentext_id: TransferItem} of a campaign's transfer rows (read-only, for a dry run)."""
     with db.cursor() as cur:
-        cur.execute("SELECT opentext_id, state, tracking_id FROM transfer_items WHERE workflow = %s AND "
-                    "campaign_id = %s", (workflow, campaign_id))
-        return {r["opentext_id"]: dict(r) for r in cur.fetchall()}
+        cur.execute("SELECT * FROM transfer_items WHERE workflow = %s AND campaign_id = %s", (workflow, campaign_id))
+        return {item.opentext_id: item for item in TransferItem.from_rows(cur.fetchall())}
 
 
 def count_rework(db, lease, tracking_id):
     """A master delivered again for rework (A5->A6): count it on the master row."""
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE master_assets SET rework_count = rework_count + 1, last_rework_at = now(), "
                     "updated_at = now() WHERE tracking_id = %s", (tracking_id,))
 
 
 def rejection_sources(db, tracking_id, opentext_id):
-    """(the master's kept metadata row or None, details of the last 'asset_rejection_seen' event or None)."""
+    """(the Master with its kept metadata or None, details of the last 'asset_rejection_seen' event or None)."""
     with db.cursor() as cur:
-        cur.execute("SELECT full_metadata, mvp_metadata FROM master_assets WHERE tracking_id = %s", (tracking_id,))
-        hit = cur.fetchone()
+        cur.execute("SELECT * FROM master_assets WHERE tracking_id = %s", (tracking_id,))
+        hit = Master.from_row(cur.fetchone())
         cur.execute("SELECT details FROM asset_events WHERE event_type = 'asset_rejection_seen' AND "
                     "opentext_id = %s ORDER BY id DESC LIMIT 1", (opentext_id,))
         seen = cur.fetchone()
-    return (dict(hit) if hit else None), (seen["details"] if seen else None)
+    return hit, (seen["details"] if seen else None)
 
 
 def unsettled_derivatives(db, campaign_id):
@@ -194,7 +192,7 @@ def unsettled_derivatives(db, campaign_id):
         cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
                     "WHERE d.local_campaign_id = %s AND d.state IN ('claimed', 'downloaded', 'imported')",
                     (campaign_id,))
-        return [dict(r) for r in cur.fetchall()]
+        return Derivative.from_rows(cur.fetchall())
 
 
 def unreported_imports(db, campaign_id):
@@ -203,19 +201,18 @@ def unreported_imports(db, campaign_id):
         cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
                     "WHERE d.local_campaign_id = %s AND d.state = 'cleaned' AND d.reported_at IS NULL "
                     "ORDER BY d.box_file_name", (campaign_id,))
-        return [dict(r) for r in cur.fetchall()]
+        return Derivative.from_rows(cur.fetchall())
 
 
 def mark_reported(db, lease, derivative_ids):
-    with db.fenced(lease) as cur:
+    with fenced(db, lease) as cur:
         cur.execute("UPDATE derivative_assets SET reported_at = now() WHERE id = ANY(%s)", (list(derivative_ids),))
 
 
 def localised_files(db, campaign_id):
     """Every imported localised file of a local campaign's masters, by DAM folder and file name."""
     with db.cursor() as cur:
-        cur.execute("SELECT d.tracking_id, d.box_file_name, d.box_folder_path, d.file_size, d.language, "
-                    "d.description, d.dam_asset_id, m.dam_folder_path FROM derivative_assets d JOIN master_assets m "
+        cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m "
                     "ON m.tracking_id = d.tracking_id WHERE m.local_campaign_id = %s AND d.state IN "
                     "('imported', 'cleaned') ORDER BY m.dam_folder_path, d.box_file_name", (campaign_id,))
-        return [dict(r) for r in cur.fetchall()]
+        return Derivative.from_rows(cur.fetchall())

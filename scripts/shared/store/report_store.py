@@ -1,5 +1,5 @@
-"""Read-only queries behind the daily summary and the connection probe (the rest of the store: database.py for
-campaigns, leases and events; item_store.py for per-asset rows; box_store.py for the Box client's rows)."""
+"""Read-only queries behind the daily summary and the connection probe (database.py describes the rest of the
+store)."""
 
 
 def workflow_day_counts(db, workflow, moved_event, start, end):

@@ -1,4 +1,5 @@
-"""The engine of the three DAM -> Box workflows (A1->A2, A5->A6, B1->B2), each declared as a WorkflowSpec.
+"""The engine of the three DAM -> Box workflows (A1->A2, A5->A6, B1->B2), each declared as a WorkflowSpec
+(workflow_specs.py).
 
 One tick: claim one eligible campaign, list its source assets, move each through pending -> downloaded -> uploaded
 -> done (rows in transfer_items), and only when every asset is done change the DAM status and send the success
@@ -10,55 +11,29 @@ import concurrent.futures
 import logging
 import os
 import threading
+from collections import namedtuple
 
 from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
-from ..store import item_store
+from ..store import item_store, leases, tracking_ids
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
-from ..store.database import normalise_tracking_id
+from ..store.tracking_ids import normalise_tracking_id
 from ..core.errors import LeaseLostError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..core.progress import Progress
 from ..core.units import human_size
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
-from .workflow_types import asset_entry, failure_entry, workflow_ids
+from .workflow_types import asset_entry, failure_entry
 from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
 # What this engine talks to, built on first use (an idle tick never loads boxsdk or Jinja2).
 CLIENTS = Clients(dam=DAMClient, box=BoxClient, notifier=Notifier)
-
-
-class WorkflowSpec(object):
-    """What distinguishes one DAM -> Box workflow from another; the engine does the rest. Its names (label, log,
-    Box root, templates, statuses) all come from its key (workflow_types.workflow_ids)."""
-
-    def __init__(self, workflow, campaign_type, source_folder, folder_prefix, webhook, only_not_approved,
-                 registers_masters, done_next_steps, returns_to_inbox, complete="complete", partial="partial",
-                 empty="no_assets"):
-        ids = workflow_ids(workflow)
-        self.workflow = workflow                  # key in the database and Box roots, e.g. "a1_a2"
-        self.label = ids.label                    # "A1→A2"
-        self.log_name = ids.log_name              # logs/<log_name>.log
-        self.status_from = ids.status_from
-        self.status_to = ids.status_to
-        self.campaign_type = campaign_type        # "Local comm" / "Global comm"
-        self.source_folder = source_folder        # key of dam.folders: "master_assets" / "final_assets"
-        self.box_root = ids.box_root              # key of box.roots
-        self.folder_prefix = folder_prefix        # "MASTERS_" for B1->B2
-        self.template_complete = "{}_{}".format(ids.template_prefix, complete)
-        self.template_partial = "{}_{}".format(ids.template_prefix, partial)
-        self.template_empty = "{}_{}".format(ids.template_prefix, empty)
-        self.webhook = webhook
-        self.only_not_approved = only_not_approved
-        self.registers_masters = registers_masters  # A1->A2 and B1->B2 deliver masters; A5->A6 re-sends finals
-        self.done_next_steps = done_next_steps    # the success email's "what happens next"
-        self.returns_to_inbox = returns_to_inbox  # the agency sends files back through the A2->A3 inbox (its link)
 
 
 def run_workflow(spec, config, args):
@@ -69,10 +44,10 @@ def run_workflow(spec, config, args):
 
 
 def _tick(spec, rt):
-    for lease, row in frame.unfinished(rt):  # assets all delivered, the status change or success email still owed
-        with frame.finishing(rt, lease, row):
-            campaign = rt.dam.get_campaign(row["folder_id"])._replace(campaign_id=row["campaign_id"])
-            _complete(spec, rt, lease, campaign)
+    for job in frame.unfinished(rt, spec):  # assets all delivered, the status change or success email still owed
+        with frame.finishing(job):
+            job.campaign = rt.dam.get_campaign(job.campaign.folder_id)._replace(campaign_id=job.campaign_id)
+            _complete(job)
     candidates = _candidates(spec, rt)
     if candidates is None:
         return EXIT_FAILED
@@ -90,9 +65,10 @@ def _tick(spec, rt):
     if lease is None:
         return code
     campaign = next(candidate for candidate in candidates if candidate.campaign_id == lease.campaign_id)
-    with frame.Claimed(rt, lease, lambda exc, row: _alert(spec, rt, campaign, exc, row, first=True)) as work:
-        work.code = _process_campaign(spec, rt, lease, campaign)
-    return work.code
+    with frame.Claimed(frame.Job(spec, rt, lease, campaign),
+                       lambda job, exc, state: _alert(job, exc, state, first=True)) as job:
+        job.code = _process_campaign(job)
+    return job.code
 
 
 def _candidates(spec, rt):
@@ -151,13 +127,13 @@ def _box_campaign_folder_name(spec, campaign):
 
 def _dry_run(spec, rt, candidates):
     """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
-    campaign, reason = rt.db.preview_claim(spec.workflow, candidates, force=bool(rt.args.campaign_id))
+    campaign, reason = leases.preview_claim(rt.db, spec.workflow, candidates, force=bool(rt.args.campaign_id))
     if campaign is None:
         if reason == "leased":
             log.info("DRY RUN: every eligible %s campaign is being handled by another run", spec.status_from)
         else:
             log.info("DRY RUN: %d %s campaign(s) found, all waiting for their retry time: %s", len(candidates),
-                     spec.status_from, rt.db.describe_waiting(spec.workflow, candidates))
+                     spec.status_from, leases.describe_waiting(rt.db, spec.workflow, candidates))
         return EXIT_OK
     with log_context(campaign=campaign.campaign_id):
         _, assets = _source_assets(spec, rt, campaign)
@@ -171,15 +147,15 @@ def _dry_run(spec, rt, candidates):
         known = item_store.transfer_states(rt.db, spec.workflow, campaign.campaign_id)
         tid_field = rt.config["fields"]["special_fields"]["tracking_id"]
         for asset in assets:
-            row = known.get(asset.asset_id) or {}
-            if row.get("state") == "done":
-                log.info("DRY RUN: %s already delivered as %s", asset.name, row.get("tracking_id"))
+            row = known.get(asset.asset_id)
+            if row is not None and row.state == "done":
+                log.info("DRY RUN: %s already delivered as %s", asset.name, row.tracking_id)
                 continue
-            tid = row.get("tracking_id")
+            tid = row.tracking_id if row is not None else None
             if not tid:  # the same lookup the real run makes, without registering anything
                 written = asset.metadata.get(tid_field) or _name_tracking_id(asset.name)
-                existing = rt.db.existing_tracking_id(asset.asset_id, campaign.campaign_id, written)
-                tid = existing["tracking_id"] if existing else (normalise_tracking_id(written) or "<new TID>")
+                existing = tracking_ids.existing_tracking_id(rt.db, asset.asset_id, campaign.campaign_id, written)
+                tid = existing.tracking_id if existing else (normalise_tracking_id(written) or "<new TID>")
             path = "/".join([folder] + list(asset.folder_path))
             log.info("DRY RUN: would upload %s (%s) to Box %s/%s as %s_%s", asset.name, human_size(asset.size),
                      spec.box_root, path, tid, _strip_tid_prefix(asset.name, tid))
@@ -189,14 +165,15 @@ def _dry_run(spec, rt, candidates):
     return EXIT_OK
 
 
-def _process_campaign(spec, rt, lease, campaign):
+def _process_campaign(job):
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as early:
-        return _process_listed_campaign(spec, rt, lease, campaign, early)
+        return _process_listed_campaign(job, early)
 
 
-def _process_listed_campaign(spec, rt, lease, campaign, early):
+def _process_listed_campaign(job, early):
     """The campaign's Box folder is made ready while the DAM listing goes on (issue 19: fewer calls one after
     another): from the moment the first asset is listed, so never for a campaign with nothing to deliver."""
+    spec, rt, campaign = job.spec, job.rt, job.campaign
     campaign_id = campaign.campaign_id
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
     box_root = rt.config["box"]["roots"][spec.box_root]
@@ -210,58 +187,62 @@ def _process_listed_campaign(spec, rt, lease, campaign, early):
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
                                   next_steps=empty_next_steps(spec, rt))
         send(rt, spec.template_empty, campaign, context)
-        rt.db.record_event(spec.workflow, "campaign_no_assets", what, campaign_id=campaign_id)
-        rt.db.finish_campaign(lease, "no_assets")
+        job.event("campaign_no_assets", what)
+        job.finish("no_assets")
         return EXIT_OK
 
-    items = item_store.ensure_transfer_items(rt.db, lease, spec.workflow, campaign_id, assets)
+    items = item_store.ensure_transfer_items(rt.db, job.lease, spec.workflow, campaign_id, assets)
     if spec.only_not_approved:
         for asset in assets:  # the rejection as it reads now, for the email (kept if the tick resumes later)
             rejection = [{"label": r["label"], "value": r["value"]}
                          for r in rt.mapper.rejection_details(asset.metadata)]
-            rt.db.record_event(spec.workflow, "asset_rejection_seen", "NOT APPROVED", campaign_id=campaign_id,
-                               opentext_id=asset.asset_id, details={"rejection": rejection})
+            job.event("asset_rejection_seen", "NOT APPROVED", opentext_id=asset.asset_id,
+                      details={"rejection": rejection})
     campaign_folder = folder[0].result()
-    folders = _FolderCache(rt, campaign_folder)
-    items = _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items)
-    todo = [a for a in assets if items[a.asset_id]["state"] != "done"]
-    folders.recognise_uploads(items.values(), [items[a.asset_id] for a in todo])
+    items = _catch_up_with_dam(job, assets, items)
+    todo = [a for a in assets if items[a.asset_id].state != "done"]
+    delivery = _Delivery(folders=_FolderCache(rt, campaign_folder), progress=Progress(len(todo), campaign_id),
+                         failures={})
+    delivery.folders.recognise_uploads(items.values(), [items[a.asset_id] for a in todo])
     log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", campaign_id, len(assets),
              len(assets) - len(todo), len(todo))
-    concurrency = rt.config["transfer"]["concurrency"]
-    failures = {}
-    with Progress(len(todo), campaign_id) as progress:  # a bar on a terminal only
-        _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures)
-    rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
+    with delivery.progress:  # a bar on a terminal only
+        _transfer_all(job, delivery, todo, items)
+    rows = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
     current = [rows[a.asset_id] for a in assets]
-    if all(r["state"] == "done" for r in current):
-        missing = _missing_in_box(rt, lease, [r for r in current if r["opentext_id"] not in
-                                              set(a.asset_id for a in todo)])
+    if all(r.state == "done" for r in current):
+        missing = _missing_in_box(job, [r for r in current if r.opentext_id not in set(a.asset_id for a in todo)])
         if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
             again = [a for a in assets if a.asset_id in missing]
-            fresh = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
-            with Progress(len(again), campaign_id) as progress:
-                _transfer_all(spec, rt, lease, campaign, again, fresh, folders, progress, concurrency, failures)
-            rows = {r["opentext_id"]: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
+            fresh = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
+            again_delivery = delivery._replace(progress=Progress(len(again), campaign_id))
+            with again_delivery.progress:
+                _transfer_all(job, again_delivery, again, fresh)
+            rows = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
             current = [rows[a.asset_id] for a in assets]
-    if all(r["state"] == "done" for r in current):
-        return _complete(spec, rt, lease, campaign, box_folder_id=campaign_folder)
-    return _partial(spec, rt, lease, campaign, current, failures, campaign_folder)
+    if all(r.state == "done" for r in current):
+        return _complete(job, box_folder_id=campaign_folder)
+    return _partial(job, current, delivery.failures, campaign_folder)
 
 
-def _transfer_all(spec, rt, lease, campaign, todo, items, folders, progress, concurrency, failures):
-    """Move ``todo`` through the bounded pool; failures (by asset id) are collected, never raised."""
+_Delivery = namedtuple("_Delivery", "folders progress failures")
+_Delivery.__doc__ = """One tick's delivery of a campaign: its Box folders (_FolderCache), the progress lines and the
+failures so far (failure entries by asset id)."""
+
+
+def _transfer_all(job, delivery, todo, items):
+    """Move ``todo`` (their rows in ``items``) through the bounded pool; failures (by asset id) are collected in
+    ``delivery``, never raised."""
     if not todo:
         return
-    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-        futures = {pool.submit(_transfer_asset, spec, rt, lease, campaign, a, items[a.asset_id], folders): a
-                   for a in todo}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=job.rt.config["transfer"]["concurrency"]) as pool:
+        futures = {pool.submit(_transfer_asset, job, a, items[a.asset_id], delivery.folders): a for a in todo}
         for future in concurrent.futures.as_completed(futures):
             asset = futures[future]
             failure = future.result()
             if failure:
-                failures[asset.asset_id] = failure
-            progress.step(asset.name)
+                delivery.failures[asset.asset_id] = failure
+            delivery.progress.step(asset.name)
 
 
 def dam_version(asset):
@@ -271,7 +252,7 @@ def dam_version(asset):
                                             asset.checksum or "")
 
 
-def _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items):
+def _catch_up_with_dam(job, assets, items):
     """Compare every delivered master with what the DAM says now. Changed (new version, size or checksum): delivered
     again, which Box takes as a new version of the same <TID>_ file. Gone from the DAM (deleted): marked 'gone',
     reported, never counted as delivered. Returns the rows by asset id."""
@@ -279,34 +260,34 @@ def _catch_up_with_dam(spec, rt, lease, campaign_id, assets, items):
     for asset in assets:
         row = items[asset.asset_id]
         now = dam_version(asset)
-        if row["state"] == "done" and row.get("dam_version") and row["dam_version"] != now:
+        if row.state == "done" and row.dam_version and row.dam_version != now:
             log.info("%s changed in the DAM since it was delivered (%s -> %s): uploading a new Box version of %s",
-                     asset.name, row["dam_version"], now, row["box_file_name"])
-            rt.db.record_event(spec.workflow, "master_changed", "{} -> {}".format(row["dam_version"], now),
-                               campaign_id=campaign_id, tracking_id=row["tracking_id"], opentext_id=asset.asset_id)
+                     asset.name, row.dam_version, now, row.box_file_name)
+            job.event("master_changed", "{} -> {}".format(row.dam_version, now), tracking_id=row.tracking_id,
+                      opentext_id=asset.asset_id)
             items[asset.asset_id] = item_store.update_transfer_item(
-                rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None, box_outcome=None)
+                job.db, job.lease, row.id, state="pending", box_file_id=None, sha1=None, box_outcome=None)
     for opentext_id, row in list(items.items()):
-        if opentext_id not in listed and row["state"] != "gone":
+        if opentext_id not in listed and row.state != "gone":
             log.warning("%s (TID %s) is no longer in the DAM (deleted); it is reported as gone, not delivered",
-                        row["original_filename"], row["tracking_id"])
-            rt.db.record_event(spec.workflow, "master_gone", row["original_filename"], campaign_id=campaign_id,
-                               tracking_id=row["tracking_id"], opentext_id=opentext_id, level="warning")
-            items[opentext_id] = item_store.update_transfer_item(rt.db, lease, row["id"], state="gone")
+                        row.original_filename, row.tracking_id)
+            job.event("master_gone", row.original_filename, tracking_id=row.tracking_id, opentext_id=opentext_id,
+                      level="warning")
+            items[opentext_id] = item_store.update_transfer_item(job.db, job.lease, row.id, state="gone")
     return items
 
 
-def _missing_in_box(rt, lease, rows):
+def _missing_in_box(job, rows):
     """Asset ids of rows delivered in an earlier tick whose Box file is gone (deleted or trashed by a person);
     their rows go back to pending so they are delivered again before the status moves."""
     missing = set()
     for row in rows:
-        if row.get("box_file_id") and rt.box.get_file(row["box_file_id"]) is None:
+        if row.box_file_id and job.rt.box.get_file(row.box_file_id) is None:
             log.warning("%s was delivered as Box file %s, which is no longer in Box: delivering it again",
-                        row["original_filename"], row["box_file_id"])
-            item_store.update_transfer_item(rt.db, lease, row["id"], state="pending", box_file_id=None, sha1=None,
+                        row.original_filename, row.box_file_id)
+            item_store.update_transfer_item(job.db, job.lease, row.id, state="pending", box_file_id=None, sha1=None,
                                             box_outcome=None)
-            missing.add(row["opentext_id"])
+            missing.add(row.opentext_id)
     return missing
 
 
@@ -324,9 +305,9 @@ class _FolderCache(object):
         download but no Box file) are looked for in the whole campaign folder by SHA-1: a person may have renamed
         them or moved them into a subfolder, where the name lookup cannot see them. One listing, only then."""
         self.by_sha1 = {}
-        if not any(r.get("sha1") and not r.get("box_file_id") for r in todo):
+        if not any(r.sha1 and not r.box_file_id for r in todo):
             return
-        taken = set(r["box_file_id"] for r in rows if r.get("box_file_id"))
+        taken = set(r.box_file_id for r in rows if r.box_file_id)
         for f in self.rt.box.list_inbox(self.ids[()]):
             if f.file_id not in taken and f.sha1:
                 self.by_sha1.setdefault(f.sha1, []).append(f)
@@ -334,7 +315,7 @@ class _FolderCache(object):
     def recognised(self, item, tid):
         """The Box file with this row's SHA-1 (its TID in the name preferred), taken so no other row gets it."""
         with self.lock:
-            candidates = self.by_sha1.get(item.get("sha1") or "") or []
+            candidates = self.by_sha1.get(item.sha1 or "") or []
             if not candidates:
                 return None
             candidates.sort(key=lambda f: not f.name.upper().startswith((tid or "").upper() + "_"))
@@ -355,30 +336,29 @@ def _strip_tid_prefix(name, tid):
     return name
 
 
-def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
+def _transfer_asset(job, asset, item, folders):
     """Move one asset; return None on success or a failure dict (reason and fix) for the report."""
-    campaign_id = campaign.campaign_id
-    tid = item.get("tracking_id")
+    campaign_id = job.campaign_id
+    tid = item.tracking_id
     try:
         if not tid:
-            tid = _tracking_id(spec, rt, campaign, asset)
-            item = item_store.update_transfer_item(rt.db, lease, item["id"], tracking_id=tid)
+            tid = _tracking_id(job, asset)
+            item = item_store.update_transfer_item(job.db, job.lease, item.id, tracking_id=tid)
         with log_context(campaign=campaign_id, tid=tid):
-            if not item.get("box_file_id"):
-                item = _download_and_upload(spec, rt, lease, asset, item, tid, folders)
-            if spec.registers_masters:
-                rt.db.store_master_asset(
-                    tracking_id=tid, opentext_id=asset.asset_id, campaign_id=campaign_id,
-                    box_file_id=item["box_file_id"], box_url=item["box_url"], upload_folder_id=item["box_folder_id"],
-                    workflow=spec.workflow, box_folder_id=item["box_folder_id"], box_file_name=item["box_file_name"],
-                    sha1=item["sha1"], file_size=item["file_size"], asset_state="delivered", lease=lease)
+            if not item.box_file_id:
+                item = _download_and_upload(job, asset, item, folders)
+            if job.spec.registers_masters:
+                tracking_ids.store_master_asset(
+                    job.db, tracking_id=tid, opentext_id=asset.asset_id, campaign_id=campaign_id,
+                    box_file_id=item.box_file_id, box_url=item.box_url, upload_folder_id=item.box_folder_id,
+                    workflow=job.spec.workflow, box_folder_id=item.box_folder_id, box_file_name=item.box_file_name,
+                    sha1=item.sha1, file_size=item.file_size, asset_state="delivered", lease=job.lease)
             else:
-                item_store.count_rework(rt.db, lease, tid)
-            item_store.update_transfer_item(rt.db, lease, item["id"], state="done", last_error=None)
-            rt.db.record_event(spec.workflow, "asset_delivered", "{} -> Box {} ({})".format(
-                asset.name, item["box_file_name"], item["box_outcome"]), campaign_id=campaign_id, tracking_id=tid,
-                opentext_id=asset.asset_id, box_file_id=item["box_file_id"])
-            log.info("Delivered %s to Box as %s (%s)", asset.name, item["box_file_name"], item["box_outcome"])
+                item_store.count_rework(job.db, job.lease, tid)
+            item_store.update_transfer_item(job.db, job.lease, item.id, state="done", last_error=None)
+            job.event("asset_delivered", "{} -> Box {} ({})".format(asset.name, item.box_file_name, item.box_outcome),
+                      tracking_id=tid, opentext_id=asset.asset_id, box_file_id=item.box_file_id)
+            log.info("Delivered %s to Box as %s (%s)", asset.name, item.box_file_name, item.box_outcome)
             return None
     except LeaseLostError:
         raise
@@ -390,24 +370,25 @@ def _transfer_asset(spec, rt, lease, campaign, asset, item, folders):
             else:
                 log.exception("Asset %s failed unexpectedly", asset.name)
         try:
-            item_store.update_transfer_item(rt.db, lease, item["id"], state="failed", last_error=reason)
-            rt.db.record_event(spec.workflow, "asset_failed", reason, campaign_id=campaign_id, tracking_id=tid,
-                               opentext_id=asset.asset_id, level="error", details={"fix": fix})
+            item_store.update_transfer_item(job.db, job.lease, item.id, state="failed", last_error=reason)
+            job.event("asset_failed", reason, tracking_id=tid, opentext_id=asset.asset_id, level="error",
+                      details={"fix": fix})
         except LeaseLostError:
             raise
         return failure_entry(tid, asset.name, reason, fix)
 
 
-def _tracking_id(spec, rt, campaign, asset):
+def _tracking_id(job, asset):
+    rt, campaign = job.rt, job.campaign
     fields = rt.config["fields"]["special_fields"]
-    return rt.db.find_or_create_tracking_id(
-        asset.asset_id, campaign.campaign_id, original_filename=asset.name, workflow=spec.workflow,
+    return tracking_ids.find_or_create_tracking_id(
+        rt.db, asset.asset_id, campaign.campaign_id, original_filename=asset.name, workflow=job.spec.workflow,
         metadata_tracking_id=asset.metadata.get(fields["tracking_id"]) or _name_tracking_id(asset.name),
         global_master_campaign_id=campaign.global_master_campaign_id, campaign_name=campaign.name,
         campaign_folder_id=campaign.folder_id, dam_folder_path=mirrored_path(asset.folder_path),
         mime_type=asset.mime_type, file_size=asset.size,
         mvp_metadata=rt.mapper.extract_mvp(asset.typed_metadata or asset.metadata), full_metadata=asset.raw or {},
-    )["tracking_id"]
+    ).tracking_id
 
 
 def _name_tracking_id(name):
@@ -416,7 +397,10 @@ def _name_tracking_id(name):
     return normalise_tracking_id(parts[0]) if len(parts) == 3 else None
 
 
-def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
+def _download_and_upload(job, asset, item, folders):
+    """Deliver one asset whose row (``item``, with its tracking id) has no Box file yet: adopt the copy an
+    interrupted run uploaded, else stream it from the DAM into Box (through a temp file when its size is unknown)."""
+    rt, lease, tid = job.rt, job.lease, item.tracking_id
     limit = int(setting(rt.config["transfer"], "transfer.max_file_bytes"))
     if limit and asset.size and asset.size > limit:
         raise SuiteError("{} is {}, over the {} limit".format(asset.name, human_size(asset.size), human_size(limit)),
@@ -426,20 +410,20 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
         log.info("%s is already in Box as %s (found by its SHA-1 after an interrupted run; a person may have renamed "
                  "or moved it): not uploading it again", asset.name, "/".join(found.folder_path + [found.name]))
         return item_store.update_transfer_item(
-            rt.db, lease, item["id"], state="uploaded", box_folder_id=found.parent_id, box_file_id=found.file_id,
+            job.db, lease, item.id, state="uploaded", box_folder_id=found.parent_id, box_file_id=found.file_id,
             box_file_name=found.name, box_url=rt.box.file_url(found.file_id), box_outcome="adopted")
     folder_id = folders.get(asset.folder_path)
     name = _strip_tid_prefix(asset.name, tid)
     version = dam_version(asset)
     if not asset.size:  # Box's upload session needs the size first: without it, through a temp file
-        return _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version)
+        return _spool_and_upload(job, asset, item, _Upload(folder_id, name, version))
 
     def hashed(sha1, size):  # before Box commits: a crash from here on is recognised by this SHA-1 next run
-        item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=sha1, file_size=size,
+        item_store.update_transfer_item(job.db, lease, item.id, state="downloaded", sha1=sha1, file_size=size,
                                         dam_version=version)
 
     # what this very DAM version hashed to in an earlier run (the rows' own notion of unchanged content)
-    known = item.get("sha1") if item.get("dam_version") == version else None
+    known = item.sha1 if item.dam_version == version else None
 
     def transfer():  # one attempt from the DAM's first byte; a broken download starts it again
         with rt.dam.open_asset(asset.asset_id, expected_size=asset.size,
@@ -448,25 +432,32 @@ def _download_and_upload(spec, rt, lease, asset, item, tid, folders):
                                         on_hashed=hashed, known_sha1=known)
 
     result = rt.dam.retry_download(asset.asset_id, transfer)
-    return _uploaded(rt, lease, item, folder_id, result)
+    return _uploaded(job, item, folder_id, result)
 
 
-def _spool_and_upload(rt, lease, asset, item, tid, folder_id, name, version):
+_Upload = namedtuple("_Upload", "folder_id name version")
+_Upload.__doc__ = """Where an asset goes in Box (folder id, its name without the TID prefix) and the DAM version
+(dam_version) it is."""
+
+
+def _spool_and_upload(job, asset, item, upload):
+    rt, tid = job.rt, item.tracking_id
     download = rt.dam.download_asset(asset.asset_id, rt.temp_dir(), name="{}-{}".format(tid, asset.asset_id),
                                      expected_size=asset.size, checksum=asset.checksum)
     try:
-        item_store.update_transfer_item(rt.db, lease, item["id"], state="downloaded", sha1=download["sha1"],
-                                        file_size=download["size"], dam_version=version)
-        result = rt.box.upload_with_tracking_id(download["path"], folder_id, tid, name, sha1=download["sha1"])
+        item_store.update_transfer_item(job.db, job.lease, item.id, state="downloaded", sha1=download.sha1,
+                                        file_size=download.size, dam_version=upload.version)
+        result = rt.box.upload_with_tracking_id(download.path, upload.folder_id, tid, upload.name,
+                                                sha1=download.sha1)
     finally:
-        if os.path.exists(download["path"]):
-            os.remove(download["path"])
-    return _uploaded(rt, lease, item, folder_id, result)
+        if os.path.exists(download.path):
+            os.remove(download.path)
+    return _uploaded(job, item, upload.folder_id, result)
 
 
-def _uploaded(rt, lease, item, folder_id, result):
+def _uploaded(job, item, folder_id, result):
     return item_store.update_transfer_item(
-        rt.db, lease, item["id"], state="uploaded", box_folder_id=folder_id, box_file_id=result.file_id,
+        job.db, job.lease, item.id, state="uploaded", box_folder_id=folder_id, box_file_id=result.file_id,
         box_file_name=result.name, box_url=result.url, box_outcome=result.outcome)
 
 
@@ -475,28 +466,27 @@ OUTCOMES = {"new_version": "new version (the DAM master changed)"}
 
 def _asset_entries(rows, include_rejection=None):
     entries = []
-    for r in sorted(rows, key=lambda r: (r["folder_path"], r["original_filename"])):
-        gone = r["state"] == "gone"
+    for r in sorted(rows, key=lambda r: (r.folder_path, r.original_filename)):
+        gone = r.state == "gone"
         entries.append(asset_entry(
-            r["tracking_id"], r["original_filename"] if gone else (r["box_file_name"] or r["original_filename"]),
-            r["folder_path"], r["file_size"], "deleted in the DAM: not delivered" if gone else
-            OUTCOMES.get(r["box_outcome"], r["box_outcome"] or r["state"]), url=None if gone else r["box_url"],
+            r.tracking_id, r.original_filename if gone else (r.box_file_name or r.original_filename),
+            "deleted in the DAM: not delivered" if gone else OUTCOMES.get(r.box_outcome, r.box_outcome or r.state),
+            folder_path=r.folder_path, size=r.file_size, url=None if gone else r.box_url,
             rejection=include_rejection(r) if include_rejection else []))
     return entries
 
 
-def _complete(spec, rt, lease, campaign, box_folder_id=None):
+def _complete(job, box_folder_id=None):
     """All assets delivered: move the DAM status (read first), then notify; resumable at every step."""
-    campaign_id = campaign.campaign_id
-    rt.db.mark_finishing(lease)
+    spec, rt, campaign, campaign_id = job.spec, job.rt, job.campaign, job.campaign_id
+    job.mark_finishing()
     outcome = rt.dam.set_campaign_status(campaign.folder_id, spec.status_from, spec.status_to)
     if outcome == "changed":
-        rt.db.record_event(spec.workflow, "status_changed", "{} -> {}".format(spec.status_from, spec.status_to),
-                           campaign_id=campaign_id)
+        job.event("status_changed", "{} -> {}".format(spec.status_from, spec.status_to))
     log.info("Campaign %s status %s -> %s (%s)", campaign_id, spec.status_from, spec.status_to, outcome)
     rows = item_store.transfer_items(rt.db, spec.workflow, campaign_id)
     if box_folder_id is None:
-        box_folder_id = next((r["box_folder_id"] for r in rows if not r["folder_path"] and r["box_folder_id"]), None)
+        box_folder_id = next((r.box_folder_id for r in rows if not r.folder_path and r.box_folder_id), None)
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
                               assets=assets, next_steps=spec.done_next_steps,
@@ -510,12 +500,11 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
             "assets": [{"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
                        for a in assets]})
     if mail == "failed" or hook == "failed":
-        rt.db.finish_campaign(lease, "notify_pending", error="notification failed; retried next run",
-                              total=len(rows), done=len(rows))
+        job.finish("notify_pending", error="notification failed; retried next run", total=len(rows), done=len(rows))
         log.warning("Campaign %s is complete but a notification failed; the next run sends it", campaign_id)
         return EXIT_OK
-    delivered = len([r for r in rows if r["state"] != "gone"])
-    rt.db.finish_campaign(lease, "completed", total=len(rows), done=delivered)
+    delivered = len([r for r in rows if r.state != "gone"])
+    job.finish("completed", total=len(rows), done=delivered)
     log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, delivered)
     return EXIT_OK
 
@@ -523,46 +512,49 @@ def _complete(spec, rt, lease, campaign, box_folder_id=None):
 def _rejection_fields(rt):
     """Rejection details for the A5 email, read from the asset's metadata kept at registration time."""
     def lookup(row):
-        hit, seen = item_store.rejection_sources(rt.db, row["tracking_id"], row["opentext_id"])
+        hit, seen = item_store.rejection_sources(rt.db, row.tracking_id, row.opentext_id)
         if seen and seen.get("rejection") is not None:
             return seen["rejection"]
         if hit:
             return [{"label": r["label"], "value": r["value"]}
-                    for r in rt.mapper.rejection_details(hit["mvp_metadata"] or {})]
+                    for r in rt.mapper.rejection_details(hit.mvp_metadata or {})]
         return []
     return lookup
 
 
-def _partial(spec, rt, lease, campaign, rows, failures, box_folder_id):
-    campaign_id = campaign.campaign_id
-    done = [r for r in rows if r["state"] == "done"]
-    failed = [failures.get(r["opentext_id"]) or failure_entry(r["tracking_id"], r["original_filename"],
-                                                              r["last_error"] or "not delivered",
+def _partial(job, rows, failures, box_folder_id):
+    """Some assets failed: the partial email, a failed attempt with back-off, and the alert once they keep
+    failing."""
+    spec, rt, campaign, campaign_id = job.spec, job.rt, job.campaign, job.campaign_id
+    done = [r for r in rows if r.state == "done"]
+    failed = [failures.get(r.opentext_id) or failure_entry(r.tracking_id, r.original_filename,
+                                                              r.last_error or "not delivered",
                                                               "the next run retries this asset automatically")
-              for r in rows if r["state"] != "done"]
+              for r in rows if r.state != "done"]
     context = message_context(
         spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
         assets=_asset_entries(done), failures=failed,
         next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
                    "already in Box.".format(spec.status_from, len(failed)))
     send(rt, spec.template_partial, campaign, context)
-    row = rt.db.finish_campaign(lease, "partial", error="{} of {} assets failed".format(len(failed), len(rows)),
-                                total=len(rows), done=len(done), failed=len(failed))
+    state = job.finish("partial", error="{} of {} assets failed".format(len(failed), len(rows)), total=len(rows),
+                       done=len(done), failed=len(failed))
     log.warning("Campaign %s partial: %d of %d asset(s) failed; status stays %s; retry after %s", campaign_id,
-                len(failed), len(rows), spec.status_from, row.get("next_attempt_at"))
-    _alert(spec, rt, campaign, SuiteError("{} of {} assets keep failing: {}".format(
-        len(failed), len(rows), "; ".join(f["reason"] for f in failed[:3]))), row)
+                len(failed), len(rows), spec.status_from, state.next_attempt_at)
+    _alert(job, SuiteError("{} of {} assets keep failing: {}".format(
+        len(failed), len(rows), "; ".join(f["reason"] for f in failed[:3]))), state)
     return EXIT_FAILED
 
 
-def _alert(spec, rt, campaign, exc, row, first=False):
+def _alert(job, exc, state, first=False):
     """Raise the run_error alert once a campaign has failed alert_after_failures times in a row (or at once for a
-    campaign-level failure such as a missing source folder)."""
+    campaign-level failure such as a missing source folder); ``state``: its CampaignState after this attempt."""
+    rt, spec = job.rt, job.spec
     limit = rt.config["transfer"]["alert_after_failures"]
-    if first or row.get("attempts", 0) >= limit:
-        if send_run_error(rt, spec.label, exc, campaign=campaign, status=spec.status_from,
-                          attempts=row.get("attempts")) == "sent":
-            rt.db.mark_alerted(spec.workflow, campaign.campaign_id)
+    if first or (state.attempts or 0) >= limit:
+        if send_run_error(rt, spec.label, exc, campaign=job.campaign, status=spec.status_from,
+                          attempts=state.attempts) == "sent":
+            job.mark_alerted()
 
 
 def empty_next_steps(spec, rt):

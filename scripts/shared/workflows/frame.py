@@ -4,8 +4,9 @@ its own steps inside them.
 ``Frame``: start (database, temp sweep), the one alert when a run cannot start, channels that keep failing, close
 (the job's health-check pings are sent around it by cli.run_main, as for every cron job). ``claim`` + ``Claimed``:
 take one eligible campaign under a lease, renew it while the work runs, and charge any failure to that campaign
-(event, back-off, alert). ``unfinished``: the campaigns whose
-status change or success email is still owed, each claimed for the engine to finish.
+(event, back-off, alert). ``Job``: the claimed campaign the engine's steps are given (spec, runtime, lease,
+campaign; its events and outcome). ``unfinished``: the campaigns whose status change or success email is still
+owed, each claimed as a Job for the engine to finish.
 """
 import contextlib
 import logging
@@ -13,6 +14,7 @@ import time
 
 from ..dam.dam_types import Campaign
 from ..notify import job_metrics, monitoring
+from ..store import events, leases
 from ..core.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, exit_code_for
 from ..core.errors import ConfigError, LeaseLostError, SuiteError, as_suite_error
 from ..core.logging_setup import log_context
@@ -88,80 +90,114 @@ class Frame(object):
 def claim(rt, candidates, busy, waiting):
     """Claim one of ``candidates`` for this run: (lease, None), or (None, exit code) after logging ``busy`` (every
     one is held by another run: EXIT_BUSY) or ``waiting`` + which retry times they wait for (EXIT_OK)."""
-    lease, reason = rt.db.claim_campaign(rt.workflow, candidates, rt.run_id, force=bool(rt.args.campaign_id))
+    lease, reason = leases.claim_campaign(rt.db, rt.workflow, candidates, rt.run_id, force=bool(rt.args.campaign_id))
     if lease is not None:
         return lease, None
     if reason == "leased":
         log.info("%s", busy)
         return None, EXIT_BUSY
-    log.info("%s: %s", waiting, rt.db.describe_waiting(rt.workflow, candidates))
+    log.info("%s: %s", waiting, leases.describe_waiting(rt.db, rt.workflow, candidates))
     return None, EXIT_OK
 
 
-class Claimed(object):
-    """``with Claimed(rt, lease, alert) as work:`` do the campaign's steps and set ``work.code``. The lease is
-    renewed in the background; anything the steps raise, anticipated or not, is charged to this campaign (event,
-    failed attempt with back-off, ``alert(exc, row)``) and gives EXIT_FAILED; the tick goes on."""
+class Job(object):
+    """One claimed campaign: the workflow's ``spec`` (a WorkflowSpec, or WorkflowIds for A2->A3), the tick's ``rt``,
+    the ``lease`` and the ``campaign`` (dam_types.Campaign). What its steps record is recorded under its workflow
+    and campaign (``job.event``); ``job.code`` is its exit code."""
 
-    def __init__(self, rt, lease, alert):
-        self.rt, self.lease, self.alert = rt, lease, alert
+    def __init__(self, spec, rt, lease, campaign):
+        self.spec, self.rt, self.lease, self.campaign = spec, rt, lease, campaign
         self.code = EXIT_OK
+
+    @property
+    def db(self):
+        return self.rt.db
+
+    @property
+    def campaign_id(self):
+        return self.lease.campaign_id
+
+    def event(self, event_type, message=None, **about):
+        """One row of the audit trail for this campaign; ``about``: tracking_id, opentext_id, box_file_id, level,
+        details."""
+        events.record_event(self.rt.db, self.lease.workflow, event_type, message, campaign_id=self.lease.campaign_id,
+                            **about)
+
+    def finish(self, outcome, **counts):
+        """Release the lease with this tick's outcome (leases.finish_campaign: error, total, done, failed); returns
+        the CampaignState."""
+        return leases.finish_campaign(self.rt.db, self.lease, outcome, **counts)
+
+    def mark_finishing(self, folder_id=None):
+        """Every asset is done: the status change and the success email are owed next."""
+        leases.mark_finishing(self.rt.db, self.lease, folder_id=folder_id)
+
+    def mark_alerted(self):
+        """The run_error alert about this campaign was sent."""
+        leases.mark_alerted(self.rt.db, self.lease.workflow, self.lease.campaign_id)
+
+
+class Claimed(object):
+    """``with Claimed(job, alert) as job:`` do the campaign's steps and set ``job.code``. The lease is renewed in
+    the background; anything the steps raise, anticipated or not, is charged to this campaign (event, failed attempt
+    with back-off, ``alert(job, exc, state)`` with the CampaignState) and gives EXIT_FAILED; the tick goes on."""
+
+    def __init__(self, job, alert):
+        self.job, self.alert = job, alert
         self._stack = None
 
     def __enter__(self):
         stack = contextlib.ExitStack()
-        stack.enter_context(log_context(campaign=self.lease.campaign_id))
-        stack.enter_context(self.rt.keep_lease(self.lease))
+        stack.enter_context(log_context(campaign=self.job.campaign_id))
+        stack.enter_context(self.job.rt.keep_lease(self.job.lease))
         self._stack = stack
-        return self
+        return self.job
 
     def __exit__(self, kind, exc, tb):
+        job = self.job
         try:
             if isinstance(exc, LeaseLostError):
                 log.error("%s", exc)
             elif isinstance(exc, Exception):  # anticipated or not, charged to this campaign; the tick goes on
-                campaign_id = self.lease.campaign_id
                 if not isinstance(exc, SuiteError):
-                    log.exception("Campaign %s failed unexpectedly", campaign_id)
-                    exc = as_suite_error(exc, "campaign {}".format(campaign_id))
-                log.error("Campaign %s failed: %s", campaign_id, exc)
-                self.rt.db.record_event(self.lease.workflow, "campaign_failed", str(exc), campaign_id=campaign_id,
-                                        level="error")
-                row = self.rt.db.finish_campaign(self.lease, "failed", error=str(exc))
-                self.alert(exc, row)
+                    log.exception("Campaign %s failed unexpectedly", job.campaign_id)
+                    exc = as_suite_error(exc, "campaign {}".format(job.campaign_id))
+                log.error("Campaign %s failed: %s", job.campaign_id, exc)
+                job.event("campaign_failed", str(exc), level="error")
+                self.alert(job, exc, job.finish("failed", error=str(exc)))
             else:
                 return False
-            self.code = EXIT_FAILED
+            job.code = EXIT_FAILED
             return True
         finally:
             self._stack.close()
 
 
-def unfinished(rt):
+def unfinished(rt, spec):
     """Claim, one by one, every campaign of this workflow left in 'finishing' or 'notify_pending' (a crash or a
     mail outage between the DAM status change and the success email leaves such a row; the DAM may already show the
-    new status, so the normal search would never bring the campaign back). Yields (lease, row); the engine
-    finishes each inside ``finishing(rt, lease, row)``."""
+    new status, so the normal search would never bring the campaign back). Yields a Job per campaign (its campaign
+    as the database knew it); the engine finishes each inside ``finishing(job)``."""
     if rt.dry_run:
         return
-    for row in rt.db.unfinished_campaigns(rt.workflow):
-        campaign = Campaign(campaign_id=row["campaign_id"], folder_id=row["folder_id"], name=row["campaign_name"])
-        lease, _ = rt.db.claim_campaign(rt.workflow, [campaign], rt.run_id, force=True)
+    for state in leases.unfinished_campaigns(rt.db, rt.workflow):
+        campaign = Campaign(campaign_id=state.campaign_id, folder_id=state.folder_id, name=state.campaign_name)
+        lease, _ = leases.claim_campaign(rt.db, rt.workflow, [campaign], rt.run_id, force=True)
         if lease is not None:
-            yield lease, row
+            yield Job(spec, rt, lease, campaign)
 
 
 @contextlib.contextmanager
-def finishing(rt, lease, row):
+def finishing(job):
     """The end of one unfinished campaign, logged under its number; a SuiteError leaves it 'finishing' for the
     next run."""
-    with log_context(campaign=row["campaign_id"]):
-        log.info("Resuming the end of campaign %s (status change / success email)", row["campaign_id"])
+    with log_context(campaign=job.campaign_id):
+        log.info("Resuming the end of campaign %s (status change / success email)", job.campaign_id)
         try:
-            yield
+            yield job
         except SuiteError as exc:
-            log.error("Could not finish campaign %s: %s", row["campaign_id"], exc)
-            rt.db.finish_campaign(lease, "finishing", error=str(exc))
+            log.error("Could not finish campaign %s: %s", job.campaign_id, exc)
+            job.finish("finishing", error=str(exc))
 
 
 def _channels(rt, code):

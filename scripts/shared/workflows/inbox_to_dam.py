@@ -42,9 +42,10 @@ def run(config, args):
 
 
 def _tick(rt):
-    for lease, row in frame.unfinished(rt):  # every master localised, the A2 -> A3 move or its email still owed
-        with frame.finishing(rt, lease, row):
-            _finish_campaign(rt, lease, rt.dam.find_campaign(row["campaign_id"]))
+    for job in frame.unfinished(rt, IDS):  # every master localised, the A2 -> A3 move or its email still owed
+        with frame.finishing(job):
+            job.campaign = rt.dam.find_campaign(job.campaign_id)
+            _finish_campaign(job)
     root = rt.config["box"]["roots"]["a2_a3"]
     files = rt.box.list_inbox(root)
     unsettled = item_store.unsettled_campaigns(rt.db)
@@ -53,19 +54,19 @@ def _tick(rt):
         return EXIT_OK
     good, bad = _sort_files(rt, files)
     if rt.args.campaign_id:
-        good = [entry for entry in good if entry.master["local_campaign_id"] == rt.args.campaign_id]
+        good = [entry for entry in good if entry.master.local_campaign_id == rt.args.campaign_id]
     if rt.dry_run:
         for f, reason in bad:
             log.info("DRY RUN: would move %s to '%s': %s (fix: %s)", f.name, rt.config["box"][
                 "needs_attention_folder"], reason.message, reason.fix)
         for entry in good:
             log.info("DRY RUN: would import %s into campaign %s as %s %s", entry.file.name,
-                     entry.master["local_campaign_id"], entry.name.tracking_id, entry.name.language)
+                     entry.master.local_campaign_id, entry.name.tracking_id, entry.name.language)
         return EXIT_OK
     _quarantine(rt, root, bad)
     by_campaign = {}
     for entry in good:
-        by_campaign.setdefault(entry.master["local_campaign_id"], []).append(entry)
+        by_campaign.setdefault(entry.master.local_campaign_id, []).append(entry)
     for campaign_id in unsettled:  # work an interrupted run left behind, even with no file in the inbox
         by_campaign.setdefault(campaign_id, [])
     if not by_campaign:
@@ -77,14 +78,16 @@ def _tick(rt):
     if lease is None:
         return code
     limit = int(setting(rt.config["a2_a3"], "a2_a3.max_files_per_tick"))
+    with frame.Claimed(frame.Job(IDS, rt, lease, Campaign(campaign_id=lease.campaign_id)), _alert) as job:
+        job.code = _process_campaign(job, by_campaign[lease.campaign_id][:limit],
+                                     set((f.file_id, f.sha1) for f in files))
+    return job.code
 
-    def alert(exc, row):
-        send_run_error(rt, LABEL, exc, campaign=Campaign(campaign_id=lease.campaign_id), status="A2",
-                       attempts=row.get("attempts"))
-    with frame.Claimed(rt, lease, alert) as work:
-        work.code = _process_campaign(rt, lease, lease.campaign_id, by_campaign[lease.campaign_id][:limit],
-                                      set((f.file_id, f.sha1) for f in files))
-    return work.code
+
+def _alert(job, exc, state):
+    """A failed attempt at a campaign is alerted at once."""
+    send_run_error(job.rt, LABEL, exc, campaign=Campaign(campaign_id=job.campaign_id), status="A2",
+                   attempts=state.attempts)
 
 
 def _sort_files(rt, files):
@@ -110,7 +113,7 @@ def _sort_files(rt, files):
             earlier = item_store.imported_duplicate(rt.db, v.tracking_id, v.language, f.sha1, f.file_id)
             if earlier is not None:
                 raise InputError("{!r} is identical to {} already imported into the DAM (asset {})".format(
-                    f.name, earlier["box_file_name"], earlier["dam_asset_id"]),
+                    f.name, earlier.box_file_name, earlier.dam_asset_id),
                     fix="nothing to import; delete this copy, or upload the corrected file if it was meant to "
                         "replace the earlier one")
             if key in seen:
@@ -140,8 +143,8 @@ def _quarantine(rt, root, bad):
                     continue
             log.warning("Moved %s to '%s': %s (fix: %s)", f.name, rt.config["box"]["needs_attention_folder"],
                         exc.message, exc.fix)
-            rt.db.record_event(WORKFLOW, "file_quarantined", exc.message, box_file_id=f.file_id, level="warning",
-                               details={"filename": f.name, "fix": exc.fix})
+            rt.event("file_quarantined", exc.message, box_file_id=f.file_id, level="warning",
+                     details={"filename": f.name, "fix": exc.fix})
             reported.append({"filename": f.name, "reason": exc.message, "fix": exc.fix})
     if reported:
         send(rt, "a2_to_a3_file_uploaded", INBOX, message_context(
@@ -151,7 +154,10 @@ def _quarantine(rt, root, bad):
                        "again.".format(rt.config["box"]["needs_attention_folder"])))
 
 
-def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
+def _process_campaign(job, entries, inbox_ids):
+    """Take ``entries`` (InboxEntry values of the claimed campaign) into its Final Assets folder, after settling what
+    an interrupted run left (``inbox_ids``: the (file id, SHA-1) of every file in the inbox now)."""
+    rt, campaign_id = job.rt, job.campaign_id
     campaign = rt.dam.find_campaign(campaign_id)
     if campaign is None:
         raise SuiteError("local campaign {} (of tracking ids {}) is not in the DAM".format(
@@ -162,80 +168,84 @@ def _process_campaign(rt, lease, campaign_id, entries, inbox_ids):
     if final_id is None:
         raise SuiteError("campaign {} has no '{}' folder in the DAM".format(campaign_id, final_name),
                          fix="create it in the DAM, or set dam.folders.final_assets in config.yaml")
-    _settle(rt, lease, campaign_id, final_id, inbox_ids)
+    job.campaign = campaign
+    _settle(job, final_id, inbox_ids)
     imported, failures = [], []
     for entry in entries:
-        result = _take_file(rt, lease, campaign, final_id, entry)
+        result = _take_file(job, final_id, entry)
         (failures if "reason" in result else imported).append(result)
-    _report_imports(rt, lease, campaign, failures)
+    _report_imports(job, failures)
     if failures:
-        row = rt.db.finish_campaign(lease, "partial", error="{} file(s) failed".format(len(failures)),
-                                    total=len(entries), done=len(imported), failed=len(failures))
+        state = job.finish("partial", error="{} file(s) failed".format(len(failures)), total=len(entries),
+                           done=len(imported), failed=len(failures))
         log.warning("%d of %d file(s) failed; they stay in the inbox and are retried after %s", len(failures),
-                    len(entries), row.get("next_attempt_at"))
+                    len(entries), state.next_attempt_at)
         return EXIT_FAILED
     masters, localised = item_store.localisation_progress(rt.db, campaign_id)
     if masters and localised >= masters and campaign.status == "A2":
-        return _finish_campaign(rt, lease, campaign)
+        return _finish_campaign(job)
     # Already A3: a file delivered now is a correction, reported in the import email above, never a second
     # "moved to A3" (a run killed inside the move is finished through frame.unfinished, its state says 'finishing').
-    rt.db.finish_campaign(lease, "released", total=len(entries), done=len(imported))
+    job.finish("released", total=len(entries), done=len(imported))
     log.info("Campaign %s: %d of %d master(s) localised; status stays %s", campaign_id, localised, masters,
              campaign.status)
     return EXIT_OK
 
 
-def _settle(rt, lease, campaign_id, final_id, inbox_versions):
+def _settle(job, final_id, inbox_versions):
     """Finish derivatives an interrupted run left half-done whose Box file version is no longer in the inbox (the
     file was deleted, or a person uploaded a new version of it)."""
-    rows = item_store.unsettled_derivatives(rt.db, campaign_id)
+    rt, lease = job.rt, job.lease
+    rows = item_store.unsettled_derivatives(rt.db, job.campaign_id)
     for row in rows:
-        if (row["box_file_id"], row["sha1"]) in inbox_versions:
+        if (row.box_file_id, row.sha1) in inbox_versions:
             continue  # this version is still in the inbox: the normal path resumes it
-        with log_context(tid=row["tracking_id"]):
-            dam_asset = row["dam_asset_id"]
-            if row["state"] != "imported":
-                parts = [p for p in (row["dam_folder_path"] or "").split("/") if p]
+        with log_context(tid=row.tracking_id):
+            dam_asset = row.dam_asset_id
+            if row.state != "imported":
+                parts = [p for p in (row.dam_folder_path or "").split("/") if p]
                 target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
-                dam_asset = rt.dam.find_imported_asset(target, row["tracking_id"], item_store.source_key(row))
+                dam_asset = rt.dam.find_imported_asset(target, row.tracking_id, item_store.source_key(row))
             if dam_asset:
-                item_store.update_derivative(rt.db, lease, row["id"], state="cleaned", dam_asset_id=dam_asset,
+                item_store.update_derivative(rt.db, lease, row.id, state="cleaned", dam_asset_id=dam_asset,
                                              last_error=None)
                 log.info("%s was imported (DAM asset %s) and removed from the inbox by an interrupted run",
-                         row["box_file_name"], dam_asset)
+                         row.box_file_name, dam_asset)
             else:
-                item_store.update_derivative(rt.db, lease, row["id"], state="failed",
+                item_store.update_derivative(rt.db, lease, row.id, state="failed",
                                              last_error="the file left the inbox before it was imported")
                 log.warning("%s (SHA-1 %s) left the inbox or was replaced before it was imported; a newer "
-                            "version still in the inbox is imported on its own", row["box_file_name"], row["sha1"])
+                            "version still in the inbox is imported on its own", row.box_file_name, row.sha1)
 
 
-def _report_imports(rt, lease, campaign, failures):
+def _report_imports(job, failures):
     """Email every imported file not reported yet (this run's, and any an interrupted run imported silently)."""
-    rows = item_store.unreported_imports(rt.db, lease.campaign_id)
+    rt, campaign = job.rt, job.campaign
+    rows = item_store.unreported_imports(rt.db, job.campaign_id)
     if not rows and not failures:
         return
     assets = [_localised_entry(r, _outcome(rt, r)) for r in rows]
     status = send(rt, "a2_to_a3_file_uploaded", campaign, message_context(
         LABEL, campaign_context(campaign, campaign.status, campaign.status), assets=assets,
-        failures=failures, next_steps=_progress_note(rt, lease.campaign_id, campaign.status)))
+        failures=failures, next_steps=_progress_note(job)))
     if rows and status != "failed":
-        item_store.mark_reported(rt.db, lease, [r["id"] for r in rows])
+        item_store.mark_reported(rt.db, job.lease, [r.id for r in rows])
 
 
 def _localised_entry(row, outcome):
     """The email's line for an imported derivative row (item_store: derivative + master's dam_folder_path)."""
-    return asset_entry(row["tracking_id"], row["box_file_name"], row["dam_folder_path"], row["file_size"], outcome,
-                       language=row["language"], description=row["description"], dam_asset_id=row["dam_asset_id"])
+    return asset_entry(row.tracking_id, row.box_file_name, outcome, folder_path=row.dam_folder_path,
+                       size=row.file_size, language=row.language, description=row.description,
+                       dam_asset_id=row.dam_asset_id)
 
 
 def _outcome(rt, row):
     """What happened to an imported file: which earlier final it replaces (a redelivery with other content), and
     whether its inbox copy went to the Box trash or stayed because a newer version arrived meanwhile (412)."""
     text = "imported"
-    earlier = item_store.replaced_by(rt.db, row["id"])
+    earlier = item_store.replaced_by(rt.db, row.id)
     if earlier:
-        text += "; replaces " + ", ".join("{} (DAM asset {})".format(e["box_file_name"], e["dam_asset_id"])
+        text += "; replaces " + ", ".join("{} (DAM asset {})".format(e.box_file_name, e.dam_asset_id)
                                          for e in earlier)
     if item_store.changed_while_imported(rt.db, row):
         text += "; the file changed in Box meanwhile: the newer version stays in the inbox for the next run"
@@ -244,71 +254,77 @@ def _outcome(rt, row):
     return text
 
 
-def _progress_note(rt, campaign_id, status):
+def _progress_note(job):
+    """The import email's "what happens next": corrections once the campaign is past A2, else how many masters
+    still wait for their localised file."""
+    status = job.campaign.status
     if status not in (None, "A2"):
         return "The campaign is already in {}: these files are corrections and replace the finals delivered " \
                "earlier for the same tracking id and language.".format(status)
-    masters, localised = item_store.localisation_progress(rt.db, campaign_id)
+    masters, localised = item_store.localisation_progress(job.db, job.campaign_id)
     if masters and localised >= masters:
         return "Every master of the campaign now has a localised file; the campaign moves to A3."
     return "{} of {} masters have a localised file. The campaign moves to A3 when all have one.".format(
         localised, masters)
 
 
-def _take_file(rt, lease, campaign, final_id, entry):
+def _take_file(job, final_id, entry):
     """Import one inbox file (resuming from its recorded state); return an asset entry or a failure entry."""
+    rt, lease, campaign = job.rt, job.lease, job.campaign
     f, v, master = entry.file, entry.name, entry.master
     with log_context(tid=v.tracking_id):
         derivative = None
         try:
             derivative = item_store.claim_derivative(rt.db, lease, v.tracking_id, f, campaign.campaign_id,
                                                      v.language, v.description)
-            if derivative["state"] not in ("imported", "cleaned"):
-                derivative = _import(rt, lease, final_id, entry, derivative)
-            _clean_inbox(rt, lease, campaign, f, v, derivative)
-            return asset_entry(v.tracking_id, f.name, master["dam_folder_path"], f.size, "imported",
+            if derivative.state not in ("imported", "cleaned"):
+                derivative = _import(job, final_id, entry, derivative)
+            _clean_inbox(job, entry, derivative)
+            return asset_entry(v.tracking_id, f.name, "imported", folder_path=master.dam_folder_path, size=f.size,
                                language=v.language, description=v.description,
-                               dam_asset_id=derivative["dam_asset_id"])
+                               dam_asset_id=derivative.dam_asset_id)
         except LeaseLostError:
             raise
         except Exception as exc:  # one file's failure never stops the others; it stays in the inbox
             reason, fix = reason_and_fix(exc, "the file stays in the inbox; the next run retries it")
             log.error("File %s failed: %s", f.name, reason, exc_info=not isinstance(exc, SuiteError))
             if derivative is not None:
-                item_store.update_derivative(rt.db, lease, derivative["id"], state="failed", last_error=reason)
-            rt.db.record_event(WORKFLOW, "file_failed", reason, campaign_id=campaign.campaign_id,
-                               tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
-                               details={"fix": fix})
+                item_store.update_derivative(rt.db, lease, derivative.id, state="failed", last_error=reason)
+            job.event("file_failed", reason, tracking_id=v.tracking_id, box_file_id=f.file_id, level="error",
+                      details={"fix": fix})
             return failure_entry(v.tracking_id, f.name, reason, fix)
 
 
-def _clean_inbox(rt, lease, campaign, f, v, derivative):
+def _clean_inbox(job, entry, derivative):
     """Delete the imported inbox file only if it is still the version imported (If-Match on its listed etag). A
     412 means a person uploaded a corrected version meanwhile: it stays in the inbox and the next run imports it."""
-    if rt.box.delete_file(f.file_id, etag=derivative.get("box_etag") or f.etag):
+    f, v = entry.file, entry.name
+    if job.rt.box.delete_file(f.file_id, etag=derivative.box_etag or f.etag):
         event, text = "inbox_file_deleted", "Imported %s as DAM asset %s and moved it to the Box trash"
     else:
         event, text = "inbox_file_changed", ("Imported %s as DAM asset %s; it changed in Box while it was imported, "
                                              "so the new version stays in the inbox and the next run imports it")
-    item_store.update_derivative(rt.db, lease, derivative["id"], state="cleaned", last_error=None)
-    rt.db.record_event(WORKFLOW, event, f.name, campaign_id=campaign.campaign_id, tracking_id=v.tracking_id,
-                       box_file_id=f.file_id, details={"sha1": f.sha1, "version_id": f.version_id})
-    (log.info if event == "inbox_file_deleted" else log.warning)(text, f.name, derivative["dam_asset_id"])
+    item_store.update_derivative(job.db, job.lease, derivative.id, state="cleaned", last_error=None)
+    job.event(event, f.name, tracking_id=v.tracking_id, box_file_id=f.file_id,
+              details={"sha1": f.sha1, "version_id": f.version_id})
+    (log.info if event == "inbox_file_deleted" else log.warning)(text, f.name, derivative.dam_asset_id)
 
 
-def _import(rt, lease, final_id, entry, derivative):
+def _import(job, final_id, entry, derivative):
+    """Import the inbox file of ``derivative`` into the DAM (unless an earlier run did: looked up by its source key)
+    and mark the earlier finals it replaces."""
+    rt, lease = job.rt, job.lease
     f, v, master = entry.file, entry.name, entry.master
-    parts = [p for p in (master.get("dam_folder_path") or "").split("/") if p]
+    parts = [p for p in (master.dam_folder_path or "").split("/") if p]
     target = rt.dam.ensure_folder_path(final_id, parts) if parts else final_id
     source = item_store.source_key(derivative)
     dam_asset = rt.dam.find_imported_asset(target, v.tracking_id, source, filename=f.name)
-    metadata = rt.mapper.build_upload_metadata(master.get("mvp_metadata") or {}, v.tracking_id, v.language,
-                                               v.description, source)
+    metadata = rt.mapper.build_upload_metadata(master.mvp_metadata or {}, v, source)
     if dam_asset is None:
         path = os.path.join(rt.temp_dir(), "{}-{}".format(v.tracking_id, f.file_id))
         try:
             download = rt.box.download_file(f.file_id, path, expected_sha1=f.sha1, size=f.size)
-            item_store.update_derivative(rt.db, lease, derivative["id"], state="downloaded",
+            item_store.update_derivative(rt.db, lease, derivative.id, state="downloaded",
                                          file_size=download.size)
             dam_asset = rt.dam.import_asset(target, download.path, metadata, f.name)
         finally:
@@ -316,38 +332,35 @@ def _import(rt, lease, final_id, entry, derivative):
                 os.remove(path)
     else:
         log.info("%s is already in the DAM as asset %s (an earlier run imported it)", f.name, dam_asset)
-    derivative = item_store.update_derivative(rt.db, lease, derivative["id"], state="imported", dam_folder_id=target,
+    derivative = item_store.update_derivative(rt.db, lease, derivative.id, state="imported", dam_folder_id=target,
                                               dam_asset_id=dam_asset, metadata=metadata)
     for earlier in item_store.supersede_earlier(rt.db, lease, derivative):
-        log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f.name, earlier["box_file_name"],
-                 earlier["dam_asset_id"], v.tracking_id, v.language)
-        rt.db.record_event(WORKFLOW, "final_superseded", "{} replaced by {}".format(earlier["box_file_name"],
-                                                                                  f.name),
-                           campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
-                           box_file_id=f.file_id, details={"earlier_dam_asset_id": earlier["dam_asset_id"],
-                                                             "dam_asset_id": dam_asset})
-    rt.db.record_event(WORKFLOW, "file_imported", "{} -> DAM asset {}".format(f.name, dam_asset),
-                       campaign_id=derivative["local_campaign_id"], tracking_id=v.tracking_id,
-                       box_file_id=f.file_id, details={"dam_asset_id": dam_asset, "language": v.language})
+        log.info("%s replaces the earlier final %s (DAM asset %s) of %s %s", f.name, earlier.box_file_name,
+                 earlier.dam_asset_id, v.tracking_id, v.language)
+        job.event("final_superseded", "{} replaced by {}".format(earlier.box_file_name, f.name),
+                  tracking_id=v.tracking_id, box_file_id=f.file_id,
+                  details={"earlier_dam_asset_id": earlier.dam_asset_id, "dam_asset_id": dam_asset})
+    job.event("file_imported", "{} -> DAM asset {}".format(f.name, dam_asset), tracking_id=v.tracking_id,
+              box_file_id=f.file_id, details={"dam_asset_id": dam_asset, "language": v.language})
     return derivative
 
 
-def _finish_campaign(rt, lease, campaign):
+def _finish_campaign(job):
     """Every master localised: A2 -> A3 (read first), then the completion email; resumable."""
-    campaign_id = lease.campaign_id
-    rt.db.mark_finishing(lease, folder_id=campaign.folder_id)
+    rt, campaign, campaign_id = job.rt, job.campaign, job.campaign_id
+    job.mark_finishing(folder_id=campaign.folder_id)
     outcome = rt.dam.set_campaign_status(campaign.folder_id, "A2", "A3")
     if outcome == "changed":
-        rt.db.record_event(WORKFLOW, "status_changed", "A2 -> A3", campaign_id=campaign_id)
+        job.event("status_changed", "A2 -> A3")
     rows = item_store.localised_files(rt.db, campaign_id)
     assets = [_localised_entry(r, "imported") for r in rows]
     context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets,
                               next_steps="Every master has its localised file in the DAM's Final Assets. The "
                                          "campaign is now in A3 for review.")
     if send(rt, "a2_to_a3_complete", campaign, context) == "failed":
-        rt.db.finish_campaign(lease, "notify_pending", error="completion email failed; retried next run")
+        job.finish("notify_pending", error="completion email failed; retried next run")
         return EXIT_OK
-    rt.db.finish_campaign(lease, "completed", total=len(assets), done=len(assets))
+    job.finish("completed", total=len(assets), done=len(assets))
     log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", campaign_id, outcome, len(assets))
     return EXIT_OK
 

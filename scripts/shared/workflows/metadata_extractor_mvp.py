@@ -32,12 +32,13 @@ class MetadataMapper(object):
         value = as_text(metadata.get(self.special["ecommerce_status"]))
         return bool(value) and " ".join(value.split()).casefold() == " ".join(self.not_approved.split()).casefold()
 
-    def build_upload_metadata(self, master_mvp, tracking_id, language, description, source_file_id):
-        """Metadata of a localised asset: the master's MVP fields, then the file name's values, then forced values."""
+    def build_upload_metadata(self, master_mvp, name, source_file_id):
+        """Metadata of a localised asset: the master's MVP fields, then the values of its V2 file name (``name``, a
+        v2_names.V2Name: tracking id, language, description), then forced values."""
         values = {k: v for k, v in (master_mvp or {}).items() if k in self.mvp and v not in (None, "", [])}
-        values[self.special["description"]] = description
-        values[self.special["language"]] = language
-        values[self.special["tracking_id"]] = tracking_id
+        values[self.special["description"]] = name.description
+        values[self.special["language"]] = name.language
+        values[self.special["tracking_id"]] = name.tracking_id
         values[self.special["source_file_id"]] = str(source_file_id)
         values.update(self.forced)
         return values

@@ -11,7 +11,9 @@ import shutil
 import threading
 from collections import namedtuple
 
+from ..store import events, leases
 from ..store.database import Database
+from ..store.notifications import NotificationStore
 from ..core.errors import LeaseLostError, SuiteError
 from ..core.logging_setup import get_run_id
 
@@ -34,6 +36,7 @@ class Runtime(object):
         self.dry_run = bool(getattr(args, "dry_run", False))
         self.auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
         self.db = Database.from_config(config)
+        self.notifications = NotificationStore(self.db)  # the notifier's de-duplication rows
         self._made = {}
         self._mapper = None
         self._temp = None
@@ -55,6 +58,11 @@ class Runtime(object):
             self.db.connect()
             self.db.migrate()
         return self
+
+    def event(self, event_type, message=None, **about):
+        """One row of the audit trail for this workflow outside any claimed campaign (a claimed campaign's go
+        through frame.Job.event); ``about``: tracking_id, opentext_id, box_file_id, level, details."""
+        events.record_event(self.db, self.workflow, event_type, message, **about)
 
     @property
     def dam(self):
@@ -135,7 +143,7 @@ class Runtime(object):
         def renew():
             while not stop.wait(interval):
                 try:
-                    self.db.renew_lease(lease)
+                    leases.renew_lease(self.db, lease)
                 except LeaseLostError as exc:
                     state["lost"] = exc
                     log.error("%s", exc)

@@ -6,21 +6,15 @@ DESCRIPTION is the rest and may contain ``_`` and spaces but not be empty. Every
 """
 import os
 import unicodedata
+from collections import namedtuple
 
-from ..store.database import TRACKING_ALPHABET, normalise_tracking_id
+from ..store.tracking_ids import TRACKING_ALPHABET, normalise_tracking_id
 from ..core.errors import InputError
 
 
-class V2Name(object):
-    def __init__(self, tracking_id, language, description, extension, filename):
-        self.tracking_id = tracking_id
-        self.language = language
-        self.description = description
-        self.extension = extension
-        self.filename = filename
-
-    def __repr__(self):
-        return "V2Name({}, {}, {!r})".format(self.tracking_id, self.language, self.description)
+V2Name = namedtuple("V2Name", "tracking_id language description extension filename")
+V2Name.__doc__ = """A parsed V2 file name: its tracking id (upper case), language (as configured), description,
+extension (with its dot) and the whole name (NFC-normalised)."""
 
 
 def suggested_name(tid, extension, language="<lang>"):

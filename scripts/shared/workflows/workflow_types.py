@@ -19,14 +19,18 @@ ASSET_ENTRY_FIELDS = ("tracking_id", "filename", "folder_path", "size", "url", "
                       "description", "dam_asset_id")
 
 
-def asset_entry(tracking_id, filename, folder_path, size, outcome, url=None, rejection=None, **localised):
-    """One row of an email's asset table. ``localised`` (A2->A3 only): language, description, dam_asset_id."""
-    unknown = set(localised) - set(ASSET_ENTRY_FIELDS)
-    if unknown:
-        raise TypeError("asset_entry: unknown field(s) {}".format(", ".join(sorted(unknown))))
-    entry = {"tracking_id": tracking_id, "filename": filename, "folder_path": folder_path, "size": size, "url": url,
-             "outcome": outcome, "rejection": rejection or []}
-    entry.update(localised)
+def asset_entry(tracking_id, filename, outcome, **fields):
+    """One row of an email's asset table: the file, what happened to it, and ``fields`` by name: folder_path and
+    size (always), url, rejection, and for A2->A3 language, description, dam_asset_id."""
+    unknown = set(fields) - set(ASSET_ENTRY_FIELDS)
+    missing = set(("folder_path", "size")) - set(fields)
+    if unknown or missing:
+        raise TypeError("asset_entry: {}".format("; ".join(
+            ["unknown field(s) " + ", ".join(sorted(unknown))] * bool(unknown) +
+            ["missing field(s) " + ", ".join(sorted(missing))] * bool(missing))))
+    entry = {"tracking_id": tracking_id, "filename": filename, "outcome": outcome, "url": None}
+    entry.update(fields)
+    entry["rejection"] = fields.get("rejection") or []
     return entry
 
 
