@@ -76,7 +76,8 @@ def test_csv_cells_excel_would_run_as_formulas_are_quoted_and_empty_tables_keep_
 
 def test_the_report_says_which_campaigns_moved_and_where_they_are_now(database):
     today = datetime.date.today()
-    ev = database.record_event
+    def ev(*args, **kwargs):
+        events.record_event(database, *args, **kwargs)
     with database.cursor() as cur:
         cur.execute("INSERT INTO workflow_state (workflow, campaign_id, campaign_name, state) VALUES "
                     "('a1_a2', 'LC-7', 'Nutella Spring', 'completed')")
@@ -94,7 +95,7 @@ def test_the_report_says_which_campaigns_moved_and_where_they_are_now(database):
 def test_runs_that_could_not_start_are_failures_in_the_subject_the_table_and_the_trend(database):
     from scripts.shared.notify.notifier import Notifier
     today = datetime.date.today()
-    database.record_event("a1_a2", "asset_failed", "HTTP 503", campaign_id="LC-2", level="error")
+    events.record_event(database, "a1_a2", "asset_failed", "HTTP 503", campaign_id="LC-2", level="error")
     not_started = {today: [{"workflow": "A1\u2192A2", "count": 4, "message": "Database: cannot connect",
                             "first": "08:00", "last": "08:15", "resolved_at": None}]}
     ctx = collect(database, today, not_started_on=lambda day: not_started.get(day, []))
