@@ -46,6 +46,15 @@ AUTH_HINTS = [
 ]
 
 
+def _ancestors(path_collection):
+    """(id, name) of each folder in a Box ``path_collection`` (a dict, or boxsdk's objects in its entries)."""
+    entries = (path_collection or {}).get("entries") or []
+
+    def field(entry, key):
+        return entry.get(key) if isinstance(entry, dict) else getattr(entry, key, None)
+    return tuple((field(e, "id"), field(e, "name")) for e in entries)
+
+
 def _keep_token(kept):
     """boxsdk's store_tokens callback: a new token is kept for the next ticks (token_store.py). boxsdk drops the
     token answer's expires_in; Box's JWT access tokens last 60 minutes (box-api.md), counted from now."""
@@ -255,17 +264,22 @@ class BoxClient(BoxUploads):
         return BoxUser(user=user.name, id=user.id)
 
     def get_folder(self, folder_id):
+        """The folder's id, or None when it is gone (404) or in the trash (a person deleted it)."""
         try:
-            return self._call("get folder", lambda: self.client.folder(folder_id).get(fields=["id", "name"])).id
+            folder = self._call("get folder", lambda: self.client.folder(folder_id).get(
+                fields=["id", "name", "item_status"]))
         except ServiceError as exc:
             if exc.status == 404:
                 return None
             raise
+        if getattr(folder, "item_status", "active") in ("trashed", "deleted"):
+            return None
+        return folder.id
 
     def get_file(self, file_id):
         try:
-            f = self._call("get file", lambda: self.client.file(file_id).get(fields=["id", "name", "sha1", "size",
-                                                                                   "parent", "item_status"]))
+            f = self._call("get file", lambda: self.client.file(file_id).get(fields=[
+                "id", "name", "sha1", "size", "parent", "item_status", "path_collection"]))
         except ServiceError as exc:
             if exc.status == 404:
                 return None
@@ -274,7 +288,8 @@ class BoxClient(BoxUploads):
             return None  # in the trash: a link to it would not open
         return BoxFile(file_id=f.id, name=f.name, sha1=f.sha1, size=f.size,
                        parent_id=(f.parent or {}).get("id") if isinstance(f.parent, dict) else getattr(f.parent, "id",
-                                                                                                       None))
+                                                                                                       None),
+                       ancestors=_ancestors(getattr(f, "path_collection", None)))
 
     # -- folders ------------------------------------------------------------------------------------------------------
     def ensure_folder(self, parent_id, name):

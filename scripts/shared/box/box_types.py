@@ -9,10 +9,12 @@ InboxFile.__doc__ = """A file as a folder listing shows it (BoxClient.list_inbox
 folder searched by SHA-1). ``folder_path``: the folder names from the listed root down to ``parent_id``, the folder
 holding it; ``etag``: the If-Match value of this version (delete_file); ``version_id``: Box's ``file_version.id``."""
 
-BoxFile = namedtuple("BoxFile", "file_id name sha1 size parent_id renamed")
-BoxFile.__new__.__defaults__ = (False,)
+BoxFile = namedtuple("BoxFile", "file_id name sha1 size parent_id renamed ancestors")
+BoxFile.__new__.__defaults__ = (False, ())
 BoxFile.__doc__ = """One Box file as read (BoxClient.get_file) or after a move (move_file): ``parent_id`` is the
-folder holding it; ``renamed`` is True when the move had to number the name because the target already had it."""
+folder holding it; ``renamed`` is True when the move had to number the name because the target already had it;
+``ancestors`` (get_file): the (id, name) of every folder above it, from All Files down to ``parent_id``, so a caller
+can tell whether the file is still inside a given folder."""
 
 UploadResult = namedtuple("UploadResult", "file_id name url sha1 size outcome")
 UploadResult.__doc__ = """The Box file an upload ended in (upload_file, upload_with_tracking_id, upload_stream):

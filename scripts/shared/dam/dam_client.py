@@ -426,6 +426,22 @@ class DAMClient(DamTransfers):
                         metadata=flatten(item.get("metadata")), typed_metadata=typed_values(item.get("metadata")),
                         raw=item)
 
+    def asset_standing(self, asset_id):
+        """"deleted" or "expired" when a person removed the asset in the DAM (404, or the flags OTMM keeps on a
+        deleted or expired asset), else None: the asset is there."""
+        try:
+            doc = self._get_json("/assets/{}".format(asset_id), {"level_of_detail": "slim"})
+        except ServiceError as exc:
+            if exc.status == 404:
+                return "deleted"
+            raise
+        asset = (doc.get("asset_resource") or {}).get("asset") or {}
+        if asset.get("deleted"):
+            return "deleted"
+        if asset.get("expired"):
+            return "expired"
+        return None
+
     def get_asset_metadata(self, asset_id):
         doc = self._get_json("/assets/{}".format(asset_id), {"load_type": "full"})
         asset = doc["asset_resource"]["asset"]

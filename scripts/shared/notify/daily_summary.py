@@ -3,7 +3,7 @@ import csv
 import datetime
 import io
 
-from ..store import report_store
+from ..store import campaign_store, report_store
 from .email_format import ascii_workflow
 from ..core.workflow_names import workflow_ids
 
@@ -43,11 +43,12 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None, not_started_on=Non
               "state": r["state"], "since": r["since"].strftime("%Y-%m-%d %H:%M"),
               "last_error": r["last_error"] or ""} for r in report_store.stuck_campaigns(db, stuck_after_hours)]
     problems = open_problems(db, labels)
+    waiting = waiting_campaigns(db, labels)
     totals = {k: sum(w[k] for w in workflows) for k in ("campaigns_advanced", "assets_moved", "failures",
                                                         "not_started", "rejections", "quarantined")}
     return {"date": day.isoformat(), "generated_at": datetime.datetime.now().astimezone().isoformat(
         timespec="seconds"), "workflows": workflows, "failures": failures, "inbox_waiting": inbox_waiting,
-        "stuck": stuck, "problems": problems, "totals": totals, "not_started": not_started,
+        "stuck": stuck, "problems": problems, "waiting": waiting, "totals": totals, "not_started": not_started,
         "moves": moves(db, start, end, labels), "trend": trend(db, day, not_started_on)}
 
 
@@ -103,6 +104,26 @@ def trend_context(days, series):
 def _px(value, peak):
     """A bar's height: proportional to the workflow's busiest day, and at least 2 px when the value is not 0."""
     return 0 if not value else max(2, int(round(value * BAR_PX / float(peak))))
+
+
+def waiting_campaigns(db, labels):
+    """Every campaign the suite waits on and what for, in words (campaign_store.waiting_campaigns): nothing waits in
+    silence."""
+    out = []
+    for w in campaign_store.waiting_campaigns(db):
+        if w.waits_for == "localisation":
+            what = "a localised file for {} master(s): {}".format(len(w.missing), ", ".join(
+                "{} ({})".format(name, tid) for tid, name in w.missing))
+        elif w.waits_for == "retry":
+            what = "its next try at {}, after: {}".format(w.next_attempt_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                                                         w.last_error or "a failure")
+        elif w.waits_for == "assets":
+            what = "assets in the DAM: its source folder was empty (the no-assets email was sent)"
+        else:
+            what = "its status change or success email, tried again every run"
+        out.append({"workflow": labels.get(w.workflow, w.workflow), "campaign_id": w.campaign_id, "waits_for": what,
+                    "since": w.since.astimezone().strftime("%Y-%m-%d %H:%M") if w.since else ""})
+    return out
 
 
 def open_problems(db, labels):

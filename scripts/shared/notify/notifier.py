@@ -65,27 +65,28 @@ TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.p
 VOLATILE = ("run_id", "generated_at")
 
 SUBJECTS = {
-    "a1_to_a2_complete": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} master "
-                         "asset(s) delivered to Box",
-    "a1_to_a2_partial": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} asset(s) "
+    "a1_to_a2_complete": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ counts.delivered }} master "
+                         "asset(s) delivered to Box{% if counts.not_delivered %}, {{ counts.not_delivered }} deleted in the DAM{% endif %}",
+    "a1_to_a2_partial": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ counts.failed }} asset(s) "
                         "failed, status stays {{ campaign.status_before }}",
     "a1_to_a2_no_assets": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: no master assets to deliver",
-    "a5_to_a6_rejections": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} rejected "
-                           "asset(s) sent back for rework",
-    "a5_to_a6_partial": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} rejected "
+    "a5_to_a6_rejections": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ counts.delivered }} rejected "
+                           "asset(s) sent back for rework{% if counts.not_delivered %}, {{ counts.not_delivered }} deleted in the DAM{% endif %}",
+    "a5_to_a6_partial": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ counts.failed }} rejected "
                         "asset(s) could not be sent",
     "a5_to_a6_no_rejections": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: no NOT APPROVED assets",
-    "b1_to_b2_complete": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ assets|length }} global "
-                         "master(s) delivered to Box",
-    "b1_to_b2_partial": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ failures|length }} master(s) "
+    "b1_to_b2_complete": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ counts.delivered }} global "
+                         "master(s) delivered to Box{% if counts.not_delivered %}, {{ counts.not_delivered }} deleted in the DAM{% endif %}",
+    "b1_to_b2_partial": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: {{ counts.failed }} master(s) "
                         "failed, status stays {{ campaign.status_before }}",
     "b1_to_b2_no_assets": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: no final assets to deliver",
-    "a2_to_a3_file_uploaded": "[{{ workflow }}] {{ campaign.campaign_id }}: {% if assets %}{{ assets|length }} localised "
+    "a2_to_a3_file_uploaded": "[{{ workflow }}] {{ campaign.campaign_id }}: {% if assets %}{{ counts.assets }} localised "
                               "file(s) imported into the DAM{% endif %}{% if assets and quarantined %}, {% endif %}"
-                              "{% if quarantined %}{{ quarantined|length }} file(s) need attention{% endif %}"
-                              "{% if failures %} ({{ failures|length }} failed){% endif %}",
+                              "{% if quarantined %}{{ counts.quarantined }} file(s) need attention{% endif %}"
+                              "{% if failures %} ({{ counts.failed }} failed){% endif %}",
     "a2_to_a3_complete": "[{{ workflow }}] {{ campaign.campaign_id }} {{ campaign.name }}: every master localised, "
-                         "campaign moved to A3",
+                         "campaign moved to A3{% if counts.not_delivered %} ({{ counts.not_delivered }} deleted in the "
+                         "DAM, not expected){% endif %}",
     "daily_summary_report": "[Daily report] {{ date }}: {{ totals.campaigns_advanced }} campaign(s) advanced, "
                             "{{ totals.assets_moved }} asset(s) moved, {{ totals.failures }} failure(s)",
     "run_error": "[{{ workflow }}] ACTION NEEDED{% if campaign %} {{ campaign.campaign_id }}{% endif %}: "

@@ -37,14 +37,27 @@ def inbox_url(config):
     return box_folder_url(((config.get("box") or {}).get("roots") or {}).get("a2_a3"))
 
 
+def tally(assets=(), failures=(), quarantined=()):
+    """The numbers every subject, heading, webhook and report line states, counted once from the full lists, so an
+    email cut to fit (notifier._summarised) still says the totals. An asset entry with ``delivered`` false (deleted
+    in the DAM) is listed but never counted as delivered."""
+    delivered = sum(1 for a in assets if a.get("delivered", True))
+    return {"assets": len(assets), "delivered": delivered, "not_delivered": len(assets) - delivered,
+            "failed": len(failures), "quarantined": len(quarantined)}
+
+
 def message_context(workflow_label, campaign, assets=(), failures=(), quarantined=(), next_steps="", inbox_url=None,
-                    needs_attention_url=None):
+                    needs_attention_url=None, **extra):
     """inbox_url: link to the A2->A3 upload inbox (emails that ask for an upload); needs_attention_url: link to the
-    '_Needs attention' folder (the email listing files moved there)."""
-    return {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
-            "campaign": campaign, "assets": list(assets), "failures": list(failures),
-            "quarantined": list(quarantined), "next_steps": next_steps, "inbox_url": inbox_url,
-            "needs_attention_url": needs_attention_url}
+    '_Needs attention' folder (the email listing files moved there); ``counts``: tally() of the lists; ``extra``:
+    template-specific keys (notices: what the suite decided when a person changed the ground under it)."""
+    context = {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
+               "campaign": campaign, "assets": list(assets), "failures": list(failures),
+               "quarantined": list(quarantined), "next_steps": next_steps, "inbox_url": inbox_url,
+               "needs_attention_url": needs_attention_url, "counts": tally(assets, failures, quarantined),
+               "notices": []}
+    context.update(extra)
+    return context
 
 
 def agency_recipients(config, template, campaign):

@@ -141,12 +141,15 @@ def imported_duplicate(db, tracking_id, language, sha1, box_file_id):
 
 
 def localisation_progress(db, campaign_id):
-    """(masters, masters with an imported localised file) of a local campaign's A1->A2 masters."""
+    """(masters expected, of them with an imported localised file) of a local campaign's A1->A2 masters. A master
+    deleted or expired in the DAM without a localised file is not expected any more (campaign_store.GONE_STATES)."""
     with db.cursor() as cur:
         cur.execute(
-            "SELECT count(*) AS masters, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM derivative_assets d "
-            "WHERE d.tracking_id = m.tracking_id AND d.state IN ('imported', 'cleaned'))) AS localised "
-            "FROM master_assets m WHERE m.local_campaign_id = %s AND m.workflow = 'a1_a2'", (campaign_id,))
+            "SELECT count(*) FILTER (WHERE localised OR asset_state NOT IN ('deleted_in_dam', 'expired_in_dam')) "
+            "AS masters, count(*) FILTER (WHERE localised) AS localised FROM (SELECT m.asset_state, EXISTS "
+            "(SELECT 1 FROM derivative_assets d WHERE d.tracking_id = m.tracking_id AND d.state IN ('imported', "
+            "'cleaned')) AS localised FROM master_assets m WHERE m.local_campaign_id = %s AND "
+            "m.workflow = 'a1_a2') x", (campaign_id,))
         row = cur.fetchone()
         return row["masters"], row["localised"]
 
@@ -196,9 +199,10 @@ def unsettled_derivatives(db, campaign_id):
 
 
 def unreported_imports(db, campaign_id):
-    """Imported derivatives of a local campaign not yet reported by email, by file name."""
+    """Imported derivatives of a local campaign not yet reported by email, by file name (with the master's folder
+    and its asset_state as master_state)."""
     with db.cursor() as cur:
-        cur.execute("SELECT d.*, m.dam_folder_path FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
+        cur.execute("SELECT d.*, m.dam_folder_path, m.asset_state AS master_state FROM derivative_assets d JOIN master_assets m USING (tracking_id) "
                     "WHERE d.local_campaign_id = %s AND d.state = 'cleaned' AND d.reported_at IS NULL "
                     "ORDER BY d.box_file_name", (campaign_id,))
         return Derivative.from_rows(cur.fetchall())

@@ -50,12 +50,13 @@ class Derivative(_Row, namedtuple("Derivative", (
         "id tracking_id local_campaign_id box_file_id sha1 box_file_name box_folder_path file_size language "
         "description state dam_folder_id dam_asset_id dam_import_job_id attempts last_error claim_token run_id "
         "metadata box_version_id box_etag reported_at superseded_by superseded_at created_at updated_at "
-        "imported_at cleaned_at dam_folder_path"))):
+        "imported_at cleaned_at dam_folder_path master_state"))):
     """One version of a localised inbox file on its way into the DAM (``derivative_assets``): claimed ->
-    downloaded -> imported -> cleaned, or failed. ``dam_folder_path`` is its master's, where a query joins it in."""
+    downloaded -> imported -> cleaned, or failed. ``dam_folder_path`` and ``master_state`` (its asset_state) are its
+    master's, where a query joins them in."""
     __slots__ = ()
     TABLE = "derivative_assets"
-    OPTIONAL = ("dam_folder_path",)
+    OPTIONAL = ("dam_folder_path", "master_state")
 
 
 class Master(_Row, namedtuple("Master", (

@@ -17,7 +17,7 @@ from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
 from ..store import item_store, leases, tracking_ids
-from . import frame
+from . import box_placement, frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..store.tracking_ids import normalise_tracking_id
@@ -176,10 +176,10 @@ def _process_listed_campaign(job, early):
     spec, rt, campaign = job.spec, job.rt, job.campaign
     campaign_id = campaign.campaign_id
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
-    box_root = rt.config["box"]["roots"][spec.box_root]
     folder = []
     _, assets = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
-        lambda: rt.box.ensure_folder_path(box_root, [_box_campaign_folder_name(spec, campaign)]))))
+        box_placement.campaign_folder, job, rt.config["box"]["roots"][spec.box_root],
+        _box_campaign_folder_name(spec, campaign))))
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
@@ -211,7 +211,8 @@ def _process_listed_campaign(job, early):
     rows = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
     current = [rows[a.asset_id] for a in assets]
     if all(r.state == "done" for r in current):
-        missing = _missing_in_box(job, [r for r in current if r.opentext_id not in set(a.asset_id for a in todo)])
+        missing = box_placement.undelivered(job, [r for r in current if r.opentext_id not in
+                                                  set(a.asset_id for a in todo)], campaign_folder)
         if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
             again = [a for a in assets if a.asset_id in missing]
             fresh = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
@@ -275,20 +276,6 @@ def _catch_up_with_dam(job, assets, items):
                       level="warning")
             items[opentext_id] = item_store.update_transfer_item(job.db, job.lease, row.id, state="gone")
     return items
-
-
-def _missing_in_box(job, rows):
-    """Asset ids of rows delivered in an earlier tick whose Box file is gone (deleted or trashed by a person);
-    their rows go back to pending so they are delivered again before the status moves."""
-    missing = set()
-    for row in rows:
-        if row.box_file_id and job.rt.box.get_file(row.box_file_id) is None:
-            log.warning("%s was delivered as Box file %s, which is no longer in Box: delivering it again",
-                        row.original_filename, row.box_file_id)
-            item_store.update_transfer_item(job.db, job.lease, row.id, state="pending", box_file_id=None, sha1=None,
-                                            box_outcome=None)
-            missing.add(row.opentext_id)
-    return missing
 
 
 class _FolderCache(object):
@@ -472,7 +459,7 @@ def _asset_entries(rows, include_rejection=None):
             r.tracking_id, r.original_filename if gone else (r.box_file_name or r.original_filename),
             "deleted in the DAM: not delivered" if gone else OUTCOMES.get(r.box_outcome, r.box_outcome or r.state),
             folder_path=r.folder_path, size=r.file_size, url=None if gone else r.box_url,
-            rejection=include_rejection(r) if include_rejection else []))
+            rejection=include_rejection(r) if include_rejection else [], delivered=not gone))
     return entries
 
 
@@ -490,23 +477,35 @@ def _complete(job, box_folder_id=None):
     assets = _asset_entries(rows, _rejection_fields(rt) if spec.only_not_approved else None)
     context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_to, box_folder_id),
                               assets=assets, next_steps=spec.done_next_steps,
-                              inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None)
+                              inbox_url=inbox_url(rt.config) if spec.returns_to_inbox else None,
+                              notices=list(job.notices))
     mail = send(rt, spec.template_complete, campaign, context)
     hook = "disabled"
     if spec.webhook:
-        hook = webhook(rt, "{}.completed".format(spec.workflow), campaign_id, {
-            "workflow": spec.workflow, "campaign_id": campaign_id, "campaign_name": campaign.name,
-            "status_before": spec.status_from, "status_after": spec.status_to,
-            "assets": [{"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
-                       for a in assets]})
+        hook = webhook(rt, "{}.completed".format(spec.workflow), campaign_id, _webhook_payload(spec, context))
+    counts = context["counts"]
     if mail == "failed" or hook == "failed":
-        job.finish("notify_pending", error="notification failed; retried next run", total=len(rows), done=len(rows))
+        job.finish("notify_pending", error="notification failed; retried next run", total=counts["assets"],
+                   done=counts["delivered"])
         log.warning("Campaign %s is complete but a notification failed; the next run sends it", campaign_id)
         return EXIT_OK
-    delivered = len([r for r in rows if r.state != "gone"])
-    job.finish("completed", total=len(rows), done=delivered)
-    log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, delivered)
+    job.finish("completed", total=counts["assets"], done=counts["delivered"])
+    log.info("Campaign %s complete: %d asset(s) in Box", campaign_id, counts["delivered"])
     return EXIT_OK
+
+
+def _webhook_payload(spec, context):
+    """The success webhook says what the email says: its counts (reporting.tally) and the same assets, the delivered
+    ones with their link and those deleted in the DAM apart."""
+    campaign = context["campaign"]
+
+    def line(a):
+        return {"tracking_id": a["tracking_id"], "filename": a["filename"], "url": a["url"]}
+    return {"workflow": spec.workflow, "campaign_id": campaign["campaign_id"], "campaign_name": campaign["name"],
+            "status_before": spec.status_from, "status_after": spec.status_to, "counts": context["counts"],
+            "assets": [line(a) for a in context["assets"] if a["delivered"]],
+            "not_delivered": [dict(line(a), reason=a["outcome"]) for a in context["assets"] if not a["delivered"]],
+            "notices": context["notices"]}
 
 
 def _rejection_fields(rt):
@@ -533,7 +532,7 @@ def _partial(job, rows, failures, box_folder_id):
               for r in rows if r.state != "done"]
     context = message_context(
         spec.label, campaign_context(campaign, spec.status_from, spec.status_from, box_folder_id),
-        assets=_asset_entries(done), failures=failed,
+        assets=_asset_entries(done), failures=failed, notices=list(job.notices),
         next_steps="The status stays {}. The next run retries only the {} asset(s) that failed; the others are "
                    "already in Box.".format(spec.status_from, len(failed)))
     send(rt, spec.template_partial, campaign, context)

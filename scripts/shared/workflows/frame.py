@@ -103,11 +103,13 @@ def claim(rt, candidates, busy, waiting):
 class Job(object):
     """One claimed campaign: the workflow's ``spec`` (a WorkflowSpec, or WorkflowIds for A2->A3), the tick's ``rt``,
     the ``lease`` and the ``campaign`` (dam_types.Campaign). What its steps record is recorded under its workflow
-    and campaign (``job.event``); ``job.code`` is its exit code."""
+    and campaign (``job.event``); ``job.code`` is its exit code; ``job.notices`` what this tick decided when a person
+    changed the ground under it (a Box folder deleted, a file moved away), which its email says."""
 
     def __init__(self, spec, rt, lease, campaign):
         self.spec, self.rt, self.lease, self.campaign = spec, rt, lease, campaign
         self.code = EXIT_OK
+        self.notices = []  # what this tick decided when a person changed the ground under it: the emails' note
 
     @property
     def db(self):

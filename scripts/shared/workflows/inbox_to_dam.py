@@ -12,7 +12,7 @@ import os
 from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
-from ..store import item_store
+from ..store import campaign_store, item_store
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
@@ -49,7 +49,11 @@ def _tick(rt):
     root = rt.config["box"]["roots"]["a2_a3"]
     files = rt.box.list_inbox(root)
     unsettled = item_store.unsettled_campaigns(rt.db)
-    if not files and not unsettled:
+    due = [] if rt.dry_run else campaign_store.due_master_checks(  # waiting in A2: are their masters still there?
+        rt.db, float(setting(rt.config["a2_a3"], "a2_a3.recheck_masters_hours")))
+    if rt.args.campaign_id:
+        due = [campaign_id for campaign_id in due if campaign_id == rt.args.campaign_id]
+    if not files and not unsettled and not due:
         log.info("No files waiting in the A2→A3 inbox")
         return EXIT_OK
     good, bad = _sort_files(rt, files)
@@ -67,7 +71,7 @@ def _tick(rt):
     by_campaign = {}
     for entry in good:
         by_campaign.setdefault(entry.master.local_campaign_id, []).append(entry)
-    for campaign_id in unsettled:  # work an interrupted run left behind, even with no file in the inbox
+    for campaign_id in unsettled + due:  # work an interrupted run left behind; masters to check (files first)
         by_campaign.setdefault(campaign_id, [])
     if not by_campaign:
         return EXIT_OK
@@ -174,6 +178,7 @@ def _process_campaign(job, entries, inbox_ids):
     for entry in entries:
         result = _take_file(job, final_id, entry)
         (failures if "reason" in result else imported).append(result)
+    _expected_masters(job, [entry["tracking_id"] for entry in imported])
     _report_imports(job, failures)
     if failures:
         state = job.finish("partial", error="{} file(s) failed".format(len(failures)), total=len(entries),
@@ -181,15 +186,43 @@ def _process_campaign(job, entries, inbox_ids):
         log.warning("%d of %d file(s) failed; they stay in the inbox and are retried after %s", len(failures),
                     len(entries), state.next_attempt_at)
         return EXIT_FAILED
-    masters, localised = item_store.localisation_progress(rt.db, campaign_id)
-    if masters and localised >= masters and campaign.status == "A2":
+    if _all_localised(job) and campaign.status == "A2":
         return _finish_campaign(job)
+    masters, localised = item_store.localisation_progress(rt.db, campaign_id)
     # Already A3: a file delivered now is a correction, reported in the import email above, never a second
     # "moved to A3" (a run killed inside the move is finished through frame.unfinished, its state says 'finishing').
-    job.finish("released", total=len(entries), done=len(imported))
+    # A campaign no longer in A2 (moved on in the DAM) waits for nothing: 'completed' takes it off the waiting list.
+    job.finish("released" if campaign.status == "A2" else "completed", total=len(entries), done=len(imported))
     log.info("Campaign %s: %d of %d master(s) localised; status stays %s", campaign_id, localised, masters,
              campaign.status)
     return EXIT_OK
+
+
+def _expected_masters(job, imported):
+    """Ask the DAM about the masters whose file this tick imported (``imported``: their tracking ids, so the email
+    can say when one is gone) and, at most every a2_a3.recheck_masters_hours, about each master the campaign still
+    waits for. One deleted or expired since delivery is not expected any more: marked on its row, recorded, and the
+    campaign completes without it (the "moved to A3" email names it)."""
+    rt = job.rt
+    waiting = campaign_store.masters_check_due(rt.db, job.campaign_id, float(setting(
+        rt.config["a2_a3"], "a2_a3.recheck_masters_hours")))
+    for master in campaign_store.masters_to_check(rt.db, job.campaign_id, imported, waiting):
+        standing = rt.dam.asset_standing(master.opentext_id)
+        if standing:
+            with log_context(tid=master.tracking_id):
+                log.warning("Master %s (DAM asset %s) was %s in the DAM after delivery: not expected any more",
+                            master.original_filename, master.opentext_id, standing)
+            campaign_store.mark_master_gone(rt.db, job.lease, master.tracking_id, standing)
+            job.event("master_gone", "{} {} in the DAM".format(master.original_filename, standing),
+                      tracking_id=master.tracking_id, opentext_id=master.opentext_id, level="warning")
+    if waiting:
+        campaign_store.mark_masters_checked(rt.db, job.lease)
+
+
+def _all_localised(job):
+    """Every master still expected has a localised file (and the campaign had masters at all)."""
+    masters, localised = item_store.localisation_progress(job.db, job.campaign_id)
+    return bool(masters or campaign_store.gone_masters(job.db, job.campaign_id)) and localised >= masters
 
 
 def _settle(job, final_id, inbox_versions):
@@ -247,6 +280,9 @@ def _outcome(rt, row):
     if earlier:
         text += "; replaces " + ", ".join("{} (DAM asset {})".format(e.box_file_name, e.dam_asset_id)
                                          for e in earlier)
+    if row.master_state in campaign_store.GONE_STATES:
+        text += "; its master was {} in the DAM after delivery (not expected any more)".format(
+            row.master_state.split("_")[0])
     if item_store.changed_while_imported(rt.db, row):
         text += "; the file changed in Box meanwhile: the newer version stays in the inbox for the next run"
     else:
@@ -262,7 +298,7 @@ def _progress_note(job):
         return "The campaign is already in {}: these files are corrections and replace the finals delivered " \
                "earlier for the same tracking id and language.".format(status)
     masters, localised = item_store.localisation_progress(job.db, job.campaign_id)
-    if masters and localised >= masters:
+    if _all_localised(job):
         return "Every master of the campaign now has a localised file; the campaign moves to A3."
     return "{} of {} masters have a localised file. The campaign moves to A3 when all have one.".format(
         localised, masters)
@@ -354,14 +390,23 @@ def _finish_campaign(job):
         job.event("status_changed", "A2 -> A3")
     rows = item_store.localised_files(rt.db, campaign_id)
     assets = [_localised_entry(r, "imported") for r in rows]
-    context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets,
+    localised = set(r.tracking_id for r in rows)
+    gone = [m for m in campaign_store.gone_masters(rt.db, campaign_id) if m.tracking_id not in localised]
+    assets += [asset_entry(m.tracking_id, m.original_filename, "not expected any more: {} in the DAM after "
+                           "delivery".format(m.asset_state.split("_")[0]), folder_path=m.dam_folder_path,
+                           size=m.file_size, delivered=False) for m in gone]
+    notices = ["{} master(s) were deleted or expired in the DAM after delivery and are not expected any more: {}. "
+               "The campaign moved to A3 without them.".format(len(gone), ", ".join(m.original_filename
+                                                                                     for m in gone))] if gone else []
+    context = message_context(LABEL, campaign_context(campaign, "A2", "A3"), assets=assets, notices=notices,
                               next_steps="Every master has its localised file in the DAM's Final Assets. The "
                                          "campaign is now in A3 for review.")
+    counts = context["counts"]
     if send(rt, "a2_to_a3_complete", campaign, context) == "failed":
         job.finish("notify_pending", error="completion email failed; retried next run")
         return EXIT_OK
-    job.finish("completed", total=len(assets), done=len(assets))
-    log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", campaign_id, outcome, len(assets))
+    job.finish("completed", total=counts["assets"], done=counts["delivered"])
+    log.info("Campaign %s moved A2 -> A3 (%s): %d localised file(s)", campaign_id, outcome, counts["delivered"])
     return EXIT_OK
 
 

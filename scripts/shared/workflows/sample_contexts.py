@@ -8,6 +8,7 @@ be shown, not run).
 import datetime
 
 from ..notify.daily_summary import TREND_DAYS, trend_context
+from ..notify.reporting import tally
 from .dam_to_box import empty_next_steps
 from .workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
 
@@ -56,8 +57,9 @@ def _ctx(workflow, next_steps, status_after="A2", **extra):
     campaign = dict(CAMPAIGN, status_after=status_after)
     ctx = {"workflow": workflow, "run_id": "3f9c2a1b7d4e", "generated_at": "2026-11-24T19:00:00Z",
            "campaign": campaign, "assets": ASSETS, "failures": [], "quarantined": [], "next_steps": next_steps,
-           "inbox_url": None, "needs_attention_url": None}
+           "inbox_url": None, "needs_attention_url": None, "notices": []}
     ctx.update(extra)
+    ctx["counts"] = tally(ctx["assets"], ctx["failures"], ctx["quarantined"])
     return ctx
 
 
@@ -116,6 +118,8 @@ def sample_contexts():
                        "since": "2026-11-24 08:00", "last_error": "1 of 2 assets failed"}],
             "problems": [{"workflow": "A1→A2", "campaign_id": "LC-2026-0043", "attempts": 7,
                           "next_try": "2026-11-24 20:05", "last_error": "1 of 2 assets failed"}],
+            "waiting": [{"workflow": "A2→A3", "campaign_id": "LC-2026-0043", "since": "2026-11-20 09:15",
+                         "waits_for": "a localised file for 1 master(s): packshot.png (70Z6J8)"}],
             "totals": {"campaigns_advanced": 4, "assets_moved": 20, "failures": 7, "not_started": 6,
                        "rejections": 2, "quarantined": 1},
             "moves": [{"campaign_id": "LC-2026-0042", "name": "Nutella Spring", "workflow": "A1→A2",

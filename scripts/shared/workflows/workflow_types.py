@@ -16,19 +16,20 @@ InboxEntry.__doc__ = """An inbox file (box_types.InboxFile, from list_inbox), it
 row (master_assets)."""
 
 ASSET_ENTRY_FIELDS = ("tracking_id", "filename", "folder_path", "size", "url", "outcome", "rejection", "language",
-                      "description", "dam_asset_id")
+                      "description", "dam_asset_id", "delivered")
 
 
 def asset_entry(tracking_id, filename, outcome, **fields):
     """One row of an email's asset table: the file, what happened to it, and ``fields`` by name: folder_path and
-    size (always), url, rejection, and for A2->A3 language, description, dam_asset_id."""
+    size (always), url, rejection, delivered (false: listed, never counted as delivered, e.g. deleted in the DAM;
+    reporting.tally), and for A2->A3 language, description, dam_asset_id."""
     unknown = set(fields) - set(ASSET_ENTRY_FIELDS)
     missing = set(("folder_path", "size")) - set(fields)
     if unknown or missing:
         raise TypeError("asset_entry: {}".format("; ".join(
             ["unknown field(s) " + ", ".join(sorted(unknown))] * bool(unknown) +
             ["missing field(s) " + ", ".join(sorted(missing))] * bool(missing))))
-    entry = {"tracking_id": tracking_id, "filename": filename, "outcome": outcome, "url": None}
+    entry = {"tracking_id": tracking_id, "filename": filename, "outcome": outcome, "url": None, "delivered": True}
     entry.update(fields)
     entry["rejection"] = fields.get("rejection") or []
     return entry
