@@ -18,8 +18,7 @@ from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..core.units import human_size
-from ..core.errors import STOPS_THE_CAMPAIGN, ChangedWhileRead, InputError, LeaseLostError, ServiceError, SuiteError, \
-    reason_and_fix
+from ..core.errors import STOPS_THE_CAMPAIGN, ChangedWhileRead, InputError, ServiceError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
 from ..dam.dam_types import Campaign
