@@ -54,15 +54,20 @@ test: venv pg-binaries chromium
 # Exactly what production installs (README "Production", DEPLOYMENT_GUIDE step 2): a fresh venv, pip upgraded first
 # from its own hashed lock (the bundled pip 18.1 cannot read manylinux2014 wheels), then the lock from wheels only;
 # the 3.6 test tools come last and --check proves they changed no locked version.
+# locked_venv(python, venv, pip lock, lock, test tools): the production install steps, the same for every lock.
+define locked_venv
+	@test -x $(1) || { echo "Python not found at $(1) (set PY36=... or PY312=...)"; exit 1; }
+	rm -rf $(2)
+	$(1) -m venv $(2)
+	$(2)/bin/python -m pip install -q --only-binary=:all: --require-hashes -r $(3)
+	$(2)/bin/python -m pip install -q --only-binary=:all: --require-hashes -r $(4)
+	$(2)/bin/python -m pip install -q --only-binary=:all: $(5)
+	$(2)/bin/python tools/lock.py --check $(4)
+	touch $(2)/.installed
+endef
+
 $(VENV36)/.installed: $(LOCK36) $(PIP_LOCK36)
-	@test -x $(PY36) || { echo "Python 3.6 not found at $(PY36) (set PY36=...)"; exit 1; }
-	rm -rf $(VENV36)
-	$(PY36) -m venv $(VENV36)
-	$(VENV36)/bin/python -m pip install -q --only-binary=:all: --require-hashes -r $(PIP_LOCK36)
-	$(VENV36)/bin/python -m pip install -q --only-binary=:all: --require-hashes -r $(LOCK36)
-	$(VENV36)/bin/python -m pip install -q --only-binary=:all: $(TEST_TOOLS36)
-	$(VENV36)/bin/python tools/lock.py --check $(LOCK36)
-	touch $@
+	$(call locked_venv,$(PY36),$(VENV36),$(PIP_LOCK36),$(LOCK36),$(TEST_TOOLS36))
 
 venv36: $(VENV36)/.installed
 
@@ -78,14 +83,7 @@ lock312:
 # The 3.12 production install, step for step as on 3.6: pip from its lock, the lock from hashed wheels, test tools,
 # then --check proves the test tools changed no locked version.
 $(VENV312)/.installed: $(LOCK312) $(PIP_LOCK312)
-	@test -x $(PY312) || { echo "Python 3.12 not found at $(PY312) (set PY312=...)"; exit 1; }
-	rm -rf $(VENV312)
-	$(PY312) -m venv $(VENV312)
-	$(VENV312)/bin/python -m pip install -q --only-binary=:all: --require-hashes -r $(PIP_LOCK312)
-	$(VENV312)/bin/python -m pip install -q --only-binary=:all: --require-hashes -r $(LOCK312)
-	$(VENV312)/bin/python -m pip install -q --only-binary=:all: $(TEST_TOOLS312)
-	$(VENV312)/bin/python tools/lock.py --check $(LOCK312)
-	touch $@
+	$(call locked_venv,$(PY312),$(VENV312),$(PIP_LOCK312),$(LOCK312),$(TEST_TOOLS312))
 
 venv312: $(VENV312)/.installed
 

@@ -8,6 +8,7 @@ daily report closes the day. Exit 0 only when every campaign ends where it shoul
 import os
 import shutil
 import sys
+import re
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -23,7 +24,9 @@ F = "FERRERO.FIELD."
 def step(lab, title, script, *args, expect=(0,)):
     started = time.time()
     result = lab.run_script(script, *args)
-    last = [line.split("] ", 1)[-1] for line in result.stdout.strip().splitlines()][-1:] or [""]
+    # the message of the last console line ("2026-11-24 10:05:00,123 INFO    [LC-2026-0042] text")
+    last = [re.sub(r"^\S+ \S+ [A-Z]+\s+(\[[^]]*\] )?", "", line)
+            for line in result.stdout.strip().splitlines()][-1:] or [""]
     ok = result.returncode in expect
     print("  {:<34} exit {:>2} {:5.1f}s  {}".format(title, result.returncode, time.time() - started,
                                                      last[0][:90]))

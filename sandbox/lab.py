@@ -11,6 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMTP_USER = "sandbox-mailer"
 SMTP_PASSWORD = "sandbox-smtp-pass"
 NOTIFY_TO = "marketing-ops@example.com"
+ALERT_EMAIL_TO = "dam-operators@example.com"
 WEBHOOK_SECRET = "sandbox-webhook-secret"
 
 
@@ -87,6 +88,7 @@ class Lab(object):
             "DB_PASSWORD": db["password"],
             "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port), "SMTP_SECURITY": "none",
             "SMTP_USERNAME": SMTP_USER, "SMTP_PASSWORD": SMTP_PASSWORD, "NOTIFY_TO": NOTIFY_TO,
+            "ALERT_EMAIL_TO": ALERT_EMAIL_TO,
             "SMTP_FROM": "DAM Automation <dam-automation@example.com>",
             "TEMP_DIR": os.path.join(self.workdir, "temp"), "LOG_DIR": os.path.join(self.workdir, "logs"),
             "STATE_DIR": os.path.join(self.workdir, "state"),

@@ -59,6 +59,10 @@ def _warn_certificate(config, db, certificate):
                "date": datetime.date.today().isoformat(), "campaign": None, "attempts": None,
                "error": "{} on {}: {}".format("expired" if expired else "expires in {} day(s)".format(
                    certificate["days_left"]), certificate["expires"], certificate["path"]),
+               "wrong": "The DAM mTLS client certificate {}.".format(
+                   "has expired" if expired else "expires in {} day(s)".format(certificate["days_left"])),
+               "done": "Nothing yet: the automation keeps using the certificate until it expires; after that, "
+                       "runs with --auth-pfx stop before they change anything.",
                "fix": "request a renewed certificate now, replace the PFX (DAM_MTLS_CERT_PATH) and check it with "
                       "python scripts/test_mtls_cert.py --handshake"}
     return Notifier(config, store=NotificationStore(db)).send_email(
@@ -71,8 +75,8 @@ def report(config, args):
     db = Database.from_config(config).connect()
     try:
         db.migrate()
-        context = collect(db, day, config["transfer"]["stuck_after_hours"], _inbox_waiting(config))
-        context["not_started"] = monitoring.runs_not_started(config, day)
+        context = collect(db, day, config["transfer"]["stuck_after_hours"], _inbox_waiting(config),
+                          not_started_on=lambda d: monitoring.runs_not_started(config, d))
         context["channels"] = monitoring.failing_channels(config)
         certificate = _certificate(config)
         context["certificate"] = certificate and {"days_left": certificate["days_left"],
@@ -81,7 +85,7 @@ def report(config, args):
             warned = _warn_certificate(config, db, certificate)
             if warned:
                 log.info("mTLS certificate warning (%s day(s) left): %s", certificate["days_left"], warned)
-        tables = csv_files(context)
+        tables = csv_files(context, config["reports"]["csv_separator"])
         from scripts.shared.notify.notifier import Notifier
         if args.print:
             _, _, text = Notifier(config).render("daily_summary_report", context)

@@ -71,8 +71,10 @@ def _check_smtp(config, args):
 
 
 def _check_webhook(config, args):
-    if not config["notifications"].get("webhook_url") or args.no_webhook:
+    if not config["notifications"].get("webhook_url"):
         return None
+    if args.no_webhook:
+        return Skipped("--no-webhook", "no test event sent")
     from scripts.shared.notify.notifier import Notifier
     # marked as a test so the receiver (and whoever reads it) can tell it from a real campaign event
     status = Notifier(config).send_webhook("connection_test", "", {"test": True, "message": "test_connection.py: "
@@ -83,18 +85,46 @@ def _check_webhook(config, args):
 
 
 def _check_health(config, args):
-    """The health-check URL answers; pinged for this job only (test_connection), never a cron job's check."""
+    """Each cron job's check answers a log entry (healthchecks.io's /log: shown in the check's events, changes
+    neither its state nor its schedule), sent without ?create=1, so no check is created and no job looks healthy
+    because of this test."""
     template = config["notifications"].get("healthcheck_url")
     if not template:
         return None
-    from scripts.shared.notify import monitoring
+    import re
     from scripts.shared.core.http_retry import host_port
-    if monitoring.ping(template, "test_connection", "") is not True:
-        raise RuntimeError("the health-check URL at {} did not accept a ping; fix: check HEALTHCHECK_URL (one check "
-                           "per job: put {{job}} where the job name goes) and the firewall".format(
-                               host_port(monitoring.health_url(template, "test_connection"))))
-    return "{} answers ({})".format(host_port(monitoring.health_url(template, "test_connection")),
-                                    "one check per job" if "{job}" in template else "one check for all jobs")
+    from scripts.shared.notify import monitoring
+    from scripts.shared.notify.daily_summary import WORKFLOWS
+    from scripts.shared.core.workflow_names import workflow_ids
+    plain = re.sub(r"([?&])create=1(&|$)", lambda m: m.group(1) if m.group(2) else "", template).rstrip("?&")
+    per_job = "{job}" in template
+    jobs = [workflow_ids(key).log_name for key, _, _ in WORKFLOWS] + ["daily_report"] if per_job else ["all jobs"]
+    missing, refused = [], []
+    for job in jobs:
+        status = monitoring.send(plain, job, "log", body="test_connection.py: checking that this check exists "
+                                                         "(a log entry; the check's state is unchanged)")
+        if status == 404:
+            missing.append(job)
+        elif status is not True:
+            refused.append("{} ({})".format(job, "HTTP {}".format(status) if isinstance(status, int) else status))
+    host = host_port(monitoring.health_url(plain, jobs[0]))
+    if refused:
+        raise RuntimeError("the health-check URL at {} did not answer for {}; fix: check HEALTHCHECK_URL (one "
+                           "check per job: put {{job}} where the job name goes) and the firewall".format(
+                               host, ", ".join(refused)))
+    if missing:
+        raise RuntimeError("no health check for {} at {}; fix: create a check with that slug in healthchecks.io "
+                           "(or add ?create=1 to HEALTHCHECK_URL so the first cron run creates it)".format(
+                               ", ".join(missing), host))
+    return "{} answers for {} ({}); nothing pinged".format(
+        host, ", ".join(jobs), "one check per job" if per_job else "one check for all jobs")
+
+
+class Skipped(object):
+    """A check left out on purpose: shown as SKIP (<why>)."""
+
+    def __init__(self, why, detail):
+        self.status, self.detail = "SKIP ({})".format(why), detail
 
 
 CHECKS = [("Database", _check_database), ("DAM", _check_dam), ("Box", _check_box), ("SMTP", _check_smtp),
@@ -111,7 +141,10 @@ def check_all(config, args):
     for name, check in CHECKS:
         try:
             detail = check(config, args)
-            results.append((name, "SKIP" if detail is None else "OK", detail or "not configured"))
+            if isinstance(detail, Skipped):
+                results.append((name, detail.status, detail.detail))
+            else:
+                results.append((name, "SKIP" if detail is None else "OK", detail or "not configured"))
         except Exception as exc:
             log.debug("%s check failed", name, exc_info=True)
             results.append((name, "FAIL", str(exc)))

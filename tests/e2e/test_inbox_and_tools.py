@@ -111,7 +111,7 @@ def test_daily_report_email_with_csv(lab):
     attachments = {a.get_filename(): a for a in report.iter_attachments()}
     day = str(report["Subject"]).split("]")[1].split(":")[0].strip()
     assert sorted(attachments) == ["daily_report_{}_{}.csv".format(day, t)
-                                   for t in ("failures", "stuck", "workflows")]
+                                   for t in ("failures", "moves", "stuck", "trend", "workflows")]
     raw = attachments["daily_report_{}_workflows.csv".format(day)].get_payload(decode=True)
     assert raw.startswith(b"\xef\xbb\xbf")                  # UTF-8 with BOM: Excel reads it as UTF-8
     assert "{},A1-A2,1,2,0,0,0,".format(day) in raw.decode("utf-8-sig")

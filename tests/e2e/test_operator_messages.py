@@ -162,9 +162,9 @@ def test_dry_run_respects_the_back_off_and_names_files_like_the_real_run(lab):
 
 @pytest.fixture
 def health(lab):
-    from sandbox.webhook_receiver import WebhookReceiver
-    receiver = WebhookReceiver().start()
-    lab.extra_env["HEALTHCHECK_URL"] = receiver.server.url + "/ping/{job}"
+    from sandbox.healthchecks_server import HealthchecksServer
+    receiver = HealthchecksServer(ping_key="k").start()
+    lab.extra_env["HEALTHCHECK_URL"] = receiver.url_template
     yield receiver
     receiver.stop()
 
@@ -177,16 +177,16 @@ def _pings(receiver):
 
 def test_each_job_pings_its_own_check_with_the_exit_code_also_on_exit_2(lab, health, tmp_path):
     assert lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0043").returncode == 0
-    assert _pings(health) == ["/ping/a1_to_a2/start", "/ping/a1_to_a2/0"]
+    assert _pings(health) == ["/ping/k/a1_to_a2/start", "/ping/k/a1_to_a2/0"]
     assert lab.run_script("a5_to_a6_download", env={"BOX_ROOT_FOLDER_A5_A6": "abc"}).returncode == 2
-    assert _pings(health) == ["/ping/a5_to_a6/2"]  # configuration broken: still reported, with its code
+    assert _pings(health) == ["/ping/k/a5_to_a6/2"]  # configuration broken: still reported, with its code
     path = _box_config(lab, tmp_path, _drop_key_id)
     assert lab.run_script("b1_to_b2_download", env={"BOX_CONFIG_PATH": path}).returncode == 2
-    assert _pings(health) == ["/ping/b1_to_b2/start", "/ping/b1_to_b2/2"]
+    assert _pings(health) == ["/ping/k/b1_to_b2/start", "/ping/k/b1_to_b2/2"]
     assert lab.run_script("a1_to_a2_download", "--dry-run").returncode == 0
     assert _pings(health) == []  # a dry run is not a cron tick
     assert lab.run_script("daily_report").returncode == 0
-    assert _pings(health) == ["/ping/daily_report/start", "/ping/daily_report/0"]
+    assert _pings(health) == ["/ping/k/daily_report/start", "/ping/k/daily_report/0"]
 
 
 def test_test_connection_checks_the_health_url_and_marks_its_webhook_as_a_test(lab, health):
@@ -194,15 +194,15 @@ def test_test_connection_checks_the_health_url_and_marks_its_webhook_as_a_test(l
     assert result.returncode == 0, result.stdout
     line = next(x for x in result.stdout.splitlines() if x.startswith("Health check"))
     assert " OK " in line and "one check per job" in line
-    assert "/ping/test_connection" in _pings(health)
+    assert set(e["kind"] for e in health.events) == {"log"}   # a log entry per check, no ping
     tests = [e["payload"] for e in lab.webhook.events]
     assert tests and tests[-1]["event"] == "connection_test" and tests[-1]["data"]["test"] is True
     before = len(lab.webhook.events)
     skipped = lab.run_script("test_connection", "--no-webhook")
     assert skipped.returncode == 0 and len(lab.webhook.events) == before
-    assert any(x.startswith("Webhook") and "SKIP" in x for x in skipped.stdout.splitlines())
+    assert any(x.startswith("Webhook") and "SKIP (--no-webhook)" in x for x in skipped.stdout.splitlines())
     down = lab.run_script("test_connection", env={"HEALTHCHECK_URL": "http://127.0.0.1:{}/x".format(_closed_port())})
-    assert down.returncode == 1 and "did not accept a ping" in down.stdout
+    assert down.returncode == 1 and "did not answer for" in down.stdout
 
 
 def test_test_connection_names_the_broken_box_credential(lab, tmp_path):

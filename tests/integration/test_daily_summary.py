@@ -47,23 +47,23 @@ def test_figures_per_workflow_failures_and_stuck(database):
     assert yesterday["totals"]["assets_moved"] == 0
 
 
-def _tables(ctx):
+def _tables(ctx, separator=","):
     """{table: rows} from the CSV attachments, checked the way Excel needs them: UTF-8 with a BOM, one table each,
     every row as wide as the header, ASCII workflow names."""
     tables = {}
-    for name, data in csv_files(ctx):
+    for name, data in csv_files(ctx, separator):
         assert name.startswith("daily_report_" + ctx["date"] + "_") and name.endswith(".csv")
         assert data.startswith(b"\xef\xbb\xbf")
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=separator))
         assert rows and all(len(r) == len(rows[0]) for r in rows), name      # one rectangular table
         assert "\u2192" not in data.decode("utf-8-sig")
         tables[name[len("daily_report_" + ctx["date"] + "_"):-len(".csv")]] = rows
-    assert sorted(tables) == ["failures", "stuck", "workflows"]
+    assert sorted(tables) == ["failures", "moves", "stuck", "trend", "workflows"]
     return tables
 
 
 def test_csv_cells_excel_would_run_as_formulas_are_quoted_and_empty_tables_keep_their_header():
-    ctx = {"date": "2026-11-24", "inbox_waiting": None, "stuck": [],
+    ctx = {"date": "2026-11-24", "inbox_waiting": None, "stuck": [], "moves": [], "trend": {"workflows": []},
            "workflows": [{"workflow": "A1→A2", "campaigns_advanced": 0, "assets_moved": 0, "failures": 1,
                           "rejections": 0, "quarantined": 0}],
            "failures": [{"workflow": "A1→A2", "campaign_id": "LC-1", "tracking_id": None, "at": "2026-11-24 10:05",
@@ -85,3 +85,76 @@ def test_a_run_that_died_or_left_work_is_named_as_a_wait(database):
     waits = {w["campaign_id"]: w["waits_for"] for w in collect(database, datetime.date.today())["waiting"]}
     assert waits == {"LC-7": "the next run: a run stopped while working on it, the next one resumes it",
                      "GM-8": "the next run: more to move, the next one carries on"}
+
+
+def test_the_report_says_which_campaigns_moved_and_where_they_are_now(database):
+    today = datetime.date.today()
+    def ev(*args, **kwargs):
+        events.record_event(database, *args, **kwargs)
+    with database.cursor() as cur:
+        cur.execute("INSERT INTO workflow_state (workflow, campaign_id, campaign_name, state) VALUES "
+                    "('a1_a2', 'LC-7', 'Nutella Spring', 'completed')")
+        cur.execute("INSERT INTO asset_events (workflow, campaign_id, event_type, message, occurred_at) VALUES "
+                    "('a1_a2', 'LC-8', 'status_changed', 'A1 -> A2', now() - interval '2 days')")
+    ev("a1_a2", "status_changed", "A1 -> A2", campaign_id="LC-7")
+    ev("a2_a3", "status_changed", "A2 -> A3", campaign_id="LC-7")   # later the same day: it is in A3 now
+    ctx = collect(database, today)
+    moved = [(m["campaign_id"], m["name"], m["change"], m["now"]) for m in ctx["moves"]]
+    assert moved == [("LC-7", "Nutella Spring", "A1 \u2192 A2", "A3"), ("LC-7", "Nutella Spring", "A2 \u2192 A3", "A3")]
+    assert [r[1:] for r in _tables(ctx)["moves"][1:]] == [["LC-7", "Nutella Spring", "A1-A2", "A1 -> A2", "A3"],
+                                                          ["LC-7", "Nutella Spring", "A2-A3", "A2 -> A3", "A3"]]
+
+
+def test_runs_that_could_not_start_are_failures_in_the_subject_the_table_and_the_trend(database):
+    from scripts.shared.notify.notifier import Notifier
+    today = datetime.date.today()
+    events.record_event(database, "a1_a2", "asset_failed", "HTTP 503", campaign_id="LC-2", level="error")
+    not_started = {today: [{"workflow": "A1\u2192A2", "count": 4, "message": "Database: cannot connect",
+                            "first": "08:00", "last": "08:15", "resolved_at": None}]}
+    ctx = collect(database, today, not_started_on=lambda day: not_started.get(day, []))
+    subject = Notifier({"smtp": {}, "notifications": {}}).render("daily_summary_report", dict(
+        ctx, channels=[], certificate=None))[0]
+    assert subject.endswith(", 5 failure(s)"), subject
+    a1 = next(w for w in ctx["workflows"] if w["workflow"] == "A1\u2192A2")
+    assert a1["failures"] == 5 and a1["not_started"] == 4
+    chart = next(w for w in ctx["trend"]["workflows"] if w["workflow"] == "A1\u2192A2")
+    assert chart["bars"][-1]["failures"] == 5 and chart["failures"] == 5
+
+
+def test_the_trend_covers_fourteen_days_per_workflow(database):
+    today = datetime.date.today()
+    with database.cursor() as cur:
+        for days_ago, event, workflow, level in ((0, "asset_delivered", "a1_a2", "info"),
+                                                 (0, "asset_delivered", "a1_a2", "info"),
+                                                 (3, "asset_delivered", "a1_a2", "info"),
+                                                 (3, "asset_failed", "a1_a2", "error"),
+                                                 (13, "file_imported", "a2_a3", "info"),
+                                                 (13, "asset_delivered", "a2_a3", "info"),   # not A2->A3's move
+                                                 (14, "asset_delivered", "a1_a2", "info")):  # before the window
+            cur.execute("INSERT INTO asset_events (workflow, event_type, level, occurred_at) VALUES "
+                        "(%s, %s, %s, %s)", (workflow, event, level, datetime.datetime.combine(
+                            today - datetime.timedelta(days=days_ago), datetime.time(12)).astimezone()))
+    trend = collect(database, today)["trend"]
+    assert len(trend["days"]) == 14 and trend["days"][-1] == today.strftime("%m-%d")
+    charts = dict((w["workflow"], w) for w in trend["workflows"])
+    a1 = [(b["moved"], b["failures"]) for b in charts["A1\u2192A2"]["bars"]]
+    assert a1[-1] == (2, 0) and a1[-4] == (1, 1) and sum(m for m, _ in a1) == 3
+    assert charts["A1\u2192A2"]["bars"][-1]["moved_px"] == 40 and charts["A1\u2192A2"]["bars"][-4]["moved_px"] == 20
+    assert [(b["moved"], b["failures"]) for b in charts["A2\u2192A3"]["bars"]][0] == (1, 0)
+    rows = _tables(collect(database, today), separator=";")["trend"]
+    assert rows[0] == ["Date", "Workflow", "Assets moved", "Failures"] and len(rows) == 1 + 14 * 4
+    assert [today.isoformat(), "A1-A2", "2", "0"] in rows
+
+
+def test_csv_separator_semicolon_for_italian_excel_keeps_every_cell_in_its_column():
+    ctx = {"date": "2026-11-24", "inbox_waiting": 2, "stuck": [], "moves": [], "trend": {"workflows": []},
+           "workflows": [{"workflow": "A2\u2192A3", "campaigns_advanced": 1, "assets_moved": 3, "failures": 0,
+                          "rejections": 0, "quarantined": 0}],
+           "failures": [{"workflow": "A1\u2192A2", "campaign_id": "LC-1", "tracking_id": "K7Q2XM", "at": "2026-11-24 10:05",
+                         "reason": "name; with a semicolon, and a comma: caff\u00e8.jpg"}]}
+    files = dict(csv_files(ctx, ";"))
+    raw = files["daily_report_2026-11-24_workflows.csv"]
+    assert raw.startswith(b"\xef\xbb\xbfDate;Workflow;Campaigns advanced;") and b"sep=" not in raw
+    tables = _tables(ctx, separator=";")
+    assert tables["workflows"][1] == ["2026-11-24", "A2-A3", "1", "3", "0", "0", "0", "2"]
+    assert tables["failures"][1][4] == "name; with a semicolon, and a comma: caff\u00e8.jpg"

@@ -41,7 +41,7 @@ def test_files_that_cannot_be_taken_each_get_their_reason_and_fix(database):
     assert "not a V2 name" in bad["banner.jpg"][0]
     assert "is empty (0 bytes)" in bad[TID + "_de_empty.jpg"][0] and "upload the file again" in bad[
         TID + "_de_empty.jpg"][1]
-    assert "over the 1000 byte limit" in bad[TID + "_de_huge.jpg"][0]
+    assert "is 1001 bytes, over the 1000 bytes limit" in bad[TID + "_de_huge.jpg"][0]
     message, fix = bad["A1B2C3_de_unknown.jpg"]
     assert "tracking id A1B2C3 is not known" in message and "<TID>_de_unknown.jpg" in fix
     assert "language 'fr' is not allowed" in bad[TID + "_fr_banner.jpg"][0]

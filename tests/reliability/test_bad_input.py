@@ -125,7 +125,7 @@ def test_temp_dir_unusable_and_file_over_limit(pg_server, tmp_path, pki_dir):
         assert too_big.returncode == 1
         partial = [s for s in subjects(lab) if "LC-2026-0042" in s and "failed" in s]
         assert partial and lab.otmm.campaign_status("LC-2026-0042") == "A1"
-        assert "over the 100000 byte limit" in lab.log_text("a1_to_a2") and "raise MAX_FILE_BYTES" in \
+        assert "over the 97.7 KiB limit" in lab.log_text("a1_to_a2") and "raise MAX_FILE_BYTES" in \
             lab.log_text("a1_to_a2")
         assert len(lab.otmm.snapshot()["LC-2026-0042"]["assets"]) == 5  # nothing deleted in the DAM
 

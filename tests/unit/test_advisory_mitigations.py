@@ -55,3 +55,10 @@ def test_no_runtime_code_opens_archives_or_uses_setuptools():
     """setuptools' package_index advisories and zipp's CVE-2024-5569 need the suite to fetch packages or walk a
     zip file; it does neither (zipp and setuptools are in the lock only as dependencies of dependencies)."""
     assert _hits(r"\b(import|from)\s+(setuptools|pkg_resources|zipp|zipfile|tarfile)\b") == []
+
+
+def test_tqdm_is_used_as_a_progress_bar_never_as_a_command_line():
+    """tqdm GHSA-g7vv-2v7x-gj9p (CVE-2024-34062) is in tqdm's own command line (eval of its options); the 3.6 lock
+    cannot take 4.66.3. The suite imports only the progress bar (core/progress.py)."""
+    assert _hits(r"\btqdm\b"), "the rule sees the suite's use of tqdm"
+    assert _hits(r"tqdm\.cli|tqdm\.main|from tqdm import main|-m\s+tqdm|tqdm\.__main__") == []

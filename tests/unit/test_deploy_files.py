@@ -45,3 +45,13 @@ def test_systemd_units_set_the_locale_wait_for_the_network_and_run_quietly():
         assert exec_start[0].endswith("/venv/bin/python") and exec_start[-1] == "-q", name
         script = exec_start[1].replace("%i", "a1_to_a2_download")
         assert os.path.exists(os.path.join(ROOT, script)), script
+
+
+def test_a_daily_report_missed_while_the_server_was_off_is_sent_when_it_is_back():
+    assert unit("dam-daily-report.timer")["Timer"]["Persistent"] == "true"
+    assert unit("dam-workflow@.timer")["Timer"]["Persistent"] == "false"   # a missed five-minute tick is not owed
+
+
+def test_the_crontab_says_cron_mail_needs_a_local_mta_and_points_at_the_health_check():
+    comments = " ".join(line.lstrip("# ") for line in read("crontab.example").splitlines() if line.startswith("#"))
+    assert "MAILTO" in comments and "local MTA" in comments and "HEALTHCHECK_URL" in comments

@@ -117,3 +117,24 @@ def test_an_outcome_sentence_keeps_the_file_names_it_names():
     assert outcome_label("not_delivered") == "not delivered"
     text = "imported; replaces K7Q2XM_it-IT_banner.jpg (DAM asset a1); moved to the Box trash"
     assert outcome_label(text) == text
+
+
+LISTING = [t for t in TEMPLATES if t not in ("run_error", "daily_summary_report") and "_no_" not in t]
+
+
+@pytest.mark.parametrize("name", LISTING)
+def test_what_to_do_comes_before_the_list_of_assets(notifier, name):
+    """A long campaign pushes the list past the first screen (and Gmail clips the end): the action is read first."""
+    ctx = sample_contexts()[name]
+    _, html, text = notifier.render(name, ctx)
+    first = [r["filename"] for key in ("failures", "assets", "quarantined") for r in ctx[key]]
+    assert first, name
+    for body, action in ((html, 'class="tint-next email-next"'), (text, "What happens next: ")):
+        assert action in body, name
+        assert body.index(action) < min(body.index(f) for f in first if f in body), name
+
+
+def test_the_daily_report_says_what_to_look_at_before_its_lists(notifier):
+    ctx = sample_contexts()["daily_summary_report"]
+    _, html, _ = notifier.render("daily_summary_report", ctx)
+    assert html.index("What to look at") < html.index("Campaigns that moved today") < html.index("H8W2NC")

@@ -25,6 +25,10 @@ class Receiver(object):
                 self.end_headers()
                 self.wfile.write(b"OK")
 
+            def do_POST(self):  # the exit-code ping carries the run's log tail as its body
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.do_GET()
+
             def log_message(self, *args):
                 pass
 

@@ -61,6 +61,25 @@ def test_recipients_merge_defaults_per_template_and_extra_without_duplicates():
     assert n.recipients("run_error") == ["ops@example.com", "Team Lead <lead@example.com>", "oncall@example.com"]
 
 
+def test_alerts_go_to_the_operators_and_campaign_emails_to_marketing_each_a_list():
+    n = Notifier(config(default_recipients=["marketing@example.com", "Agency Desk <desk@example.com>"],
+                        alert_recipients=["oncall@example.com", "dba@example.com"]))
+    assert n.recipients("run_error") == ["oncall@example.com", "dba@example.com"]
+    assert n.recipients("a1_to_a2_complete", ("agency@studio.example",)) == [
+        "marketing@example.com", "Agency Desk <desk@example.com>", "agency@studio.example"]
+    assert n.recipients("daily_summary_report") == ["marketing@example.com", "Agency Desk <desk@example.com>",
+                                                    "oncall@example.com", "dba@example.com"]
+
+
+def test_an_old_configuration_without_alert_recipients_keeps_alerting_and_is_told_which_key_to_add():
+    from scripts.shared.core.config import config_warnings
+    old = config()
+    assert Notifier(old).recipients("run_error") == ["ops@example.com", "Team Lead <lead@example.com>"]
+    (warning,) = config_warnings(old)
+    assert "notifications.alert_recipients" in warning and "ALERT_EMAIL_TO" in warning
+    assert config_warnings(config(alert_recipients="oncall@example.com")) == []
+
+
 def test_semicolons_and_blanks_are_separators():
     n = Notifier(config(default_recipients=" a@example.com ;b@example.com,, "))
     assert n.recipients("run_error") == ["a@example.com", "b@example.com"]

@@ -154,7 +154,7 @@ SUBJECT_CASES = [
     ("a2_to_a3_complete", "[A2→A3] LC-2026-0042 Nutella Spring: every master localised, campaign moved to A3"),
     ("a2_to_a3_file_uploaded",
      "[A2→A3] LC-2026-0042: 1 localised file(s) imported into the DAM, 2 file(s) need attention"),
-    ("daily_summary_report", "[Daily report] 2026-11-24: 4 campaign(s) advanced, 20 asset(s) moved, 1 failure(s)"),
+    ("daily_summary_report", "[Daily report] 2026-11-24: 4 campaign(s) advanced, 20 asset(s) moved, 7 failure(s)"),
     ("run_error", "[A1→A2] ACTION NEEDED: DAM POST /otmmapi/v6/search/text: network error"),
 ]
 

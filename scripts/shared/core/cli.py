@@ -7,7 +7,7 @@ import argparse
 import logging
 import sys
 
-from .config import check_directories, load_config
+from .config import check_directories, config_warnings, load_config
 from .errors import ConfigError, SuiteError
 from .logging_setup import setup_logging
 from .startup import prepare_process
@@ -54,6 +54,9 @@ def build_parser(description, workflow=True):
         parser.add_argument("--dry-run", action="store_true",
                             help="read only: say what would be done; writes nothing to the DAM, Box, the database "
                                  "or the mailbox")
+    parser.add_argument("--check-config", action="store_true",
+                        help="validate the configuration (.env, config.yaml, field mappings, credential files, "
+                             "directories) and exit: 0 valid, 2 not; contacts no system and pings nothing")
     noise = parser.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true", help="debug output")
     noise.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only on the console")
@@ -83,25 +86,36 @@ def run_main(log_name, parser, body, argv=None, needs=("dam", "box", "database",
     args = parser.parse_args(argv)
     auth_mode = "mtls" if getattr(args, "auth_pfx", False) else "oauth2"
     dry_run = bool(getattr(args, "dry_run", False))
+    # a hand run that only prints (daily_report.py --print) or checks its configuration is not the cron job: it
+    # must not mark its check healthy
+    unpinged = dry_run or bool(getattr(args, "print", False) or getattr(args, "check_config", False))
     check = health or _NoHealthCheck
     try:
         config = load_config(args.config, needs=needs, auth_mode=auth_mode)
         check_directories(config, needs)
     except ConfigError as exc:
         setup_logging(log_name, None, quiet=getattr(args, "quiet", False))
-        log.error("%s", exc)
-        check(None, log_name, muted=dry_run).finish(EXIT_CONFIG)
+        for line in exc.lines():
+            log.error("%s", line)
+        check(None, log_name, muted=unpinged).finish(EXIT_CONFIG)
         return EXIT_CONFIG
     setup_logging(log_name, config, verbose=args.verbose, quiet=args.quiet)
+    for warning in config_warnings(config):
+        log.warning("%s", warning)
+    if getattr(args, "check_config", False):
+        log.info("Configuration OK: %s, %s and %s are valid for %s; no system was contacted", config["config_path"],
+                 config["env_file"], "the field mappings", log_name)
+        return EXIT_OK
     if dry_run:
         _prefix_every_line("DRY RUN: ")
-    pings = check(config, log_name, muted=dry_run)
+    pings = check(config, log_name, muted=unpinged)
     pings.start()
     code = EXIT_FAILED
     try:
         code = body(config, args)
     except SuiteError as exc:  # a ConfigError too: exit 2
-        log.error("%s", exc)
+        for line in exc.lines() if isinstance(exc, ConfigError) else [str(exc)]:
+            log.error("%s", line)
         code = exit_code_for(exc)
     except KeyboardInterrupt as exc:
         log.warning("Interrupted; the next run resumes where this one stopped")

@@ -354,3 +354,15 @@ def collect_secrets(cfg):
         if value and len(str(value)) >= 4:
             values.add(str(value))
     return sorted(values, key=len, reverse=True)
+
+
+def config_warnings(cfg):
+    """Settings that work but should change, as WARNING lines for the start of every run (each names the key to
+    add): an older configuration keeps running while it says what to do."""
+    notify = cfg.get("notifications") or {}
+    warnings = []
+    if not notify.get("alert_recipients") and notify.get("default_recipients"):
+        warnings.append("notifications.alert_recipients is not set, so technical alerts go to the campaign "
+                        "recipients (NOTIFY_TO); fix: add ALERT_EMAIL_TO=<the operators' addresses> to .env "
+                        "(alert_recipients: ${ALERT_EMAIL_TO:-} under notifications in config/config.yaml)")
+    return warnings

@@ -29,6 +29,10 @@ class ConfigError(SuiteError):
             lines.append("  - {}".format(p))
         super(ConfigError, self).__init__("\n".join(lines))
 
+    def lines(self):
+        """One log line per problem, each saying "Configuration error" (what ``grep -i error`` finds in a log)."""
+        return ["Configuration error: {}".format(p) for p in self.problems]
+
 
 class ServiceError(SuiteError):
     """An external service (DAM, Box, SMTP, webhook) refused or failed a call.

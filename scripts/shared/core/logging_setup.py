@@ -7,6 +7,7 @@ The context (run id, campaign, tracking id) lives in a thread-local so worker th
 ``log_context(...)`` sets it for a block. A redacting formatter masks every configured secret value and the usual
 credential shapes (Bearer tokens, password=..., private keys) in the final text, tracebacks included.
 """
+import collections
 import contextlib
 import fcntl
 import logging
@@ -21,8 +22,14 @@ from .config_schema import setting
 
 _context = threading.local()
 _RUN_ID = [None]
+_TAIL = [None]  # the TailHandler of this process (setup_logging)
+TAIL_LINES = 200
+TAIL_BYTES = 10000  # healthchecks.io keeps up to 100 kB of a ping's body; the end of a run is what explains it
 
 FORMAT = "%(asctime)s %(levelname)-7s [run=%(run_id)s campaign=%(campaign)s tid=%(tid)s] %(name)s: %(message)s"
+# The console (a person at a terminal, or cron's capture file): time, level, the campaign and asset when known, the
+# message; the run id and the module are in the log file.
+CONSOLE_FORMAT = "%(asctime)s %(levelname)-7s %(where)s%(message)s"
 
 _PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1[REDACTED]"),
@@ -58,6 +65,7 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
                                                         encoding=encoding, delay=True)
         self._dir_fd = None
         self._locking = True
+        self._broken = False
 
     def _lock(self):
         if self._dir_fd is None:
@@ -88,6 +96,8 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
             self.stream = self._open()
 
     def emit(self, record):
+        if self._broken:
+            return
         try:
             line = self.format(record) + self.terminator
             self._lock()
@@ -104,6 +114,18 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
         except Exception:
             self.handleError(record)
 
+    def handleError(self, record):
+        """A log file that cannot be written (directory not writable, disk full) is said once, in one line on
+        stderr with the fix, instead of logging's traceback for every record; the console keeps the messages."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (IOError, OSError)):
+            return super(SharedRotatingFileHandler, self).handleError(record)
+        if not self._broken:
+            self._broken = True
+            sys.stderr.write("ERROR cannot write the log file {} ({}); fix: make {} writable for this user or point "
+                             "LOG_DIR in .env at a writable directory. Messages go to the console only.\n".format(
+                                 self.baseFilename, exc.strerror or exc, os.path.dirname(self.baseFilename)))
+
     def close(self):
         self.acquire()
         try:
@@ -113,6 +135,65 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
                 self._dir_fd = None
         finally:
             self.release()
+
+
+class TailHandler(logging.Handler):
+    """The last lines this run logged (as the log file has them, secrets masked), for the health-check ping's body:
+    healthchecks.io shows it next to the exit code, so a failed job explains itself there."""
+
+    def __init__(self, lines=TAIL_LINES):
+        super(TailHandler, self).__init__()
+        self.lines = collections.deque(maxlen=lines)
+
+    def emit(self, record):
+        try:
+            self.lines.append(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+def run_log_tail(max_bytes=TAIL_BYTES):
+    """The end of this run's log (at most ``max_bytes`` of UTF-8, whole lines), or "" before setup_logging."""
+    handler = _TAIL[0]
+    if handler is None:
+        return ""
+    out, size = [], 0
+    for line in reversed(list(handler.lines)):
+        size += len(line.encode("utf-8")) + 1
+        if size > max_bytes:
+            break
+        out.append(line)
+    return "\n".join(reversed(out))
+
+
+class _WriteThrough(object):
+    """A console stream whose lines go through ``write`` (tqdm.write: clear the bar, print, draw it again)."""
+
+    def __init__(self, write, stream):
+        self._write, self._stream = write, stream
+
+    def write(self, text):
+        text = text.rstrip("\n")
+        if text:
+            self._write(text)
+
+    def flush(self):
+        self._stream.flush()
+
+
+@contextlib.contextmanager
+def console_writes_through(write):
+    """While a progress bar is drawn: the suite's console handler writes each line through ``write`` (keeping its
+    level, filters and format), so log lines and the bar never share a line."""
+    consoles = [h for h in logging.getLogger().handlers if getattr(h, "_dam_console", False)]
+    saved = [h.stream for h in consoles]
+    for handler in consoles:
+        handler.stream = _WriteThrough(write, handler.stream)
+    try:
+        yield
+    finally:
+        for handler, stream in zip(consoles, saved):
+            handler.stream = stream
 
 
 def new_run_id():
@@ -150,6 +231,8 @@ class ContextFilter(logging.Filter):
         record.run_id = _RUN_ID[0] or "-"
         record.campaign = getattr(_context, "campaign", None) or "-"
         record.tid = getattr(_context, "tid", None) or "-"
+        known = [v for v in (getattr(_context, "campaign", None), getattr(_context, "tid", None)) if v]
+        record.where = "[{}] ".format(" ".join(known)) if known else ""
         return True
 
 
@@ -241,11 +324,15 @@ def setup_logging(log_name, config=None, verbose=False, quiet=False, log_dir=Non
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO))
-    for handler in (file_handler, console):
-        handler.setFormatter(formatter)
+    tail = TailHandler()
+    tail.setLevel(logging.INFO)
+    _TAIL[0] = tail
+    for handler in (file_handler, console, tail):
+        handler.setFormatter(RedactingFormatter(CONSOLE_FORMAT, secrets) if handler is console else formatter)
         handler.addFilter(LibraryFilter())
         handler.addFilter(ContextFilter())
         handler._dam_suite = True
+        handler._dam_console = handler is console
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("urllib3", "boxsdk", "werkzeug"):  # boxsdk logs expected 409s as warnings

@@ -9,7 +9,9 @@ tick goes on (the campaign's lease is released at its end as for any failed asse
 import threading
 import time
 
+from .config_schema import setting
 from .errors import ServiceError
+from .progress import TransferProgress
 
 DEFAULT_KIB_PER_SECOND = 32.0
 DEFAULT_GRACE_SECONDS = 120.0
@@ -28,6 +30,8 @@ class Deadline(object):
         self.ends = time.time() + self.seconds
         self.timer = None
         self.fired = False
+        self.progress = TransferProgress("{} {}".format(service, what), self.size,
+                                         setting(cfg, "transfer.progress_log_seconds"))
 
     def expired(self):
         return self.fired or time.time() > self.ends
@@ -41,8 +45,11 @@ class Deadline(object):
                                 "or lower transfer.min_throughput_kib_per_second for very slow links")
 
     def check(self, done):
+        """Called by every download and upload with the bytes moved so far: past the deadline it raises; now and
+        then it logs the transfer's progress (TransferProgress)."""
         if self.expired():
             raise self.error(done)
+        self.progress.update(done)
 
     def watch(self, on_expire):
         def fire():

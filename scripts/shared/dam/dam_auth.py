@@ -160,8 +160,14 @@ def load_pfx(path, password):
     if not path or not os.path.exists(path):
         raise SuiteError("mTLS certificate not found at {}".format(path),
                          fix="put the PFX there (chmod 600) or set DAM_MTLS_CERT_PATH in .env")
-    with open(path, "rb") as f:
-        data = f.read()
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except (IOError, OSError) as exc:  # a directory, no permission: said as such, not as an unexpected error
+        from ..core.config import file_access_fix
+        raise SuiteError("cannot read the mTLS certificate {} ({})".format(path, exc.strerror or exc),
+                         fix="set DAM_MTLS_CERT_PATH in .env to the .pfx file, not a directory" if os.path.isdir(
+                             path) else file_access_fix(path))
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, (password or "").encode("utf-8") or None)
     except ValueError:

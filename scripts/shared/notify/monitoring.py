@@ -26,30 +26,45 @@ MANUAL_TOOLS = ("test_connection", "test_mtls_cert", "preview_emails")  # run by
 
 # -- health-check pings ---------------------------------------------------------------------------------------------
 def health_url(template, job):
-    return (template or "").replace("{job}", job).rstrip("/")
+    base, sep, query = (template or "").replace("{job}", job).partition("?")
+    return base.rstrip("/") + sep + query
 
 
-def ping(template, job, what, timeout=(5, 10)):
-    """GET <url>/<what> ('start', 'fail', an exit code, or '' for success); True when the ping was accepted.
+def ping(template, job, what, timeout=(5, 10), body=None):
+    """<url>/<what> ('start', 'fail', 'log', an exit code, or '' for success); True when the ping was accepted. With
+    ``body`` a POST carrying it (healthchecks.io shows a ping's body: the run's log tail), else a GET.
     Never raises: a failed ping is a warning naming host only (the URL carries a key)."""
+    status = send(template, job, what, timeout, body)
+    if status is None or status is True:
+        return status
+    if isinstance(status, int):
+        log.warning("Health-check ping (%s) answered HTTP %s: check HEALTHCHECK_URL", what, status)
+    else:
+        from ..core.http_retry import host_port
+        log.warning("Health-check ping (%s) to %s failed (%s): check HEALTHCHECK_URL and the firewall", what,
+                    host_port(health_url(template, job)), status)
+    return False
+
+
+def send(template, job, what, timeout=(5, 10), body=None):
+    """One request to <url>/<what>: None without a URL, True when accepted, the HTTP status when refused, or the
+    name of the network error."""
     url = health_url(template, job)
     if not url:
         return None
-    target = url + ("/{}".format(what) if what != "" else "")
+    base, _, query = url.partition("?")
+    target = base + ("/{}".format(what) if what != "" else "") + ("?" + query if query else "")
     try:
         from ..core.http_session import new_session
         with new_session() as session:
-            response = session.get(target, timeout=timeout)
-        if response.status_code >= 400:
-            log.warning("Health-check ping (%s) answered HTTP %s: check HEALTHCHECK_URL", what,
-                        response.status_code)
-            return False
-        return True
+            if body is None:
+                response = session.get(target, timeout=timeout)
+            else:
+                response = session.post(target, data=body.encode("utf-8"), timeout=timeout,
+                                        headers={"Content-Type": "text/plain; charset=utf-8"})
+        return True if response.status_code < 400 else response.status_code
     except Exception as exc:
-        from ..core.http_retry import host_port
-        log.warning("Health-check ping (%s) to %s failed (%s): check HEALTHCHECK_URL and the firewall", what,
-                    host_port(url), type(exc).__name__)
-        return False
+        return type(exc).__name__
 
 
 def exit_code_for_ping(code):
@@ -77,7 +92,9 @@ class HealthCheck(object):
         ping(self.template, self.job, "start")
 
     def finish(self, code):
-        ping(self.template, self.job, exit_code_for_ping(code))
+        """The exit-code ping, carrying the end of the run's log as its body (healthchecks.io shows it)."""
+        from ..core.logging_setup import run_log_tail
+        ping(self.template, self.job, exit_code_for_ping(code), body=run_log_tail() if self.template else None)
 
 
 def _url_without_config():

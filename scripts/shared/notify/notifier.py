@@ -93,6 +93,8 @@ SUBJECTS = {
                  "{{ error|truncate(90, end='\u2026') }}",
 }
 TEMPLATES = sorted(SUBJECTS)
+ALERT_TEMPLATES = ("run_error",)  # technical alerts: to the operators only (notifications.alert_recipients)
+BOTH_TEMPLATES = ("daily_summary_report",)  # to marketing (default_recipients) and the operators
 
 
 def _environment():
@@ -330,12 +332,22 @@ class Notifier(object):
         return _redact(subject, secrets), _redact(html, secrets), _redact(text, secrets)
 
     def recipients(self, template, extra=()):
-        """default_recipients + recipients[template] + extra, without duplicates (case-insensitive).
+        """Who gets ``template``: technical alerts (ALERT_TEMPLATES) the operators (alert_recipients), campaign
+        emails marketing (default_recipients), the daily report both; then recipients[template] and ``extra``,
+        without duplicates (case-insensitive). Without alert_recipients the alerts fall back to default_recipients
+        (config_warnings says so at start-up).
 
         An entry that is not a plain address (no "@", or spaces / line breaks inside, as a DAM field may carry)
         is left out with a warning rather than breaking the message headers.
         """
-        found = _split(self.notify.get("default_recipients"))
+        campaign = _split(self.notify.get("default_recipients"))
+        operators = _split(self.notify.get("alert_recipients")) or campaign
+        if template in ALERT_TEMPLATES:
+            found = list(operators)
+        elif template in BOTH_TEMPLATES:
+            found = campaign + operators
+        else:
+            found = list(campaign)
         found += _split((self.notify.get("recipients") or {}).get(template))
         found += _split(list(extra))
         seen, out = set(), []
@@ -355,7 +367,8 @@ class Notifier(object):
         if len(html.encode("utf-8")) > MAX_HTML_BYTES:
             subject, html, text, attachments = self._summarised(template, context, attachments)
         if not to:
-            log.warning("No recipients for %s: set NOTIFY_TO in .env", template)
+            log.warning("No recipients for %s: set %s in .env", template,
+                        "ALERT_EMAIL_TO (the operators) or NOTIFY_TO" if template in ALERT_TEMPLATES else "NOTIFY_TO")
             return "no_recipients"
         if self.dry_run:
             log.info("DRY RUN: would email %s to %s: %s", template, ", ".join(to), subject)

@@ -3,6 +3,7 @@ import datetime
 import logging
 import re
 
+from . import alert_causes
 from ..core.errors import ServiceError, SuiteError
 from ..core.logging_setup import get_run_id
 
@@ -118,17 +119,19 @@ def stable_error(exc):
 
 def send_run_error(rt, workflow_label, exc, campaign=None, status=None, attempts=None):
     """The single alert for a run that failed before it could process assets (or a Campaign failing N times,
-    whose ``status`` stays as it is). Never sent to an agency: it is the operators' alert.
+    whose ``status`` stays as it is). Sent to the operators (notifications.alert_recipients), never to an agency.
 
-    De-duplicated on the problem (workflow, campaign, error text, day), never on the attempt: a campaign that
-    keeps failing alerts once a day, and the daily report carries the running count."""
+    De-duplicated on the problem, never on the attempt (alert_causes.problem_key): a suite-wide outage (database,
+    DAM, Box, configuration) alerts once a day for all workflows together, a campaign that keeps failing once a
+    day, and the daily report carries the running count."""
     error = stable_error(exc)
     day = datetime.date.today().isoformat()
     shown = campaign_context(campaign, status, status) if campaign is not None else None
-    context = {"workflow": workflow_label, "run_id": get_run_id() or "", "generated_at": now_iso(),
+    told = alert_causes.explain(exc, workflow_label, shown and shown["campaign_id"], status)
+    context = {"workflow": told["scope"], "run_id": get_run_id() or "", "generated_at": now_iso(),
                "error": error, "fix": getattr(exc, "fix", None) or
                "see the log for details; the next run retries automatically",
+               "wrong": told["wrong"], "done": told["done"],
                "campaign": shown, "attempts": attempts, "date": day}
-    problem = {"workflow": workflow_label, "campaign": shown and shown["campaign_id"], "error": error,
-               "date": day}
+    problem = alert_causes.problem_key(exc, workflow_label, shown and shown["campaign_id"], error, day)
     return send(rt, "run_error", campaign, context, dedupe_key=problem, to_agency=False)

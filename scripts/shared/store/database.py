@@ -60,6 +60,9 @@ class Database(object):
                     connect_timeout=int(setting(cfg, "database.connect_timeout_seconds")),
                     application_name="dam-content-scaling")
             except psycopg2.OperationalError as exc:
+                refused = _refused_login(exc, cfg)
+                if refused is not None:  # a wrong password does not heal on the next tick: exit 2, with the fix
+                    raise refused
                 raise ServiceError(
                     "Database", "cannot connect to PostgreSQL at {}:{} database {} as {}: {}".format(
                         cfg["host"], cfg["port"], cfg["name"], cfg["user"], str(exc).strip().splitlines()[0]),
@@ -196,3 +199,22 @@ def _register_storable_text():
     from psycopg2.extensions import QuotedString, register_adapter
     register_adapter(str, lambda text: QuotedString(storable(text)))
     _TEXT_ADAPTER.append(True)
+
+
+def _refused_login(exc, cfg):
+    """A ConfigError (exit 2) naming DB_PASSWORD or DB_USER when PostgreSQL refused the login itself, else None."""
+    from ..core.config import Problem
+    from ..core.errors import ConfigError
+    text = str(exc)
+    try_it = "psql -h {} -p {} -U {} -d {} -c 'SELECT 1;'".format(cfg["host"], cfg["port"], cfg["user"], cfg["name"])
+    if "password authentication failed" in text or "no password supplied" in text:
+        return ConfigError([Problem(".env", "DB_PASSWORD", "PostgreSQL at {}:{} refused the password of user {}"
+                                    .format(cfg["host"], cfg["port"], cfg["user"]),
+                                    "set DB_PASSWORD in .env to the password of {} (check it with: {}); a "
+                                    "database administrator can set a new one with ALTER USER {} PASSWORD '...'"
+                                    .format(cfg["user"], try_it, cfg["user"]))])
+    if "role" in text and "does not exist" in text:
+        return ConfigError([Problem(".env", "DB_USER", "PostgreSQL at {}:{} has no user {}".format(
+            cfg["host"], cfg["port"], cfg["user"]), "set DB_USER in .env to the suite's database user "
+                                                    "(ferrero_user in database/init.sql)")])
+    return None

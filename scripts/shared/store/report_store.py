@@ -16,6 +16,35 @@ def workflow_day_counts(db, workflow, moved_event, start, end):
         return dict(cur.fetchone())
 
 
+def campaign_moves(db, start, end):
+    """The status changes of the window, each with the campaign's latest status change ever (where it is now) and
+    its name as the suite last saw it."""
+    with db.cursor() as cur:
+        cur.execute("SELECT e.workflow, e.campaign_id, e.message AS change, e.occurred_at, "
+                    "(SELECT l.message FROM asset_events l WHERE l.campaign_id = e.campaign_id AND "
+                    "l.event_type = 'status_changed' ORDER BY l.occurred_at DESC LIMIT 1) AS latest, "
+                    "(SELECT w.campaign_name FROM workflow_state w WHERE w.campaign_id = e.campaign_id AND "
+                    "w.campaign_name IS NOT NULL ORDER BY w.updated_at DESC LIMIT 1) AS name "
+                    "FROM asset_events e WHERE e.event_type = 'status_changed' AND e.occurred_at >= %s AND "
+                    "e.occurred_at < %s ORDER BY e.occurred_at", (start, end))
+        return [dict(r) for r in cur.fetchall()]
+
+
+def daily_trend(db, moved_events, bounds):
+    """Per workflow and day: assets moved and failures. ``moved_events`` {workflow: the event that counts as a
+    move}; ``bounds`` the day boundaries (aware datetimes, ascending; N+1 of them for N days). Returns
+    [{workflow, day (0-based index), moved, failures}] for the days that had any."""
+    workflows = sorted(moved_events)
+    with db.cursor() as cur:
+        cur.execute("SELECT e.workflow, width_bucket(e.occurred_at, %s::timestamptz[]) - 1 AS day, "
+                    "count(*) FILTER (WHERE (e.workflow, e.event_type) IN (SELECT * FROM unnest(%s::text[], "
+                    "%s::text[]))) AS moved, count(*) FILTER (WHERE e.level = 'error') AS failures "
+                    "FROM asset_events e WHERE e.occurred_at >= %s AND e.occurred_at < %s AND e.workflow = ANY(%s) "
+                    "GROUP BY 1, 2", (list(bounds), workflows, [moved_events[w] for w in workflows], bounds[0],
+                                      bounds[-1], workflows))
+        return [dict(r) for r in cur.fetchall()]
+
+
 def failures_between(db, start, end):
     """Error events of the window, each with when it was resolved: the same asset (or, for a campaign-level
     failure, the campaign) moved on later. Plain equality on campaign_id lets the look-ahead walk the

@@ -24,6 +24,7 @@ from ..store.tracking_ids import normalise_tracking_id
 from ..core.errors import STOPS_THE_CAMPAIGN, LeaseLostError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..core.progress import Progress
+from ..core.units import human_size
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
 from . import expired_assets, superseded_finals
@@ -166,7 +167,7 @@ def _dry_run(spec, rt, candidates):
                 existing = tracking_ids.existing_tracking_id(rt.db, asset.asset_id, campaign.campaign_id, written)
                 tid = existing.tracking_id if existing else (normalise_tracking_id(written) or "<new TID>")
             path = "/".join([folder] + list(asset.folder_path))
-            log.info("DRY RUN: would upload %s (%s bytes) to Box %s/%s as %s_%s", asset.name, asset.size,
+            log.info("DRY RUN: would upload %s (%s) to Box %s/%s as %s_%s", asset.name, human_size(asset.size),
                      spec.box_root, path, tid, _strip_tid_prefix(asset.name, tid))
         log.info("DRY RUN: when all %d assets succeed, would set the DAM status %s -> %s and send %s%s",
                  len(assets), spec.status_from, spec.status_to, spec.template_complete,
@@ -219,7 +220,8 @@ def _process_listed_campaign(job, early):
     delivery.folders.recognise_uploads(items.values(), [items[a.asset_id] for a in todo])
     log.info("Campaign %s: %d asset(s), %d already delivered, %d to do", campaign_id, len(assets),
              len(assets) - len(todo), len(todo))
-    _transfer_all(job, delivery, todo, items)
+    with delivery.progress:  # a bar on a terminal only
+        _transfer_all(job, delivery, todo, items)
     rows = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
     current = [rows[a.asset_id] for a in assets]
     if all(r.state == "done" for r in current):
@@ -228,7 +230,9 @@ def _process_listed_campaign(job, early):
         if missing:  # a person deleted them in Box since an earlier tick: deliver them again first
             again = [a for a in assets if a.asset_id in missing]
             fresh = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
-            _transfer_all(job, delivery, again, fresh)
+            again_delivery = delivery._replace(progress=Progress(len(again), campaign_id))
+            with again_delivery.progress:
+                _transfer_all(job, again_delivery, again, fresh)
             rows = {r.opentext_id: r for r in item_store.transfer_items(rt.db, spec.workflow, campaign_id)}
             current = [rows[a.asset_id] for a in assets]
     if all(r.state == "done" for r in current):
@@ -405,7 +409,7 @@ def _download_and_upload(job, asset, item, folders):
     rt, lease, tid = job.rt, job.lease, item.tracking_id
     limit = int(setting(rt.config["transfer"], "transfer.max_file_bytes"))
     if limit and asset.size and asset.size > limit:
-        raise SuiteError("{} is {} bytes, over the {} byte limit".format(asset.name, asset.size, limit),
+        raise SuiteError("{} is {}, over the {} limit".format(asset.name, human_size(asset.size), human_size(limit)),
                          fix="raise MAX_FILE_BYTES in .env if files this large are expected")
     found = folders.recognised(item, tid)
     if found is not None:

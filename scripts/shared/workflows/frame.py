@@ -72,7 +72,8 @@ class Frame(object):
         if isinstance(exc, LeaseLostError) or not isinstance(exc, Exception):
             return False
         if isinstance(exc, ConfigError):  # found before any campaign was claimed: no attempt counted, exit 2
-            log.error("%s run cannot start: %s", self.label, exc)
+            for line in exc.lines():
+                log.error("%s run cannot start: %s", self.label, line)
         elif isinstance(exc, Throttled):  # Claimed released the campaign; one alert for the run, exit 1
             log.error("%s run ends early: %s", self.label, exc)
         else:

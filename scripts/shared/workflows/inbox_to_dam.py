@@ -17,6 +17,7 @@ from ..store import campaign_store, item_store
 from . import frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
+from ..core.units import human_size
 from ..core.errors import STOPS_THE_CAMPAIGN, ChangedWhileRead, InputError, ServiceError, SuiteError, reason_and_fix
 from ..core.logging_setup import log_context
 from ..notify.reporting import box_folder_url, campaign_context, inbox_url, message_context, send, send_run_error
@@ -106,7 +107,7 @@ def _sort_files(rt, files):
                 raise InputError("{!r} is empty (0 bytes)".format(f.name),
                                  fix="upload the file again; the upload was probably interrupted")
             if limit and f.size > limit:
-                raise InputError("{!r} is {} bytes, over the {} byte limit".format(f.name, f.size, limit),
+                raise InputError("{!r} is {}, over the {} limit".format(f.name, human_size(f.size), human_size(limit)),
                                  fix="send a smaller file or ask the operators to raise MAX_FILE_BYTES")
             master = item_store.master_by_tracking_id(rt.db, v.tracking_id)
             if master is None:

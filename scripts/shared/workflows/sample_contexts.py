@@ -5,6 +5,9 @@ has them as a function, which is why the samples live with the workflows), reali
 awkward cases a real campaign brings (a long file name, a nested folder, DAM comments with markup in them that must
 be shown, not run).
 """
+import datetime
+
+from ..notify.daily_summary import TREND_DAYS, trend_context
 from ..notify.reporting import tally
 from .dam_to_box import empty_next_steps
 from .workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
@@ -100,7 +103,7 @@ def sample_contexts():
             "date": "2026-11-24", "generated_at": "2026-11-24T19:00:00+01:00",
             "workflows": [{"workflow": w, "campaigns_advanced": c, "assets_moved": a, "failures": f,
                            "rejections": r, "quarantined": q}
-                          for w, c, a, f, r, q in (("A1→A2", 2, 9, 1, 0, 0), ("A5→A6", 1, 2, 0, 2, 0),
+                          for w, c, a, f, r, q in (("A1→A2", 2, 9, 7, 0, 0), ("A5→A6", 1, 2, 0, 2, 0),
                                                    ("B1→B2", 0, 0, 0, 0, 0), ("A2→A3", 1, 9, 0, 0, 1))],
             "failures": [{"workflow": "A1→A2", "campaign_id": "LC-2026-0043", "tracking_id": "H8W2NC",
                           "reason": "DAM GET /otmmapi/v6/assets/f6d1c0e8a2b94e0f/contents HTTP 503",
@@ -117,10 +120,29 @@ def sample_contexts():
                           "next_try": "2026-11-24 20:05", "last_error": "1 of 2 assets failed"}],
             "waiting": [{"workflow": "A2→A3", "campaign_id": "LC-2026-0043", "since": "2026-11-20 09:15",
                          "waits_for": "a localised file for 1 master(s): packshot.png (70Z6J8)"}],
-            "totals": {"campaigns_advanced": 4, "assets_moved": 20, "failures": 1, "rejections": 2,
-                       "quarantined": 1}},
+            "totals": {"campaigns_advanced": 4, "assets_moved": 20, "failures": 7, "not_started": 6,
+                       "rejections": 2, "quarantined": 1},
+            "moves": [{"campaign_id": "LC-2026-0042", "name": "Nutella Spring", "workflow": "A1→A2",
+                       "change": "A1 → A2", "now": "A2", "at": "10:35"},
+                      {"campaign_id": "LC-2026-0039", "name": "Kinder Bueno Summer", "workflow": "A5→A6",
+                       "change": "A5 → A6", "now": "A6", "at": "14:10"}],
+            "trend": sample_trend()},
         "run_error": {"workflow": "A1→A2", "run_id": "3f9c2a1b7d4e", "generated_at": "2026-11-24T10:05:00Z",
                       "date": "2026-11-24", "error": "DAM POST /otmmapi/v6/search/text: network error",
                       "fix": "check DAM_BASE_URL and that the DAM is up; the next run retries automatically",
+                      "wrong": "The DAM (OpenText Media Management) does not answer.",
+                      "done": "Every workflow stops at the start of its run, before it changes anything, and tries "
+                              "again on its next run (every five minutes).",
                       "campaign": None, "attempts": None},
     }
+
+
+def sample_trend():
+    """Fourteen days of figures for the daily report's trend chart: a busy A1→A2, a quiet B1→B2."""
+    end = datetime.date(2026, 11, 24)
+    days = [end - datetime.timedelta(days=TREND_DAYS - 1 - i) for i in range(TREND_DAYS)]
+    moved = [4, 0, 7, 12, 3, 0, 0, 9, 15, 6, 2, 0, 8, 9]
+    return trend_context(days, [("A1→A2", [(m, {3: 1, 13: 7}.get(i, 0)) for i, m in enumerate(moved)]),
+                                ("A5→A6", [(i % 3, 0) for i in range(TREND_DAYS)]),
+                                ("B1→B2", [(0, 0)] * TREND_DAYS),
+                                ("A2→A3", [(m // 2, 0) for m in moved])])
