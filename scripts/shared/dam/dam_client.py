@@ -1,11 +1,11 @@
-"""OpenText Media Management (OTMM v6) client: the HTTP session and its credentials, campaigns found by search,
-recursive asset listing, folders, and status change with lock/PATCH/unlock. Downloads and imports are
-dam_transfer.py's (DamTransfers). Every call, what it reads, its evidence key and the setting for each open point:
-docs/otmm-api.md.
+"""OpenText Media Management (OTMM v6) client: the HTTP session and its credentials, campaign folders, recursive
+asset listing, folders and subfolders, and the status change. The campaign search is dam_search.py's (DamSearch),
+locks and the PATCH between them dam_locks.py's (DamLocks), downloads and imports dam_transfer.py's (DamTransfers).
+Every call, what it reads, its evidence key and the setting for each open point: docs/otmm-api.md.
 
 Three auth modes share every request path (``dam.auth_mode``, or --auth-pfx for mTLS): OAuth2 bearer tokens against
-DAM_BASE_URL (refreshed before expiry and once after a 401), an OTMM session (JSESSIONID cookie plus
-X-Requested-By, logged in again after a 401), or mTLS with the client certificate against DAM_MTLS_BASE_URL. TLS
+DAM_BASE_URL (refreshed before expiry and once after a 401), an OTMM session (JSESSIONID cookie or otmmauthtoken,
+plus X-Requested-By, logged in again after a 401), or mTLS with the client certificate against DAM_MTLS_BASE_URL. TLS
 verification is never turned off. Each thread has its own HTTP session (parallel transfers); the credential is
 shared.
 """
