@@ -6,7 +6,7 @@ is refused with 400 and ``exception_body``).
 """
 import json
 
-from sandbox.otmm_state import API, F, MODEL, OTMMError, iso
+from sandbox.otmm_state import API, F, MODEL, OTMMError, iso, user_id
 
 NUMBER_TYPES = ("number", "int", "integer", "long", "float", "double", "decimal")
 # Display preferences a slim listing may name (preference_id): the OTMM UI's gallery view shows a few fields only.
@@ -15,29 +15,44 @@ PREFERENCES = {"ARTESIA.PREFERENCE.GALLERYVIEW.DISPLAYED_FIELDS": {F + "ASSET_TI
 
 # -- folder and asset documents ------------------------------------------------------------------------------------
 def wanted_detail(req, single=False):
-    """What an answer carries: ``fields`` None = every field, a set = only those (slim listing);
-    ``counts`` = container_child_counts (only on request, E6/E7)."""
+    """What an answer carries: ``metadata`` only for a load that asks for it (``load_type`` metadata, full or
+    inherited_metadata, or custom with ``load_metadata``; a bare GET carries none, E23); of it ``fields`` None =
+    every field, a set = only those (slim listing); ``counts`` = container_child_counts (only on request, E6/E7)."""
     level = req.values.get("level_of_detail") or ("full" if single else "slim")
+    load_type = req.values.get("load_type") or ""
     wanted = req.values.get("metadata_to_return")
     fields = None if level == "full" else set(f.strip() for f in (wanted or "").split(",") if f.strip())
     if fields is not None and req.values.get("preference_id"):  # a display preference: a few fields (E9)
         fields |= PREFERENCES.get(req.values["preference_id"], set())
-    counts = False
+    counts, asked = False, {}
     raw = req.values.get("data_load_request")
     if raw:
         try:
-            counts = bool((json.loads(raw).get("data_load_request") or {}).get("child_count_load_type"))
+            asked = json.loads(raw).get("data_load_request") or {}
+            counts = bool(asked.get("child_count_load_type")) and asked.get("child_count_load_type") != "none"
         except (ValueError, AttributeError):
             raise OTMMError(400, "data_load_request is not valid JSON")
-    return {"fields": fields, "counts": counts}
+    metadata = load_type in ("metadata", "full", "inherited_metadata") or (
+        load_type == "custom" and asked.get("load_metadata") in (True, "true"))
+    if single and metadata:  # one object's read carries its whole model even when slim (E23's sample)
+        fields = None
+    if load_type and load_type not in ("metadata", "full", "inherited_metadata", "custom", "system"):
+        raise OTMMError(400, "Invalid load_type {!r}".format(load_type))
+    return {"fields": fields, "counts": counts, "metadata": metadata}
+
+
+def _metadata(state, obj, detail):
+    return {"metadata": metadata_doc(obj["fields"], state.model, detail["fields"])} if detail.get(
+        "metadata", True) else {}
 
 
 def folder_json(state, f, detail):
     doc = {"asset_id": f["asset_id"], "name": f["name"], "data_type": "CONTAINER",
            "container_type_id": f["container_type_id"], "locked": bool(f["locked_by"]),
-           "asset_state": "LOCKED" if f["locked_by"] else "NORMAL", "asset_lock_state_user_id": f["locked_by"],
-           "date_imported": iso(f["created"]),
-           "metadata": metadata_doc(f["fields"], state.model, detail["fields"])}
+           "asset_state": "LOCKED" if f["locked_by"] else "NORMAL",
+           "asset_lock_state_user_id": user_id(f["locked_by"]), "date_imported": iso(f["created"]),
+           "date_last_updated": iso(f.get("updated", f["created"]))}
+    doc.update(_metadata(state, f, detail))
     if detail["counts"]:
         kids = state.children(f["asset_id"])
         n_folders = sum(1 for k in kids if k["asset_id"] in state.folders)
@@ -47,19 +62,24 @@ def folder_json(state, f, detail):
 
 
 def asset_json(state, a, detail):
-    return {"asset_id": a["asset_id"], "name": a["name"], "data_type": "DATA", "mime_type": a["mime_type"],
-            "content_type": "BITMAP" if a["mime_type"].startswith("image/") else "OTHER",
-            "content_size": a["size"], "version": a.get("version", 1), "latest_version": True,
-            "deleted": bool(a.get("deleted")),
-            "expired": False, "locked": bool(a["locked_by"]), "import_job_id": a["import_job_id"],
-            "asset_state": "LOCKED" if a["locked_by"] else "NORMAL",
-            "date_imported": iso(a["created"]),
-            "master_content_info": {"id": "c" + a["asset_id"][1:], "name": a["file_name"],
-                                    "mime_type": a["mime_type"], "content_size": a["size"],
-                                    "url": "{}/renditions/c{}".format(API, a["asset_id"][1:]),
-                                    **({"content_checksum": a["checksum"]} if a.get("checksum") else {})},
-            "metadata_model_id": "FERRERO.MODEL.MARKETING",
-            "metadata": metadata_doc(a["fields"], state.model, detail["fields"])}
+    """An asset as OpenText's sample shows it (E1/E23: state, lock holder, dates in whole seconds, the master's
+    content info), with metadata only when the load asked for it."""
+    doc = {"asset_id": a["asset_id"], "name": a["name"], "data_type": "DATA", "mime_type": a["mime_type"],
+           "content_type": "BITMAP" if a["mime_type"].startswith("image/") else "OTHER",
+           "content_size": a["size"], "version": a.get("version", 1), "latest_version": True,
+           "original_asset_id": a["asset_id"], "deleted": bool(a.get("deleted")), "expired": bool(a.get("expired")),
+           "locked": bool(a["locked_by"]), "checked_out": False, "import_job_id": a["import_job_id"],
+           "import_user_name": "dam-integration" if a["import_job_id"] else "seed",
+           "asset_state": "LOCKED" if a["locked_by"] else "NORMAL", "asset_lock_state_user_id": user_id(
+               a["locked_by"]), "content_state": "NORMAL", "content_editable": True,
+           "date_imported": iso(a["created"]), "date_last_updated": iso(a.get("updated", a["created"])),
+           "master_content_info": {"id": "c" + a["asset_id"][1:], "name": a["file_name"],
+                                   "mime_type": a["mime_type"], "content_size": a["size"], "content_kind": "MASTER",
+                                   "url": "{}/renditions/c{}".format(API, a["asset_id"][1:]),
+                                   **({"content_checksum": a["checksum"]} if a.get("checksum") else {})},
+           "metadata_model_id": "FERRERO.MODEL.MARKETING"}
+    doc.update(_metadata(state, a, detail))
+    return doc
 
 
 def entry_json(state, obj, detail):
@@ -78,13 +98,18 @@ def _scalar_element(kind, value):
     return {"type": VALUE_TYPE.get(kind, "string"), "value": value}
 
 
+def _row_element(kind, value):
+    """A table row's value: as a scalar, with the ``display_value`` real rows carry (E24: pyxecm reads it)."""
+    return dict(_scalar_element(kind, value), display_value="" if value is None else str(value))
+
+
 def element(field_id, value, model=None):
     declared = (model or MODEL).get(field_id, "CHAR")
     if isinstance(value, dict) and "table" in value:
         columns = declared[1] if isinstance(declared, tuple) else {}
         return {"id": field_id, "type": "com.artesia.metadata.MetadataTable", "metadata_element_list": [
             {"id": col, "type": "com.artesia.metadata.MetadataTableField",
-             "values": [{"value": _scalar_element(columns.get(col, "CHAR"), v)} for v in rows]}
+             "values": [{"value": _row_element(columns.get(col, "CHAR"), v)} for v in rows]}
             for col, rows in value["table"].items()]}
     if isinstance(value, dict) and "domain" in value:
         inner = {"type": "com.artesia.metadata.DomainValue", "field_value": {"type": "string",
@@ -174,3 +199,10 @@ def parse_elements(elements, model):
                         "({})".format(field_id, ", ".join(sorted(declared[1]))))
             out[field_id] = _checked_scalar(field_id, declared, (el.get("value") or {}).get("value") or {})
     return out
+
+
+def lookup_domain_json(domain_id, values):
+    """``lookup_domain`` as pyxecm reads it (E1 l.280-489): display_value, field_value, description, expiry."""
+    return {"domainId": domain_id, "datatype": "CHAR", "cacheable": True, "domainValues": [
+        {"display_value": label, "description": label, "expired_value": False, "active_from": "", "active_to": "",
+         "field_value": {"type": "string", "value": code}} for code, label in values]}

@@ -27,7 +27,14 @@ Control endpoints (besides the counters/faults/log ones of sandbox.common), JSON
                                       "single_lock": true|false (false: PUT /assets/{id}/state answers 405, only
                                       the bulk PUT /assets/state works), "model": {field_id: type} (extra fields),
                                       "refused_operators": [operator ids the search answers 500 to],
+                                      "known_operators": [the operator ids the search knows],
+                                      "unknown_operators": "refuse"|"ignore"|"flag" (500 / no hits /
+                                      contains_invalid_conditions), "session_cookie": "set"|"none"|"dropped"
+                                      (the login sets no JSESSIONID / a gateway drops it: only otmmauthtoken
+                                      carries the session), "bearer_writes": false (Bearer tokens may only read),
+                                      "subfolders_route": false (no GET /folders/{id}/folders),
                                       "folder_load_types": [load_type values a folder GET accepts; [] = any]}
+  POST /_sandbox/expire_asset        {"asset_id"}  (its rights expired: ``expired: true``)
 
 Strict by default, as the public evidence says OTMM is (docs/otmm-api.md, evidence F1-F10):
   - lock/unlock read ``action`` only from a form body (E6, E8); bulk ``PUT /assets/state`` with a selection context;
@@ -37,8 +44,13 @@ Strict by default, as the public evidence says OTMM is (docs/otmm-api.md, eviden
     carries all; ``container_child_counts`` only when a ``data_load_request`` asks (E6, E7, E9);
   - a declared metadata model (CHAR, NUMBER, DATE, DOMAIN, TABLE with column ids): writes with a wrong value type,
     an unknown field or a table id where a column id belongs are refused with ``exception_body`` (E7, E10, E14);
-  - session logins (``POST /sessions`` -> JSESSIONID cookie); calls authenticated by that cookie must send
-    ``X-Requested-By: <session id>`` on every write (E2-E5); Bearer tokens keep working;
+  - session logins (``POST /sessions`` -> JSESSIONID cookie and ``message_digest``); calls authenticated by the
+    cookie, or by the digest in ``otmmauthtoken`` (E16), must send ``X-Requested-By: <session id>`` on every write
+    (E2-E5); Bearer tokens keep working; a password grant checks the user's password (E26);
+  - reads carry what the load asks for: no metadata without ``load_type`` metadata/full or ``load_metadata`` (E23);
+    table rows carry ``display_value`` (E24); dates are whole seconds (E22); assets can be expired (E18);
+  - search (otmm_search.py) takes scalar, tabular, full-text and keyword-only forms and refuses unknown operator ids
+    (E10, E15); lookup domains are served (E1); ``GET /folders/{id}/folders`` lists subfolders (E6, E20);
   - root folders include OTMM's special ids (``ARTESIA.PUBLIC.TREEN``, ``<user>N``); duplicate folder names are
     allowed (no 409 rule: none is evidenced).
 """
@@ -53,9 +65,11 @@ import yaml
 from werkzeug.wrappers import Request, Response
 
 from sandbox.common import Routes, SandboxMiddleware, ServerThread, serve_until_interrupted
-from sandbox.otmm_documents import asset_json, entry_json, folder_json, wanted_detail
-from sandbox.otmm_state import (API, CAMPAIGN_FIELDS, SESSION_USER, OTMMError, State, assets_under, campaign_folder,
-                                error_body, folder_by_path, imported_assets, scalar, set_field_by_number, summary)
+from sandbox.otmm_documents import asset_json, entry_json, folder_json, lookup_domain_json, wanted_detail
+from sandbox.otmm_search import search_answer
+from sandbox.otmm_state import (API, CAMPAIGN_FIELDS, LOOKUP_DOMAINS, SESSION_USER, OTMMError, State, assets_under,
+                                campaign_folder, error_body, folder_by_path, imported_assets, set_field_by_number,
+                                summary, user_id)
 from sandbox.otmm_writes import OTMMWriteRoutes
 from sandbox.pki import make_pki, server_ssl_context
 
@@ -71,6 +85,9 @@ ROUTES = Routes([
     ("POST", API + "/folders/<parent_id>", "create_folder"),
     ("PATCH", API + "/folders/<folder_id>", "patch_folder"),
     ("GET", API + "/folders/<folder_id>/children", "children"),
+    ("GET", API + "/folders/<folder_id>/folders", "subfolders"),
+    ("GET", API + "/lookupdomains", "lookup_domains"),
+    ("GET", API + "/lookupdomains/<domain_id>", "lookup_domain"),
     ("POST", API + "/assets", "import_asset"),
     ("PUT", API + "/assets/state", "bulk_lock"),
     ("GET", API + "/assets/<asset_id>", "get_asset"),
@@ -95,6 +112,7 @@ CONTROL = Routes([  # /_sandbox/ (besides sandbox/common.py's); handlers get the
     ("POST", "/_sandbox/assets_under", "show_assets_under"),
     ("POST", "/_sandbox/lock", "hold_lock"),
     ("POST", "/_sandbox/settings", "change_settings"),
+    ("POST", "/_sandbox/expire_asset", "expire_asset_rights"),
 ])
 
 
@@ -146,29 +164,41 @@ class OTMMApp(OTMMWriteRoutes):
         return Response(json.dumps(doc), status=status, content_type="application/json")
 
     def authorise(self, req):
-        """A valid Bearer token, or a JSESSIONID cookie from POST /sessions; a write under a cookie session must
-        carry ``X-Requested-By: <session id>`` (E2-E5), a write under a Bearer token needs nothing more (E1, E11)."""
+        """A valid Bearer token, or a session from POST /sessions carried by its JSESSIONID cookie or its digest in
+        ``otmmauthtoken`` (E16); a write under a session must carry ``X-Requested-By: <session id>`` (E2-E5), a write
+        under a Bearer token needs nothing more (E1, E11) unless ``bearer_writes`` is off."""
         header = req.headers.get("Authorization", "")
         token = header[7:] if header.startswith("Bearer ") else None
-        now = time.time()
+        now, write = time.time(), req.method not in ("GET", "HEAD")
         if token is not None:
             expiry = self.state.tokens.get(token)
-            if expiry is not None and expiry >= now:
-                return
-            raise OTMMError(401, "The session is not valid or has expired")
-        cookie = req.cookies.get("JSESSIONID")
+            if expiry is None or expiry < now:
+                raise OTMMError(401, "The session is not valid or has expired")
+            if write and not self.state.bearer_writes and not req.path.endswith("/search/text"):  # a POST read
+                raise OTMMError(403, "This OAuth token may read but not change content")
+            return
+        cookie = req.cookies.get("JSESSIONID") if self.state.session_cookie == "set" else None
         session = self.state.sessions.get(cookie) if cookie else None
+        digest = req.headers.get("otmmauthtoken")
+        if session is None and digest:
+            session = next((s for s in self.state.sessions.values() if s.get("digest") == digest), None)
         if session is None or session["expires"] < now:
             raise OTMMError(401, "The session is not valid or has expired")
-        if req.method not in ("GET", "HEAD") and req.headers.get("X-Requested-By") != str(session["id"]):
+        if write and req.headers.get("X-Requested-By") != str(session["id"]):
             raise OTMMError(401, "The X-Requested-By header must carry the session id on this request")
 
     def token(self, req):
+        """OAuth2 token endpoints (OTDS and OTMM's own): the client must be known, and a password grant must carry
+        the user's right name and password (E26; RFC 6749 section 5.2 answers ``invalid_grant``)."""
         form = req.form
         if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
             return self.json({"error": "invalid_client", "error_description": "Client authentication failed"}, 401)
         if form.get("grant_type") not in ("client_credentials", "password"):
             return self.json({"error": "unsupported_grant_type"}, 400)
+        if form.get("grant_type") == "password" and (form.get("username") != SESSION_USER or
+                                                     form.get("password") != self.session_password):
+            return self.json({"error": "invalid_grant",
+                              "error_description": "The user name or password is not valid"}, 400)
         token = uuid.uuid4().hex + uuid.uuid4().hex
         with self.state.lock:
             lifetime = self.state.token_lifetime
@@ -180,17 +210,22 @@ class OTMMApp(OTMMWriteRoutes):
         return self.json({"access_token": token, "token_type": "Bearer", "expires_in": lifetime})
 
     def login(self, req):
-        """POST /sessions (form username/password) -> session_resource.session.id and a JSESSIONID cookie."""
+        """POST /sessions (form username/password) -> session_resource.session.{id, message_digest} and a JSESSIONID
+        cookie (none with ``session_cookie: none``)."""
         form = req.form
         if form.get("username") != SESSION_USER or form.get("password") != self.session_password:
             raise OTMMError(401, "Invalid user name or password")
         with self.state.lock:
             session_id = next(self.state.counter) + 700000
-            cookie = uuid.uuid4().hex.upper()
-            self.state.sessions[cookie] = {"id": session_id, "expires": time.time() + self.state.token_lifetime}
-        response = self.json({"session_resource": {"session": {"id": session_id, "login_name": SESSION_USER,
-                                                               "user_id": "1001"}}})
-        response.set_cookie("JSESSIONID", cookie, path="/otmmapi", httponly=True)
+            cookie, digest = uuid.uuid4().hex.upper(), uuid.uuid4().hex
+            self.state.sessions[cookie] = {"id": session_id, "digest": digest,
+                                           "expires": time.time() + self.state.token_lifetime}
+            set_cookie = self.state.session_cookie != "none"
+        response = self.json({"session_resource": {"session": {
+            "id": session_id, "login_name": SESSION_USER, "user_id": user_id(SESSION_USER),
+            "message_digest": digest, "validation_key": -2045393682, "local_session": False}}})
+        if set_cookie:
+            response.set_cookie("JSESSIONID", cookie, path="/otmmapi", httponly=True)
         return response
 
     def folder(self, folder_id):
@@ -207,11 +242,39 @@ class OTMMApp(OTMMWriteRoutes):
 
     # -- reads ----------------------------------------------------------------------------------------------------
     def session_info(self, req):
-        return self.json({"session_resource": {"session": {"login_name": SESSION_USER}}})
+        """GET /sessions: who the caller is (every door acts as the integration user here)."""
+        return self.json({"session_resource": {"session": {"login_name": SESSION_USER,
+                                                           "user_id": user_id(SESSION_USER)}}})
+
+    @staticmethod
+    def _window(req, items):
+        """``after``/``limit`` of a folder list; ``limit=0`` (or none) means all (E6)."""
+        after, limit = int(req.args.get("after", 0) or 0), int(req.args.get("limit", 0) or 0)
+        return items[after:after + limit] if limit else items[after:]
 
     def root_folders(self, req):
+        roots = self._window(req, [self.state.folders[r] for r in self.state.roots])
         return self.json({"folders_resource": {"folder_list": [
-            folder_json(self.state, self.state.folders[r], wanted_detail(req)) for r in self.state.roots]}})
+            folder_json(self.state, f, wanted_detail(req)) for f in roots]}})
+
+    def subfolders(self, req, folder_id):
+        """GET /folders/{id}/folders (E6, E20): the folders directly below, whatever else the folder holds."""
+        if not self.state.subfolders_route:
+            raise OTMMError(404, "No resource at GET {}/folders/{}/folders".format(API, folder_id))
+        self.folder(folder_id)
+        kids = self._window(req, [k for k in self.state.children(folder_id) if k["asset_id"] in self.state.folders])
+        detail = wanted_detail(req)
+        return self.json({"folders_resource": {"folder_list": [folder_json(self.state, k, detail) for k in kids]}})
+
+    def lookup_domains(self, req):
+        return self.json({"lookup_domains_resource": {"lookup_domains": [
+            lookup_domain_json(d, values) for d, values in sorted(LOOKUP_DOMAINS.items())]}})
+
+    def lookup_domain(self, req, domain_id):
+        if domain_id not in LOOKUP_DOMAINS:
+            raise OTMMError(404, "Lookup domain {} does not exist".format(domain_id))
+        return self.json({"lookup_domain_resource": {"lookup_domain": lookup_domain_json(
+            domain_id, LOOKUP_DOMAINS[domain_id])}})
 
     def get_folder(self, req, folder_id):
         if self.state.folder_load_types and req.args.get("load_type") not in self.state.folder_load_types:
@@ -234,38 +297,7 @@ class OTMMApp(OTMMWriteRoutes):
         return self.json({"folder_children": {"asset_list": [entry_json(self.state, k, detail) for k in kids]}})
 
     def search(self, req):
-        params = req.values
-        conditions = json.loads(params["search_condition_list"])["search_condition_list"]["search_condition"]
-        after = int(params.get("after", 0))
-        limit = int(params.get("limit", 100))
-        scope = params.get("folder_filter")
-        for cond in conditions:  # an operator this instance does not know: HTTP 500 with exception_body (E10)
-            if cond.get("relational_operator_id") in self.state.refused_operators:
-                raise OTMMError(500, "Invalid search condition: unknown relational operator {}".format(
-                    cond.get("relational_operator_id")))
-        hits = []
-        objects = list(self.state.folders.values()) + list(self.state.assets.values())
-        for obj in sorted(objects, key=lambda o: o["created"]):
-            if scope and scope not in obj["parent_ids"]:
-                continue
-            if all(self._matches(obj, c) for c in conditions):
-                hits.append(obj)
-        page = hits[after:after + limit]
-        detail = wanted_detail(req)
-        return self.json({"search_result_resource": {
-            "search_result": {"hit_count": len(page), "total_hit_count": len(hits), "offset": after,
-                              "asset_id_list": [h["asset_id"] for h in page], "contains_invalid_conditions": False},
-            "asset_list": [entry_json(self.state, h, detail) for h in page]}})
-
-    @staticmethod
-    def _matches(obj, cond):
-        value = scalar(obj["fields"].get(cond["metadata_field_id"]))
-        if value is None:
-            return False
-        op = cond.get("relational_operator_id", "ARTESIA.OPERATOR.CHAR.IS")
-        if op.endswith("CONTAINS"):
-            return str(cond["value"]).lower() in str(value).lower()
-        return str(value) == str(cond["value"])
+        return self.json(search_answer(self.state, req))
 
     def contents(self, req, asset_id):
         with self.state.lock:
@@ -323,6 +355,10 @@ class OTMMApp(OTMMWriteRoutes):
         campaign_folder(self.state, payload["number"])["locked_by"] = payload.get("user")
         return {"ok": True}
 
+    def expire_asset_rights(self, payload):  # {"asset_id"}: its usage rights expired (E18)
+        self.state.assets[payload["asset_id"]]["expired"] = True
+        return {"ok": True}
+
     def change_settings(self, payload):  # job_delay, token_lifetime, token_shape, ...
         s = self.state
         for key in ("job_delay", "token_lifetime"):
@@ -340,6 +376,14 @@ class OTMMApp(OTMMWriteRoutes):
             s.folder_load_types = tuple(payload["folder_load_types"] or ())
         if "refused_operators" in payload:
             s.refused_operators = set(payload["refused_operators"] or [])
+        if "known_operators" in payload:
+            s.known_operators = set(payload["known_operators"] or [])
+        for key in ("unknown_operators", "session_cookie"):
+            if key in payload:
+                setattr(s, key, payload[key])
+        for key in ("bearer_writes", "subfolders_route"):
+            if key in payload:
+                setattr(s, key, bool(payload[key]))
         for field_id, kind in (payload.get("model") or {}).items():
             s.model[field_id] = ("TABLE", kind["TABLE"]) if isinstance(kind, dict) else kind
         return {"ok": True}
@@ -487,11 +531,17 @@ class OTMMSandbox(object):
             f.write(data)
         with self.state.lock:
             asset = self.state.assets[asset_id]
-            asset.update(path=path, size=len(data), version=asset.get("version", 1) + 1, checksum=checksum)
+            asset.update(path=path, size=len(data), version=asset.get("version", 1) + 1, checksum=checksum,
+                          updated=time.time())
 
     def set_checksum(self, asset_id, checksum):
         with self.state.lock:
             self.state.assets[asset_id]["checksum"] = checksum
+
+    def expire_asset(self, asset_id):
+        """An asset's rights expire in the DAM (``expired: true``; OpenText's client skips it like a deleted one,
+        E18)."""
+        self.app.control("POST", "/_sandbox/expire_asset", {"asset_id": asset_id})
 
     def delete_asset(self, asset_id):
         """A person deletes an asset in the DAM (OTMM keeps it flagged deleted)."""

@@ -17,8 +17,23 @@ CAMPAIGN_FIELDS = {"number": F + "CAMPAIGN_ID", "name": F + "CAMPAIGN_NAME", "st
                    "agency": F + "AGENCY_EMAIL"}
 BLOCK = 65536
 SESSION_USER = "dam-integration"
+# DAM users by login name -> user id (asset_lock_state_user_id carries the id, E19); others keep their name as id
+USER_IDS = {SESSION_USER: "1001"}
 PUBLIC_ROOT = "ARTESIA.PUBLIC.TREEN"
 USER_ROOT = SESSION_USER + "N"
+# Operator ids the search knows: the ones public clients send (CHAR.CONTAINS E1/E11, NUMBER.IS E10) and their
+# analogues [I]; CHAR.IS is in no public source (N1, N2), so "refused_operators"/"known_operators" can take it away.
+KNOWN_OPERATORS = ("ARTESIA.OPERATOR.CHAR.CONTAINS", "ARTESIA.OPERATOR.CHAR.IS", "ARTESIA.OPERATOR.NUMBER.IS",
+                   "ARTESIA.OPERATOR.NUMBER.CONTAINS", "ARTESIA.OPERATOR.DATE.IS")
+# Pick-lists (GET /lookupdomains[/{id}], E1): domain id -> [(code, label)]; the DOMAIN fields of MODEL draw on them.
+LOOKUP_DOMAINS = {
+    "FERRERO.DOMAIN.CAMPAIGN_STATUS": [(c, "{} - {}".format(c, label)) for c, label in (
+        ("A1", "Masters ready"), ("A2", "Masters with the agency"), ("A3", "Localised"), ("A4", "In review"),
+        ("A5", "Reviewed"), ("A6", "Rework sent"), ("B1", "Global masters ready"), ("B2", "Global masters sent"))],
+    "FERRERO.DOMAIN.ECOMMERCE_STATUS": [("APPROVED", "Approved"), ("NOT APPROVED", "Not approved")],
+    "FERRERO.DOMAIN.BRAND": [("NUTELLA", "Nutella"), ("KINDER", "Kinder"), ("ROCHER", "Ferrero Rocher"),
+                             ("RAFFAELLO", "Raffaello")],
+    "FERRERO.DOMAIN.ASSET_TYPE": [("BANNER", "Banner"), ("PACKSHOT", "Packshot"), ("VIDEO", "Video")]}
 # The declared metadata model: field id -> CHAR | NUMBER | DATE | DOMAIN | ("TABLE", {column id: type}).
 MODEL = dict({f: "CHAR" for f in CAMPAIGN_FIELDS.values()}, **{CAMPAIGN_FIELDS["status"]: "DOMAIN",
     F + "TRACKING_ID": "CHAR", F + "SOURCE_FILE_ID": "CHAR", F + "ASSET_TITLE": "CHAR", F + "DESCRIPTION": "CHAR",
@@ -34,8 +49,14 @@ MODEL = dict({f: "CHAR" for f in CAMPAIGN_FIELDS.values()}, **{CAMPAIGN_FIELDS["
 
 
 def iso(ts):
-    """OTMM-style ISO time; microseconds keep creation order visible (the client picks the oldest folder)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + ".{:06d}Z".format(int(ts % 1 * 1e6))
+    """OTMM's ISO time: whole seconds (E22: pyxecm parses them with %Y-%m-%dT%H:%M:%SZ), so two objects made in the
+    same second carry the same date, as on a real DAM."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def user_id(login):
+    """The user id OTMM shows for a DAM user (``asset_lock_state_user_id``), or None."""
+    return USER_IDS.get(login, login) if login else None
 
 
 def error_body(status, message):
@@ -66,7 +87,12 @@ class State(object):
         self.max_page_size = 0  # 0: children pages as large as the client asks
         self.job_shape = "job_state"  # or "status", "absent"
         self.single_lock = True
-        self.refused_operators = set()
+        self.refused_operators = set()  # known ids this instance still refuses (500), e.g. CHAR.IS
+        self.known_operators = set(KNOWN_OPERATORS)
+        self.unknown_operators = "refuse"  # or "ignore" (no hits) or "flag" (contains_invalid_conditions)
+        self.session_cookie = "set"  # or "none" (the login sets none) or "dropped" (a gateway drops it)
+        self.bearer_writes = True  # False: a Bearer token may read but not write (403)
+        self.subfolders_route = True  # False: GET /folders/{id}/folders is not served (404)
         self.folder_load_types = ()  # empty: any; else the load_type values a folder GET accepts
         self.model = dict(MODEL)
         self.roots = [self.new_folder("Public Folders", None, {}, object_id=PUBLIC_ROOT)["asset_id"],
@@ -80,7 +106,7 @@ class State(object):
     def new_folder(self, name, parent_id, fields, type_id="ARTESIA.BASIC.FOLDER", object_id=None):
         folder = {"asset_id": object_id or self.new_id(), "name": name, "parent_ids": [parent_id] if parent_id else [],
                   "fields": dict(fields), "container_type_id": type_id, "locked_by": None,
-                  "created": time.time() + next(self.counter) * 1e-6}
+                  "created": time.time() + next(self.counter) * 1e-6, "updated": time.time()}
         self.folders[folder["asset_id"]] = folder
         return folder
 
@@ -88,7 +114,7 @@ class State(object):
                   import_job_id=None, file_name=None):
         asset = {"asset_id": self.new_id(), "name": name, "parent_ids": [parent_id], "fields": dict(fields),
                  "size": size, "mime_type": mime, "path": path, "import_job_id": import_job_id,
-                 "file_name": file_name or name, "locked_by": None, "created": time.time()}
+                 "file_name": file_name or name, "locked_by": None, "created": time.time(), "updated": time.time()}
         self.assets[asset["asset_id"]] = asset
         return asset
 

@@ -92,6 +92,7 @@ class OTMMWriteRoutes(object):
             if isinstance(value, dict) and "table" in value and isinstance(old, dict) and "table" in old:
                 value = {"table": dict(old["table"], **value["table"])}
             obj["fields"][field] = value
+        obj["updated"] = time.time()
         return Response(status=200)
 
     def patch_folder(self, req, folder_id):

@@ -4,9 +4,10 @@
 Run from the project root:
     python scripts/test_connection.py [--auth-pfx] [--no-webhook] [-v|-q] [--config PATH]
     python scripts/test_connection.py --probe-dam FOLDER_ID [--probe-import] [--auth-pfx]
-The second form probes the OTMM open points against a test folder (auth profile, search operator, listing detail,
-lock form, and with --probe-import one small import confirmed through the job resource) and prints the .env
-setting for each; see docs/otmm-api.md.
+The second form probes the OTMM open points against a test folder (auth profile, both search operators compared,
+listing detail, lock form with the folder's own status written back, and with --probe-import, into a folder without
+a campaign status, one small import confirmed through the job resource) and prints the .env setting for each; see
+docs/otmm-api.md.
 Exit code 0 when every check passes, 1 when one fails, 2 when the configuration itself is broken.
 """
 import logging

@@ -120,3 +120,23 @@ def test_an_idle_tick_loads_neither_boxsdk_nor_jinja2(lab):
     idle = lab.run_python(LOADED_PROBE)
     assert idle.returncode == 0 and "No B1 campaigns found" in idle.stdout, idle.stdout
     assert "HEAVY []" in idle.stdout
+
+
+def test_an_expired_master_is_not_delivered_and_the_email_and_report_say_why(lab):
+    """E18: OpenText's client skips expired assets like deleted ones; here the email and the daily report's failures
+    name the asset, why it was not delivered and what to do, and the campaign still moves on."""
+    teaser = next(a for a in lab.otmm.snapshot()["LC-2026-0042"]["assets"] if a["name"] == "teaser.mp4")
+    lab.otmm.expire_asset(teaser["asset_id"])
+    result = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0042")
+    assert result.returncode == 0, result.stdout
+    files = box_files(lab.box.tree(lab.box.roots["a1_a2"]))
+    assert len(files) == 4 and not any(name.endswith("teaser.mp4") for name in files)
+    assert lab.otmm.campaign_status("LC-2026-0042") == "A2"
+    assert subjects(lab) == ["[A1→A2] LC-2026-0042 Nutella Spring: 4 master asset(s) delivered to Box"]
+    message = lab.smtp.messages()[0]
+    for text in (html_of(message), message.get_body(("plain",)).get_content()):
+        assert "Banners/Animated/teaser.mp4" in text and "usage rights have expired in the DAM" in text
+        assert "renew its rights" in text
+    events = db_rows(lab, "SELECT level, message FROM asset_events WHERE event_type = 'asset_expired'")
+    # an error-level event is a line of the daily report's failures (report_store.failures_between)
+    assert len(events) == 1 and events[0]["level"] == "error" and teaser["asset_id"] in events[0]["message"]

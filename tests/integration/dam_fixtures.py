@@ -29,7 +29,7 @@ def dam_config(sandbox, **overrides):
            "ca_bundle": sandbox.ca_bundle, "connect_timeout_seconds": 5, "read_timeout_seconds": 30,
            "retry": {"max_attempts": 4, "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05},
            "page_size": 100, "job_poll_deadline_seconds": 20,
-           "search": {"search_config_id": 3, "operator_id": "ARTESIA.OPERATOR.CHAR.IS", "folder_type_id": ""},
+           "search": {"search_config_id": 3, "operator_id": "ARTESIA.OPERATOR.CHAR.CONTAINS", "folder_type_id": ""},
            "folders": {"master_assets": "Master Assets", "final_assets": "Final Assets"},
            "fields": dict(FIELDS)}
     for key, value in overrides.items():

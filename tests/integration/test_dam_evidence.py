@@ -104,7 +104,7 @@ def test_bulk_lock_failure_is_a_failure(otmm, dam_cfg):
     with client(dam_cfg, lock_mode="bulk") as dam_b:
         with pytest.raises(ServiceError) as info:
             dam_b.set_campaign_status(otmm.folder_id("LC-2026-0043"), "A1", "A2")
-    assert "locked by another user" in info.value.message
+    assert "locked in the DAM by jane.doe" in info.value.message  # the refused bulk lock, explained (issue 27.8)
     assert otmm.campaign_status("LC-2026-0043") == "A1"
 
 
@@ -226,8 +226,48 @@ def test_download_sends_accept_any_and_the_sandbox_refuses_json_only(otmm, dam, 
 def test_folder_creation_settles_on_the_oldest_same_named_folder(otmm, dam):
     final = otmm.folder_id("LC-2026-0042", "Final Assets")
     first = dam.create_folder(final, "Banners")
-    dam.create_folder(final, "Banners")  # OTMM allows two: no 409 rule
+    second = dam.create_folder(final, "Banners")  # OTMM allows two: no 409 rule
+    otmm.state.folders[second]["created"] = otmm.state.folders[first]["created"] + 1  # a second later
     assert dam.ensure_folder_path(final, ["Banners"]) == first
+
+
+def test_two_same_named_folders_of_the_same_second_settle_on_one(otmm, dam_cfg):
+    """OTMM dates are whole seconds (E22): racing runs that each created "Banners" in the same second must still all
+    pick the same folder (the smaller id), whatever order the DAM lists them in."""
+    final = otmm.folder_id("LC-2026-0042", "Final Assets")
+    with client(dam_cfg) as one, client(dam_cfg) as two:
+        made = [one.create_folder(final, "Banners"), two.create_folder(final, "Banners")]
+        for folder_id in made:
+            otmm.state.folders[folder_id]["created"] = int(otmm.state.folders[made[0]]["created"])
+        dates = [f["date_imported"] for f in one.subfolders(final) if f["asset_id"] in made]
+        assert len(dates) == 2 and dates[0] == dates[1] and dates[0].endswith("Z") and "." not in dates[0]
+        assert one.ensure_folder_path(final, ["Banners"]) == two.ensure_folder_path(final, ["Banners"]) == min(made)
+
+
+def test_subfolder_look_up_costs_the_same_however_many_assets_sit_beside(otmm, dam_cfg):
+    final = otmm.folder_id("LC-2026-0042", "Final Assets")
+    with client(dam_cfg, page_size=10) as dam_c:
+        target = dam_c.create_folder(final, "Banners")
+        costs = []
+        for extra in (0, 120):
+            for i in range(extra):
+                otmm.add_asset(final, "file {:03d}.jpg".format(i))
+            otmm.middleware.reset_counters()
+            assert dam_c.find_subfolder(final, "Banners") == target
+            costs.append(sum(otmm.middleware.snapshot()["by_endpoint"].values()))
+    assert costs == [1, 1] and counts(otmm, "GET /otmmapi/v6/folders/{id}/folders") == 1
+
+
+def test_without_the_subfolders_route_the_listing_pages_to_the_child_count(otmm, dam_cfg):
+    """An instance that serves no /folders/{id}/folders (E20 is a v5 client): the children listing goes on to the
+    folder's child count, also past pages that a server caps shorter than asked."""
+    final = otmm.folder_id("LC-2026-0042", "Final Assets")
+    otmm.settings(subfolders_route=False, max_page_size=7)
+    for i in range(30):
+        otmm.add_asset(final, "a{:03d}.jpg".format(i))
+    with client(dam_cfg, page_size=10) as dam_c:
+        target = dam_c.create_folder(final, "zz last")  # listed after every asset (asc_NAME)
+        assert dam_c.find_subfolder(final, "zz last") == target
 
 
 def test_a_failed_create_is_followed_by_a_re_list(otmm, dam):
@@ -236,7 +276,7 @@ def test_a_failed_create_is_followed_by_a_re_list(otmm, dam):
     with pytest.raises(ServiceError):
         dam.ensure_folder_path(final, ["Print"])
     otmm.middleware.set_faults([])
-    lister = counts(otmm, "GET /otmmapi/v6/folders/{id}/children")
+    lister = counts(otmm, "GET /otmmapi/v6/folders/{id}/folders")
     assert lister == 2  # before the create and after its failure
 
 
@@ -291,3 +331,78 @@ def test_without_a_job_asset_list_the_finished_job_and_the_look_up_confirm(otmm,
                                                           SPECIAL["source_file_id"]: "b-8"}, "nolist.jpg")
     assert [a["asset_id"] for a in otmm.imported_assets()] == [asset_id]
     assert counts(otmm, "GET /otmmapi/v6/jobs/{id}") >= 1
+
+
+# -- issue 23: what OpenText's own client (pyxecm, E15-E26) shows ----------------------------------------------------
+def test_the_default_operator_is_the_one_opentext_sends(otmm, dam_cfg):
+    from scripts.shared.core.config_schema import setting
+    assert setting({}, "dam.search.operator_id") == "ARTESIA.OPERATOR.CHAR.CONTAINS"
+    otmm.middleware.recording = True
+    with client(dam_cfg) as dam_c:
+        found = dam_c.find_campaigns("A1")
+    assert [c.campaign_id for c in found] == ["LC-2026-0042", "LC-2026-0043", "LC-2026-0044"]
+
+
+@pytest.mark.parametrize("how", ["refused", "flagged"])
+def test_a_search_the_dam_does_not_take_is_a_configuration_error(otmm, dam_cfg, how):
+    """An operator the DAM refuses (500 + exception_body, E10) or a condition it flags (contains_invalid_conditions,
+    E15) is a configuration error naming the setting, never "no campaigns"."""
+    from scripts.shared.core.errors import ConfigError
+    cfg = dict(dam_cfg, search={"search_config_id": 3, "operator_id": "ARTESIA.OPERATOR.CHAR.NO_SUCH"})
+    if how == "flagged":
+        cfg = dict(dam_cfg, fields=dict(dam_cfg["fields"], campaign_status="FERRERO.FIELD.NO_SUCH_STATUS"))
+    with client(cfg) as dam_c:
+        with pytest.raises(ConfigError) as info:
+            dam_c.find_campaigns("A1")
+    assert "DAM_SEARCH_OPERATOR_ID" in str(info.value) and info.value.exit_code == 2
+    assert ("NO_SUCH" in str(info.value)) if how == "refused" else ("contains_invalid_conditions" in str(info.value))
+
+
+def test_expired_assets_are_left_out_like_deleted_ones_and_named(otmm, dam):
+    masters = otmm.folder_id("LC-2026-0042", "Master Assets")
+    listed = list(dam.iter_assets(masters))
+    otmm.expire_asset(listed[0].asset_id)
+    otmm.delete_asset(listed[1].asset_id)
+    expired = []
+    again = [a.asset_id for a in dam.iter_assets(masters, expired=expired)]
+    assert again == [a.asset_id for a in listed[2:]]
+    assert [a.asset_id for a in expired] == [listed[0].asset_id]  # the deleted one is simply gone
+
+
+@pytest.mark.parametrize("cookie", ["none", "dropped"])
+def test_session_mode_without_a_cookie_sends_the_digest(otmm, dam_cfg, tmp_path, cookie):
+    """E16: no JSESSIONID from the login (or a gateway that drops it): otmmauthtoken + X-Requested-By carry the
+    session, writes and imports included."""
+    otmm.settings(session_cookie=cookie)
+    otmm.middleware.recording = True
+    with client(session_cfg(otmm, dam_cfg)) as dam_s:
+        assert dam_s.set_campaign_status(otmm.folder_id("LC-2026-0042"), "A1", "A2") == "changed"
+        final = otmm.folder_id("LC-2026-0042", "Final Assets")
+        asset_id = dam_s.import_asset(final, upload(tmp_path), {SPECIAL["tracking_id"]: "K7Q2XM",
+                                                                SPECIAL["source_file_id"]: "b-9"}, "local.jpg")
+    assert otmm.campaign_status("LC-2026-0042") == "A2"
+    assert [a["asset_id"] for a in otmm.imported_assets()] == [asset_id]
+    logins = counts(otmm, "POST /otmmapi/v6/sessions")
+    assert logins == (1 if cookie == "none" else 2)  # a refused cookie costs one more login, then the digest
+
+
+def test_one_session_serves_several_ticks(otmm, dam_cfg, tmp_path):
+    cfg = dict(session_cfg(otmm, dam_cfg), token_cache_dir=str(tmp_path / "tokens"))
+    for _ in range(2):  # two cron ticks, two processes' worth of clients
+        with client(cfg) as dam_s:
+            assert dam_s.ping()["root_folders"] == 3
+    assert counts(otmm, "POST /otmmapi/v6/sessions") == 1
+    otmm.expire_tokens()  # the DAM forgot it: the next tick logs in again
+    with client(cfg) as dam_s:
+        assert dam_s.ping()["root_folders"] == 3
+    assert counts(otmm, "POST /otmmapi/v6/sessions") == 2
+
+
+@pytest.mark.parametrize("holder, released", [("dam-integration", True), ("maria.rossi", False)])
+def test_a_lock_left_behind_is_released_only_when_the_integration_user_holds_it(otmm, dam, holder, released):
+    """E19: the status already moved and the folder is still locked; only the integration user's own lock (an
+    interrupted run) is released, a person's edit lock is left alone."""
+    otmm.set_campaign_status("LC-2026-0043", "A2")
+    otmm.lock_as("LC-2026-0043", holder)
+    assert dam.set_campaign_status(otmm.folder_id("LC-2026-0043"), "A1", "A2") == "already"
+    assert otmm.is_locked("LC-2026-0043") == (None if released else holder)

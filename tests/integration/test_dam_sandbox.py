@@ -65,7 +65,8 @@ def test_api_wrappers_and_errors(otmm):
     assert group["type"] == "com.artesia.metadata.MetadataCategory"
     final = otmm.folder_id("LC-2026-0050", "Final Assets")
     def listed_fields(params):
-        page = requests.get(api + "/folders/{}/children".format(final), params=dict(params, after=1, limit=2),
+        page = requests.get(api + "/folders/{}/children".format(final), params=dict(params, after=1, limit=2,
+                                                                                      load_type="metadata"),
                             headers=headers, timeout=10).json()["folder_children"]["asset_list"]
         assert len(page) == 2 and all("container_child_counts" not in e for e in page)
         return [e["id"] for e in page[0]["metadata"]["metadata_element_list"][0]["metadata_element_list"]]

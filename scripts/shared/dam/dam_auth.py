@@ -7,6 +7,7 @@ SIGTERM. Certificate problems (missing file, wrong password, expired or not yet 
 import atexit
 import datetime
 import errno
+import json
 import logging
 import os
 import shutil
@@ -78,21 +79,49 @@ def refresh_margin(configured, lifetime):
 
 
 class SessionCache(object):
-    """An OTMM session (``dam.auth_mode: session``, evidence E2-E5, E12): ``POST /sessions`` with the user's name and
-    password gives ``session_resource.session.id`` and a ``JSESSIONID`` cookie; every later call sends the cookie and
-    ``X-Requested-By: <session id>``. A 401 logs in again once (threads that saw the same 401 share one login)."""
+    """An OTMM session (``dam.auth_mode: session``, evidence E2-E5, E12, E16): ``POST /sessions`` with the user's
+    name and password gives ``session_resource.session.{id, message_digest}`` and a ``JSESSIONID`` cookie. Later
+    calls send ``X-Requested-By: <session id>`` with the cookie; where no cookie came back, or a call sent with one
+    was answered 401 (a gateway that drops cookies), they send the digest in ``otmmauthtoken`` instead (E16). A 401
+    logs in again once (threads that saw the same 401 share one login). The session is kept between ticks like a
+    token (token_store.py) and used until the DAM refuses it."""
+
+    KEEP_SECONDS = 3600  # how long a kept session is offered to the next tick; a refused one is replaced at once
 
     def __init__(self, cfg, login):
         self.cfg = cfg
         self.login = login  # callable(data) -> (parsed JSON, {cookie name: value})
-        self.session = None  # (session id, JSESSIONID)
+        self.session = None  # (session id, JSESSIONID or None, message digest or None)
+        self.digest_mode = False  # send otmmauthtoken: no cookie came back, or a cookie call was refused
+        self.user = None  # the login's session_resource.session (user_id, login_name), when this process logged in
         self.lock = threading.Lock()
+        self.kept = token_file(cfg, "dam-session", cfg.get("base_url"), cfg.get("username"))
+        if self.kept is not None:
+            kept = self.kept.load(0)
+            try:
+                self.session = tuple(json.loads(kept[0])) if kept else None
+            except (ValueError, TypeError):
+                self.session = None
+            if self.session is not None and len(self.session) != 3:
+                self.session = None
 
     def get(self, rejected=None):
         with self.lock:
             if self.session is None or (rejected is not None and rejected == self.session):
+                if rejected is not None and rejected[1] and not self.digest_mode:
+                    self.digest_mode = True
+                    log.info("DAM refused the session cookie; sending the session digest (otmmauthtoken) as well")
                 self._login()
             return self.session
+
+    def headers(self, session):
+        """(headers, cookies) that carry ``session`` on one request."""
+        headers, cookies = {"X-Requested-By": session[0]}, {}
+        if session[1]:
+            cookies["JSESSIONID"] = session[1]
+        if session[2] and (self.digest_mode or not session[1]):
+            headers["otmmauthtoken"] = session[2]
+        return headers, cookies
 
     def _login(self):
         if not self.cfg.get("username") or not self.cfg.get("password"):
@@ -103,8 +132,16 @@ class SessionCache(object):
         if session.get("id") is None:
             raise ServiceError("DAM", "the session login answered without session_resource.session.id",
                                method="POST", path="/sessions", fix="check DAM_BASE_URL and DAM_API_VERSION")
-        self.session = (str(session["id"]), cookies.get("JSESSIONID"))
-        log.debug("DAM session opened")
+        self.user = session
+        digest = session.get("message_digest")
+        self.session = (str(session["id"]), cookies.get("JSESSIONID"), str(digest) if digest else None)
+        if not self.session[1] and not self.session[2]:
+            raise ServiceError("DAM", "the session login gave neither a JSESSIONID cookie nor a message_digest",
+                               method="POST", path="/sessions",
+                               fix="check that no proxy strips the cookie, or use DAM_AUTH_MODE=oauth2")
+        log.debug("DAM session opened (%s)", "cookie" if self.session[1] else "otmmauthtoken")
+        if self.kept is not None:
+            self.kept.save(json.dumps(list(self.session)), time.time() + self.KEEP_SECONDS)
 
 
 def parse_token(body):

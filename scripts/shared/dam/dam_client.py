@@ -1,11 +1,11 @@
-"""OpenText Media Management (OTMM v6) client: the HTTP session and its credentials, campaigns found by search,
-recursive asset listing, folders, and status change with lock/PATCH/unlock. Downloads and imports are
-dam_transfer.py's (DamTransfers). Every call, what it reads, its evidence key and the setting for each open point:
-docs/otmm-api.md.
+"""OpenText Media Management (OTMM v6) client: the HTTP session and its credentials, campaign folders, recursive
+asset listing, folders and subfolders, and the status change. The campaign search is dam_search.py's (DamSearch),
+locks and the PATCH between them dam_locks.py's (DamLocks), downloads and imports dam_transfer.py's (DamTransfers).
+Every call, what it reads, its evidence key and the setting for each open point: docs/otmm-api.md.
 
 Three auth modes share every request path (``dam.auth_mode``, or --auth-pfx for mTLS): OAuth2 bearer tokens against
-DAM_BASE_URL (refreshed before expiry and once after a 401), an OTMM session (JSESSIONID cookie plus
-X-Requested-By, logged in again after a 401), or mTLS with the client certificate against DAM_MTLS_BASE_URL. TLS
+DAM_BASE_URL (refreshed before expiry and once after a 401), an OTMM session (JSESSIONID cookie or otmmauthtoken,
+plus X-Requested-By, logged in again after a 401), or mTLS with the client certificate against DAM_MTLS_BASE_URL. TLS
 verification is never turned off. Each thread has its own HTTP session (parallel transfers); the credential is
 shared.
 """
@@ -17,7 +17,9 @@ import threading
 
 from .dam_auth import MTLSFiles, SessionCache, TokenCache
 from .dam_errors import MTLS_REFUSED_FIX, describe_error
-from .dam_metadata import as_text, flatten, to_elements, typed_values
+from .dam_metadata import as_text, flatten, typed_values
+from .dam_locks import DamLocks
+from .dam_search import DamSearch
 from .dam_transfer import DamTransfers
 from .dam_types import Campaign, DamAsset
 from ..core.errors import ServiceError, SuiteError
@@ -29,9 +31,6 @@ from ..core.config_schema import setting
 
 log = logging.getLogger(__name__)
 
-SELECTION = "com.artesia.asset.selection.AssetIdsSelectionContext"
-
-
 def decision_fields(fields_cfg):
     """Every field id the workflows decide on or copy (config/field_mappings.yaml): MVP, rejection, special."""
     fields_cfg = fields_cfg or {}
@@ -41,7 +40,7 @@ def decision_fields(fields_cfg):
     return sorted(set(ids))
 
 
-class DAMClient(DamTransfers):
+class DAMClient(DamLocks, DamSearch, DamTransfers):
     """``metadata_fields``: the field ids the workflows decide on (MVP, rejection, special fields); with
     ``dam.listing_detail: fields`` listings ask for exactly these (``metadata_to_return``)."""
 
@@ -87,6 +86,8 @@ class DAMClient(DamTransfers):
         self.logins = None
         self.closed = False
         self._folder_load_full = False  # the instance refused load_type=metadata on folders
+        self._folders_route = None  # GET /folders/{id}/folders: None untried, True served, False not served
+        self._me = None  # (user id, login name) of the integration user, once asked (GET /sessions)
         if auth_mode == "mtls":
             self.mtls = MTLSFiles(dam_cfg["mtls_cert_path"], dam_cfg.get("mtls_cert_password"))
         elif auth_mode == "session":
@@ -154,9 +155,10 @@ class DAMClient(DamTransfers):
             return token
         if self.logins is not None:
             session = self.logins.get(rejected=rejected)
-            headers["X-Requested-By"] = session[0]
-            if session[1]:
-                kwargs["cookies"] = {"JSESSIONID": session[1]}
+            carried, cookies = self.logins.headers(session)
+            headers.update(carried)
+            if cookies:
+                kwargs["cookies"] = cookies
             return session
         return None
 
@@ -226,7 +228,8 @@ class DAMClient(DamTransfers):
 
     # -- campaigns ------------------------------------------------------------------------------------------------
     def ping(self):
-        doc = self._get_json("/folders/rootfolders", {"load_type": "system", "limit": 1})
+        # limit=0 ("all") is the evidenced form (E6); an instance has a handful of root folders
+        doc = self._get_json("/folders/rootfolders", {"load_type": "system", "limit": 0})
         roots = (doc.get("folders_resource") or {}).get("folder_list") or []
         return {"auth": self.auth_mode, "root_folders": len(roots)}
 
@@ -259,52 +262,6 @@ class DAMClient(DamTransfers):
 
     def get_campaign(self, folder_id):
         return self._campaign(self.get_folder(folder_id))
-
-    def _search(self, field_id, value):
-        """Every search hit (all pages) whose field matches ``value`` per the configured operator; with
-        ``dam.search.mode: walk`` the folder tree is read instead (for instances whose search config does not
-        index folders, docs/otmm-api.md section 4): slower, but needs no search at all."""
-        search = self.cfg.get("search") or {}
-        if setting(search, "dam.search.mode") == "walk":
-            return [f for f in self._walk_folders(search)
-                    if as_text(flatten(f.get("metadata")).get(field_id)) == str(value).strip()]
-        condition = {"search_condition_list": {"search_condition": [{
-            "type": "com.artesia.search.SearchScalarCondition", "metadata_field_id": field_id,
-            "relational_operator_id": setting(search, "dam.search.operator_id"), "value": value}]}}
-        after, hits = 0, []
-        while True:
-            data = {"search_condition_list": json.dumps(condition), "load_type": "metadata",
-                    "level_of_detail": "slim", "search_config_id": setting(search, "dam.search.search_config_id"),
-                    "after": after, "limit": self.page_size}  # hits are re-read one by one: slim is enough
-            doc = self._read_json("POST", "/search/text", data=data)["search_result_resource"]
-            page = doc.get("asset_list") or []
-            hits.extend(page)
-            result = doc.get("search_result") or {}
-            after += int(result.get("hit_count", len(page)) or 0)
-            if not page or after >= int(result.get("total_hit_count", 0) or 0):
-                return hits
-
-    def _walk_folders(self, search):
-        """Every folder down to ``walk_depth`` levels below ``walk_root`` (default: the root folders), with its
-        metadata; callers re-check each one exactly, as they do with search hits."""
-        root = search.get("walk_root")
-        depth = int(setting(search, "dam.search.walk_depth"))
-        if root:
-            level = [root]
-        else:
-            doc = self._get_json("/folders/rootfolders", {"load_type": "system", "limit": 0})
-            level = [f["asset_id"] for f in (doc.get("folders_resource") or {}).get("folder_list") or []]
-        seen, found = set(level), []
-        for _ in range(depth):
-            following = []
-            for folder_id in level:
-                for item in self._children(folder_id):
-                    if self._is_folder(item) and item["asset_id"] not in seen:
-                        seen.add(item["asset_id"])
-                        found.append(item)
-                        following.append(item["asset_id"])
-            level = following
-        return found
 
     def find_campaigns(self, status, campaign_type=None):
         """Campaign folders in ``status`` (re-read and re-checked exactly), oldest first."""
@@ -381,17 +338,37 @@ class DAMClient(DamTransfers):
     def _is_folder(item):
         return item.get("data_type") == "CONTAINER" or bool(item.get("container_type_id"))
 
+    def subfolders(self, folder_id):
+        """The folders directly below ``folder_id``, in as few requests as the DAM allows, however many assets sit
+        beside them: ``GET /folders/{id}/folders?load_type=system&limit=0`` (E6, E20) where the instance serves it;
+        else the children listing, paged on to the folder's child count (a short page does not end it)."""
+        if self._folders_route is not False:
+            try:
+                doc = self._get_json("/folders/{}/folders".format(folder_id), {"load_type": "system", "limit": 0})
+                self._folders_route = True
+                return [f for f in (doc.get("folders_resource") or {}).get("folder_list") or []
+                        if self._is_folder(f) or not f.get("data_type")]
+            except ServiceError as exc:
+                if self._folders_route or exc.status not in (400, 404, 405, 501):
+                    raise
+                log.info("DAM does not serve GET /folders/{id}/folders (%s); listing children instead", exc.status)
+                self._folders_route = False
+        return [item for item in self._children(folder_id, self._folder_child_count(folder_id), detail="slim")
+                if self._is_folder(item)]
+
     def find_subfolder(self, folder_id, name):
         """The subfolder called ``name`` (same name up to case, spaces and Unicode normalisation); of several
-        same-named ones (OTMM allows them) the oldest, so runs that raced to create it all settle on the same one."""
-        same = [item for item in self._children(folder_id, detail="slim")
-                if self._is_folder(item) and same_name(item.get("name"), name)]
+        same-named ones (OTMM allows them) the oldest, and of those created in the same second (OTMM dates are whole
+        seconds, E22) the smallest id, so runs that raced to create it all settle on the same one."""
+        same = [item for item in self.subfolders(folder_id) if same_name(item.get("name"), name)]
         if not same:
             return None
-        return min(enumerate(same), key=lambda pair: (pair[1].get("date_imported") or "~", pair[0]))[1]["asset_id"]
+        return min(same, key=lambda item: (item.get("date_imported") or "~", item["asset_id"]))["asset_id"]
 
-    def iter_assets(self, folder_id, recursive=True):
-        """Every asset below ``folder_id`` with its relative folder path; cycle-safe (OTMM allows many parents)."""
+    def iter_assets(self, folder_id, recursive=True, expired=None):
+        """Every asset below ``folder_id`` with its relative folder path; cycle-safe (OTMM allows many parents).
+        Deleted assets are left out, and so are those whose rights have expired (``expired: true``: OpenText's own
+        client skips both, E18); those are appended to the list ``expired`` when one is given, for the report."""
         seen = set([folder_id])
         stack = [(folder_id, [], self._folder_child_count(folder_id))]
         while stack:
@@ -409,6 +386,12 @@ class DAMClient(DamTransfers):
                 if item["asset_id"] in seen or item.get("deleted"):
                     continue
                 seen.add(item["asset_id"])
+                if item.get("expired") in (True, "true"):
+                    log.warning("DAM asset %s (%s) has expired rights: not delivered", item.get("name"),
+                                item["asset_id"])
+                    if expired is not None:
+                        expired.append(self._asset(item, path))
+                    continue
                 yield self._asset(item, path)
             stack = subfolders + stack
 
@@ -448,53 +431,13 @@ class DAMClient(DamTransfers):
         return flatten(asset.get("metadata")), asset
 
     # -- writes ---------------------------------------------------------------------------------------------------
-    def set_lock(self, object_id, action):
-        """Lock or unlock an asset or folder (folders go through the asset lock service, E7).
-
-        As real clients send it: ``PUT /assets/{id}/state`` with the form body ``action=lock|unlock`` (E6). Where
-        the instance refuses that (400/404/405/415/501), the bulk form ``PUT /assets/state`` with an
-        ``AssetIdsSelectionContext`` (E8); a non-empty ``failed_object_list`` is a failure. ``dam.lock_mode``:
-        auto (try single, remember what worked), single, or bulk. Returns the transport used."""
-        mode = self._lock_transport or self.lock_mode
-        if mode in ("auto", "single"):
-            try:
-                self._send("PUT", self.api + "/assets/{}/state".format(object_id), data={"action": action})
-                self._lock_transport = "single"
-                return "single"
-            except ServiceError as exc:
-                if mode == "single" or exc.status not in (400, 404, 405, 415, 501):
-                    raise
-                log.info("DAM refused PUT /assets/{id}/state (%s %s); trying the bulk PUT /assets/state",
-                         exc.status, exc.message)
-        elif mode != "bulk":
-            raise SuiteError("dam.lock_mode is {!r}".format(mode), fix="set DAM_LOCK_MODE to auto, single or bulk")
-        context = {"selection_context_param": {"selection_context": {
-            "type": SELECTION, "asset_ids": [object_id], "include_descendants": "NONE"}}}
-        doc = self._read_json("PUT", "/assets/state", data={"action": action, "selection_context": json.dumps(
-            context)})
-        result = (doc.get("bulk_asset_result_representation") or {}).get("bulk_asset_result") or {}
-        failed = result.get("failed_object_list") or []
-        if failed:
-            first = failed[0] if isinstance(failed[0], dict) else {"object_id": failed[0]}
-            raise ServiceError("DAM", "could not {} {}: {}".format(action, object_id, first.get("message") or
-                                                                   first.get("reason") or json.dumps(first)[:200]),
-                               status=409, method="PUT", path="/assets/state",
-                               fix="someone else may hold the lock in the DAM; the next run tries again")
-        if self.lock_mode == "auto":
-            self._lock_transport = "bulk"
-        return "bulk"
-
     def set_campaign_status(self, folder_id, expected, new):
         """Read first (already ``new`` -> "already"), lock, PATCH, unlock in finally, re-read to verify."""
         doc = self.get_folder(folder_id)
         status = self._campaign(doc).status
         if status == new:
-            if doc.get("locked"):  # a run that died between PATCH and unlock left our lock behind
-                try:
-                    self.set_lock(folder_id, "unlock")
-                    log.info("Released a lock left on campaign folder %s by an interrupted run", folder_id)
-                except ServiceError as exc:
-                    log.warning("campaign folder %s stays locked: %s", folder_id, exc)
+            if doc.get("locked"):  # a run that died between PATCH and unlock may have left our lock behind
+                self._release_left_lock(folder_id, doc)
             return "already"
         if status != expected:
             raise SuiteError("campaign folder {} is in status {!r}, expected {!r}: not overwriting it".format(
@@ -510,46 +453,6 @@ class DAMClient(DamTransfers):
     def set_asset_fields(self, asset_id, values):
         """Write ``values`` ({field id: value}) on an asset: lock, ``PATCH /assets/{id}`` (``edited_asset``), unlock."""
         self._locked_patch("assets", asset_id, values, lambda: self.get_asset_metadata(asset_id)[1])
-
-    def _locked_patch(self, resource, object_id, values, read):
-        """Lock, ``PATCH /<resource>/{id}`` (``edited_folder`` / ``edited_asset``), unlock in finally (otmm-api.md
-        5f). A refused lock is explained from ``read()``, the object as the DAM shows it now (_held_lock)."""
-        try:
-            self.set_lock(object_id, "lock")
-        except ServiceError as exc:
-            raise self._held_lock(resource, object_id, exc, read)
-        try:
-            wrapper = "edited_folder" if resource == "folders" else "edited_asset"
-            body = {wrapper: {"data": {"metadata": to_elements(values, self.domain_fields)}}}
-            self._send("PATCH", self.api + "/{}/{}".format(resource, object_id), data=json.dumps(body),
-                       headers={"Content-Type": "application/json; charset=UTF-8"})
-        finally:
-            try:
-                self.set_lock(object_id, "unlock")
-            except ServiceError as exc:
-                log.warning("could not unlock %s %s: %s", resource[:-1], object_id, exc)
-
-    @staticmethod
-    def _held_lock(resource, object_id, refused, read):
-        """A refused lock, explained: when a DAM user holds it (``asset_lock_state_user_id``, E19) the error names the
-        lock and its holder (issue 27.8); otherwise the DAM's own refusal as it was. The lock is never broken."""
-        try:
-            doc = read()
-        except (ServiceError, ValueError, KeyError, TypeError):
-            return refused
-        holder = doc.get("asset_lock_state_user_id") or doc.get("metadata_lock_state_user_name")
-        if not (doc.get("locked") or doc.get("asset_state") == "LOCKED") or not holder:
-            return refused
-        what = "campaign folder" if resource == "folders" else "asset"
-        since = doc.get("asset_lock_state_last_update_date")
-        error = ServiceError("DAM", "{} {} ({}) is locked in the DAM by {}{}: it cannot change while that lock is "
-                                    "held".format(what, doc.get("name") or object_id, object_id, holder,
-                                                  " since {}".format(since) if since else ""),
-                             status=409, retryable=True, code="locked_by_person",
-                             fix="ask {} to finish the edit and unlock the {} in the DAM (or a DAM administrator to "
-                                 "release the lock); the next run tries again".format(holder, what))
-        error.__cause__ = refused
-        return error
 
     def create_folder(self, parent_id, name):
         """``POST /folders/{parent}`` (E2, E6); the new folder's id."""

@@ -1,10 +1,13 @@
 """A live probe of the OTMM open points (docs/otmm-api.md section 4): run once against a test folder before the
 first cron tick, it says per point what worked on this instance and the .env setting to use.
 
-Points, in order: authentication (each configured profile), an authenticated search (operator id, whether campaign
-folders are indexed), whether listings carry the decision fields (full vs metadata_to_return), lock then unlock of
-the test folder (single vs bulk form; the folder is left as it was), and, only when asked, one small probe import
-confirmed through the job resource (job body key and values, the import look-up, the download back).
+Points, in order: authentication (each configured profile), an authenticated search with both operator ids and
+their hit sets compared (which operator the instance takes, whether campaign folders are indexed), whether listings
+carry the decision fields (full vs metadata_to_return), lock, write the folder's own status back, unlock (single vs
+bulk form, and the other auth profile when a write is refused; the folder is left as it was), and, only when asked
+and only into a folder without a campaign status, one small probe import carrying one value of each field type
+taken from a real master, confirmed through the job resource (job body key and values, the import look-up, the
+download back). The probe asset stays in the DAM (no delete call is evidenced, N2): its id is printed.
 """
 import copy
 import json
@@ -15,13 +18,14 @@ import time
 import uuid
 
 from .dam_client import DAMClient, decision_fields
-from .dam_metadata import as_text, flatten
-from ..core.errors import SuiteError
+from .dam_metadata import as_text, flatten, to_elements, typed_values
+from ..core.errors import ServiceError, SuiteError
 from ..core.retry import poll_until
 from ..core.config_schema import setting as config_setting
 
 log = logging.getLogger(__name__)
 CONTAINS = "ARTESIA.OPERATOR.CHAR.CONTAINS"
+IS = "ARTESIA.OPERATOR.CHAR.IS"
 
 
 class Result(object):
@@ -49,6 +53,9 @@ class DAMProbe(object):
         self.try_import = try_import
         self.results = []
         self.dam = None
+        self.mode = None  # the auth profile that worked
+        self.status, self.folder_raw, self.master = None, {}, None
+        self._statuses = {}
 
     def add(self, point, status, detail, setting=None):
         self.results.append(Result(point, status, detail, setting))
@@ -100,7 +107,7 @@ class DAMProbe(object):
                 dam.close()
                 failures.append("{}: {}".format(mode, _short(exc)))
                 continue
-            self.dam = dam
+            self.dam, self.mode = dam, mode
             what = {"oauth2": "OAuth2 bearer token ({})".format(config_setting(dam_cfg, "dam.grant_type")),
                     "session": "OTMM session (JSESSIONID + X-Requested-By)", "mtls": "mTLS client certificate"}[mode]
             detail = "{} accepted: GET /folders/rootfolders lists {} root folder(s)".format(what,
@@ -137,35 +144,55 @@ class DAMProbe(object):
             dam.cfg["search"] = saved
 
     def check_search(self):
+        """Both operator ids, their hit sets compared. OpenText's clients send CONTAINS (E15, N2); an instance that
+        ignores an operator it does not know answers it with no hits, which must not be read as "folders are not
+        indexed" while the other operator finds them."""
         search = self.config["dam"].get("search") or {}
         configured = config_setting(search, "dam.search.operator_id")
         status_field = self.config["dam"]["fields"]["campaign_status"]
         value = self.status or "A1"
-        working, failures, hits = None, [], []
-        for operator in [configured] + ([CONTAINS] if configured != CONTAINS else []):
+        found, refused = {}, []
+        for operator in [configured] + [o for o in (CONTAINS, IS) if o != configured]:
             try:
                 hits = self._search_once(operator, status_field, value)
-                working = operator
-                break
+                found[operator] = set(h["asset_id"] for h in hits if self.dam._is_folder(h))
             except Exception as exc:
-                failures.append("{}: {}".format(operator, _short(exc)))
-        if working is None:
-            self.add("search", "FAIL", "POST /search/text refused: " + "; ".join(failures),
+                refused.append("{}: {}".format(operator, _short(exc)))
+        if not found:
+            self.add("search", "FAIL", "POST /search/text refused: " + "; ".join(refused),
                      "DAM_CAMPAIGN_LOOKUP=walk (and DAM_CAMPAIGN_ROOT_FOLDER=<folder above the campaigns>)")
             return
-        detail = "POST /search/text with {} answered ({} hit(s) for status {})".format(working, len(hits), value)
-        if failures:
-            detail += "; refused: " + "; ".join(failures)
-        setting = "DAM_SEARCH_OPERATOR_ID={}".format(working)
+        exact = dict((op, set(i for i in ids if self._status_of(i) == value)) for op, ids in found.items())
+        counts = ", ".join("{} {} folder hit(s), {} with status {}".format(op.rsplit(".", 1)[-1], len(found[op]),
+                                                                          len(exact[op]), value) for op in found)
+        best = max(found, key=lambda op: (len(exact[op]), op == CONTAINS))
+        detail = "POST /search/text answered: {}".format(counts)
+        for op in found:
+            if op != best and len(exact[op]) < len(exact[best]):
+                detail += "; {} misses {} folder(s) {} finds (the instance ignores or narrows it: not an index " \
+                          "problem)".format(op.rsplit(".", 1)[-1], len(exact[best] - exact[op]),
+                                            best.rsplit(".", 1)[-1])
+        if refused:
+            detail += "; refused: " + "; ".join(refused)
+        setting = "DAM_SEARCH_OPERATOR_ID={}".format(best)
         if self.status:
-            if any(h.get("asset_id") == self.folder_id for h in hits):
+            if self.folder_id in found[best]:
                 detail += "; the test folder is among the hits (campaign folders are indexed)"
                 setting += " DAM_CAMPAIGN_LOOKUP=search"
             else:
-                detail += "; the test folder is NOT among the hits (folders not indexed by search config {})".format(
-                    config_setting(search, "dam.search.search_config_id"))
+                detail += "; with no operator is the test folder among the hits (folders not indexed by search " \
+                          "config {})".format(config_setting(search, "dam.search.search_config_id"))
                 setting += " DAM_CAMPAIGN_LOOKUP=walk (or another DAM_SEARCH_CONFIG_ID)"
         self.add("search", "OK", detail, setting)
+
+    def _status_of(self, folder_id):
+        """The folder's campaign status read from the folder itself (each hit read once)."""
+        if folder_id not in self._statuses:
+            try:
+                self._statuses[folder_id] = self.dam.get_campaign(folder_id).status
+            except Exception:
+                self._statuses[folder_id] = None
+        return self._statuses[folder_id]
 
     def check_listing(self):
         """Do listings carry the decision fields? Compared with a full read of one asset of the folder."""
@@ -178,7 +205,8 @@ class DAMProbe(object):
                          "DAM_LISTING_DETAIL=full (the safe default)")
                 return
             full_doc = self.dam._get_json("/assets/{}".format(first["asset_id"]), {"load_type": "full"})
-            reference = flatten(full_doc["asset_resource"]["asset"].get("metadata"))
+            self.master = full_doc["asset_resource"]["asset"]
+            reference = flatten(self.master.get("metadata"))
             wanted = [f for f in self.dam.metadata_fields if reference.get(f) not in (None, "", [])]
             if not wanted:
                 self.add("listing", "SKIP", "asset {} carries none of the decision fields: use an asset with "
@@ -204,38 +232,92 @@ class DAMProbe(object):
             self.add("listing", "FAIL", _short(exc))
 
     def check_lock(self):
+        """Lock, write the folder's own status back to itself, unlock: each lock form, and when the DAM refuses the
+        write (401/403) under this auth profile, the other configured one, so the output names one that works."""
         if self.folder_raw.get("locked"):
             self.add("lock", "SKIP", "the test folder is locked (by {}): not touched; unlock it and run again".format(
                 self.folder_raw.get("asset_lock_state_user_id") or "someone"))
             return
         tried = []
-        for mode in ("single", "bulk"):
-            self.dam.lock_mode, self.dam._lock_transport = mode, None
-            try:
-                self.dam.set_lock(self.folder_id, "lock")
-            except Exception as exc:
-                tried.append("{}: {}".format(mode, _short(exc)))
-                continue
-            try:
-                shown = self.dam.get_folder(self.folder_id).get("locked")
-            finally:
-                try:
-                    self.dam.set_lock(self.folder_id, "unlock")
-                except Exception as exc:
-                    self.add("lock", "FAIL", "locked with the {} form but unlock failed: {} - UNLOCK FOLDER {} BY "
-                                             "HAND".format(mode, _short(exc), self.folder_id))
-                    return
-            path = "PUT /assets/{id}/state" if mode == "single" else "PUT /assets/state (bulk)"
-            detail = "{} with a form body locked and unlocked the folder{}".format(
-                path, "" if shown in (True, None) else " (the folder did not show locked=true in between)")
-            if tried:
-                detail += "; refused: " + "; ".join(tried)
-            self.add("lock", "OK", detail, "DAM_LOCK_MODE={}".format(mode))
+        if self._try_writes(self.dam, tried):
             return
-        self.add("lock", "FAIL", "neither lock form worked: " + "; ".join(tried),
+        refused = any(" HTTP 401" in t or " HTTP 403" in t for t in tried)
+        other = self._other_profile() if refused else None
+        if other is not None:
+            dam = self.client(auth_mode=other)
+            try:
+                if self._try_writes(dam, tried, profile=other):
+                    return
+            finally:
+                dam.close()
+        self.add("lock", "FAIL", "no lock form (and write) worked: " + "; ".join(tried),
                  "check the integration user's edit permission on the folder (and DAM_AUTH_MODE)")
 
+    def _other_profile(self):
+        dam_cfg = self.config["dam"]
+        if self.mode == "oauth2" and dam_cfg.get("username") and dam_cfg.get("password"):
+            return "session"
+        if self.mode == "session" and dam_cfg.get("client_id") and dam_cfg.get("auth_url"):
+            return "oauth2"
+        return None
+
+    def _try_writes(self, dam, tried, profile=None):
+        for mode in ("single", "bulk"):
+            dam.lock_mode, dam._lock_transport = mode, None
+            try:
+                dam.set_lock(self.folder_id, "lock")
+            except Exception as exc:
+                tried.append("{}{}: {}".format(profile + " " if profile else "", mode, _short(exc)))
+                continue
+            wrote, failure = self._write_back(dam), None
+            try:
+                shown = dam.get_folder(self.folder_id).get("locked")
+            finally:
+                try:
+                    dam.set_lock(self.folder_id, "unlock")
+                except Exception as exc:
+                    failure = "locked with the {} form but unlock failed: {} - UNLOCK FOLDER {} BY HAND".format(
+                        mode, _short(exc), self.folder_id)
+            if failure:
+                self.add("lock", "FAIL", failure)
+                return True
+            if wrote.startswith("PATCH refused"):  # locked and unlocked, but the write itself was refused
+                tried.append("{}{}: {}".format(profile + " " if profile else "", mode, wrote))
+                return False
+            path = "PUT /assets/{id}/state" if mode == "single" else "PUT /assets/state (bulk)"
+            detail = "{} with a form body locked and unlocked the folder{}; {}".format(
+                path, "" if shown in (True, None) else " (the folder did not show locked=true in between)", wrote)
+            if tried:
+                detail += "; refused: " + "; ".join(tried)
+            settings = "DAM_LOCK_MODE={}".format(mode)
+            if profile:
+                settings += " DAM_AUTH_MODE={}".format(profile)
+                detail += "; works under DAM_AUTH_MODE={}, not under {}".format(profile, self.mode)
+            self.add("lock", "OK", detail, settings)
+            return True
+        return False
+
+    def _write_back(self, dam):
+        """PATCH the folder's campaign status with the value it already has (the write the workflows make)."""
+        if not self.status:
+            return "no campaign status on the test folder: PATCH not tried (give a campaign folder to check it)"
+        field = self.config["dam"]["fields"]["campaign_status"]
+        body = {"edited_folder": {"data": {"metadata": to_elements({field: self.status}, dam.domain_fields)}}}
+        try:
+            dam._send("PATCH", dam.api + "/folders/{}".format(self.folder_id), data=json.dumps(body),
+                      headers={"Content-Type": "application/json; charset=UTF-8"})
+        except ServiceError as exc:
+            return "PATCH refused: {}".format(_short(exc))
+        after = dam.get_campaign(self.folder_id).status
+        return "PATCH /folders/{{id}} wrote status {} back to itself{}".format(
+            self.status, "" if after == self.status else " BUT IT NOW READS {!r}: CHECK THE FOLDER".format(after))
+
     def check_import(self):
+        if self.status:
+            self.add("import", "FAIL", "not tried: the test folder carries campaign status {}, and a probe file "
+                                       "there would travel with the campaign".format(self.status),
+                     "give --probe-dam a folder without a campaign status (a test folder) for --probe-import")
+            return
         special = self.config["fields"].get("special_fields") or {}
         tracking = "PRB" + uuid.uuid4().hex[:3].upper()
         source = "probe-" + uuid.uuid4().hex[:8]
@@ -244,15 +326,17 @@ class DAMProbe(object):
         path = os.path.join(directory, name)
         with open(path, "wb") as f:
             f.write(b"dam-content-scaling probe import\n")
-        metadata = {special["tracking_id"]: tracking, special["source_file_id"]: source}  # required in field_mappings
+        metadata, kinds = self._sample_values()
+        metadata.update({special["tracking_id"]: tracking, special["source_file_id"]: source})  # field_mappings
         try:
             started = time.time()
             job_id = self.dam._post_import(self.folder_id, path, metadata, name)
             asset_id = self.dam._wait_for_import(job_id, self.folder_id, tracking, source, name)
             took = time.time() - started
-            self.add("import", "OK", "POST /assets -> job {}; GET /jobs/{}/assets listed asset {} after {:.1f}s "
-                                     "(left in the folder: delete it when done)".format(job_id, job_id, asset_id,
-                                                                                      took))
+            self.add("import", "OK", "POST /assets -> job {}; GET /jobs/{}/assets listed asset {} after {:.1f}s, "
+                                     "with {}".format(job_id, job_id, asset_id, took, kinds))
+            self.add("cleanup", "INFO", "delete the probe asset {} ({}) from folder {} in the DAM by hand (no "
+                                        "delete call is evidenced)".format(asset_id, name, self.folder_id))
             self._report_job_body(job_id)
             self._report_lookup(tracking, source, name, asset_id)
             got = self.dam.download_asset(asset_id, directory, name="back.txt", expected_size=os.path.getsize(path))
@@ -265,6 +349,21 @@ class DAMProbe(object):
             for entry in os.listdir(directory):
                 os.remove(os.path.join(directory, entry))
             os.rmdir(directory)
+
+    def _sample_values(self):
+        """One value of each field type (text, number, date, pick-list, table) copied from the master the listing
+        point read in full, so the import shows whether the DAM takes every encoding; ({field: value}, summary)."""
+        special = set((self.config["fields"].get("special_fields") or {}).values())
+        picked = {}
+        for field, value in sorted(typed_values((self.master or {}).get("metadata")).items()):
+            kind = _kind(value)
+            if kind and kind not in picked and field not in special and value not in (None, "", [], {}):
+                picked[kind] = (field, value)
+        if not picked:
+            return {}, "no master metadata to copy (put an asset with metadata in the test folder)"
+        return (dict(picked.values()), "one value per field type from master {}: {}".format(
+            (self.master or {}).get("asset_id"), ", ".join("{} {}".format(k, f) for k, (f, _) in
+                                                            sorted(picked.items()))))
 
     def _report_job_body(self, job_id):
         state, job = self.dam.job_state(job_id)
@@ -297,6 +396,17 @@ class DAMProbe(object):
                                         "the field is not searchable)", "DAM_IMPORT_LOOKUP=folder")
 
 
+def _kind(value):
+    """The field type of a typed value (dam_metadata.typed_values)."""
+    if isinstance(value, dict):
+        return next((k for k in ("table", "domain", "datetime") if k in value), None)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return "number"
+    return "text" if isinstance(value, str) else None
+
+
 def run_probe(config, folder_id, auth_mode="oauth2", try_import=False, write=None):
     """Run every point, print the table, return True when nothing failed."""
     import sys
@@ -307,7 +417,12 @@ def run_probe(config, folder_id, auth_mode="oauth2", try_import=False, write=Non
     write("DAM probe of {} (test folder {})\n".format(base, folder_id))
     write("\n".join(r.line(width) for r in results) + "\n")
     settings = [r.setting for r in results if r.setting and r.status in ("OK", "INFO") and "=" in r.setting]
-    if settings:
-        write("Suggested .env lines:\n" + "\n".join("  " + s for line in settings for s in line.split(" ")
-                                                   if "=" in s) + "\n")
+    lines = {}  # a later point's finding wins (a write refused under one auth profile names the other)
+    for line in settings:
+        for item in line.split(" "):
+            if "=" in item:
+                lines.pop(item.split("=", 1)[0], None)
+                lines[item.split("=", 1)[0]] = item
+    if lines:
+        write("Suggested .env lines:\n" + "\n".join("  " + s for s in lines.values()) + "\n")
     return not any(r.status == "FAIL" for r in results)

@@ -125,8 +125,7 @@ class DamTransfers(object):
             data = dict(self.listing_params(), search_condition_list=json.dumps(condition), after=0,
                         limit=self.page_size, folder_filter=folder_id, folder_filter_type="direct",
                         search_config_id=setting(search, "dam.search.search_config_id"))
-            items = (self._read_json("POST", "/search/text", data=data).get("search_result_resource") or {}).get(
-                "asset_list") or []
+            items = self.search_text(data).get("asset_list") or []
         for item in items:
             if not self._is_folder(item) and not item.get("deleted") and \
                     self._is_import_of(item, tracking_id, source_file_id, filename):

@@ -27,7 +27,7 @@ from ..core.progress import Progress
 from ..core.units import human_size
 from ..notify.reporting import campaign_context, inbox_url, message_context, send, send_run_error, webhook
 from ..core.safe_names import mirrored_path
-from . import superseded_finals
+from . import expired_assets, superseded_finals
 from .superseded_finals import SupersededFinals
 from .workflow_types import asset_entry, failure_entry
 from ..core.config_schema import setting
@@ -102,17 +102,17 @@ def _candidates(spec, rt):
 
 
 def _source_assets(spec, rt, campaign, on_first=None):
-    """(source folder id, the assets to move, superseded finals left out); ``on_first()`` runs once the first one is
-    known, while the rest of the listing goes on."""
+    """(source folder id, the assets to move, superseded finals left out, assets left out because their rights
+    expired in the DAM); ``on_first()`` runs once the first one is known, while the rest of the listing goes on."""
     folder_name = rt.config["dam"]["folders"][spec.source_folder]
     source_id = rt.dam.find_subfolder(campaign.folder_id, folder_name)
     if source_id is None:
         raise SuiteError("campaign {} has no '{}' folder in the DAM".format(campaign.campaign_id, folder_name),
                          fix="create the '{}' folder in the campaign, or set dam.folders.{} in config.yaml to the "
                              "name your DAM uses".format(folder_name, spec.source_folder))
-    assets = []
+    assets, expired = [], []
     superseded = SupersededFinals(rt, campaign.campaign_id) if spec.only_not_approved else None
-    for asset in rt.dam.iter_assets(source_id, recursive=True):
+    for asset in rt.dam.iter_assets(source_id, recursive=True, expired=expired):
         if spec.only_not_approved:
             if not rt.mapper.is_not_approved(asset.metadata):
                 continue
@@ -126,7 +126,7 @@ def _source_assets(spec, rt, campaign, on_first=None):
         if not assets and on_first is not None:
             on_first()
         assets.append(asset)
-    return source_id, assets, superseded.ignored if superseded else []
+    return source_id, assets, superseded.ignored if superseded else [], expired
 
 
 def _box_campaign_folder_name(spec, campaign):
@@ -144,7 +144,9 @@ def _dry_run(spec, rt, candidates):
                      spec.status_from, leases.describe_waiting(rt.db, spec.workflow, candidates))
         return EXIT_OK
     with log_context(campaign=campaign.campaign_id):
-        _, assets, _ignored = _source_assets(spec, rt, campaign)
+        _, assets, _ignored, expired = _source_assets(spec, rt, campaign)
+        for asset in expired:
+            log.info("DRY RUN: would leave out %s: %s", asset.name, expired_assets.note(asset))
         log.info("DRY RUN: would claim campaign %s (%s), %d %s campaign(s) found", campaign.campaign_id,
                  campaign.name, len(candidates), spec.status_from)
         if not assets:
@@ -185,17 +187,19 @@ def _process_listed_campaign(job, early):
     campaign_id = campaign.campaign_id
     log.info("%s: processing campaign %s (%s)", spec.label, campaign_id, campaign.name)
     folder = []
-    _, assets, ignored = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
+    _, assets, ignored, expired = _source_assets(spec, rt, campaign, on_first=lambda: folder.append(early.submit(
         box_placement.campaign_folder, job, rt.config["box"]["roots"][spec.box_root],
         _box_campaign_folder_name(spec, campaign))))
     superseded_finals.record(job, ignored)
+    expired_assets.record(job, expired)
     if not assets:
         what = "no NOT APPROVED assets" if spec.only_not_approved else "no assets"
         log.info("Campaign %s has %s in '%s'; status stays %s", campaign_id, what,
                  rt.config["dam"]["folders"][spec.source_folder], spec.status_from)
         context = message_context(spec.label, campaign_context(campaign, spec.status_from, spec.status_from),
                                   next_steps=" ".join(filter(None, [empty_next_steps(spec, rt),
-                                                                    superseded_finals.note(ignored)])))
+                                                                    superseded_finals.note(ignored)])),
+                                  notices=[expired_assets.note(asset) for asset in expired])
         send(rt, spec.template_empty, campaign, context)
         job.event("campaign_no_assets", what)
         job.finish("no_assets")
@@ -285,8 +289,8 @@ def _catch_up_with_dam(job, assets, items):
                 job.db, job.lease, row.id, state="pending", box_file_id=None, sha1=None, box_outcome=None)
     for opentext_id, row in list(items.items()):
         if opentext_id not in listed and row.state != "gone":
-            log.warning("%s (TID %s) is no longer in the DAM (deleted); it is reported as gone, not delivered",
-                        row.original_filename, row.tracking_id)
+            log.warning("%s (TID %s) is no longer in the DAM listing (deleted, or its rights expired); it is "
+                        "reported as gone, not delivered", row.original_filename, row.tracking_id)
             job.event("master_gone", row.original_filename, tracking_id=row.tracking_id, opentext_id=opentext_id,
                       level="warning")
             items[opentext_id] = item_store.update_transfer_item(job.db, job.lease, row.id, state="gone")
