@@ -110,3 +110,13 @@ def database(db_config):
     db.connect()
     yield db
     db.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for the tests that look at an email or page as a person would (one per test module)."""
+    from scripts.shared.notify.browser import Browser, find_chromium
+    if find_chromium() is None:
+        pytest.fail("Chromium is not installed: run 'make chromium' (Debian package 'chromium'), or set CHROMIUM")
+    with Browser() as b:
+        yield b

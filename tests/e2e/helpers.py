@@ -1,4 +1,6 @@
 """Assertion helpers for end-to-end tests: read the state a user would check."""
+import socket
+
 import psycopg2
 import psycopg2.extras
 
@@ -30,3 +32,12 @@ def subjects(lab):
 
 def html_of(message):
     return message.get_body(("html",)).get_content()
+
+
+def closed_port():
+    """A loopback port nothing listens on (a server that is down)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

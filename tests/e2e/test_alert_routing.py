@@ -1,22 +1,13 @@
 """Issue #24.6: technical alerts reach the operators, once per outage and day for the whole suite."""
-import socket
 
 import pytest
 
 from scripts.shared.notify.browser import Browser, find_chromium
-from tests.e2e.helpers import html_of
+from tests.e2e.helpers import closed_port, html_of
 from tests.integration.test_email_browser import assert_block, assert_fits, measure
 from tests.integration.test_email_browser_report import _unreadable
 
 OPERATORS = "oncall@example.com, dba@example.com"
-
-
-def _closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _tick_all(lab, env, rounds=2):
@@ -28,7 +19,7 @@ def _tick_all(lab, env, rounds=2):
 
 
 def test_a_stopped_database_gives_one_alert_for_the_suite_to_the_operators_only(lab):
-    env = {"DB_PORT": str(_closed_port()), "ALERT_EMAIL_TO": OPERATORS}
+    env = {"DB_PORT": str(closed_port()), "ALERT_EMAIL_TO": OPERATORS}
     _tick_all(lab, env)
     messages = lab.smtp.messages()
     assert len(messages) == 1, [str(m["Subject"]) for m in messages]
@@ -57,7 +48,7 @@ def _looks_right_on_a_phone(html, what, blocks=(".email-title", ".email-problems
 
 
 def test_a_dam_that_does_not_answer_gives_one_alert_for_the_suite(lab):
-    port = _closed_port()
+    port = closed_port()
     env = {"DAM_BASE_URL": "http://127.0.0.1:{}/otmmapi".format(port), "DAM_RETRY_ATTEMPTS": "1",
            "DAM_AUTH_URL": "http://127.0.0.1:{}/otmmapi/v6/sessions/oauth2/token".format(port),
            "ALERT_EMAIL_TO": OPERATORS}
@@ -70,7 +61,7 @@ def test_a_dam_that_does_not_answer_gives_one_alert_for_the_suite(lab):
 
 
 def test_without_alert_recipients_alerts_still_go_out_and_every_run_says_which_key_to_add(lab):
-    result = lab.run_script("a1_to_a2_download", env={"DB_PORT": str(_closed_port()), "ALERT_EMAIL_TO": ""})
+    result = lab.run_script("a1_to_a2_download", env={"DB_PORT": str(closed_port()), "ALERT_EMAIL_TO": ""})
     assert result.returncode == 1
     line = next(x for x in result.stdout.splitlines() if "alert_recipients" in x)
     assert "WARNING" in line and "ALERT_EMAIL_TO" in line

@@ -1,11 +1,11 @@
 """Issue #24.5: health-check pings that explain themselves and are never faked (healthchecks.io's ping API)."""
 import re
-import socket
 
 import pytest
 
 from sandbox.healthchecks_server import HealthchecksServer
 from sandbox.lab import SMTP_PASSWORD
+from tests.e2e.helpers import closed_port
 
 JOBS = ("a1_to_a2", "a5_to_a6", "b1_to_b2", "a2_to_a3", "daily_report")
 
@@ -16,14 +16,6 @@ def checks(lab):
     lab.extra_env["HEALTHCHECK_URL"] = server.url_template
     yield server
     server.stop()
-
-
-def _closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _message(console_line):
@@ -41,7 +33,7 @@ def test_the_exit_code_ping_carries_the_tail_of_the_runs_log(lab, checks):
     assert _message(ok.stdout.strip().splitlines()[-1]) in end["body"]   # the run's last line
     assert SMTP_PASSWORD not in end["body"]
     del checks.events[:]
-    down = lab.run_script("a5_to_a6_download", env={"DB_PORT": str(_closed_port())})
+    down = lab.run_script("a5_to_a6_download", env={"DB_PORT": str(closed_port())})
     assert down.returncode == 1
     (_, failed) = checks.events
     assert failed["kind"] == "1" and "cannot connect to PostgreSQL" in failed["body"] and "fix:" in failed["body"]

@@ -1,17 +1,9 @@
 """Issue #24.10: what an operator reads on the console and in cron mail is short, findable and says the fix."""
 import os
 import re
-import socket
 
 from sandbox.healthchecks_server import HealthchecksServer
-
-
-def _closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from tests.e2e.helpers import closed_port
 
 
 def test_an_unreadable_certificate_is_explained_not_an_unexpected_error(lab, tmp_path):
@@ -45,7 +37,7 @@ def test_configuration_errors_are_one_line_each_that_grep_finds(lab):
 def test_check_config_validates_without_contacting_any_system(lab):
     checks = HealthchecksServer().start()
     try:
-        port = _closed_port()
+        port = closed_port()
         offline = {"DB_PORT": str(port), "SMTP_PORT": str(port), "HEALTHCHECK_URL": checks.url_template,
                    "DAM_BASE_URL": "http://127.0.0.1:{}/otmmapi".format(port),
                    "BOX_API_BASE_URL": "http://127.0.0.1:{}/2.0".format(port)}

@@ -1,19 +1,10 @@
 """Issue #16: the operator is told once, clearly, and never misled (alerts, outages, credentials, dry runs)."""
 import json
 import os
-import socket
 
 import pytest
 
-from tests.e2e.helpers import db_rows, subjects
-
-
-def _closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from tests.e2e.helpers import closed_port, db_rows, subjects
 
 
 def _alerts(lab):
@@ -37,7 +28,7 @@ def test_a_persistent_campaign_problem_alerts_once_a_day_and_the_report_counts_i
 
 def test_database_down_logs_one_line_and_alerts_once_without_the_database(lab):
     state_dir = os.path.join(lab.workdir, "state")
-    env = {"DB_PORT": str(_closed_port()), "STATE_DIR": state_dir}
+    env = {"DB_PORT": str(closed_port()), "STATE_DIR": state_dir}
     for _ in range(3):
         result = lab.run_script("a1_to_a2_download", env=env)
         assert result.returncode == 1, result.stdout
@@ -201,7 +192,7 @@ def test_test_connection_checks_the_health_url_and_marks_its_webhook_as_a_test(l
     skipped = lab.run_script("test_connection", "--no-webhook")
     assert skipped.returncode == 0 and len(lab.webhook.events) == before
     assert any(x.startswith("Webhook") and "SKIP (--no-webhook)" in x for x in skipped.stdout.splitlines())
-    down = lab.run_script("test_connection", env={"HEALTHCHECK_URL": "http://127.0.0.1:{}/x".format(_closed_port())})
+    down = lab.run_script("test_connection", env={"HEALTHCHECK_URL": "http://127.0.0.1:{}/x".format(closed_port())})
     assert down.returncode == 1 and "did not answer for" in down.stdout
 
 
@@ -214,7 +205,7 @@ def test_test_connection_names_the_broken_box_credential(lab, tmp_path):
 
 @pytest.mark.slow
 def test_smtp_failing_run_after_run_makes_the_run_fail_and_the_report_says_so(lab):
-    env = {"SMTP_PORT": str(_closed_port()), "CHANNEL_FAILURE_TICKS": "1"}
+    env = {"SMTP_PORT": str(closed_port()), "CHANNEL_FAILURE_TICKS": "1"}
     first = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0044", env=env)
     assert first.returncode == 0, first.stdout  # one failed tick: a warning, the next run retries the email
     second = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0044", env=env)
@@ -227,8 +218,8 @@ def test_smtp_failing_run_after_run_makes_the_run_fail_and_the_report_says_so(la
 
 
 def test_daily_report_lists_runs_that_could_not_start_and_marks_them_resolved(lab):
-    down = {"DAM_BASE_URL": "http://127.0.0.1:{}/otmmapi".format(_closed_port()),
-            "DAM_AUTH_URL": "http://127.0.0.1:{}/token".format(_closed_port()), "DAM_RETRY_ATTEMPTS": "1"}
+    down = {"DAM_BASE_URL": "http://127.0.0.1:{}/otmmapi".format(closed_port()),
+            "DAM_AUTH_URL": "http://127.0.0.1:{}/token".format(closed_port()), "DAM_RETRY_ATTEMPTS": "1"}
     for _ in range(2):
         assert lab.run_script("a1_to_a2_download", env=down).returncode == 1
     report = lab.run_script("daily_report", "--print").stdout
@@ -254,7 +245,7 @@ def test_daily_report_shows_certificate_days_and_warns_once_at_30_days(lab, tmp_
 
 
 def test_a_webhook_that_keeps_failing_is_reported_and_fails_the_run(lab):
-    env = {"WEBHOOK_URL": "http://127.0.0.1:{}/hooks/dam".format(_closed_port()), "CHANNEL_FAILURE_TICKS": "1"}
+    env = {"WEBHOOK_URL": "http://127.0.0.1:{}/hooks/dam".format(closed_port()), "CHANNEL_FAILURE_TICKS": "1"}
     first = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0042", env=env)
     assert first.returncode == 0 and lab.otmm.campaign_status("LC-2026-0042") == "A2", first.stdout
     second = lab.run_script("a1_to_a2_download", "--campaign", "LC-2026-0043", env=env)

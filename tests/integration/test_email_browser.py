@@ -11,7 +11,6 @@ import re
 
 import pytest
 
-from scripts.shared.notify.browser import Browser, find_chromium
 from scripts.shared.notify.notifier import TEMPLATES, Notifier
 from scripts.shared.workflows.sample_contexts import sample_contexts
 
@@ -45,14 +44,6 @@ MEASURE = """(function (selectors) {
   return {scrollWidth: document.documentElement.scrollWidth, bodyScrollWidth: document.body.scrollWidth,
           blocks: blocks, beyond: beyond.slice(0, 5)};
 })(%(selectors)s)"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if find_chromium() is None:
-        pytest.fail("Chromium is not installed: run 'make chromium' (Debian package 'chromium'), or set CHROMIUM")
-    with Browser() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

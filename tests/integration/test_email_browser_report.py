@@ -7,7 +7,7 @@ import pytest
 
 from scripts.shared.notify.notifier import TEMPLATES
 from scripts.shared.workflows.sample_contexts import sample_contexts
-from tests.integration.test_email_browser import _luminance, assert_fits, browser, measure, notifier  # noqa: F401
+from tests.integration.test_email_browser import _luminance, assert_fits, measure, notifier  # noqa: F401
 
 BARS = """(function () {
   return Array.prototype.map.call(document.querySelectorAll('.email-trend td.trend-day'), function (day) {

@@ -4,7 +4,6 @@ campaign with its stage and its Box link, and the workflows' last runs."""
 import pytest
 
 from scripts.shared.notify import job_metrics, status_view
-from scripts.shared.notify.browser import Browser, find_chromium
 from scripts.shared.store import events
 from tests.integration.test_email_browser import MEASURE, assert_block, assert_fits
 from tests.integration.test_status_trace import _config, _every_state
@@ -12,14 +11,6 @@ from tests.integration.test_status_trace import _config, _every_state
 import json
 
 SELECTORS = ["#verdict", "#campaigns", "tr.campaign", "#runs", "#failing"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if find_chromium() is None:
-        pytest.fail("Chromium is not installed: run 'make chromium' (Debian package 'chromium'), or set CHROMIUM")
-    with Browser() as b:
-        yield b
 
 
 def _measure(browser, html, width):

@@ -267,22 +267,26 @@ WORKFLOWS = os.path.join(SCRIPTS, "shared", "workflows")
 MAX_PARAMETERS = 4
 
 
-def _functions(folder):
-    """(file:line name, parameter count without self/cls) of every function defined in ``folder``'s modules."""
-    import ast
+def _nodes(folder):
+    """(path, node) of every syntax node in ``folder``'s modules."""
     for name in sorted(os.listdir(folder)):
         if name.endswith(".py"):
             path = os.path.join(folder, name)
             with open(path, encoding="utf-8") as f:
                 tree = ast.parse(f.read(), path)
             for node in ast.walk(tree):
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                    args = node.args
-                    names = [a.arg for a in args.args + args.kwonlyargs]
-                    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
-                    count = len([n for n in names if n not in ("self", "cls")])
-                    yield "{}:{} {}".format(os.path.relpath(path, ROOT), node.lineno,
-                                            getattr(node, "name", "lambda")), count
+                yield path, node
+
+
+def _functions(folder):
+    """(file:line name, parameter count without self/cls) of every function defined in ``folder``'s modules."""
+    for path, node in _nodes(folder):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            args = node.args
+            names = [a.arg for a in args.args + args.kwonlyargs]
+            names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+            count = len([n for n in names if n not in ("self", "cls")])
+            yield "{}:{} {}".format(os.path.relpath(path, ROOT), node.lineno, getattr(node, "name", "lambda")), count
 
 
 def test_no_workflow_function_takes_more_than_four_parameters():
@@ -300,18 +304,11 @@ def test_no_workflow_function_takes_more_than_four_parameters():
 def _event_calls(folder):
     """(file:line, callee, keywords) of every call in ``folder`` of a function or method named record_event or
     event."""
-    import ast
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".py"):
-            path = os.path.join(folder, name)
-            with open(path, encoding="utf-8") as f:
-                tree = ast.parse(f.read(), path)
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call):
-                    callee = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
-                    if callee in ("record_event", "event"):
-                        yield ("{}:{}".format(os.path.relpath(path, ROOT), node.lineno), callee,
-                               set(k.arg for k in node.keywords))
+    for path, node in _nodes(folder):
+        if isinstance(node, ast.Call):
+            callee = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if callee in ("record_event", "event"):
+                yield ("{}:{}".format(os.path.relpath(path, ROOT), node.lineno), callee, set(k.arg for k in node.keywords))
 
 
 def test_workflow_events_name_their_campaign_only_through_the_job():
