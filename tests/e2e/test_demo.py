@@ -13,3 +13,6 @@ def test_demo_lifecycle_ends_where_it_should(tmp_path, db_config, capsys):
     for line in ("LC-2026-0042         A1      A6", "LC-2026-0043         A1      A3",
                  "GM-2026-0007         B1      B2", "LC-2026-0044         A1      A1"):
         assert line in out
+    # the operator's view at the end of the day, without SQL: the badly named file is what needs attention
+    assert "NEEDS ATTENTION" in out and "1 moved to '_Needs attention' in the last 24 h" in out
+    assert "Campaign LC-2026-0043: Kinder Back to School" in out and "A2→A3 status_changed: A2 -> A3" in out
