@@ -1,9 +1,12 @@
 """Issue #24.8: a long transfer says how far it is (log lines with bytes, rate, time left); on a terminal a progress
 bar that log lines never break, and under cron (no terminal) no bar at all."""
+import fcntl
 import os
 import pty
 import re
+import struct
 import subprocess
+import termios
 
 from sandbox.lab import ROOT
 
@@ -38,6 +41,8 @@ def test_on_a_terminal_the_bar_and_the_log_lines_never_share_a_line(lab):
     env.update(lab.env())
     env.update({"DAM_ENV_FILE": os.path.join(lab.workdir, "no-such.env"), "COLUMNS": "120"})
     master, slave = pty.openpty()
+    # a terminal has a size (a fresh pty has 0 x 0, on which tqdm >= 4.70 draws nothing): 40 rows, 120 columns
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     proc = subprocess.Popen([lab.product_python, os.path.join("scripts", "a1_to_a2_download.py"), "--campaign",
                              "LC-2026-0790"], cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)

@@ -128,9 +128,10 @@ def test_proxies_from_the_environment_still_carry_the_requests_that_need_them(pg
             run = lab.run_script("test_connection")
             assert run.returncode == 0, run.stdout
             through = [path for path, _auth in proxy.seen]
-            assert "http://localhost:{}/ping/test_connection".format(health.port) in through
+            # test_connection checks each job's health URL with a /log entry (it creates no check, issue 24.5)
+            assert "http://localhost:{}/ping/a1_to_a2/log".format(health.port) in through
             assert any(p.startswith("http://localhost:") and p.endswith("/hooks/dam") for p in through)
-            assert ("/ping/test_connection", None) in health.seen and len(lab.webhook.events) == 1
+            assert ("/ping/a1_to_a2/log", None) in health.seen and len(lab.webhook.events) == 1
             assert not [p for p in through if "127.0.0.1" in p]  # NO_PROXY honoured for the DAM and Box
             assert [auth for _path, auth in proxy.seen if auth] == []
     finally:

@@ -44,7 +44,7 @@ class DamSearch(object):
         is a configuration error naming the setting, never "nothing found": a 200 that flags
         ``contains_invalid_conditions`` (E15) or a 500 with the DAM's ``exception_body`` after the retries (E10)."""
         try:
-            doc = self._read_json("POST", "/search/text", data=data).get("search_result_resource") or {}
+            doc = self._read_json("POST", "/search/text", data=data)["search_result_resource"]
         except ServiceError as exc:
             if exc.status != 500:
                 raise
