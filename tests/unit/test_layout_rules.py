@@ -157,10 +157,10 @@ def _config_keys():
 
 
 def _spelt_default(keys):
-    """``.get("key") or "text"`` / ``or 30`` and ``.get("key", "text")`` / ``.get("key", 1)`` for a configured key,
-    and any customer id (FERRERO.*: they live in config/)."""
+    """``.get("key") or "text"`` / ``or 30`` / ``or A_CONSTANT`` and ``.get("key", "text")`` / ``.get("key", 1)`` for
+    a configured key, and any customer id (FERRERO.*: they live in config/)."""
     literal = r'(?:"[^"]*"|\'[^\']*\'|-?[0-9][0-9.]*|True|False)'
-    return re.compile(r'\.get\("({})"(?:\)\s+or\s+(?:"[^"]+"|\'[^\']+\'|-?[0-9])|,\s*{}\))|FERRERO'.format(
+    return re.compile(r'\.get\("({})"(?:\)\s+or\s+(?:"[^"]+"|\'[^\']+\'|-?[0-9]|[A-Z][A-Z0-9_]+\b)|,\s*{}\))|FERRERO'.format(
         "|".join(sorted(keys)), literal))
 
 
@@ -169,7 +169,8 @@ def test_the_default_rule_sees_strings_numbers_and_customer_ids():
     assert {"lock_mode", "pool_min", "from_address", "tracking_id"} <= keys
     pattern = _spelt_default(keys)
     for offender in ('(dam_cfg.get("lock_mode") or "auto")', 'cfg.get("pool_min", 1)', 'x.get("security", "ssl")',
-                     'cfg.get("max_bytes") or 10485760', '{"tracking_id": "FERRERO.FIELD.TRACKING_ID"}'):
+                     'cfg.get("max_bytes") or 10485760', '{"tracking_id": "FERRERO.FIELD.TRACKING_ID"}',
+                     'cfg.get("deadline_grace_seconds") or DEFAULT_GRACE_SECONDS'):
         assert pattern.search(offender), offender
     for fine in ('setting(dam_cfg, "dam.lock_mode")', 'cfg["pool_min"]', 'row.get("last_error") or ""',
                  'box_cfg.get("jwt_user_id") or ""', 'answer.get("result", {})'):

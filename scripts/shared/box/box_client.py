@@ -32,8 +32,6 @@ TOKEN_ATTEMPTS = 3  # a cut-short or malformed answer of a repeatable request is
 READ_RETRY = RetryPolicy.doubling(TOKEN_ATTEMPTS, cap=10)
 FOLDER_BLOCKED_RETRY = RetryPolicy.doubling(5, cap=8)  # waits 1, 2, 4, 8 s
 MOVE_BLOCKED_RETRY = RetryPolicy.doubling(6, cap=8)
-DEFAULT_URLS = {"api_base_url": "https://api.box.com/2.0", "upload_base_url": "https://upload.box.com/api/2.0",
-                "oauth2_base_url": "https://api.box.com/oauth2"}
 AUTH_HINTS = [
     ("not authorized by the enterprise admin", "a Box admin must authorise the app (Admin Console > Apps > "
                                                "Custom Apps Manager) and re-authorise it after scope changes"),
@@ -173,9 +171,9 @@ class BoxClient(BoxUploads):
                              fix='pip install "boxsdk[jwt]>=3.14,<4" (quote the brackets)')
         jwt_user, as_user = box_subject(box_cfg)
         # boxsdk reads these class attributes (the token URL only from the class), so set all three every time.
-        API.BASE_API_URL = (box_cfg.get("api_base_url") or DEFAULT_URLS["api_base_url"]).rstrip("/")
-        API.UPLOAD_URL = (box_cfg.get("upload_base_url") or DEFAULT_URLS["upload_base_url"]).rstrip("/")
-        API.OAUTH2_API_URL = (box_cfg.get("oauth2_base_url") or DEFAULT_URLS["oauth2_base_url"]).rstrip("/")
+        API.BASE_API_URL = setting(box_cfg, "box.api_base_url").rstrip("/")
+        API.UPLOAD_URL = setting(box_cfg, "box.upload_base_url").rstrip("/")
+        API.OAUTH2_API_URL = setting(box_cfg, "box.oauth2_base_url").rstrip("/")
         self.upload_base = API.UPLOAD_URL
         self.threshold = upload_threshold(box_cfg)
         self.max_wait = int(setting(box_cfg, "box.max_retry_wait_seconds"))

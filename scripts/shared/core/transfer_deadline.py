@@ -13,9 +13,6 @@ from .config_schema import setting
 from .errors import ServiceError
 from .progress import TransferProgress
 
-DEFAULT_KIB_PER_SECOND = 32.0
-DEFAULT_GRACE_SECONDS = 120.0
-
 
 class Deadline(object):
     """``seconds`` from now for ``what`` (``size`` bytes); ``check(done)`` raises once it has passed, and
@@ -23,8 +20,8 @@ class Deadline(object):
 
     def __init__(self, service, what, size, transfer_cfg):
         cfg = transfer_cfg or {}
-        rate = float(cfg.get("min_throughput_kib_per_second") or DEFAULT_KIB_PER_SECOND) * 1024
-        grace = float(cfg.get("deadline_grace_seconds") or DEFAULT_GRACE_SECONDS)
+        rate = float(setting(cfg, "transfer.min_throughput_kib_per_second")) * 1024
+        grace = float(setting(cfg, "transfer.deadline_grace_seconds"))
         self.service, self.what, self.size, self.rate = service, what, int(size or 0), rate
         self.seconds = grace + self.size / rate
         self.ends = time.time() + self.seconds
