@@ -14,6 +14,7 @@ import responses
 
 from scripts.shared.notify.notifier import Notifier, content_hash
 from scripts.shared.workflows.sample_contexts import sample_contexts
+from tests.e2e.helpers import closed_port
 
 HOOK = "https://hooks.example.com/services/T000/B000/very-secret-token"
 
@@ -32,14 +33,6 @@ class MemoryStore(object):
     def notification_record(self, campaign_id, template, digest, channel, status, error=None):
         self.calls.append(("record", campaign_id, template, channel, status))
         self.rows[(campaign_id, template, digest, channel)] = {"status": status, "error": error}
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def config(**notify):
