@@ -117,6 +117,9 @@ class EmbeddedPostgres(object):
             # TCP connections need the password (scram-sha-256), so the product's DB_PASSWORD path is exercised
             # exactly as in production; only the local socket (used by this harness) is trusted
             self.psql("CREATE ROLE {} LOGIN CREATEDB PASSWORD '{}'".format(APP_USER, APP_PASSWORD))
+        # DROP DATABASE ... WITH (FORCE) in the tests' teardown must be able to end an autovacuum worker that just
+        # started on the database; without this a non-superuser gets InsufficientPrivilege now and then
+        self.psql("GRANT pg_signal_backend TO {}".format(APP_USER))
         if not self.psql("SELECT 1 FROM pg_database WHERE datname = 'ferrero_tracking'").strip():
             self.psql("CREATE DATABASE ferrero_tracking OWNER {}".format(APP_USER))
 
