@@ -8,8 +8,8 @@ PostgreSQL. The benchmark seeds data, reads counters and injects latency over th
 endpoints. Each measured run is a real workflow script as a fresh subprocess on a campaign made for it.
 
   (a) peak RSS of the A1->A2 process moving one 2 GiB asset vs one 1 MiB asset (os.wait4 rusage of that child);
-  (b) wall time of A1->A2 for a 1 GiB campaign (8 x 128 MiB) vs curl moving the same bytes (download from the OTMM
-      sandbox to disk, then a Box upload; the same number of parallel lanes as TRANSFER_CONCURRENCY), as a ratio;
+  (b) A1->A2 on 8 x 128 MiB against the same protocol done plainly (bench/peer.py), on loopback and under the
+      stand-ins' network switch, and its CPU per GiB against that peer and the hashing floor (bench/throughput.py);
   (c) 40 assets of 1 MiB with 100 ms injected latency on every OTMM and Box request, at concurrency 1, 4 and 8;
   (d) idle-tick wall time (no A1 campaign at all) vs ``python -c 'import requests'``;
   (e) HTTP requests per asset of A1->A2, from the sandbox counters (marginal: a 40-asset run minus a 10-asset run);
@@ -26,13 +26,11 @@ import argparse
 import json
 import os
 import platform
-import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
@@ -40,8 +38,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from bench import db_scale, growth  # noqa: E402
-from bench.common import ok as _ok, run_threads, spread as _spread, stats  # noqa: E402
+from bench import db_scale, growth, throughput  # noqa: E402
+from bench.common import ok as _ok, spread as _spread, stats  # noqa: E402
 from sandbox.lab import Lab  # noqa: E402
 
 MiB = 1024 * 1024
@@ -87,16 +85,16 @@ class Bench(object):
         return campaign_id
 
     def run_product(self, campaign_id=None, concurrency=4, extra_env=None, script=SCRIPT, expect_status="A2",
-                    ok_codes=(0,)):
+                    ok_codes=(0,), python_args=()):
         """Run a workflow script (A1->A2 unless told) as a fresh child; returns wall seconds, its own peak RSS
-        (MiB), CPU seconds, exit code and output."""
+        (MiB), CPU seconds, exit code and output. ``python_args`` go before the script (e.g. -m cProfile -o F)."""
         env = dict(os.environ)
         env.pop("DAM_ENV_FILE", None)
         env.update(self.lab.env())
         env["TRANSFER_CONCURRENCY"] = str(concurrency)
         env["DAM_ENV_FILE"] = os.path.join(self.workdir, "no-such.env")
         env.update(extra_env or {})
-        args = [self.lab.product_python, script] + (["--campaign", campaign_id] if campaign_id else [])
+        args = [self.lab.product_python] + list(python_args) + [script] + (["--campaign", campaign_id] if campaign_id else [])
         out_path = os.path.join(self.workdir, "run-{}.out".format(uuid.uuid4().hex[:8]))
         usage_path = out_path + ".usage"
         with open(out_path, "w") as out:
@@ -186,97 +184,6 @@ def bench_memory(b, runs, big):
             "difference_mib": l_["median"] - s["median"],
             "target": "large < 150 MiB and within 20 MiB of small",
             "met": l_["median"] < 150 and (l_["median"] - s["median"]) <= 20}
-
-
-# -- (b) throughput vs curl --------------------------------------------------------------------------------------
-def curl_move(b, asset_ids, lanes):
-    """Download each asset with curl to disk, then upload it with curl (simple multipart upload) to a new Box folder;
-    ``lanes`` workers in parallel. Tokens are put into the sandboxes directly (not timed)."""
-    lab = b.lab
-    otmm_token = lab.otmm.token()
-    box_token = lab.box.token()
-    # curl's lane is one simple upload per asset; the strict Box sandbox (like Box) refuses one above 50 MB, so this
-    # token alone may send up to 1 GiB that way (the product's tokens keep 50 MB and it must use chunked sessions)
-    lab.box.control("POST", "/_sandbox/simple_upload_max", {"token": box_token, "bytes": GiB})
-    folder = lab.box.ensure_folder(lab.box.roots["a1_a2"], "curl-{}".format(uuid.uuid4().hex[:8]))
-    scratch = tempfile.mkdtemp(prefix="curl-", dir=b.workdir)
-    work = queue.Queue()
-    for i, asset_id in enumerate(asset_ids):
-        work.put((i, asset_id))
-    errors = []
-    spent = {"download_s": [], "upload_s": []}  # per asset, to tell which half bounds curl's lane
-
-    def lane():
-        while True:
-            try:
-                i, asset_id = work.get_nowait()
-            except queue.Empty:
-                return
-            path = os.path.join(scratch, "asset-{}".format(i))
-            try:
-                t0 = time.perf_counter()
-                subprocess.run(["curl", "-sS", "-f", "-o", path, "-H", "Authorization: Bearer " + otmm_token,
-                                "{}/v6/assets/{}/contents".format(lab.otmm.oauth_base_url, asset_id)], check=True)
-                t1 = time.perf_counter()
-                attributes = json.dumps({"name": "curl-asset-{}.bin".format(i), "parent": {"id": folder}})
-                subprocess.run(["curl", "-sS", "-f", "-o", os.devnull, "-H", "Authorization: Bearer " + box_token,
-                                "-F", "attributes={};type=application/json".format(attributes),
-                                "-F", "file=@{};type=application/octet-stream".format(path),
-                                "{}/files/content".format(lab.box.upload_base_url)], check=True)
-                spent["download_s"].append(t1 - t0)
-                spent["upload_s"].append(time.perf_counter() - t1)
-            except Exception as exc:  # reported after the lanes end
-                errors.append(exc)
-            finally:
-                if os.path.exists(path):
-                    os.remove(path)
-
-    threads = [threading.Thread(target=lane) for _ in range(lanes)]
-    wall = run_threads(threads)
-    shutil.rmtree(scratch, ignore_errors=True)
-    if errors:
-        raise RuntimeError("curl baseline failed: {}".format(errors[0]))
-    files = lab.box.tree(folder)["files"]
-    if len(files) != len(asset_ids):
-        raise RuntimeError("curl baseline uploaded {} of {} files".format(len(files), len(asset_ids)))
-    return wall, spent
-
-
-def bench_throughput(b, runs, count, size, concurrency):
-    total = count * size
-    product, curl, curl_down, curl_up, paced, cpu = [], [], [], [], [], []
-    for i in range(runs):
-        campaign_id = b.campaign([("part-{}.mxf".format(k), size) for k in range(count)], "throughput")
-        ids = b.master_asset_ids(campaign_id)
-        before = b.server_cpu_s()
-        wall, spent = curl_move(b, ids, concurrency)
-        between = b.server_cpu_s()
-        curl.append(wall)
-        curl_down.append(statistics.median(spent["download_s"]))
-        curl_up.append(statistics.median(spent["upload_s"]))
-        b.free_box_blobs()
-        b.reset_box_budget()
-        result = b.run_product(campaign_id, concurrency=concurrency)
-        after = b.server_cpu_s()
-        product.append(result["wall_s"])
-        paced.append(_pacing_waits(result["output"])[0])
-        if None not in before.values():  # where the CPU went: the script, and each sandbox, for each side
-            cpu.append({"a1_a2_script": result["cpu_s"],
-                        "a1_a2_box_sandbox": after["box"] - between["box"],
-                        "a1_a2_otmm_sandbox": after["otmm"] - between["otmm"],
-                        "curl_box_sandbox": between["box"] - before["box"],
-                        "curl_otmm_sandbox": between["otmm"] - before["otmm"]})
-        b.free_box_blobs()
-        print("  (b) run {}: A1->A2 {:.2f}s (paced {:.2f}s by the calls budget), curl {:.2f}s (per asset: download "
-              "{:.2f}s, upload {:.2f}s)".format(i + 1, product[-1], paced[-1], curl[-1], curl_down[-1], curl_up[-1]),
-              flush=True)
-    ratios = [c / p for c, p in zip(curl, product)]
-    return {"bytes": total, "assets": count, "concurrency": concurrency, "a1_a2_wall_s": stats(product),
-            "curl_wall_s": stats(curl), "curl_download_per_asset_s": stats(curl_down),
-            "curl_upload_per_asset_s": stats(curl_up), "a1_a2_calls_budget_wait_s": stats(paced),
-            "cpu_s": {k: stats(c[k] for c in cpu) for k in (cpu[0] if cpu else {})}, "a1_a2_mib_s": total / MiB / statistics.median(product),
-            "curl_mib_s": total / MiB / statistics.median(curl), "ratio_of_curl_speed": stats(ratios),
-            "target": ">= 0.9 of curl speed", "met": statistics.median(ratios) >= 0.9}
 
 
 # -- (c) latency-bound concurrency -------------------------------------------------------------------------------
@@ -433,15 +340,7 @@ def table(results):
         rows.append(("(a) peak RSS, {} asset".format(_size(a["asset_bytes"])),
                      _spread(a["large_peak_rss_mib"], "{:.1f}") + " MiB",
                      "< 150 MiB, +{:.1f} MiB vs 1 MiB (<= 20): {}".format(a["difference_mib"], _ok(a["met"]))))
-    bb = results.get("b_throughput")
-    if bb:
-        rows.append(("(b) A1->A2, {} x {} (c={})".format(bb["assets"], _size(bb["bytes"] // bb["assets"]),
-                                                          bb["concurrency"]),
-                     _spread(bb["a1_a2_wall_s"]) + " s", "{:.0f} MiB/s".format(bb["a1_a2_mib_s"])))
-        rows.append(("(b) curl, same bytes, {} lanes".format(bb["concurrency"]), _spread(bb["curl_wall_s"]) + " s",
-                     "{:.0f} MiB/s".format(bb["curl_mib_s"])))
-        rows.append(("(b) speed as a fraction of curl", _spread(bb["ratio_of_curl_speed"]),
-                     ">= 0.9: " + _ok(bb["met"])))
+    rows.extend(throughput.rows(results))
     c = results.get("c_latency")
     if c:
         for level, entry in c["levels"].items():
@@ -519,7 +418,7 @@ def main(argv=None):
                 "d": ("d_idle", lambda: bench_idle(b, max(runs, 5))),
                 "e": ("e_requests", lambda: bench_requests(b, 10, 40)),
                 "a": ("a_memory", lambda: bench_memory(b, min(runs, 2), 256 * MiB if args.quick else 2 * GiB)),
-                "b": ("b_throughput", lambda: bench_throughput(b, runs, 8, 128 * MiB, 4)),
+                "b": ("b_throughput", lambda: throughput.bench_throughput(b, runs, switch_runs=min(runs, 2))),
                 "c": ("c_latency", lambda: bench_latency(b, runs, 40, MiB, 100, [1, 4, 8])),
                 "f": ("f_a2_a3_requests", lambda: growth.bench_a2_a3_requests(b)),
                 "g": ("g_big_campaign", lambda: growth.bench_big_campaign(b, 100 if args.quick else 500)),

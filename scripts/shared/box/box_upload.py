@@ -12,6 +12,8 @@ import io
 import json
 import logging
 import os
+import queue
+import threading
 import time
 
 from ..core.config_schema import setting
@@ -303,8 +305,9 @@ class BoxUploads(object):
         here: Box checks it against the parts on commit, so a file that changed meanwhile fails the commit with
         digest_mismatch (and the next run uploads it again) instead of costing every upload one more pass.
 
-        From a stream (the DAM download, issue 19) one part is read, sent and dropped at a time; the stream hashes
-        the whole file as it goes and verifies its end (size, DAM checksum) before anything is committed.
+        From a stream (the DAM download, issue 19) each part is sent while the next is read (PartReader), then
+        dropped; the stream hashes the whole file as it goes and verifies its end (size, DAM checksum) before
+        anything is committed.
         ``before_commit(sha1)`` then decides: True commits, False aborts the session (the caller found the same
         bytes already in Box) and returns None."""
         session = self._session_from(session)
@@ -314,17 +317,18 @@ class BoxUploads(object):
         deadline = Deadline("Box", "upload of {}".format(label), size, self.cfg.get("transfer"))
         try:
             with (_Unclosed(stream) if stream is not None else open(file_path, "rb")) as f:
-                offset = 0
-                while offset < size:
-                    deadline.check(offset)
-                    data = f.read(session.part_size)
-                    if not data:
-                        raise ServiceError("Box", "the file got shorter while it was uploaded", retryable=True,
-                                           fix="the next run uploads the file again")
-                    part = self._upload_part(session, data, offset, size)
-                    parts.append(part)
-                    offset += len(data)
-                    data = None  # drop the part before the next read: one part in memory per thread
+                with PartReader(f, session.part_size, size, label) as reader:
+                    offset = 0
+                    while offset < size:
+                        deadline.check(offset)
+                        data = reader.next_part()
+                        if not data:
+                            raise ServiceError("Box", "the file got shorter while it was uploaded", retryable=True,
+                                               fix="the next run uploads the file again")
+                        part = self._upload_part(session, data, offset, size)
+                        parts.append(part)
+                        offset += len(data)
+                        data = None  # drop the part before the next is taken: two parts in memory per transfer
             if stream is not None:
                 sha1 = stream.finish()
             if before_commit is not None and not before_commit(sha1):
@@ -422,6 +426,61 @@ def _cause(exc):
     if exc.code == "retry_after_too_long":
         return "commit answered 202 with a Retry-After over box.max_retry_wait_seconds"
     return str(exc)
+
+
+class PartReader(object):
+    """Reads the next part of a file or DAM download in a thread of its own while the current part is sent to Box.
+
+    On a network the download of a part and its upload each take their own time; one after the other they add up
+    (a transfer at half the link's speed), side by side the slower of the two sets the pace. Box wants a part's
+    SHA-1 in its header, so a part is sent only once it is whole: one part is read ahead, never more, so a
+    transfer holds at most two parts (the one on the wire and the next). The reader stops at ``size`` bytes; the
+    caller then reads the stream's end itself (AssetStream.finish verifies it). An error while reading (a broken
+    download, the deadline) is raised by next_part(), in the caller's thread."""
+
+    def __init__(self, f, part_size, size, label):
+        self.f, self.part_size, self.size = f, part_size, size
+        self._handoff = queue.Queue()  # unbounded: a reader told to stop must never block on a put; _slot bounds it
+        self._slot = threading.Semaphore(1)  # a part may be read while at most one other is held by the caller
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._read_ahead, name="read-ahead {}".format(label))
+        self._thread.daemon = True  # a read stuck on the network must not keep the process alive
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        """On success the reader has ended (it stops at ``size``); on an error it is told to stop and not awaited:
+        its stream is closed by its owner, which ends a read in progress."""
+        self._stopped.set()
+        self._slot.release()
+        if exc[0] is None:
+            self._thread.join()
+        return False
+
+    def _read_ahead(self):
+        offset = 0
+        try:
+            while offset < self.size:
+                self._slot.acquire()
+                if self._stopped.is_set():
+                    return
+                data = self.f.read(min(self.part_size, self.size - offset))
+                self._handoff.put((data, None))
+                if not data:
+                    return
+                offset += len(data)
+        except Exception as exc:  # raised in the caller's thread by next_part
+            self._handoff.put((None, exc))
+
+    def next_part(self):
+        """The next part (b"" when the source ended early); the reader then starts on the one after it."""
+        data, error = self._handoff.get()
+        if error is not None:
+            raise error
+        self._slot.release()
+        return data
 
 
 class _Unclosed(object):

@@ -4,6 +4,7 @@ multipart imports streamed from disk, and the import job they start, confirmed t
 docs/otmm-api.md.
 """
 import hashlib
+import io
 import json
 import logging
 import os
@@ -350,30 +351,37 @@ class AssetStream(object):
         return int(wanted) if wanted is not None else None
 
     def read(self, n):
-        """Up to ``n`` bytes (fewer only at the end); b"" once the end is reached and verified."""
+        """Up to ``n`` bytes (fewer only at the end); b"" once the end is reached and verified.
+
+        The pieces are copied into one buffer as they arrive, so a part costs its own size in memory and not twice
+        that (a list of pieces joined at the end holds both); PartReader reads the next part while one is sent."""
         import requests
-        buffered, have = [self._left] if self._left else [], len(self._left)
-        self._left = b""
+        out = io.BytesIO()
+        if self._left:
+            out.write(self._left)
+            self._left = b""
         try:
-            while have < n:
+            while out.tell() < n:
                 self.deadline.check(self.size)
                 piece = next(self._pieces, None)
                 if piece is None:
                     self._verify()
                     break
                 self._take(piece)
-                buffered.append(piece)
-                have += len(piece)
+                want = n - out.tell()
+                if len(piece) > want:
+                    out.write(memoryview(piece)[:want])
+                    self._left = piece[want:]
+                else:
+                    out.write(piece)
+                piece = None
         except requests.exceptions.RequestException as exc:  # a local error is not wrapped
             if self.deadline.expired():
                 raise self.deadline.error(self.size)
             raise ServiceError("DAM", "download of asset {} interrupted after {} bytes: {}".format(
                 self.asset_id, self.size, type(exc).__name__), method="GET", path=self.path, retryable=True,
                 fix="the download is retried; the next run downloads it again if it keeps failing")
-        data = b"".join(buffered)
-        if len(data) > n:
-            data, self._left = data[:n], data[n:]
-        return data
+        return out.getvalue()
 
     def finish(self):
         """Read to the end (there must be nothing left) and verify it; the whole-file SHA-1."""
