@@ -29,3 +29,14 @@ def run_threads(threads):
     for t in threads:
         t.join()
     return time.perf_counter() - started
+
+
+def configured_box_limit(key):
+    """config/config.yaml's box.<key> (a per-minute budget) as the product reads it: the value may name an
+    environment variable with a default (${BOX_MAX_CALLS_PER_MINUTE:-900}), and the bench runs the scripts with the
+    environment it has."""
+    import yaml
+    from scripts.shared.core.config import interpolate
+    with open(os.path.join(ROOT, "config", "config.yaml")) as f:
+        value = yaml.safe_load(f)["box"][key]
+    return int(interpolate(str(value), os.environ, "config/config.yaml", "box." + key, [], {}))

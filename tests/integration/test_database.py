@@ -256,3 +256,25 @@ def test_an_event_with_a_nul_character_is_stored_with_it_written_out(database):
     got = rows(database, "SELECT message, details, level, run_id FROM asset_events")
     assert got == [{"message": "bad\\x00name.jpg", "details": {"file\\x00": "a\\x00b", "parts": ["x\\x00"]},
                     "level": "error", "run_id": "run-1"}]
+
+
+def test_connections_are_kept_for_the_next_thread_not_reopened(database):
+    """Transfer threads and the Box pacer take a connection for every statement; the pool keeps each one it opened
+    (up to database.pool_max) instead of closing all but pool_min and logging in again (issue 26.3)."""
+    import threading
+    pids, together = [], threading.Barrier(4)
+
+    def worker():
+        for _ in range(5):
+            with database.cursor() as cur:
+                together.wait(30)  # all four hold a connection at once, as four transfers do
+                cur.execute("SELECT pg_backend_pid() AS pid")
+                pids.append(cur.fetchone()["pid"])
+            together.wait(30)  # and all four gave it back before any takes one again
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(pids) == 20
+    assert len(set(pids)) == 4, "{} connections opened for 4 threads".format(len(set(pids)))

@@ -59,6 +59,10 @@ class Database(object):
                     password=cfg.get("password") or None,
                     connect_timeout=int(setting(cfg, "database.connect_timeout_seconds")),
                     application_name="dam-content-scaling")
+                # keep every connection opened (up to pool_max) when it is given back, instead of closing all but
+                # pool_min: transfer threads and the Box pacer take one per statement, and each reopening was a
+                # new login (60 of 240 takes in an 8-asset run, issue 26.3). A run is short; close() ends them all.
+                self._pool.minconn = self._pool.maxconn
             except psycopg2.OperationalError as exc:
                 refused = _refused_login(exc, cfg)
                 if refused is not None:  # a wrong password does not heal on the next tick: exit 2, with the fix
