@@ -248,7 +248,7 @@ class BoxApp(BoxAuthRoutes, BoxUploadRoutes, BoxItemRoutes):
 
         def read(path=item["blob"]):
             with open(path, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 16), b""):
+                for chunk in iter(lambda: f.read(1 << 20), b""):
                     yield chunk
         return Response(read(), content_type="application/octet-stream", direct_passthrough=True,
                         headers={"Content-Length": str(item["size"])})
