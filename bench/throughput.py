@@ -140,12 +140,16 @@ def calls_budget_floor(calls):
             "floor_s": max(0.0, (calls - budget.capacity) / budget.refill_per_second)}
 
 
-def _product(b, campaign_id, lanes):
+def _product(b, campaign_id, lanes, profiled=False):
     b.free_box_blobs()
     b.reset_box_budget()
     b.reset_counters()
     before = b.server_cpu_s()
-    result = b.run_product(campaign_id, concurrency=lanes)
+    # BENCH_PROFILE=FILE: the loopback runs under bench.profile_run (their figures then include the profiler's own
+    # cost: for docs/performance.md's profile, not for the figures)
+    profile = os.environ.get("BENCH_PROFILE") if profiled else None
+    result = b.run_product(campaign_id, concurrency=lanes,
+                           python_args=["-m", "bench.profile_run", os.path.abspath(profile)] if profile else ())
     after = b.server_cpu_s()
     result["box_calls"] = b.counters()["box"]["total"]
     b.free_box_blobs()
@@ -174,11 +178,11 @@ def _loopback_run(b, i, count, size, lanes):
     campaign_id = b.campaign([("large-{}.mxf".format(k), size) for k in range(count)], "throughput")
     ids = b.master_asset_ids(campaign_id)
     if i % 2:  # alternate who goes first: a busy moment on the shared machine does not always hit the same side
-        product = _product(b, campaign_id, lanes)
+        product = _product(b, campaign_id, lanes, profiled=True)
         peer = _peer(b, "stream", ids, size, lanes)
     else:
         peer = _peer(b, "stream", ids, size, lanes)
-        product = _product(b, campaign_id, lanes)
+        product = _product(b, campaign_id, lanes, profiled=True)
     hashing = _hashing_floor(b, ids, size, peer["part_size"])
     run = {"product_wall_s": product["wall_s"], "peer_wall_s": peer["process_wall_s"],
            "product_cpu_s": product["cpu_s"], "idle_tick_cpu_s": idle["cpu_s"], "peer_cpu_s": peer["cpu_s"],

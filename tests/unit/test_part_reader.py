@@ -1,5 +1,6 @@
 """PartReader (box_upload.py): the next part of a DAM download is read while the current one goes to Box, one part
 ahead and never more, and an error on either side ends the transfer with that error (issue 26.2)."""
+import hashlib
 import threading
 
 import pytest
@@ -34,8 +35,9 @@ def _take_all(source, size):
     got = []
     with PartReader(source, PART, size, "asset 7") as reader:
         while len(got) * PART < size:
-            data = reader.next_part()
+            data, digest = reader.next_part()
             source.taken += 1
+            assert digest == hashlib.sha1(data).digest()  # taken by the reader, for the part's Digest header
             got.append(data)
     return got
 
@@ -43,11 +45,11 @@ def _take_all(source, size):
 def test_the_next_part_is_read_while_the_current_one_is_being_sent():
     source = Source(3)
     with PartReader(source, PART, 3 * PART, "asset 7") as reader:
-        first = reader.next_part()
+        first, _ = reader.next_part()
         # "sending" the first part: the reader must be at the second without the caller asking for it
         assert source.second_read_started.wait(30), "the second part was not read while the first was held"
         assert first == b"\x01" * PART
-        rest = [reader.next_part(), reader.next_part()]
+        rest = [reader.next_part()[0], reader.next_part()[0]]
     assert rest == [b"\x02" * PART, b"\x03" * PART]
     assert source.reads == 3  # it stops at the size: the caller reads and verifies the stream's end itself
 

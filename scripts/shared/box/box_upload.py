@@ -7,6 +7,7 @@ counts as failed. Where real Box differs from its OpenAPI document (416 on an ov
 parts_mismatch on commit, its own upload URLs) this follows real Box: docs/box-api.md lists each behaviour with its
 source. The names and byte helpers the rest of the client shares live here too (safe_box_name, sha1_of).
 """
+import binascii
 import hashlib
 import io
 import json
@@ -321,11 +322,11 @@ class BoxUploads(object):
                     offset = 0
                     while offset < size:
                         deadline.check(offset)
-                        data = reader.next_part()
+                        data, digest = reader.next_part()
                         if not data:
                             raise ServiceError("Box", "the file got shorter while it was uploaded", retryable=True,
                                                fix="the next run uploads the file again")
-                        part = self._upload_part(session, data, offset, size)
+                        part = self._upload_part(session, data, offset, size, digest)
                         parts.append(part)
                         offset += len(data)
                         data = None  # drop the part before the next is taken: two parts in memory per transfer
@@ -395,18 +396,17 @@ class BoxUploads(object):
         except Exception:
             log.debug("could not abort upload session", exc_info=True)
 
-    def _upload_part(self, session, data, offset, size):
-        """One part. A part Box already stores at that offset (boxsdk retried a part whose answer was lost) is
+    def _upload_part(self, session, data, offset, size, sha1_digest):
+        """One part, with its SHA-1 (``sha1_digest``, raw bytes) taken by PartReader while the part before was on
+        the wire, so boxsdk does not hash it again in the sending thread. A part Box already stores at that offset (boxsdk retried a part whose answer was lost) is
         answered 416 range_overlaps_existing_part by real Box (409 in the spec): the stored part is taken when its
         SHA-1 and size are ours."""
         try:
-            return self._call("upload part", session.upload_part_bytes, data, offset, size)
+            return self._call("upload part", session.upload_part_bytes, data, offset, size, sha1_digest)
         except ServiceError as exc:
             if exc.status not in (409, 416) or exc.code != "range_overlaps_existing_part":
                 raise
-            # B324: Box's part digest (SHA-1 is its API), not a security control
-            part_hash = hashlib.sha1(data)  # nosec B324
-            digest = part_hash.hexdigest()
+            digest = binascii.hexlify(sha1_digest).decode("ascii")
             context = (getattr(exc, "context_info", None) or {}).get("conflicting_part") or {}
             if context.get("sha1") and context.get("offset") == offset and context.get("part_id"):
                 stored = [context]
@@ -435,8 +435,9 @@ class PartReader(object):
     (a transfer at half the link's speed), side by side the slower of the two sets the pace. Box wants a part's
     SHA-1 in its header, so a part is sent only once it is whole: one part is read ahead, never more, so a
     transfer holds at most two parts (the one on the wire and the next). The reader stops at ``size`` bytes; the
-    caller then reads the stream's end itself (AssetStream.finish verifies it). An error while reading (a broken
-    download, the deadline) is raised by next_part(), in the caller's thread."""
+    caller then reads the stream's end itself (AssetStream.finish verifies it). The reader also takes each part's
+    SHA-1 (Box's Digest header), so hashing a part is off the sending thread's path too. An error while reading (a
+    broken download, the deadline) is raised by next_part(), in the caller's thread."""
 
     def __init__(self, f, part_size, size, label):
         self.f, self.part_size, self.size = f, part_size, size
@@ -467,7 +468,8 @@ class PartReader(object):
                 if self._stopped.is_set():
                     return
                 data = self.f.read(min(self.part_size, self.size - offset))
-                self._handoff.put((data, None))
+                # B324: Box's part digest (SHA-1 is its API), not a security control
+                self._handoff.put(((data, hashlib.sha1(data).digest()), None))  # nosec B324
                 if not data:
                     return
                 offset += len(data)
@@ -475,12 +477,13 @@ class PartReader(object):
             self._handoff.put((None, exc))
 
     def next_part(self):
-        """The next part (b"" when the source ended early); the reader then starts on the one after it."""
-        data, error = self._handoff.get()
+        """(the next part, its raw SHA-1 digest); the part is b"" when the source ended early. The reader then
+        starts on the one after it."""
+        part, error = self._handoff.get()
         if error is not None:
             raise error
         self._slot.release()
-        return data
+        return part
 
 
 class _Unclosed(object):
