@@ -83,8 +83,9 @@ def test_a_two_part_chunked_upload_streams_from_the_dam_without_a_temp_file(lab,
     row = db_rows(lab, "SELECT sha1, file_size, state FROM transfer_items WHERE opentext_id = %s", (asset_id,))[0]
     assert row == {"sha1": big[0]["sha1"], "file_size": BIG, "state": "done"}
     assert watcher.largest < 1024 * 1024, "a {}-byte file was written to TEMP_DIR".format(watcher.largest)
-    # at most two parts of 32 MiB held at once above what a run of small files needs
-    assert peak_kb - base_kb < 2 * PART // 1024, (peak_kb, base_kb)
+    # one part of 32 MiB held at a time above what a run of small files needs, and not twice while it is assembled
+    # from the download's pieces (a list joined at the end held both: issue 26.3)
+    assert peak_kb - base_kb < 1.5 * PART // 1024, (peak_kb, base_kb)
 
 
 def _token_requests(lab):

@@ -7,14 +7,11 @@ counts as failed. Where real Box differs from its OpenAPI document (416 on an ov
 parts_mismatch on commit, its own upload URLs) this follows real Box: docs/box-api.md lists each behaviour with its
 source. The names and byte helpers the rest of the client shares live here too (safe_box_name, sha1_of).
 """
-import binascii
 import hashlib
 import io
 import json
 import logging
 import os
-import queue
-import threading
 import time
 
 from ..core.config_schema import setting
@@ -306,9 +303,8 @@ class BoxUploads(object):
         here: Box checks it against the parts on commit, so a file that changed meanwhile fails the commit with
         digest_mismatch (and the next run uploads it again) instead of costing every upload one more pass.
 
-        From a stream (the DAM download, issue 19) each part is sent while the next is read (PartReader), then
-        dropped; the stream hashes the whole file as it goes and verifies its end (size, DAM checksum) before
-        anything is committed.
+        From a stream (the DAM download, issue 19) one part is read, sent and dropped at a time; the stream hashes
+        the whole file as it goes and verifies its end (size, DAM checksum) before anything is committed.
         ``before_commit(sha1)`` then decides: True commits, False aborts the session (the caller found the same
         bytes already in Box) and returns None."""
         session = self._session_from(session)
@@ -318,18 +314,17 @@ class BoxUploads(object):
         deadline = Deadline("Box", "upload of {}".format(label), size, self.cfg.get("transfer"))
         try:
             with (_Unclosed(stream) if stream is not None else open(file_path, "rb")) as f:
-                with PartReader(f, session.part_size, size, label) as reader:
-                    offset = 0
-                    while offset < size:
-                        deadline.check(offset)
-                        data, digest = reader.next_part()
-                        if not data:
-                            raise ServiceError("Box", "the file got shorter while it was uploaded", retryable=True,
-                                               fix="the next run uploads the file again")
-                        part = self._upload_part(session, data, offset, size, digest)
-                        parts.append(part)
-                        offset += len(data)
-                        data = None  # drop the part before the next is taken: two parts in memory per transfer
+                offset = 0
+                while offset < size:
+                    deadline.check(offset)
+                    data = f.read(session.part_size)
+                    if not data:
+                        raise ServiceError("Box", "the file got shorter while it was uploaded", retryable=True,
+                                           fix="the next run uploads the file again")
+                    part = self._upload_part(session, data, offset, size)
+                    parts.append(part)
+                    offset += len(data)
+                    data = None  # drop the part before the next read: one part in memory per thread
             if stream is not None:
                 sha1 = stream.finish()
             if before_commit is not None and not before_commit(sha1):
@@ -396,17 +391,18 @@ class BoxUploads(object):
         except Exception:
             log.debug("could not abort upload session", exc_info=True)
 
-    def _upload_part(self, session, data, offset, size, sha1_digest):
-        """One part, with its SHA-1 (``sha1_digest``, raw bytes) taken by PartReader while the part before was on
-        the wire, so boxsdk does not hash it again in the sending thread. A part Box already stores at that offset (boxsdk retried a part whose answer was lost) is
+    def _upload_part(self, session, data, offset, size):
+        """One part. A part Box already stores at that offset (boxsdk retried a part whose answer was lost) is
         answered 416 range_overlaps_existing_part by real Box (409 in the spec): the stored part is taken when its
         SHA-1 and size are ours."""
         try:
-            return self._call("upload part", session.upload_part_bytes, data, offset, size, sha1_digest)
+            return self._call("upload part", session.upload_part_bytes, data, offset, size)
         except ServiceError as exc:
             if exc.status not in (409, 416) or exc.code != "range_overlaps_existing_part":
                 raise
-            digest = binascii.hexlify(sha1_digest).decode("ascii")
+            # B324: Box's part digest (SHA-1 is its API), not a security control
+            part_hash = hashlib.sha1(data)  # nosec B324
+            digest = part_hash.hexdigest()
             context = (getattr(exc, "context_info", None) or {}).get("conflicting_part") or {}
             if context.get("sha1") and context.get("offset") == offset and context.get("part_id"):
                 stored = [context]
@@ -426,64 +422,6 @@ def _cause(exc):
     if exc.code == "retry_after_too_long":
         return "commit answered 202 with a Retry-After over box.max_retry_wait_seconds"
     return str(exc)
-
-
-class PartReader(object):
-    """Reads the next part of a file or DAM download in a thread of its own while the current part is sent to Box.
-
-    On a network the download of a part and its upload each take their own time; one after the other they add up
-    (a transfer at half the link's speed), side by side the slower of the two sets the pace. Box wants a part's
-    SHA-1 in its header, so a part is sent only once it is whole: one part is read ahead, never more, so a
-    transfer holds at most two parts (the one on the wire and the next). The reader stops at ``size`` bytes; the
-    caller then reads the stream's end itself (AssetStream.finish verifies it). The reader also takes each part's
-    SHA-1 (Box's Digest header), so hashing a part is off the sending thread's path too. An error while reading (a
-    broken download, the deadline) is raised by next_part(), in the caller's thread."""
-
-    def __init__(self, f, part_size, size, label):
-        self.f, self.part_size, self.size = f, part_size, size
-        self._handoff = queue.Queue()  # unbounded: a reader told to stop must never block on a put; _slot bounds it
-        self._slot = threading.Semaphore(1)  # a part may be read while at most one other is held by the caller
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._read_ahead, name="read-ahead {}".format(label))
-        self._thread.daemon = True  # a read stuck on the network must not keep the process alive
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        """On success the reader has ended (it stops at ``size``); on an error it is told to stop and not awaited:
-        its stream is closed by its owner, which ends a read in progress."""
-        self._stopped.set()
-        self._slot.release()
-        if exc[0] is None:
-            self._thread.join()
-        return False
-
-    def _read_ahead(self):
-        offset = 0
-        try:
-            while offset < self.size:
-                self._slot.acquire()
-                if self._stopped.is_set():
-                    return
-                data = self.f.read(min(self.part_size, self.size - offset))
-                # B324: Box's part digest (SHA-1 is its API), not a security control
-                self._handoff.put(((data, hashlib.sha1(data).digest()), None))  # nosec B324
-                if not data:
-                    return
-                offset += len(data)
-        except Exception as exc:  # raised in the caller's thread by next_part
-            self._handoff.put((None, exc))
-
-    def next_part(self):
-        """(the next part, its raw SHA-1 digest); the part is b"" when the source ended early. The reader then
-        starts on the one after it."""
-        part, error = self._handoff.get()
-        if error is not None:
-            raise error
-        self._slot.release()
-        return part
 
 
 class _Unclosed(object):

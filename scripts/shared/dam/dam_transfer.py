@@ -354,7 +354,7 @@ class AssetStream(object):
         """Up to ``n`` bytes (fewer only at the end); b"" once the end is reached and verified.
 
         The pieces are copied into one buffer as they arrive, so a part costs its own size in memory and not twice
-        that (a list of pieces joined at the end holds both); PartReader reads the next part while one is sent."""
+        that (a list of pieces joined at the end holds both)."""
         import requests
         out = io.BytesIO()
         if self._left:
