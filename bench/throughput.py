@@ -12,8 +12,9 @@
        the same bytes in this process: SHA-1 of each part and of the whole file (the DAM stand-in publishes no MD5
        checksum for these assets, so no MD5) (target <= 1.5x).
 
-Every ratio is taken between runs of one `make bench`; each run makes a fresh campaign. The sandboxes' CPU is read
-for each side (Box stand-in per GiB, to show whether it or the script bounds the wall time).
+Every ratio is taken between runs of one `make bench`; each run makes a fresh campaign. What bounds a miss is measured
+in the same runs: Box's calls budget for the run's calls (b1), the part PUT time the Box stand-in delivers under the
+switch and the product's transfer phase from its log (b2), the sandboxes' CPU for each side (b3).
 """
 import json
 import os
