@@ -115,11 +115,11 @@ def claim_confirmed(rt, candidates, words, confirm=None):
     if reason == "leased":
         log.info("%s", busy)
         return None, None, EXIT_BUSY
-    if reason == "backoff":
-        log.info("%s: %s", waiting, leases.describe_waiting(rt.db, rt.workflow, candidates))
-    else:
+    if reason == "none" and confirm is not None:  # every hit the leases allowed was skipped when read
         log.info("None of the %d campaign(s) the search found is still eligible when read; nothing to do now",
                  len(candidates))
+    else:
+        log.info("%s: %s", waiting, leases.describe_waiting(rt.db, rt.workflow, candidates))
     return None, None, EXIT_OK
 
 
