@@ -528,7 +528,8 @@ def main(argv=None):
                 "h": ("h_database", lambda: db_scale.bench_database(
                     lab, 100000 if args.quick else 1000000, 1000000 if args.quick else 10000000)),
                 "j": ("j_chunked_pacing", lambda: bench_chunked_pacing(b, 1, 256 * MiB if args.quick else 2 * GiB)),
-                "k": ("k_scale_out_bandwidth", lambda: scaleout.bench_scale_out_bandwidth(b, 1 if args.quick else 2)),
+                "k": ("k_scale_out_bandwidth",
+                      lambda: scaleout.bench_scale_out_bandwidth(b, 1 if args.quick else min(runs, 2))),
             }
             for key in only:  # the idle tick first: later steps leave campaigns behind (all in A2, so still idle)
                 name, fn = steps[key]
