@@ -13,8 +13,11 @@ VENV312 ?= .venv312
 LOCK312 := requirements-py312.lock
 PIP_LOCK312 := requirements-py312-pip.lock
 TEST_TOOLS312 := "pytest>=8,<9" "responses>=0.25,<1" "pytest-xdist>=3.2,<4"
-# CycloneDX SBOMs of the production locks (make sbom; docs/security.md says where and why).
+# CycloneDX SBOMs of the production locks (make sbom; docs/security.md says where and why). cyclonedx-bom lives in a
+# venv of its own: it brings jsonschema's format checkers (rfc3987-syntax builds a grammar on import, about 0.5 s),
+# which production never installs, and every script the tests start would pay for them in the test venv.
 SBOM_DIR := var/sbom
+VENV_SBOM := .venv-sbom
 PYTEST_ARGS ?=
 # Parallel tests (pytest-xdist): each worker is its own pytest process with its own PostgreSQL cluster, sandbox
 # ports and tmp dirs; one worker per core (auto): the scripts the tests start are CPU-bound, and more workers than
@@ -33,6 +36,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+$(VENV_SBOM)/.installed: requirements-sbom.txt
+	$(PYTHON) -m venv $(VENV_SBOM)
+	$(VENV_SBOM)/bin/pip install -q --upgrade pip
+	$(VENV_SBOM)/bin/pip install -q -r requirements-sbom.txt
+	touch $@
+
 # PostgreSQL server binaries for the embedded database (tests, demo); installed from Debian's packages if missing.
 pg-binaries:
 	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
@@ -48,7 +57,7 @@ chromium:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	    { echo "Chromium missing and apt-get failed: install the 'chromium' package, or set CHROMIUM=/path"; exit 1; }; }
 
-test: venv pg-binaries chromium
+test: venv $(VENV_SBOM)/.installed pg-binaries chromium
 	$(VENV)/bin/pytest -q $(PARALLEL) --durations=20 $(PYTEST_ARGS)
 
 # Exactly what production installs (README "Production", DEPLOYMENT_GUIDE step 2): a fresh venv, pip upgraded first
@@ -98,10 +107,10 @@ security-report: venv
 	$(VENV)/bin/python tools/security_report.py
 
 # A CycloneDX SBOM of each production lock (cyclonedx-py, from the hashed pins: names, versions, sha256, PURLs).
-sbom: venv
+sbom: $(VENV_SBOM)/.installed
 	@mkdir -p $(SBOM_DIR)
-	$(VENV)/bin/cyclonedx-py requirements --of JSON --sv 1.6 --output-reproducible -o $(SBOM_DIR)/requirements-py36.cdx.json $(LOCK36)
-	$(VENV)/bin/cyclonedx-py requirements --of JSON --sv 1.6 --output-reproducible -o $(SBOM_DIR)/requirements-py312.cdx.json $(LOCK312)
+	$(VENV_SBOM)/bin/cyclonedx-py requirements --of JSON --sv 1.6 --output-reproducible -o $(SBOM_DIR)/requirements-py36.cdx.json $(LOCK36)
+	$(VENV_SBOM)/bin/cyclonedx-py requirements --of JSON --sv 1.6 --output-reproducible -o $(SBOM_DIR)/requirements-py312.cdx.json $(LOCK312)
 	@echo "sbom: $(SBOM_DIR)/requirements-py36.cdx.json, $(SBOM_DIR)/requirements-py312.cdx.json"
 
 # Runtime code on CPython 3.6: unit tests run under 3.6; end-to-end tests run the real scripts under 3.6

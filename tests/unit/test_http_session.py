@@ -33,7 +33,7 @@ class Server(object):
 
         self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
-        thread = threading.Thread(target=self.httpd.serve_forever)
+        thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05})
         thread.daemon = True
         thread.start()
 

@@ -34,7 +34,7 @@ class Receiver(object):
 
         self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
         self.url = "http://127.0.0.1:{}".format(self.httpd.server_address[1])
-        self.thread = threading.Thread(target=self.httpd.serve_forever)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05})  # quick stop()
         self.thread.daemon = True
         self.thread.start()
 
