@@ -12,14 +12,44 @@ lanes at once are ``assets`` for one worker and ``workers x assets`` for several
 When missed, two measurements say what bounds it: the CPU the scripts and the stand-ins used during the drain
 (against cores x wall: is the machine the bound?) and an idle tick timed after each pair (every drain ends with a
 tick that finds nothing left, serial at any number of workers: the speed-up it leaves is
-wall_1 / ((wall_1 - idle) / 4 + idle)).
+wall_1 / ((wall_1 - idle) / 4 + idle)), and the seconds the ticks waited for the shared Box budgets (their "Box
+pacing" log lines).
 """
 import os
+import re
 
 from bench import growth
 from bench.common import ok, spread, stats
 
 MiB = 1024 * 1024
+
+
+PACING = re.compile(r"waited ([\d.]+)s for the calls budget, ([\d.]+)s for the uploads budget")
+
+
+def _log_sizes(b, workers):
+    """Where each worker's A1->A2 log ends now (growth's workers log to <workdir>/host-<i>/logs)."""
+    return {i: _size(os.path.join(b.workdir, "host-{}".format(i), "logs", "a1_to_a2.log")) for i in range(workers)}
+
+
+def _size(path):
+    return os.path.getsize(path) if os.path.exists(path) else 0
+
+
+def _budget_waits(b, since):
+    """Seconds the ticks logged since ``since`` waited for the shared Box calls and uploads budgets (their "Box
+    pacing ... waited" lines), summed over the workers."""
+    calls = uploads = 0.0
+    for i, offset in since.items():
+        path = os.path.join(b.workdir, "host-{}".format(i), "logs", "a1_to_a2.log")
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8", errors="replace") as f:
+            f.seek(offset)
+            for match in PACING.finditer(f.read()):
+                calls += float(match.group(1))
+                uploads += float(match.group(2))
+    return calls, uploads
 
 
 def _cpu_total(before, after):
@@ -34,7 +64,8 @@ def bench_scale_out_bandwidth(b, runs, campaigns=4, assets=2, size=48 * MiB, ban
            "bandwidth_bytes_per_s": bandwidth, "rtt_ms": rtt_ms, "lanes_per_worker": assets, "levels": {},
            "cores": os.cpu_count()}
     walls = {w: [] for w in levels}
-    detail = {w: {"over_floor": [], "script_cpu_s": [], "box_cpu_s": [], "otmm_cpu_s": [], "shares": []}
+    detail = {w: {"over_floor": [], "script_cpu_s": [], "box_cpu_s": [], "otmm_cpu_s": [], "shares": [],
+                  "calls_wait_s": [], "uploads_wait_s": [], "load": []}
               for w in levels}
     speedups, idle_walls, ceilings = [], [], []
     b.lab.set_network(bandwidth, rtt_ms)
@@ -43,21 +74,27 @@ def bench_scale_out_bandwidth(b, runs, campaigns=4, assets=2, size=48 * MiB, ban
             for workers in levels:
                 floor = total / float(min(workers, campaigns) * assets * bandwidth)
                 b.reset_box_budget()
-                before = b.server_cpu_s()
+                before, logs = b.server_cpu_s(), _log_sizes(b, workers)
                 wall, per_worker, script_cpu = growth._drain(b, [(assets, size)] * campaigns, workers, assets)
                 servers = _cpu_total(before, b.server_cpu_s())
+                waits = _budget_waits(b, logs)
+                d = detail[workers]
+                d["load"].append(os.getloadavg()[0])  # the machine is shared: its 1-minute load after the drain
                 b.free_box_blobs()
                 walls[workers].append(wall)
-                d = detail[workers]
                 d["over_floor"].append(wall / floor)
                 d["script_cpu_s"].append(script_cpu)
                 d["box_cpu_s"].append(servers["box"])
                 d["otmm_cpu_s"].append(servers["otmm"])
                 d["shares"].append(per_worker)
+                d["calls_wait_s"].append(waits[0])
+                d["uploads_wait_s"].append(waits[1])
                 print("  (k) {} worker(s) run {}: {:.2f}s for {} MiB (bandwidth floor {:.2f}s, x{:.2f}; campaigns per "
-                      "worker {}; CPU s: scripts {:.1f}, Box stand-in {}, OTMM stand-in {})".format(
+                      "worker {}; CPU s: scripts {:.1f}, Box stand-in {}, OTMM stand-in {}; waited for the Box "
+                      "budgets: calls {:.1f}s, uploads {:.1f}s, summed over the ticks; load average {:.1f})".format(
                           workers, i + 1, wall, total // MiB, floor, wall / floor, per_worker, script_cpu,
-                          _fmt(servers["box"]), _fmt(servers["otmm"])), flush=True)
+                          _fmt(servers["box"]), _fmt(servers["otmm"]), waits[0], waits[1], d["load"][-1]),
+                      flush=True)
             speedups.append(walls[levels[0]][-1] / walls[levels[-1]][-1])
             # every drain ends with a tick that finds nothing left, one after another whatever the workers: the
             # speed-up it leaves is wall_1 / ((wall_1 - idle) / workers + idle), the idle tick timed here
@@ -74,6 +111,8 @@ def bench_scale_out_bandwidth(b, runs, campaigns=4, assets=2, size=48 * MiB, ban
             "wall_s": stats(walls[workers]), "floor_s": total / float(min(workers, campaigns) * assets * bandwidth),
             "over_floor": stats(d["over_floor"]), "script_cpu_s": stats(d["script_cpu_s"]),
             "box_cpu_s": d["box_cpu_s"], "otmm_cpu_s": d["otmm_cpu_s"], "campaigns_per_worker": d["shares"],
+            "load_average_1m": d["load"], "calls_budget_wait_s": stats(d["calls_wait_s"]),
+            "uploads_budget_wait_s": stats(d["uploads_wait_s"]),
             # the share of the machine the drain kept busy: all CPU seconds over cores x wall
             "cpu_share_of_cores": stats(c / (out["cores"] * w) for c, w in zip(cpu_all, walls[workers]))}
     out["speedup"] = stats(speedups)
@@ -98,8 +137,10 @@ def rows(results):
         out.append(("(k) 6b {} x {} x {} MiB at {} MiB/s, {} ms, {} worker(s)".format(
             k["campaigns"], k["assets_per_campaign"], k["asset_bytes"] // MiB, k["bandwidth_bytes_per_s"] // MiB,
             k["rtt_ms"], workers), spread(e["wall_s"]) + " s",
-            "bandwidth floor {:.1f} s: x{:.2f}; busy {:.0%} of {} cores".format(
-                e["floor_s"], e["over_floor"]["median"], e["cpu_share_of_cores"]["median"], k["cores"])))
+            "bandwidth floor {:.1f} s: x{:.2f}; ours {:.0%} of {} cores (load average {:.1f}); Box budgets held "
+            "ticks {:.1f} s (calls) + {:.1f} s (uploads)".format(
+                e["floor_s"], e["over_floor"]["median"], e["cpu_share_of_cores"]["median"], k["cores"],
+                max(e["load_average_1m"]), e["calls_budget_wait_s"]["median"], e["uploads_budget_wait_s"]["median"])))
     out.append(("(k) 6b speed-up, 4 workers against 1", spread(k["speedup"]),
                 ">= 3.5x: {}; the serial last tick ({:.2f} s) allows x{:.2f}".format(
                     ok(k["met"]), k["idle_tick_s"]["median"], k["ceiling_from_idle_tick"]["median"])))
