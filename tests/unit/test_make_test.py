@@ -1,7 +1,6 @@
 """What README says of `make test`: it runs in parallel, two pytest-xdist workers per core (most of a test's time is
 waiting, not computing), slow tests first, its 20 slowest tests listed; TEST_WORKERS=0 runs it in one process."""
 import os
-import re
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
