@@ -157,6 +157,36 @@ def bench_waiting(b, levels=(1, 50, 200)):
     return out
 
 
+# -- A1->A2 workers drained back to back (figure 6b, bench/scaleout.py) ---------------------------------------------
+def _worker(b, index, log, errors, concurrency):
+    """One host's cron, run back to back: A1->A2 ticks until a tick finds nothing left for it."""
+    env = {"TEMP_DIR": os.path.join(b.workdir, "host-{}".format(index), "temp"),
+           "LOG_DIR": os.path.join(b.workdir, "host-{}".format(index), "logs")}
+    try:
+        while True:
+            r = b.run_product(None, concurrency=concurrency, extra_env=env, expect_status=None, ok_codes=(0, 75))
+            if r["returncode"] == 75 or "No A1 campaigns found" in r["output"]:
+                return
+            log.append((index, r["wall_s"], r["cpu_s"]))
+    except Exception as exc:  # reported by the caller
+        errors.append(exc)
+
+
+def _drain(b, campaigns, workers, concurrency):
+    campaign_ids = [b.campaign([("m-{:02d}.jpg".format(k), size) for k in range(count)], "scale-out")
+               for count, size in campaigns]
+    log, errors = [], []
+    threads = [threading.Thread(target=_worker, args=(b, i, log, errors, concurrency)) for i in range(workers)]
+    wall = run_threads(threads)
+    if errors:
+        raise RuntimeError("a scale-out worker failed: {}".format(errors[0]))
+    left = [n for n in campaign_ids if b.status(n) != "A2"]
+    if left:
+        raise RuntimeError("scale-out left {} campaign(s) short of A2: {}".format(len(left), ", ".join(left)))
+    per_worker = [sum(1 for x in log if x[0] == w) for w in range(workers)]
+    return wall, per_worker, sum(x[2] for x in log)
+
+
 # -- figure 6a: A2->A3 scale-out, DAM-latency bound ---------------------------------------------------------------
 def _a2_a3_settle(b):
     """A2->A3 ticks at no latency until one finds nothing: the masters checks owed for campaigns other figures left

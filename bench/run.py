@@ -41,7 +41,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from bench import db_scale, growth, latency  # noqa: E402
+from bench import db_scale, growth, latency, scaleout  # noqa: E402
 from bench.common import ok as _ok, run_threads, spread as _spread, stats  # noqa: E402
 from sandbox.lab import Lab  # noqa: E402
 
@@ -413,6 +413,7 @@ def table(results):
     rows.extend(latency.rows(results))
     rows.extend(growth.rows(results))
     rows.extend(db_scale.rows(results))
+    rows.extend(scaleout.rows(results))
     header = ("measurement", "median (min-max, runs)", "target / note")
     width = [max(len(r[i]) for r in rows + [header]) for i in range(3)]
     lines = ["| {} | {} | {} |".format("measurement".ljust(width[0]), "median (min-max, runs)".ljust(width[1]),
@@ -437,7 +438,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--quick", action="store_true", help="1 run each, 256 MiB instead of 2 GiB in (a)")
-    parser.add_argument("--only", default="d,e,a,b,4,5,f,g,6a,h,j", help="which measurements, e.g. a,d or f,g,h,6a,j")
+    parser.add_argument("--only", default="d,e,a,b,4,5,f,g,6a,h,j,k",
+                        help="which measurements, e.g. a,d or f,g,h,6a,j,k")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results.json"))
     parser.add_argument("--workdir", help="keep the lab here (default: a temp dir, removed afterwards)")
     args = parser.parse_args(argv)
@@ -466,6 +468,8 @@ def main(argv=None):
                 "h": ("h_database", lambda: db_scale.bench_database(
                     lab, 100000 if args.quick else 1000000, 1000000 if args.quick else 10000000)),
                 "j": ("j_chunked_pacing", lambda: bench_chunked_pacing(b, 1, 256 * MiB if args.quick else 2 * GiB)),
+                "k": ("k_scale_out_bandwidth",
+                      lambda: scaleout.bench_scale_out_bandwidth(b, 1 if args.quick else min(runs, 2))),
             }
             for key in only:  # the idle tick first: later steps leave campaigns behind (all in A2, so still idle)
                 name, fn = steps[key]

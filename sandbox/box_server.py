@@ -58,6 +58,13 @@ from sandbox.box_uploads import BoxUploadRoutes
 from sandbox.common import Routes, SandboxMiddleware, ServerThread, serve_until_interrupted
 
 UPLOAD_PATH = re.compile(r"^/api/2\.0/files/(?:\d+/)?(?:content|upload_sessions)$")  # counted as uploads too
+UPLOAD_BODY = re.compile(r"^/api/2\.0/files/(?:(?:\d+/)?content|upload_sessions/[^/]+)/?$")  # the switch paces these
+
+
+def content_route(method, path):
+    """The network switch (sandbox/network.py) paces upload bodies: simple uploads and session parts."""
+    return "upload" if method in ("POST", "PUT") and UPLOAD_BODY.match(path) and \
+        (method == "PUT") == ("/upload_sessions/" in path) else None
 API, UPLOAD = "/2.0", "/api/2.0"
 ROUTES = Routes([
     ("POST", "/oauth2/token", "token"),
@@ -241,7 +248,7 @@ class BoxApp(BoxAuthRoutes, BoxUploadRoutes, BoxItemRoutes):
 
         def read(path=item["blob"]):
             with open(path, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 16), b""):
+                for chunk in iter(lambda: f.read(1 << 20), b""):
                     yield chunk
         return Response(read(), content_type="application/octet-stream", direct_passthrough=True,
                         headers={"Content-Length": str(item["size"])})
@@ -352,7 +359,7 @@ class BoxSandbox(object):
         if part_size:
             self.state.part_size = int(part_size)
         self.app = BoxApp(self.state, self.config, public_key)
-        self.middleware = SandboxMiddleware(self.app, error_body)
+        self.middleware = SandboxMiddleware(self.app, error_body, content_route)
         self.port = port
         self.server = None
         self.upload_server = None
@@ -413,6 +420,11 @@ class BoxSandbox(object):
     def tree(self, folder_id):
         with self.state.lock:
             return tree(self.state, folder_id)
+
+    def set_network(self, bandwidth_bytes_per_s=0, rtt_ms=0):
+        """The network switch (sandbox/network.py): per-connection bandwidth on upload bodies and a round trip on
+        every request; 0 = off."""
+        return self.middleware.network.set(bandwidth_bytes_per_s, rtt_ms)
 
     def put_file(self, folder_id, name, data):
         """Play an agency: put bytes (or a file's content) into a folder; returns the file id."""

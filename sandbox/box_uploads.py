@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 import uuid
 
@@ -137,7 +138,8 @@ class BoxUploadRoutes(object):
             expires = time.time() + SESSION_LIFETIME
             self.state.sessions[session_id] = {"expires": expires, "folder_id": folder_id, "name": name, "size": size,
                                                "part_size": part, "parts": {}, "pending": set(), "path": path,
-                                               "existing": existing["id"] if existing else None}
+                                               "existing": existing["id"] if existing else None,
+                                               "whole": hashlib.sha1(), "folded": 0, "fold_lock": threading.Lock()}
         base = "{}/api/2.0/files/upload_sessions/{}".format(self.upload_host(req), session_id)
         return self.json({"type": "upload_session", "id": session_id, "part_size": part,
                           "total_parts": (size + part - 1) // part, "num_parts_processed": 0,
@@ -194,7 +196,7 @@ class BoxUploadRoutes(object):
         if total != sess["size"] or lo % part or hi >= total or hi < lo or (hi + 1 != total and hi - lo + 1 != part) \
                 or (length is not None and length != hi - lo + 1):
             raise BoxError(416, "requested_range_not_satisfiable", "The range does not match the upload session")
-        data = req.get_data()
+        data = read_body(req, hi - lo + 1)
         if len(data) != hi - lo + 1:
             raise BoxError(416, "requested_range_not_satisfiable", "The body does not match the Content-Range")
         raw = hashlib.sha1(data).digest()
@@ -209,9 +211,13 @@ class BoxUploadRoutes(object):
                                                      if k in stored}})
             sess["pending"].add(lo)
         try:
-            with open(sess["path"], "r+b") as f:
+            with open(sess["path"], "r+b", buffering=0) as f:  # one large write, no copy into a buffer
                 f.seek(lo)
                 f.write(data)
+            with sess["fold_lock"]:  # the whole-file SHA-1, folded while the parts arrive in order
+                if sess["folded"] == lo:
+                    sess["whole"].update(data)
+                    sess["folded"] += len(data)
         finally:
             with self.state.lock:
                 sess["pending"].discard(lo)
@@ -238,10 +244,7 @@ class BoxUploadRoutes(object):
         if [tuple(p.get(k) for k in fields) for p in listed] != [tuple(p[k] for k in fields) for p in stored] or \
                 sum(p["size"] for p in stored) != sess["size"]:
             raise BoxError(400, "parts_mismatch", "The parts listed do not match the uploaded parts")
-        h = hashlib.sha1()
-        with open(sess["path"], "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        h = whole_file_sha1(sess)
         if digest.split("=", 1)[1] != base64.b64encode(h.digest()).decode():
             raise BoxError(400, "digest_mismatch", "File digest was incorrect")
         with self.state.lock:
@@ -264,6 +267,35 @@ class BoxUploadRoutes(object):
             else:
                 item = self.state.add_file(sess["folder_id"], sess["name"], blob, sha1, size)
             return self.json({"total_count": 1, "entries": [file_full(self.state, item)]}, 201)
+
+def read_body(req, length):
+    """The request body in one buffer of ``length`` bytes, read in large pieces straight into it (no copies); shorter
+    when the client sent less. A body without a Content-Length (chunked transfer) is read whole."""
+    if req.content_length is None:
+        return req.get_data()
+    stream = req.stream
+    buf = bytearray(length)
+    view = memoryview(buf)
+    got = 0
+    while got < length:
+        n = stream.readinto(view[got:])
+        if not n:
+            return bytes(view[:got])
+        got += n
+    return buf
+
+
+def whole_file_sha1(sess):
+    """The session file's SHA-1: the one folded part by part when every part arrived in order, else read again."""
+    with sess["fold_lock"]:
+        if sess["folded"] == sess["size"]:
+            return sess["whole"].copy()
+    h = hashlib.sha1()
+    with open(sess["path"], "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h
+
 
 class _HeadTee(object):
     """Passes a WSGI input stream through, keeping its first bytes (to tell which multipart part came first)."""

@@ -12,6 +12,8 @@ Control endpoints (JSON):
   POST /_sandbox/faults            {"rules": [rule, ...], "seed": 1}   (replaces the rules)
   GET  /_sandbox/log               recorded requests (when recording is on)
   POST /_sandbox/log               {"enabled": true|false}  (and clears the log)
+  GET  /_sandbox/network           the network switch's setting
+  POST /_sandbox/network           {"bandwidth_bytes_per_s": n, "rtt_ms": m}  (0 = off; sandbox/network.py)
 
 A fault rule: {"method": "GET", "path": "regex", "probability": 1.0, "count": null,
                "status": 503, "retry_after": 1, "latency_ms": 0, "drop": false, "truncate": false,
@@ -32,6 +34,8 @@ from time import sleep as _pause  # a test patching time.sleep must not see a sa
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from sandbox.network import NetworkSwitch
 
 _ID_SEGMENT = re.compile(r"/(?:\d+|[0-9a-f]{32,40}|[0-9a-fA-F-]{36})(?=/|$)")
 
@@ -100,12 +104,16 @@ class FaultRule(object):
 class SandboxMiddleware(object):
     """Counts, records and perturbs requests before they reach the sandbox's own app.
 
-    ``error_body(status, message)`` returns (content_type, bytes) in the emulated service's error shape.
+    ``error_body(status, message)`` returns (content_type, bytes) in the emulated service's error shape;
+    ``content_route(method, path)`` says which requests carry content over the network switch: "download" (the
+    answer is paced), "upload" (the request body is paced) or None.
     """
 
-    def __init__(self, app, error_body):
+    def __init__(self, app, error_body, content_route=None):
         self.app = app
         self.error_body = error_body
+        self.content_route = content_route
+        self.network = NetworkSwitch()
         self.lock = threading.Lock()
         self.counters = {}
         self.total = 0
@@ -154,6 +162,7 @@ class SandboxMiddleware(object):
                                      "authorization": environ.get("HTTP_AUTHORIZATION")})
         for hook in list(self.on_request):
             hook(method, path, total)
+        self.network.round_trip()
         if rule is not None:
             if rule.latency_ms:
                 time.sleep(rule.latency_ms / 1000.0)
@@ -180,10 +189,13 @@ class SandboxMiddleware(object):
                 return [body]
             if rule.truncate:
                 return self._truncated(environ, start_response)
+        carries = self.content_route(method, path) if self.content_route else None
+        if carries == "upload":
+            self.network.pace_body(environ)
         result = self.app(environ, start_response)
         for hook in list(self.after_request):
             hook(method, path, total)
-        return result
+        return self.network.pace_answer(result) if carries == "download" else result
 
     def _truncated(self, environ, start_response):
         captured = {}
@@ -223,6 +235,16 @@ class SandboxMiddleware(object):
         elif path == "/_sandbox/log" and method == "GET":
             with self.lock:
                 result = {"records": list(self.records)}
+        elif path == "/_sandbox/network" and method == "GET":
+            result = self.network.setting()
+        elif path == "/_sandbox/network" and method == "POST":
+            try:
+                result = self.network.set(payload.get("bandwidth_bytes_per_s", 0), payload.get("rtt_ms", 0))
+            except (TypeError, ValueError) as exc:
+                body = json.dumps({"error": str(exc)}).encode("utf-8")
+                start_response("400 Bad Request", [("Content-Type", "application/json"),
+                                                   ("Content-Length", str(len(body)))])
+                return [body]
         elif path == "/_sandbox/log" and method == "POST":
             with self.lock:
                 self.recording = bool(payload.get("enabled", True))

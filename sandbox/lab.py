@@ -17,15 +17,18 @@ WEBHOOK_SECRET = "sandbox-webhook-secret"
 
 class Lab(object):
     def __init__(self, workdir, db_settings=None, seed=None, product_python=None, pki_dir=None,
-                 servers_in_subprocess=False):
+                 servers_in_subprocess=False, network=None):
         """``servers_in_subprocess``: run the OTMM and Box servers each in its own process (sandbox/remote.py),
-        steered over HTTP, so that a benchmark does not share a GIL with them; the tests keep them in-process."""
+        steered over HTTP, so that a benchmark does not share a GIL with them; the tests keep them in-process.
+        ``network``: {"bandwidth_bytes_per_s", "rtt_ms"} for both stand-ins' network switch from the start
+        (sandbox/network.py; later ``lab.set_network(...)`` or ``lab.otmm.set_network(...)``)."""
         self.workdir = os.path.abspath(workdir)
         self.servers_in_subprocess = servers_in_subprocess
         self.pki_dir = pki_dir
         self.db_settings = db_settings
         self.seed = seed
         self.product_python = product_python or os.environ.get("PRODUCT_PYTHON") or sys.executable
+        self.network = dict(network or {})
         self.otmm = self.box = self.smtp = self.webhook = self.pg = None
         self.extra_env = {}
 
@@ -51,10 +54,17 @@ class Lab(object):
         else:
             self.otmm = OTMMSandbox(**kwargs).start()
             self.box = BoxSandbox(data_dir=os.path.join(self.workdir, "box")).start()
+        if self.network:
+            self.set_network(**self.network)
         self.smtp = SMTPCatcher(os.path.join(self.workdir, "mail"), username=SMTP_USER,
                                 password=SMTP_PASSWORD).start()
         self.webhook = WebhookReceiver(WEBHOOK_SECRET).start()
         return self
+
+    def set_network(self, bandwidth_bytes_per_s=0, rtt_ms=0):
+        """Both stand-ins' network switch (DAM downloads and Box uploads paced per connection); 0 = off."""
+        self.otmm.set_network(bandwidth_bytes_per_s, rtt_ms)
+        self.box.set_network(bandwidth_bytes_per_s, rtt_ms)
 
     def stop(self):
         for part in (self.webhook, self.smtp, self.box, self.otmm, self.pg):

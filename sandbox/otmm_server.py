@@ -59,6 +59,7 @@ Strict by default, as the public evidence says OTMM is (docs/otmm-api.md, eviden
 import argparse
 import json
 import os
+import re
 import time
 import urllib.parse
 import uuid
@@ -102,6 +103,12 @@ ROUTES = Routes([
 ])
 OPEN = ("token", "login")  # answered without a credential
 STREAMED = ("contents",)  # answered outside the state lock (a long download must not stall other requests)
+CONTENT = re.compile(r"^" + re.escape(API) + r"/assets/[^/]+/contents/?$")  # what the network switch paces
+
+
+def content_route(method, path):
+    """The network switch (sandbox/network.py) paces asset downloads."""
+    return "download" if method == "GET" and CONTENT.match(path) else None
 CONTROL = Routes([  # /_sandbox/ (besides sandbox/common.py's); handlers get the JSON payload
     ("GET", "/_sandbox/state", "show_state"),
     ("POST", "/_sandbox/expire_tokens", "expire_tokens"),
@@ -417,7 +424,7 @@ class OTMMSandbox(object):
             self.state.seed(seed)
         self.pki = make_pki(pki_dir or os.path.join(self.data_dir, "pki"))
         self.app = OTMMApp(self.state)
-        self.middleware = SandboxMiddleware(self.app, error_body)  # one set of counters and faults for both doors
+        self.middleware = SandboxMiddleware(self.app, error_body, content_route)  # one set of counters, faults, network
         self._ports = (port, mtls_port)
         self.http = self.https = None
 
@@ -500,6 +507,11 @@ class OTMMSandbox(object):
     def settings(self, **values):
         """The /_sandbox/settings switches, in process: job_shape, single_lock, max_page_size, model, ..."""
         return self.app.control("POST", "/_sandbox/settings", values)
+
+    def set_network(self, bandwidth_bytes_per_s=0, rtt_ms=0):
+        """The network switch (sandbox/network.py): per-connection bandwidth on asset downloads and a round trip
+        on every request; 0 = off."""
+        return self.middleware.network.set(bandwidth_bytes_per_s, rtt_ms)
 
     def lock_as(self, campaign_id, user):
         """Lock a campaign folder as another DAM user (a person editing it); None releases it."""

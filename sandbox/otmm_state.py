@@ -15,7 +15,7 @@ F = "FERRERO.FIELD."
 CAMPAIGN_FIELDS = {"number": F + "CAMPAIGN_ID", "name": F + "CAMPAIGN_NAME", "status": F + "CAMPAIGN_STATUS",
                    "type": F + "CAMPAIGN_TYPE", "global": F + "GLOBAL_MASTER_CAMPAIGN_ID",
                    "agency": F + "AGENCY_EMAIL"}
-BLOCK = 65536
+CONTENT_BLOCK = 1 << 20  # the pieces an asset's content is read and sent in
 SESSION_USER = "dam-integration"
 # DAM users by login name -> user id (asset_lock_state_user_id carries the id, E19); others keep their name as id
 USER_IDS = {SESSION_USER: "1001"}
@@ -190,19 +190,21 @@ class State(object):
             def read():
                 with open(asset["path"], "rb") as f:
                     while True:
-                        chunk = f.read(BLOCK)
+                        chunk = f.read(CONTENT_BLOCK)
                         if not chunk:
                             return
                         yield chunk
             return read()
-        block = (hashlib.sha256(asset["asset_id"].encode()).digest() * (BLOCK // 32 + 1))[:BLOCK]
+        # a 32-byte pattern repeated: one 1 MiB block made once and sent again and again, no per-chunk copy
+        block = hashlib.sha256(asset["asset_id"].encode()).digest() * (CONTENT_BLOCK // 32)
 
         def gen():
             left = asset["size"]
-            while left > 0:
-                n = min(left, BLOCK)
-                yield block[:n]
-                left -= n
+            while left >= CONTENT_BLOCK:
+                yield block
+                left -= CONTENT_BLOCK
+            if left:
+                yield block[:left]
         return gen()
 
     def sha1(self, asset):

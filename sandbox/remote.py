@@ -4,7 +4,7 @@ Why: a sandbox server hosted in the benchmark's own process shares its GIL with 
 a figure would measure that contention as much as the product. ``Lab(servers_in_subprocess=True)`` starts each
 server with ``python -m sandbox.remote otmm|box ...`` and keeps a small proxy here with the attributes the lab and
 the benchmark read (URLs, credentials, roots) and a few helpers under the same names as the in-process sandboxes'
-(add_campaign, folder_id, tree, put_file, ensure_folder, file_bytes, expire_tokens).
+(add_campaign, folder_id, tree, put_file, ensure_folder, file_bytes, expire_tokens, set_network).
 
 Besides the servers' own control endpoints, the child adds a few cheap ones that the benchmark needs and that must
 not hash or copy gigabytes (the servers' /_sandbox/state hashes every asset):
@@ -175,6 +175,11 @@ class _Remote(object):
 
     def set_faults(self, rules, seed=1):
         self.control("POST", "/_sandbox/faults", {"rules": rules, "seed": seed})
+
+    def set_network(self, bandwidth_bytes_per_s=0, rtt_ms=0):
+        """The network switch (sandbox/network.py, ``POST /_sandbox/network``); 0 = off."""
+        return self.control("POST", "/_sandbox/network", {"bandwidth_bytes_per_s": bandwidth_bytes_per_s,
+                                                          "rtt_ms": rtt_ms})
 
     def token(self):
         return self.control("POST", "/_sandbox/x/token")["token"]

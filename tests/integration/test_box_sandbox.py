@@ -145,6 +145,35 @@ def test_upload_session_rules(box_sandbox):
                         headers={"Authorization": "Bearer " + t}).status_code == 404
 
 
+def _commit(sandbox, t, session_id, parts, data):
+    whole = base64.b64encode(hashlib.sha1(data).digest()).decode()
+    return requests.post(sandbox.upload_base_url + "/files/upload_sessions/{}/commit".format(session_id),
+                         timeout=10, headers={"Authorization": "Bearer " + t, "Digest": "sha=" + whole},
+                         json={"parts": parts})
+
+
+def test_the_whole_file_digest_is_checked_whether_parts_come_in_order_or_not(box_sandbox):
+    """In order, the stand-in folds the whole-file SHA-1 as the parts arrive (no second pass at commit); out of
+    order it reads the file again: either way a right digest commits the right bytes and a wrong one is refused."""
+    t = token(box_sandbox)
+    for order in ("in order", "reversed"):
+        size = 20 * 1024 * 1024 + 10
+        sess = _session(box_sandbox, t, size, name="file {}.bin".format(order)).json()
+        part = sess["part_size"]
+        data = os.urandom(size)
+        offsets = list(range(0, size, part))
+        parts = [_put(box_sandbox, t, sess["id"], data[lo:lo + part], lo, size).json()["part"]
+                 for lo in (offsets if order == "in order" else offsets[::-1])]
+        folded = box_sandbox.state.sessions[sess["id"]]["folded"]
+        assert (folded == size) == (order == "in order")  # reversed: only the first part, sent last, is folded
+        wrong = _commit(box_sandbox, t, sess["id"], parts, data[::-1])
+        assert wrong.status_code == 400 and wrong.json()["code"] == "digest_mismatch"
+        done = _commit(box_sandbox, t, sess["id"], parts, data)
+        assert done.status_code == 201, done.text
+        entry = done.json()["entries"][0]
+        assert entry["sha1"] == hashlib.sha1(data).hexdigest() and box_sandbox.file_bytes(entry["id"]) == data
+
+
 def test_marker_paging_and_case_insensitive_conflicts(box_sandbox):
     t = token(box_sandbox)
     auth = {"Authorization": "Bearer " + t}
