@@ -35,8 +35,7 @@ Control endpoints (besides the counters/faults/log ones of sandbox.common), JSON
                                       "subfolders_route": false (no GET /folders/{id}/folders),
                                       "folder_load_types": [load_type values a folder GET accepts; [] = any]}
   POST /_sandbox/expire_asset        {"asset_id"}  (its rights expired: ``expired: true``)
-  POST /_sandbox/index_lag           {"number", "lag": true|false}  (the search index keeps the campaign folder's
-                                      fields as they are now, whatever changes next / catches up again)
+  POST /_sandbox/index_lag           {"number", "lag": true|false}  (search hits keep the folder's fields as now)
 
 Strict by default, as the public evidence says OTMM is (docs/otmm-api.md, evidence F1-F10):
   - lock/unlock read ``action`` only from a form body (E6, E8); bulk ``PUT /assets/state`` with a selection context;
@@ -371,10 +370,9 @@ class OTMMApp(OTMMWriteRoutes):
 
     def lag_index(self, payload):  # {"number", "lag"}: the search keeps seeing the folder's fields as they are now
         folder = campaign_folder(self.state, payload["number"])
+        self.state.index_lag.pop(folder["asset_id"], None)
         if payload.get("lag", True):
             self.state.index_lag[folder["asset_id"]] = dict(folder["fields"])
-        else:
-            self.state.index_lag.pop(folder["asset_id"], None)
         return {"ok": True}
 
     def change_settings(self, payload):  # job_delay, token_lifetime, token_shape, ...
@@ -561,9 +559,7 @@ class OTMMSandbox(object):
         with self.state.lock:
             self.state.assets[asset_id]["checksum"] = checksum
 
-    def lag_index(self, campaign_id, lag=True):
-        """The search index stops following the campaign folder (its hits keep today's fields, e.g. status A1,
-        after the folder moved on), or catches up again."""
+    def lag_index(self, campaign_id, lag=True):  # search hits keep the folder's fields as now, or catch up
         self.app.control("POST", "/_sandbox/index_lag", {"number": campaign_id, "lag": lag})
 
     def expire_asset(self, asset_id):
