@@ -20,10 +20,12 @@ SBOM_DIR := var/sbom
 VENV_SBOM := .venv-sbom
 PYTEST_ARGS ?=
 # Parallel tests (pytest-xdist): each worker is its own pytest process with its own PostgreSQL cluster, sandbox
-# ports and tmp dirs; one worker per core (auto): the scripts the tests start are CPU-bound, and more workers than
-# cores only stretch the timed tests. TEST_WORKERS=0 runs everything in one process. --maxschedchunk=1 hands each
-# worker its next test when it is free, and the tests marked slow come first, so no worker starts a long one last.
-TEST_WORKERS ?= auto
+# ports and tmp dirs; two workers per core: most of a test's time is spent waiting (the Box pacer's budget, retry
+# back-offs, deadlines, a script starting), so with one worker per core the cores were half idle (make test used
+# about 1 CPU-second per wall-second on 2 cores). TEST_WORKERS=0 runs everything in one process. --maxschedchunk=1
+# hands each worker its next test when it is free, and the tests marked slow come first, so no worker starts a long
+# one last.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
 PARALLEL = -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--maxschedchunk=1)
 
 .PHONY: venv venv36 venv312 lock lock312 test-py312 sbom security-report pg-binaries chromium test test-py36 lint demo sandbox reliability bench preview clean

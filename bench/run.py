@@ -1,6 +1,6 @@
 """`make bench`: the performance budgets of design §13 (issues 8 and 19), measured against the sandbox on loopback.
 
-    .venv/bin/python -m bench.run [--runs N] [--quick] [--only a,b,c,d,e,f,g,h,i] [--out bench/results.json]
+    .venv/bin/python -m bench.run [--runs N] [--quick] [--only a,b,4,5,d,e,f,g,6a,h,j] [--out bench/results.json]
 
 One sandbox lab serves every measurement: the OTMM and Box emulators each in a process of their own (so the figures
 measure the product, not a GIL shared with the servers), an SMTP catcher, a webhook receiver and an embedded
@@ -10,10 +10,11 @@ endpoints. Each measured run is a real workflow script as a fresh subprocess on 
   (a) peak RSS of the A1->A2 process moving one 2 GiB asset vs one 1 MiB asset (os.wait4 rusage of that child);
   (b) A1->A2 on 8 x 128 MiB against the same protocol done plainly (bench/peer.py), on loopback and under the
       stand-ins' network switch, and its CPU per GiB against that peer and the hashing floor (bench/throughput.py);
-  (c) 40 assets of 1 MiB with 100 ms injected latency on every OTMM and Box request, at concurrency 1, 4 and 8;
+  (4) 40 x 1 MiB at 100 ms injected latency, c=1 against c=8 with the Box budget lifted for the bench, and the
+      upload rate under the real budget (bench/latency.py);
   (d) idle-tick wall time (no A1 campaign at all) vs ``python -c 'import requests'``;
   (e) HTTP requests per asset of A1->A2, from the sandbox counters (marginal: a 40-asset run minus a 10-asset run);
-  (f), (g), (i): how cost grows with the work (bench/growth.py); (h): the database at scale (bench/db_scale.py).
+  (f), (g), (5), (6a): how cost grows with the work (bench/growth.py); (h): the database at scale (bench/db_scale.py).
 
   (j) a 2 GiB chunked upload (A1->A2, one asset) under the shared Box pacer with the production budgets, and again
       with the uploads budget at its minimum (10 a minute): a chunked upload is one upload (the session) plus
@@ -38,7 +39,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from bench import db_scale, growth, throughput  # noqa: E402
+from bench import db_scale, growth, latency, scaleout, throughput  # noqa: E402
 from bench.common import ok as _ok, spread as _spread, stats  # noqa: E402
 from sandbox.lab import Lab  # noqa: E402
 
@@ -186,59 +187,6 @@ def bench_memory(b, runs, big):
             "met": l_["median"] < 150 and (l_["median"] - s["median"]) <= 20}
 
 
-# -- (c) latency-bound concurrency -------------------------------------------------------------------------------
-def _phase_seconds(output):
-    """Seconds between the 'N to do' line and the status change: the parallel transfer phase alone."""
-    import datetime
-    start = end = None
-    for line in output.splitlines():
-        stamp = line[:23]
-        if " to do" in line and start is None:
-            start = stamp
-        if " status A1 -> A2 " in line:
-            end = stamp
-    if not (start and end):
-        return None
-    fmt = "%Y-%m-%d %H:%M:%S,%f"
-    try:
-        return (datetime.datetime.strptime(end, fmt) - datetime.datetime.strptime(start, fmt)).total_seconds()
-    except ValueError:
-        return None
-
-
-def bench_latency(b, runs, count, size, latency_ms, levels):
-    out = {"assets": count, "asset_bytes": size, "latency_ms": latency_ms, "levels": {}}
-    b.set_latency(latency_ms)
-    try:
-        for level in levels:
-            walls, phases = [], []
-            for i in range(runs):
-                campaign_id = b.campaign([("tile-{:02d}.jpg".format(k), size) for k in range(count)],
-                                    "latency c{}".format(level))
-                b.reset_box_budget()
-                result = b.run_product(campaign_id, concurrency=level)
-                walls.append(result["wall_s"])
-                phase = _phase_seconds(result["output"])
-                if phase is not None:
-                    phases.append(phase)
-                print("  (c) concurrency {} run {}: {:.2f}s (transfer phase {})".format(
-                    level, i + 1, walls[-1], "{:.2f}s".format(phase) if phase is not None else "n/a"), flush=True)
-            out["levels"][str(level)] = {"wall_s": stats(walls), "transfer_phase_s": stats(phases) if phases else None}
-    finally:
-        b.set_latency(0)
-    base = out["levels"][str(levels[0])]
-    for level in levels:
-        entry = out["levels"][str(level)]
-        entry["speedup_wall"] = base["wall_s"]["median"] / entry["wall_s"]["median"]
-        if entry["transfer_phase_s"] and base["transfer_phase_s"]:
-            entry["speedup_transfer_phase"] = (base["transfer_phase_s"]["median"] /
-                                               entry["transfer_phase_s"]["median"])
-    top = out["levels"][str(levels[-1])]
-    out["target"] = "concurrency {} >= 6x concurrency {} (whole run)".format(levels[-1], levels[0])
-    out["met"] = top["speedup_wall"] >= 6
-    return out
-
-
 # -- (d) idle tick -----------------------------------------------------------------------------------------------
 def bench_idle(b, runs):
     idle, baseline = [], []
@@ -341,17 +289,6 @@ def table(results):
                      _spread(a["large_peak_rss_mib"], "{:.1f}") + " MiB",
                      "< 150 MiB, +{:.1f} MiB vs 1 MiB (<= 20): {}".format(a["difference_mib"], _ok(a["met"]))))
     rows.extend(throughput.rows(results))
-    c = results.get("c_latency")
-    if c:
-        for level, entry in c["levels"].items():
-            phase = entry.get("transfer_phase_s")
-            rows.append(("(c) {} x 1 MiB, {} ms latency, c={}".format(c["assets"], c["latency_ms"], level),
-                         _spread(entry["wall_s"]) + " s",
-                         "x{:.2f} whole run{}".format(entry["speedup_wall"],
-                                                     ", x{:.2f} transfer phase ({:.2f} s)".format(
-                                                         entry["speedup_transfer_phase"], phase["median"])
-                                                     if entry.get("speedup_transfer_phase") else "")))
-        rows.append(("(c) target c=8 >= 6x c=1 (whole run)", "", _ok(c["met"])))
     d = results.get("d_idle")
     if d:
         rows.append(("(d) idle tick (no A1 campaign)", _spread(d["idle_tick_wall_s"], "{:.3f}") + " s",
@@ -372,8 +309,10 @@ def table(results):
                                  case["uploads_wait_s"]["median"])))
         rows.append(("(j) held back by the upload budget (max)", "{:.1f} s".format(j["uploads_wait_max_s"]),
                      "0 s and every run < 60 s: " + _ok(j["met"])))
+    rows.extend(latency.rows(results))
     rows.extend(growth.rows(results))
     rows.extend(db_scale.rows(results))
+    rows.extend(scaleout.rows(results))
     header = ("measurement", "median (min-max, runs)", "target / note")
     width = [max(len(r[i]) for r in rows + [header]) for i in range(3)]
     lines = ["| {} | {} | {} |".format("measurement".ljust(width[0]), "median (min-max, runs)".ljust(width[1]),
@@ -398,7 +337,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--quick", action="store_true", help="1 run each, 256 MiB instead of 2 GiB in (a)")
-    parser.add_argument("--only", default="d,e,a,b,c,f,g,i,h,j", help="which measurements, e.g. a,d or f,g,h,i,j")
+    parser.add_argument("--only", default="d,e,a,b,4,5,f,g,6a,h,j,k",
+                        help="which measurements, e.g. a,d or f,g,h,6a,j,k")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results.json"))
     parser.add_argument("--workdir", help="keep the lab here (default: a temp dir, removed afterwards)")
     args = parser.parse_args(argv)
@@ -419,13 +359,16 @@ def main(argv=None):
                 "e": ("e_requests", lambda: bench_requests(b, 10, 40)),
                 "a": ("a_memory", lambda: bench_memory(b, min(runs, 2), 256 * MiB if args.quick else 2 * GiB)),
                 "b": ("b_throughput", lambda: throughput.bench_throughput(b, runs, switch_runs=min(runs, 2))),
-                "c": ("c_latency", lambda: bench_latency(b, runs, 40, MiB, 100, [1, 4, 8])),
+                "4": ("fig4_latency", lambda: latency.bench_latency(b, runs)),
+                "5": ("fig5_waiting", lambda: growth.bench_waiting(b)),
                 "f": ("f_a2_a3_requests", lambda: growth.bench_a2_a3_requests(b)),
                 "g": ("g_big_campaign", lambda: growth.bench_big_campaign(b, 100 if args.quick else 500)),
-                "i": ("i_scale_out", lambda: growth.bench_scale_out(b, 1 if args.quick else min(runs, 2))),
+                "6a": ("fig6a_a2_a3_scale_out", lambda: growth.bench_a2_a3_scale_out(b, 1)),
                 "h": ("h_database", lambda: db_scale.bench_database(
                     lab, 100000 if args.quick else 1000000, 1000000 if args.quick else 10000000)),
                 "j": ("j_chunked_pacing", lambda: bench_chunked_pacing(b, 1, 256 * MiB if args.quick else 2 * GiB)),
+                "k": ("k_scale_out_bandwidth",
+                      lambda: scaleout.bench_scale_out_bandwidth(b, 1 if args.quick else min(runs, 2))),
             }
             for key in only:  # the idle tick first: later steps leave campaigns behind (all in A2, so still idle)
                 name, fn = steps[key]

@@ -5,7 +5,8 @@ E15), full-text conditions and keyword-only searches (E15, E21), paged with ``af
 Operators: the ids of ``State.known_operators``; an unknown one is refused with 500 and ``exception_body`` as a
 failed search is (E10), or, per the ``unknown_operators`` switch, ignored (no hits: an instance the probe must not
 misread) or flagged. A condition on a field the model does not have is answered 200 with
-``contains_invalid_conditions: true`` and no hits (E15: a 200 can carry that flag).
+``contains_invalid_conditions: true`` and no hits (E15: a 200 can carry that flag). The index may lag behind an
+object (``State.index_lag``): its hits then match and carry the fields it had when the lag began.
 """
 import json
 
@@ -32,7 +33,9 @@ def search_answer(state, req):
     scope, scope_type = params.get("folder_filter"), params.get("folder_filter_type") or "direct"
     hits = []
     if not invalid[0]:
-        objects = list(state.folders.values()) + list(state.assets.values())
+        # what the index has: the live object, or its fields as they were when the index last saw it (index_lag)
+        objects = [dict(o, fields=state.index_lag[o["asset_id"]]) if o["asset_id"] in state.index_lag else o
+                   for o in list(state.folders.values()) + list(state.assets.values())]
         for obj in sorted(objects, key=lambda o: o["created"]):
             if scope and not _inside(state, obj, scope, scope_type == "all"):
                 continue

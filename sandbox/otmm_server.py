@@ -35,6 +35,7 @@ Control endpoints (besides the counters/faults/log ones of sandbox.common), JSON
                                       "subfolders_route": false (no GET /folders/{id}/folders),
                                       "folder_load_types": [load_type values a folder GET accepts; [] = any]}
   POST /_sandbox/expire_asset        {"asset_id"}  (its rights expired: ``expired: true``)
+  POST /_sandbox/index_lag           {"number", "lag": true|false}  (search hits keep the folder's fields as now)
 
 Strict by default, as the public evidence says OTMM is (docs/otmm-api.md, evidence F1-F10):
   - lock/unlock read ``action`` only from a form body (E6, E8); bulk ``PUT /assets/state`` with a selection context;
@@ -120,6 +121,7 @@ CONTROL = Routes([  # /_sandbox/ (besides sandbox/common.py's); handlers get the
     ("POST", "/_sandbox/lock", "hold_lock"),
     ("POST", "/_sandbox/settings", "change_settings"),
     ("POST", "/_sandbox/expire_asset", "expire_asset_rights"),
+    ("POST", "/_sandbox/index_lag", "lag_index"),
 ])
 
 
@@ -366,6 +368,13 @@ class OTMMApp(OTMMWriteRoutes):
         self.state.assets[payload["asset_id"]]["expired"] = True
         return {"ok": True}
 
+    def lag_index(self, payload):  # {"number", "lag"}: the search keeps seeing the folder's fields as they are now
+        folder = campaign_folder(self.state, payload["number"])
+        self.state.index_lag.pop(folder["asset_id"], None)
+        if payload.get("lag", True):
+            self.state.index_lag[folder["asset_id"]] = dict(folder["fields"])
+        return {"ok": True}
+
     def change_settings(self, payload):  # job_delay, token_lifetime, token_shape, ...
         s = self.state
         for key in ("job_delay", "token_lifetime"):
@@ -549,6 +558,9 @@ class OTMMSandbox(object):
     def set_checksum(self, asset_id, checksum):
         with self.state.lock:
             self.state.assets[asset_id]["checksum"] = checksum
+
+    def lag_index(self, campaign_id, lag=True):  # search hits keep the folder's fields as now, or catch up
+        self.app.control("POST", "/_sandbox/index_lag", {"number": campaign_id, "lag": lag})
 
     def expire_asset(self, asset_id):
         """An asset's rights expire in the DAM (``expired: true``; OpenText's client skips it like a deleted one,

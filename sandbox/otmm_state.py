@@ -94,6 +94,7 @@ class State(object):
         self.bearer_writes = True  # False: a Bearer token may read but not write (403)
         self.subfolders_route = True  # False: GET /folders/{id}/folders is not served (404)
         self.folder_load_types = ()  # empty: any; else the load_type values a folder GET accepts
+        self.index_lag = {}  # object id -> the fields the search index still has for it (a lagging index)
         self.model = dict(MODEL)
         self.roots = [self.new_folder("Public Folders", None, {}, object_id=PUBLIC_ROOT)["asset_id"],
                       self.new_folder("Campaigns", None, {})["asset_id"],

@@ -217,6 +217,9 @@ class RemoteOTMM(_Remote):
     def set_campaign_status(self, campaign_id, status):
         self.control("POST", "/_sandbox/campaign_status", {"number": campaign_id, "status": status})
 
+    def lag_index(self, campaign_id, lag=True):
+        self.control("POST", "/_sandbox/index_lag", {"number": campaign_id, "lag": lag})
+
     def asset_ids(self, folder_id):
         return self.control("POST", "/_sandbox/x/asset_ids", {"folder_id": folder_id})["asset_ids"]
 

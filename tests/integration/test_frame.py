@@ -150,3 +150,35 @@ def test_a_dry_run_tick_sends_no_ping(tick_config):
     with tick(config, dry_run=True) as t:
         t.start()
     assert receiver.events == [] and t.code == EXIT_OK
+
+
+THREE = [Campaign(campaign_id="LC-2026-00{:02d}".format(n), folder_id="f{}".format(n), name="N{}".format(n))
+         for n in (1, 2, 3)]
+
+
+def test_a_confirmed_claim_reads_only_what_it_tries_and_passes_by_what_another_run_takes_meanwhile(rt, database):
+    """claim_confirmed (issue 26.5): in order, one confirm per candidate tried; a candidate another run claims
+    between the look and the claim, or one its confirm rejects, is passed by; the rejected one's row (never claimed)
+    is dropped, the claimed one's carries what its folder said."""
+    read = []
+
+    def confirm(campaign):
+        read.append(campaign.campaign_id)
+        if campaign.campaign_id == "LC-2026-0001":  # another host claims the first while this run reads its folder
+            assert leases.claim_campaign(database, "a1_a2", [campaign], "other-run")[0] is not None
+        if campaign.campaign_id == "LC-2026-0002":  # its folder has moved on: the search's index lagged
+            return None
+        return campaign._replace(name=campaign.name + " (read)")
+
+    lease, campaign, code = frame.claim_confirmed(rt, THREE, ("busy", "waiting"), confirm)
+    assert code is None and lease.campaign_id == "LC-2026-0003" and campaign.name == "N3 (read)"
+    assert read == ["LC-2026-0001", "LC-2026-0002", "LC-2026-0003"]
+    with database.cursor() as cur:
+        cur.execute("SELECT campaign_id, campaign_name FROM workflow_state ORDER BY campaign_id")
+        assert [tuple(r.values()) for r in cur.fetchall()] == [("LC-2026-0001", "N1 (read)"),
+                                                              ("LC-2026-0003", "N3 (read)")]
+    # with the third taken too, nothing is left to read: busy, and no folder read for what the leases exclude
+    read[:] = []
+    assert frame.claim_confirmed(rt, THREE, ("busy", "waiting"), confirm) == (None, None, EXIT_BUSY)
+    assert read == ["LC-2026-0002"]
+    assert frame.preview_confirmed(rt, THREE, lambda c: None) == (None, "leased")

@@ -217,7 +217,7 @@ def search_page(hits, total, offset):
 
 
 @responses.activate
-def test_find_campaigns_pages_rechecks_and_sorts():
+def test_find_campaigns_pages_filters_and_sorts_from_the_hits_alone():
     responses.add(responses.POST, TOKEN_URL, json=token_body())
     f1 = folder("1" * 40, "A1", "LC-2", created="2026-11-03T00:00:00Z")
     f2 = folder("2" * 40, "A10", "LC-3")
@@ -225,15 +225,14 @@ def test_find_campaigns_pages_rechecks_and_sorts():
     asset_hit = {"asset_id": "4" * 40, "name": "asset with status A1", "data_type": "DATA"}
     responses.add(responses.POST, API + "/search/text", json=search_page([f1, f2], 4, 0))
     responses.add(responses.POST, API + "/search/text", json=search_page([asset_hit, f3], 4, 2))
-    for f in (f1, f2, f3):
-        responses.add(responses.GET, API + "/folders/" + f["asset_id"], json={"folder_resource": {"folder": f}})
     found = DAMClient(make_cfg()).find_campaigns("A1")
     assert [campaign.campaign_id for campaign in found] == ["LC-1", "LC-2"]
     searches = [c for c in api_calls() if c.request.url.endswith("/search/text")]
-    assert len(searches) == 2
+    assert len(searches) == 2 and len(api_calls()) == 2  # no folder read per hit (issue 26.5)
     from urllib.parse import parse_qs
     form = parse_qs(searches[1].request.body)
     assert form["after"] == ["2"] and form["limit"] == ["2"] and form["search_config_id"] == ["7"]
+    assert form["load_type"] == ["metadata"] and form["level_of_detail"] == ["full"]  # the hits carry the fields
     condition = json.loads(form["search_condition_list"][0])["search_condition_list"]["search_condition"][0]
     assert condition["metadata_field_id"] == STATUS and condition["value"] == "A1"
     assert condition["relational_operator_id"] == "ARTESIA.OPERATOR.CHAR.IS"
@@ -284,15 +283,28 @@ def test_iter_assets_without_a_child_count_ends_at_the_first_short_page():
 
 
 @responses.activate
-def test_find_campaigns_filters_on_type_after_the_reread():
+def test_find_campaigns_filters_on_type():
     responses.add(responses.POST, TOKEN_URL, json=token_body())
     glob = folder("1" * 40, "B1", "GM-1", kind="Global comm")
     loc = folder("2" * 40, "B1", "LC-9", kind="Local comm")
     responses.add(responses.POST, API + "/search/text", json=search_page([glob, loc], 2, 0))
-    for f in (glob, loc):
-        responses.add(responses.GET, API + "/folders/" + f["asset_id"], json={"folder_resource": {"folder": f}})
     assert [campaign.campaign_id for campaign in DAMClient(make_cfg()).find_campaigns("B1", "Global comm")] == [
         "GM-1"]
+
+
+@responses.activate
+def test_a_hit_without_its_fields_is_read_from_its_folder():
+    """A search that carries no metadata (an instance that ignores the load) still finds the campaigns: those hits
+    alone are read, and ordered by what their folders say."""
+    responses.add(responses.POST, TOKEN_URL, json=token_body())
+    bare = {"asset_id": "1" * 40, "name": "LC-1", "data_type": "CONTAINER", "container_type_id": "F.CAMPAIGN"}
+    full = folder("2" * 40, "A1", "LC-2", created="2026-11-05T00:00:00Z")
+    responses.add(responses.POST, API + "/search/text", json=search_page([bare, full], 2, 0))
+    responses.add(responses.GET, API + "/folders/" + bare["asset_id"], json={"folder_resource": {"folder": folder(
+        bare["asset_id"], "A1", "LC-1", created="2026-11-01T00:00:00Z")}})
+    assert [c.campaign_id for c in DAMClient(make_cfg()).find_campaigns("A1")] == ["LC-1", "LC-2"]
+    assert [c.request.url.split("?")[0] for c in api_calls() if c.request.method == "GET"] == [
+        API + "/folders/" + bare["asset_id"]]
 
 
 @responses.activate

@@ -5,7 +5,7 @@ import logging
 
 from scripts.shared.dam.dam_types import Campaign, DamAsset
 from scripts.shared.store.rows import TransferItem
-from scripts.shared.workflows import dam_to_box
+from scripts.shared.workflows import dam_candidates, dam_to_box
 from scripts.shared.workflows.workflow_specs import A1_TO_A2, A5_TO_A6, B1_TO_B2
 
 
@@ -48,7 +48,7 @@ def test_candidates_are_the_campaigns_in_the_source_status_and_type_a_missing_nu
                                                                                type="Local comm"),
               Campaign("GC-1", "f3", status="A1", type="Global comm"))
     with caplog.at_level(logging.WARNING):
-        found = dam_to_box._candidates(A1_TO_A2, rt(dam))
+        found = dam_candidates.candidates(A1_TO_A2, rt(dam))
     assert [c.campaign_id for c in found] == ["LC-1", "f2"] and dam.asked == [("A1", "Local comm")]
     assert "Campaign folder f2 has no campaign number; using its folder id" in caplog.text
 
@@ -57,11 +57,11 @@ def test_a_named_campaign_is_taken_only_in_the_source_status_and_type_and_an_unk
     dam = Dam(Campaign("LC-1", "f1", status="A1", type="Local comm"), Campaign("LC-2", "f2", status="A2",
                                                                                type="Local comm"),
               Campaign("GC-1", "f3", status="A1", type="Global comm"))
-    assert [c.campaign_id for c in dam_to_box._candidates(A1_TO_A2, rt(dam, "f1"))] == ["LC-1"]
+    assert [c.campaign_id for c in dam_candidates.candidates(A1_TO_A2, rt(dam, "f1"))] == ["LC-1"]
     with caplog.at_level(logging.INFO):
-        assert dam_to_box._candidates(A1_TO_A2, rt(dam, "LC-2")) == []
-        assert dam_to_box._candidates(A1_TO_A2, rt(dam, "GC-1")) == []
-        assert dam_to_box._candidates(A1_TO_A2, rt(dam, "LC-9")) is None
+        assert dam_candidates.candidates(A1_TO_A2, rt(dam, "LC-2")) == []
+        assert dam_candidates.candidates(A1_TO_A2, rt(dam, "GC-1")) == []
+        assert dam_candidates.candidates(A1_TO_A2, rt(dam, "LC-9")) is None
     assert "Campaign LC-2 is in status A2, not A1: nothing to do" in caplog.text
     assert "A1→A2 takes only 'Local comm' campaigns" in caplog.text
     assert "Campaign LC-9 not found in the DAM" in caplog.text

@@ -11,13 +11,16 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LOCK = os.path.join(ROOT, "requirements-py312.lock")
+# the lock of the interpreter running the tests (make test-py36 runs these on the 3.6 venv built from its lock)
+LOCK = os.path.join(ROOT, "requirements-py36.lock" if sys.version_info < (3, 7) else "requirements-py312.lock")
 
 PROBE = r"""
-import sys
-at_start = set(sys.modules)  # what the interpreter loaded before us (a venv's .pth hooks) is not the runtime's
-import importlib, json, pkgutil
-import importlib.metadata as md
+import importlib, json, pkgutil, sys
+try:
+    import importlib.metadata as md
+except ImportError:  # Python 3.6 (make test-py36): the backport pytest brings
+    import importlib_metadata as md
+at_start = set(sys.modules)  # what the interpreter and this probe loaded first (a venv's .pth hooks) is not the runtime's
 sys.path.insert(0, ".")
 import scripts.shared
 for info in pkgutil.walk_packages(scripts.shared.__path__, "scripts.shared."):

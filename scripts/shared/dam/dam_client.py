@@ -264,23 +264,45 @@ class DAMClient(DamLocks, DamSearch, DamTransfers):
         return self._campaign(self.get_folder(folder_id))
 
     def find_campaigns(self, status, campaign_type=None):
-        """Campaign folders in ``status`` (re-read and re-checked exactly), oldest first."""
+        """Campaign folders in ``status`` (and ``campaign_type``), oldest first, as the search's hits describe them:
+        the search asks for the fields (``listing_params``: E1, E7), so a tick reads no folder per waiting campaign.
+        The index may lag: a workflow confirms the one campaign it claims (``confirm_campaign``). A hit that came
+        without its status or date (a search that carries no metadata) is read from its folder instead."""
         folder_type = (self.cfg.get("search") or {}).get("folder_type_id")
-        hits = [hit["asset_id"] for hit in self._search(self.campaign_fields["campaign_status"], status)
+        hits = [self._campaign(hit) for hit in self._search(self.campaign_fields["campaign_status"], status)
                 if (hit.get("data_type") == "CONTAINER" or hit.get("container_type_id")) and
                 (not folder_type or hit.get("container_type_id") == folder_type)]
-        found = []
-        # the index may lag: trust the folder itself, read for every hit at once rather than one after another
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(4, len(hits)))) as pool:
-            campaigns = list(pool.map(self.get_campaign, hits))
-        for campaign in campaigns:
-            if campaign.status != status:
-                continue
-            if campaign_type and campaign.type != campaign_type:
-                continue
-            found.append(campaign)
+        unread = [campaign.folder_id for campaign in hits if campaign.status is None or not campaign.created]
+        if unread:
+            log.info("%d search hit(s) came without the campaign's status or date; reading their folders (set "
+                     "DAM_LISTING_DETAIL=full so the search carries them)", len(unread))
+            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(4, len(unread)))) as pool:
+                read = dict(zip(unread, pool.map(self.get_campaign, unread)))
+            hits = [read.get(campaign.folder_id, campaign) for campaign in hits]
+        found = [campaign for campaign in hits if self._disagreement(campaign, status, campaign_type) is None]
         found.sort(key=lambda campaign: (campaign.created or "", campaign.campaign_id or ""))
         return found
+
+    def confirm_campaign(self, campaign, status, campaign_type=None):
+        """``campaign`` (a hit of find_campaigns) as its folder has it now, or None when the folder disagrees with
+        the search (the index lags behind a status change, or the CONTAINS operator matched): the folder is the
+        truth before any work starts (one read)."""
+        fresh = self.get_campaign(campaign.folder_id)
+        why = self._disagreement(fresh, status, campaign_type)
+        if why is not None:
+            log.info("Campaign %s (folder %s): the DAM's search says %s but %s (its index lags); skipped",
+                     campaign.campaign_id, campaign.folder_id, status, why)
+            return None
+        return fresh
+
+    @staticmethod
+    def _disagreement(campaign, status, campaign_type):
+        """Why ``campaign`` is not one in ``status`` and ``campaign_type`` (None: it is)."""
+        if campaign.status != status:
+            return "its status is {}".format(campaign.status)
+        if campaign_type and campaign.type != campaign_type:
+            return "its type is {}".format(campaign.type)
+        return None
 
     def find_campaign(self, number_or_folder_id):
         """A campaign by its number (LC-2026-0042) or its folder id; None when there is none."""

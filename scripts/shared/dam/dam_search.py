@@ -13,7 +13,7 @@ from ..core.errors import ConfigError, ServiceError
 
 class DamSearch(object):
     """The search half of DAMClient: it uses the client's ``_read_json``, ``_get_json``, ``_children``,
-    ``_is_folder``, ``cfg`` and ``page_size``."""
+    ``_is_folder``, ``listing_params``, ``cfg`` and ``page_size``."""
 
     def _search(self, field_id, value):
         """Every search hit (all pages) whose field matches ``value`` per the configured operator; with
@@ -28,9 +28,10 @@ class DamSearch(object):
             "relational_operator_id": setting(search, "dam.search.operator_id"), "value": value}]}}
         after, hits = 0, []
         while True:
-            data = {"search_condition_list": json.dumps(condition), "load_type": "metadata",
-                    "level_of_detail": "slim", "search_config_id": setting(search, "dam.search.search_config_id"),
-                    "after": after, "limit": self.page_size}  # hits are re-read one by one: slim is enough
+            # the hits carry the fields find_campaigns orders and filters on, as listings do (E1, E7, E9)
+            data = dict(self.listing_params(), search_condition_list=json.dumps(condition),
+                        search_config_id=setting(search, "dam.search.search_config_id"), after=after,
+                        limit=self.page_size)
             doc = self.search_text(data)
             page = doc.get("asset_list") or []
             hits.extend(page)

@@ -27,12 +27,7 @@ def claim_campaign(db, workflow, candidates, run_id, force=False):
     if not candidates:
         return None, "none"
     ids = [campaign.campaign_id for campaign in candidates]
-    with db.cursor() as cur:
-        for campaign in candidates:
-            cur.execute("INSERT INTO workflow_state (workflow, campaign_id, folder_id, campaign_name) "
-                        "VALUES (%s, %s, %s, %s) ON CONFLICT (workflow, campaign_id) DO UPDATE SET "
-                        "folder_id = EXCLUDED.folder_id, campaign_name = EXCLUDED.campaign_name",
-                        (workflow, campaign.campaign_id, campaign.folder_id, campaign.name))
+    register_candidates(db, workflow, candidates)
     owner = lease_owner(run_id)
     with db.cursor() as cur:
         cur.execute(
@@ -60,6 +55,24 @@ def claim_campaign(db, workflow, candidates, run_id, force=False):
     if counts["waiting"]:
         return None, "backoff"
     return None, "none"
+
+
+def register_candidates(db, workflow, candidates):
+    """A row for every candidate (its folder and name kept current): what the backlog counts as waiting."""
+    with db.cursor() as cur:
+        for campaign in candidates:
+            cur.execute("INSERT INTO workflow_state (workflow, campaign_id, folder_id, campaign_name) "
+                        "VALUES (%s, %s, %s, %s) ON CONFLICT (workflow, campaign_id) DO UPDATE SET "
+                        "folder_id = EXCLUDED.folder_id, campaign_name = EXCLUDED.campaign_name",
+                        (workflow, campaign.campaign_id, campaign.folder_id, campaign.name))
+
+
+def forget_candidate(db, workflow, campaign_id):
+    """Drop a candidate's row that no run ever claimed (the search's index listed a campaign its folder says is
+    not in the status): it is not waiting. A row with any history stays."""
+    with db.cursor() as cur:
+        cur.execute("DELETE FROM workflow_state WHERE workflow = %s AND campaign_id = %s AND claim_token = 0 AND "
+                    "state = 'idle' AND lease_owner IS NULL", (workflow, campaign_id))
 
 
 def preview_claim(db, workflow, candidates, force=False):

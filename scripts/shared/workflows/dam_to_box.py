@@ -17,7 +17,7 @@ from ..box.box_client import BoxClient
 from ..dam.dam_client import DAMClient
 from ..notify.notifier import Notifier
 from ..store import item_store, leases, tracking_ids
-from . import box_placement, frame
+from . import box_placement, dam_candidates, frame
 from .runtime import Clients
 from ..core.cli import EXIT_FAILED, EXIT_OK
 from ..store.tracking_ids import normalise_tracking_id
@@ -50,7 +50,7 @@ def _tick(spec, rt):
         with frame.finishing(job):
             job.campaign = rt.dam.get_campaign(job.campaign.folder_id)._replace(campaign_id=job.campaign_id)
             _complete(job)
-    candidates = _candidates(spec, rt)
+    candidates = dam_candidates.candidates(spec, rt)
     if candidates is None:
         return EXIT_FAILED
     if not candidates:
@@ -59,46 +59,16 @@ def _tick(spec, rt):
     if rt.dry_run:
         return _dry_run(spec, rt, candidates)
     rt.check_credentials()
-    lease, code = frame.claim(
-        rt, candidates, busy="Every eligible {} campaign is being handled by another run; nothing to do "
-                             "here".format(spec.status_from),
-        waiting="{} {} campaign(s) found, all waiting for their retry time; nothing to do now".format(
-            len(candidates), spec.status_from))
+    lease, campaign, code = frame.claim_confirmed(
+        rt, candidates, ("Every eligible {} campaign is being handled by another run; nothing to do here".format(
+            spec.status_from), "{} {} campaign(s) found, all waiting for their retry time; nothing to do now".format(
+            len(candidates), spec.status_from)), confirm=dam_candidates.confirmer(spec, rt))
     if lease is None:
         return code
-    campaign = next(candidate for candidate in candidates if candidate.campaign_id == lease.campaign_id)
     with frame.Claimed(frame.Job(spec, rt, lease, campaign),
                        lambda job, exc, state: _alert(job, exc, state, first=True)) as job:
         job.code = _process_campaign(job)
     return job.code
-
-
-def _candidates(spec, rt):
-    """Campaigns in the source status (all, oldest first), or the one named by --campaign."""
-    if rt.args.campaign_id:
-        campaign = rt.dam.find_campaign(rt.args.campaign_id)
-        if campaign is None:
-            log.error("Campaign %s not found in the DAM (give its number, e.g. LC-2026-0042, or its folder id)",
-                      rt.args.campaign_id)
-            return None
-        if campaign.status != spec.status_from:
-            log.info("Campaign %s is in status %s, not %s: nothing to do", campaign.campaign_id,
-                     campaign.status, spec.status_from)
-            return []
-        if spec.campaign_type and campaign.type != spec.campaign_type:
-            log.info("Campaign %s is of type %r; %s takes only %r campaigns", campaign.campaign_id,
-                     campaign.type, spec.label, spec.campaign_type)
-            return []
-        found = [campaign]
-    else:
-        found = rt.dam.find_campaigns(spec.status_from, campaign_type=spec.campaign_type)
-    numbered = []
-    for campaign in found:
-        if not campaign.campaign_id:
-            log.warning("Campaign folder %s has no campaign number; using its folder id", campaign.folder_id)
-            campaign = campaign._replace(campaign_id=str(campaign.folder_id))
-        numbered.append(campaign)
-    return numbered
 
 
 def _source_assets(spec, rt, campaign, on_first=None):
@@ -135,10 +105,13 @@ def _box_campaign_folder_name(spec, campaign):
 
 def _dry_run(spec, rt, candidates):
     """What the real tick would do, chosen and named the same way (back-off, leases, reused tracking ids)."""
-    campaign, reason = leases.preview_claim(rt.db, spec.workflow, candidates, force=bool(rt.args.campaign_id))
+    campaign, reason = frame.preview_confirmed(rt, candidates, dam_candidates.confirmer(spec, rt))
     if campaign is None:
         if reason == "leased":
             log.info("DRY RUN: every eligible %s campaign is being handled by another run", spec.status_from)
+        elif reason == "none":
+            log.info("DRY RUN: none of the %d %s campaign(s) the search found is still %s when read",
+                     len(candidates), spec.status_from, spec.status_from)
         else:
             log.info("DRY RUN: %d %s campaign(s) found, all waiting for their retry time: %s", len(candidates),
                      spec.status_from, leases.describe_waiting(rt.db, spec.workflow, candidates))

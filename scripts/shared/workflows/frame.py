@@ -92,14 +92,68 @@ class Frame(object):
 def claim(rt, candidates, busy, waiting):
     """Claim one of ``candidates`` for this run: (lease, None), or (None, exit code) after logging ``busy`` (every
     one is held by another run: EXIT_BUSY) or ``waiting`` + which retry times they wait for (EXIT_OK)."""
-    lease, reason = leases.claim_campaign(rt.db, rt.workflow, candidates, rt.run_id, force=bool(rt.args.campaign_id))
+    lease, _, code = claim_confirmed(rt, candidates, (busy, waiting))
+    return lease, code
+
+
+def claim_confirmed(rt, candidates, words, confirm=None):
+    """``claim`` (``words``: its (busy, waiting) lines), and the campaign claimed: (lease, campaign, None) or (None,
+    None, exit code). ``confirm(campaign)`` reads the one campaign about to be claimed as it is now and returns
+    it, or None to skip it (the DAM's search index lagged); then the next candidate is tried, in the same order and
+    under the same lease and back-off rules. Every candidate gets its row first, as a plain claim gives it (the
+    backlog counts them)."""
+    busy, waiting = words
+    if confirm is None:
+        lease, reason = leases.claim_campaign(rt.db, rt.workflow, candidates, rt.run_id,
+                                              force=bool(rt.args.campaign_id))
+        campaign = next((c for c in candidates if lease and c.campaign_id == lease.campaign_id), None)
+    else:
+        leases.register_candidates(rt.db, rt.workflow, candidates)
+        lease, campaign, reason = _first_confirmed(rt, candidates, confirm, take=True)
     if lease is not None:
-        return lease, None
+        return lease, campaign, None
     if reason == "leased":
         log.info("%s", busy)
-        return None, EXIT_BUSY
-    log.info("%s: %s", waiting, leases.describe_waiting(rt.db, rt.workflow, candidates))
-    return None, EXIT_OK
+        return None, None, EXIT_BUSY
+    if reason == "none" and confirm is not None:  # every hit the leases allowed was skipped when read
+        log.info("None of the %d campaign(s) the search found is still eligible when read; nothing to do now",
+                 len(candidates))
+    else:
+        log.info("%s: %s", waiting, leases.describe_waiting(rt.db, rt.workflow, candidates))
+    return None, None, EXIT_OK
+
+
+def preview_confirmed(rt, candidates, confirm=None):
+    """What ``claim_confirmed`` would take, without claiming or writing anything (a dry run): (campaign or None,
+    reason) as leases.preview_claim gives it."""
+    if confirm is None:
+        return leases.preview_claim(rt.db, rt.workflow, candidates, force=bool(rt.args.campaign_id))
+    _, campaign, reason = _first_confirmed(rt, candidates, confirm, take=False)
+    return campaign, reason
+
+
+def _first_confirmed(rt, candidates, confirm, take):
+    """(lease or None, campaign or None, reason): the first candidate the leases and back-off allow and
+    ``confirm`` keeps; claimed when ``take``. One ``confirm`` per candidate tried, so a tick reads one folder,
+    not one per waiting campaign. A candidate another run claims between the look and the claim is passed by."""
+    force = bool(rt.args.campaign_id)
+    remaining, raced = list(candidates), False
+    while True:
+        pick, reason = leases.preview_claim(rt.db, rt.workflow, remaining, force=force)
+        if pick is None:
+            return None, None, "leased" if raced and reason == "none" else reason
+        remaining = [c for c in remaining if c.campaign_id != pick.campaign_id]
+        fresh = confirm(pick)
+        if fresh is None:
+            if take:  # no phantom "waiting" row for a campaign that was never in this status
+                leases.forget_candidate(rt.db, rt.workflow, pick.campaign_id)
+            continue
+        if not take:
+            return None, fresh, "claimed"
+        lease, _ = leases.claim_campaign(rt.db, rt.workflow, [fresh], rt.run_id, force=force)
+        if lease is not None:
+            return lease, fresh, "claimed"
+        raced = True
 
 
 class Job(object):
