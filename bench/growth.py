@@ -1,11 +1,9 @@
 """How the cost of the workflows grows with the work (issue 19, item 4; issue 26, figures 5 and 6a): measurements
-(f), (g), (5) and (6a) of `make bench`. Each runs the real scripts as fresh processes against the sandboxes (in their
+(f), (5) and (6a) of `make bench`. Each runs the real scripts as fresh processes against the sandboxes (in their
 own processes) through ``bench.run.Bench``; (h), the database at scale, is in bench/db_scale.py.
 
   (f) A2->A3 HTTP requests per imported file with 0 and with 2,000 finals already in the campaign's Final Assets
       (marginal: a run importing 8 files minus one importing 2, divided by 6; DAM and Box counted apart);
-  (g) one 500-asset campaign through A1->A2: wall time against the floor that the Box per-user upload limit sets
-      (the configured box.max_uploads_per_minute), and HTTP requests per asset;
   (5) the DAM requests of one A1->A2 tick with 1, 50 and 200 campaigns waiting in A1 (flat: only search pages
       may add to it);
   (6a) A2->A3 scale-out: 8 campaigns of 3 localised files imported at 100 ms on every OTMM request, by 1 worker and
@@ -66,21 +64,6 @@ def bench_a2_a3_requests(b, small=2, large=8, finals_levels=(0, 2000)):
     return out
 
 
-# -- (g) a 500-asset campaign against the upload limit -----------------------------------------------------------
-def upload_floor_seconds(uploads, per_minute):
-    """The earliest the last of ``uploads`` may start under Box's own per-user limit, a one-minute window of
-    ``per_minute`` uploads: one full window for each further block."""
-    return 60.0 * ((uploads - 1) // per_minute)
-
-
-def pacer_floor_seconds(uploads, per_minute):
-    """The earliest the last of ``uploads`` may start under the client's pacer with a budget of ``per_minute``
-    (scripts/shared/box/box_pacer.py: a full bucket of N/10, then 0.9*N a minute)."""
-    from scripts.shared.box.box_pacer import Budget
-    budget = Budget("uploads", per_minute)
-    return max(0.0, (uploads - budget.capacity) / budget.refill_per_second)
-
-
 def configured_limit(key="max_uploads_per_minute"):
     """box.<key> as the product reads it from config/config.yaml: the key may name an environment variable with a
     default (${BOX_MAX_UPLOADS_PER_MINUTE:-200}), and the bench runs the scripts with the environment it has."""
@@ -89,33 +72,6 @@ def configured_limit(key="max_uploads_per_minute"):
         value = yaml.safe_load(f)["box"][key]
     from scripts.shared.core.config import interpolate
     return int(interpolate(str(value), os.environ, "config/config.yaml", "box." + key, [], {}))
-
-
-def bench_big_campaign(b, assets=500, size=16 * KiB, concurrency=4):
-    per_minute = configured_limit()
-    from scripts.shared.box.box_pacer import BOX_UPLOADS_PER_MINUTE
-    campaign_id = b.campaign([("tile-{:04d}.jpg".format(k), size) for k in range(assets)], "{} assets".format(assets))
-    b.reset_counters()
-    b.reset_box_budget()
-    result = b.run_product(campaign_id, concurrency=concurrency)
-    snap = b.counters()
-    total = _total(snap["otmm"]) + _total(snap["box"])
-    uploads = snap["box"]["by_endpoint"].get("POST /api/2.0/files/content", 0)
-    floor = upload_floor_seconds(assets, BOX_UPLOADS_PER_MINUTE)
-    pacer = pacer_floor_seconds(assets, per_minute)
-    wall = result["wall_s"]
-    print("  (g) {} assets: {:.1f}s (Box's limit floor {:.0f}s at {}/min; the pacer's {:.0f}s at {}/min), "
-          "{:.2f} requests per asset".format(assets, wall, floor, BOX_UPLOADS_PER_MINUTE, pacer, per_minute,
-                                             total / float(assets)), flush=True)
-    return {"assets": assets, "asset_bytes": size, "concurrency": concurrency, "wall_s": stats([wall]),
-            "cpu_s": result["cpu_s"], "uploads_per_minute": per_minute, "floor_s": floor,
-            "box_uploads_per_minute": BOX_UPLOADS_PER_MINUTE, "pacer_floor_s": pacer,
-            "over_pacer_floor": wall / pacer if pacer else None,
-            "over_floor": wall / floor if floor else None, "requests_total": total, "uploads": uploads,
-            "requests_per_asset": total / float(assets), "otmm_by_endpoint": snap["otmm"]["by_endpoint"],
-            "box_by_endpoint": snap["box"]["by_endpoint"],
-            "target": "within 10 % of the time the upload limit allows",
-            "met": (wall <= 1.1 * floor) if floor else None}  # None: fewer uploads than one window, no floor
 
 
 # -- figure 5: a tick's DAM requests against the campaigns waiting -----------------------------------------------
@@ -319,16 +275,6 @@ def rows(results):
             out.append(("(f) A2->A3 requests/file, {} finals".format(finals), "{:.2f}".format(e["per_file"]),
                         "{:.2f} DAM + {:.2f} Box".format(e["otmm_per_file"], e["box_per_file"])))
         out.append(("(f) same (+-1) with 0 and 2000 finals", "{:+.2f}".format(f["difference"]), ok(f["met"])))
-    g = results.get("g_big_campaign")
-    if g:
-        out.append(("(g) {} x {} KiB, A1->A2 (c={})".format(g["assets"], g["asset_bytes"] // KiB, g["concurrency"]),
-                    spread(g["wall_s"], "{:.1f}") + " s",
-                    "Box floor {:.0f} s at {}/min: x{:.2f}, <= 1.1: {}; pacer floor {:.0f} s at {}/min: x{:.2f}"
-                    .format(g["floor_s"], g["box_uploads_per_minute"], g["over_floor"], ok(g["met"]),
-                            g["pacer_floor_s"], g["uploads_per_minute"], g["over_pacer_floor"])
-                    if g["floor_s"] else "under one minute's uploads: no floor to compare"))
-        out.append(("(g) HTTP requests per asset", "{:.2f}".format(g["requests_per_asset"]),
-                    "{} requests, {} uploads".format(g["requests_total"], g["uploads"])))
     w = results.get("fig5_waiting")
     if w:
         for n, e in sorted(w["levels"].items(), key=lambda kv: int(kv[0])):

@@ -28,32 +28,16 @@ CREATE TRIGGER bench_full_bucket BEFORE INSERT OR UPDATE ON box_rate_budget
 _UNLIFT = "DROP TRIGGER IF EXISTS bench_full_bucket ON box_rate_budget; DROP FUNCTION IF EXISTS bench_full_bucket();"
 
 
-def _sql(b, statement):
-    import psycopg2
-    db = b.lab.db_settings
-    conn = psycopg2.connect(host=db["host"], port=db["port"], dbname=db["name"], user=db["user"],
-                            password=db["password"] or None)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute("SELECT to_regclass('box_rate_budget')")
-            if cur.fetchone()[0]:
-                cur.execute(statement)
-                return True
-            return False
-    finally:
-        conn.close()
-
-
 @contextlib.contextmanager
 def lifted_budget(b):
     """The shared Box pacer out of the way for the runs inside (bench database only)."""
-    if not _sql(b, _LIFT):  # the table comes with the product's migrations: one run first creates it
+    if not b.budget_sql(_LIFT):  # the table comes with the product's migrations: one run first creates it
         b.run_product(None, expect_status=None)
-        _sql(b, _LIFT)
+        b.budget_sql(_LIFT)
     try:
         yield
     finally:
-        _sql(b, _UNLIFT)
+        b.budget_sql(_UNLIFT)
 
 
 def phase_seconds(output):
