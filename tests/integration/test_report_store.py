@@ -106,3 +106,36 @@ def test_server_and_schema_names_the_last_migration_or_none_before_the_schema(da
     with database.cursor() as cur:
         cur.execute("DROP TABLE schema_migrations")
     assert report_store.server_and_schema(database) == (version, None)
+
+
+MOVES = {"a1_a2": "asset_delivered", "a2_a3": "file_imported"}
+
+
+def _kept(database):
+    with database.cursor() as cur:
+        cur.execute("SELECT day_start, workflow, moved, failures FROM trend_day_counts ORDER BY day_start, workflow")
+        return [(r["day_start"], r["workflow"], r["moved"], r["failures"]) for r in cur.fetchall()]
+
+
+def test_the_trend_counts_each_day_and_keeps_the_days_that_have_ended(database):
+    """Moves and failures per workflow and day; a day that has ended is counted once and its figures kept (with
+    zeros), so the next report reads them instead of a fortnight of events; today is counted afresh each time."""
+    today = datetime.datetime.now(datetime.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    bounds = [today - datetime.timedelta(days=2 - i) for i in range(4)]  # the day before yesterday, yesterday, today
+    ev = functools.partial(event, database)
+    ev("a1_a2", "asset_delivered", bounds[0] + datetime.timedelta(hours=1), "LC-1", "K7Q2X1")
+    ev("a1_a2", "asset_failed", bounds[1] + datetime.timedelta(hours=2), "LC-1", "K7Q2X2", level="error")
+    ev("a2_a3", "file_imported", bounds[1] + datetime.timedelta(hours=3), "LC-1", "K7Q2X1")
+    ev("a2_a3", "asset_delivered", bounds[1] + datetime.timedelta(hours=3), "LC-1", "K7Q2X1")  # not A2->A3's move
+    ev("a1_a2", "asset_delivered", today, "LC-2", "K7Q2X3")
+    first = report_store.daily_trend(database, MOVES, bounds)
+    assert first == [{"workflow": "a1_a2", "day": 0, "moved": 1, "failures": 0},
+                     {"workflow": "a1_a2", "day": 1, "moved": 0, "failures": 1},
+                     {"workflow": "a2_a3", "day": 1, "moved": 1, "failures": 0},
+                     {"workflow": "a1_a2", "day": 2, "moved": 1, "failures": 0}]
+    assert _kept(database) == [(bounds[0], "a1_a2", 1, 0), (bounds[0], "a2_a3", 0, 0),
+                               (bounds[1], "a1_a2", 0, 1), (bounds[1], "a2_a3", 1, 0)]  # not today: not ended
+    ev("a1_a2", "asset_delivered", today + datetime.timedelta(seconds=1), "LC-2", "K7Q2X4")
+    ev("a1_a2", "asset_delivered", bounds[0] + datetime.timedelta(hours=5), "LC-1", "K7Q2X5")  # never happens
+    second = report_store.daily_trend(database, MOVES, bounds)
+    assert second == first[:3] + [{"workflow": "a1_a2", "day": 2, "moved": 2, "failures": 0}]  # kept; today afresh

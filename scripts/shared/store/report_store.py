@@ -1,5 +1,5 @@
-"""Read-only queries behind the daily summary and the connection probe (database.py describes the rest of the
-store)."""
+"""The queries behind the daily summary and the connection probe (database.py describes the rest of the store):
+reads, except that the trend keeps the figures of the days that have ended (trend_day_counts, migration 010)."""
 
 
 def workflow_day_counts(db, workflow, moved_event, start, end):
@@ -33,16 +33,44 @@ def campaign_moves(db, start, end):
 def daily_trend(db, moved_events, bounds):
     """Per workflow and day: assets moved and failures. ``moved_events`` {workflow: the event that counts as a
     move}; ``bounds`` the day boundaries (aware datetimes, ascending; N+1 of them for N days). Returns
-    [{workflow, day (0-based index), moved, failures}] for the days that had any."""
+    [{workflow, day (0-based index), moved, failures}] for the days that had any. A day that ended before this
+    transaction began is counted once and kept (trend_day_counts): its events never change, and counting a
+    fortnight of events at every report took 95 ms at 10 M events (bench (h)); other days are counted afresh."""
     workflows = sorted(moved_events)
+    days = list(zip(bounds[:-1], bounds[1:]))
     with db.cursor() as cur:
-        cur.execute("SELECT e.workflow, width_bucket(e.occurred_at, %s::timestamptz[]) - 1 AS day, "
-                    "count(*) FILTER (WHERE (e.workflow, e.event_type) IN (SELECT * FROM unnest(%s::text[], "
-                    "%s::text[]))) AS moved, count(*) FILTER (WHERE e.level = 'error') AS failures "
-                    "FROM asset_events e WHERE e.occurred_at >= %s AND e.occurred_at < %s AND e.workflow = ANY(%s) "
-                    "GROUP BY 1, 2", (list(bounds), workflows, [moved_events[w] for w in workflows], bounds[0],
-                                      bounds[-1], workflows))
-        return [dict(r) for r in cur.fetchall()]
+        cur.execute("SELECT day_start, day_end, workflow, moved, failures FROM trend_day_counts WHERE "
+                    "day_start = ANY(%s) AND workflow = ANY(%s)", ([start for start, _ in days], workflows))
+        kept = {}
+        for r in cur.fetchall():
+            kept.setdefault((r["day_start"], r["day_end"]), {})[r["workflow"]] = (r["moved"], r["failures"])
+        figures = {}  # (workflow, day index) -> (moved, failures)
+        missing = [i for i, day in enumerate(days) if set(kept.get(day, {})) < set(workflows)]
+        for i, day in enumerate(days):
+            if i not in missing:
+                figures.update(((w, i), kept[day][w]) for w in workflows)
+        if missing:
+            first, last = days[missing[0]][0], days[missing[-1]][1]
+            cur.execute("SELECT e.workflow, width_bucket(e.occurred_at, %s::timestamptz[]) - 1 AS day, "
+                        "count(*) FILTER (WHERE (e.workflow, e.event_type) IN (SELECT * FROM unnest(%s::text[], "
+                        "%s::text[]))) AS moved, count(*) FILTER (WHERE e.level = 'error') AS failures "
+                        "FROM asset_events e WHERE e.occurred_at >= %s AND e.occurred_at < %s AND "
+                        "e.workflow = ANY(%s) GROUP BY 1, 2", (list(bounds), workflows,
+                                                              [moved_events[w] for w in workflows], first, last,
+                                                              workflows))
+            counted = dict(((r["workflow"], r["day"]), (r["moved"], r["failures"])) for r in cur.fetchall())
+            cur.execute("SELECT now() AS now")
+            now = cur.fetchone()["now"]
+            for i in missing:
+                row = [(w, counted.get((w, i), (0, 0))) for w in workflows]
+                figures.update(((w, i), f) for w, f in row)
+                if days[i][1] <= now:  # ended: keep it (a second report at once keeps the first one's rows)
+                    for w, (moved, failures) in row:
+                        cur.execute("INSERT INTO trend_day_counts (day_start, day_end, workflow, moved, failures) "
+                                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                                    (days[i][0], days[i][1], w, moved, failures))
+    return [{"workflow": w, "day": i, "moved": m, "failures": f}
+            for (w, i), (m, f) in sorted(figures.items(), key=lambda kv: (kv[0][1], kv[0][0])) if m or f]
 
 
 def failures_between(db, start, end):
