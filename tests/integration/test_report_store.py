@@ -33,8 +33,9 @@ def campaigns(database, *rows):
                                                                  "error of " + campaign))
 
 
-def test_workflow_day_counts_for_a_known_day_of_events(database):
-    """Each figure counts the workflow's events of [start, end): status changes, moves, errors, rejected assets."""
+def test_day_counts_for_a_known_day_of_events(database):
+    """Each figure counts the workflow's events of [start, end): status changes, moves, errors, rejected assets; a
+    workflow's move is its own event; a workflow without events has zeros."""
     ev = functools.partial(event, database)
     ev("a1_a2", "asset_delivered", START, "LC-1", "K7Q2X1")                   # at the start: counted
     ev("a1_a2", "asset_delivered", at(12), "LC-1", "K7Q2X2")
@@ -48,11 +49,13 @@ def test_workflow_day_counts_for_a_known_day_of_events(database):
     ev("a1_a2", "asset_rejection_seen", at(18), "LC-4", opentext_id="o2")
     ev("a1_a2", "file_quarantined", at(19), level="warning")
     ev("a5_a6", "asset_delivered", at(12), "LC-5", "K7Q2X6")                 # another workflow
-    assert report_store.workflow_day_counts(database, "a1_a2", "asset_delivered", START, END) == \
-        {"advanced": 1, "moved": 2, "failures": 2, "rejections": 2, "quarantined": 1}
-    assert report_store.workflow_day_counts(database, "a5_a6", "asset_delivered", START, END) == \
-        {"advanced": 0, "moved": 1, "failures": 0, "rejections": 0, "quarantined": 0}
-    assert report_store.workflow_day_counts(database, "a1_a2", "file_imported", START, END)["moved"] == 0
+    ev("a2_a3", "asset_delivered", at(12), "LC-5", "K7Q2X6")                 # not A2->A3's move
+    counts = report_store.day_counts(database, {"a1_a2": "asset_delivered", "a5_a6": "asset_delivered",
+                                                "a2_a3": "file_imported", "b1_b2": "asset_delivered"}, START, END)
+    assert counts["a1_a2"] == {"advanced": 1, "moved": 2, "failures": 2, "rejections": 2, "quarantined": 1}
+    assert counts["a5_a6"] == {"advanced": 0, "moved": 1, "failures": 0, "rejections": 0, "quarantined": 0}
+    assert counts["a2_a3"]["moved"] == 0
+    assert counts["b1_b2"] == {"advanced": 0, "moved": 0, "failures": 0, "rejections": 0, "quarantined": 0}
 
 
 def test_failures_between_says_when_each_failure_was_resolved(database):

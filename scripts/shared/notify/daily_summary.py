@@ -27,8 +27,9 @@ def collect(db, day, stuck_after_hours=6, inbox_waiting=None, not_started_on=Non
     not_started_on = not_started_on or (lambda _day: [])
     not_started = not_started_on(day)
     workflows, failures = [], []
-    for key, label, moved_event in WORKFLOWS:
-        row = report_store.workflow_day_counts(db, key, moved_event, start, end)
+    counts = report_store.day_counts(db, dict((k, moved) for k, _, moved in WORKFLOWS), start, end)
+    for key, label, _ in WORKFLOWS:
+        row = counts[key]
         runs = sum(r["count"] for r in not_started if r["workflow"] == label)
         workflows.append({"workflow": label, "campaigns_advanced": row["advanced"], "assets_moved": row["moved"],
                           "failures": row["failures"] + runs, "not_started": runs, "rejections": row["rejections"],

@@ -2,18 +2,25 @@
 reads, except that the trend keeps the figures of the days that have ended (trend_day_counts, migration 010)."""
 
 
-def workflow_day_counts(db, workflow, moved_event, start, end):
-    """One workflow's figures between ``start`` and ``end``: advanced, moved, failures, rejections, quarantined."""
+def day_counts(db, moved_events, start, end):
+    """Each workflow's figures between ``start`` and ``end``, in one pass over the window's events: {workflow:
+    {advanced, moved, failures, rejections, quarantined}}; ``moved_events`` {workflow: the event that counts as a
+    move}. A workflow without events has zeros."""
+    workflows = sorted(moved_events)
     with db.cursor() as cur:
         cur.execute(
-            "SELECT count(*) FILTER (WHERE event_type = 'status_changed') AS advanced, "
-            "count(*) FILTER (WHERE event_type = %s) AS moved, "
-            "count(*) FILTER (WHERE level = 'error') AS failures, "
-            "count(DISTINCT opentext_id) FILTER (WHERE event_type = 'asset_rejection_seen') AS rejections, "
-            "count(*) FILTER (WHERE event_type = 'file_quarantined') AS quarantined "
-            "FROM asset_events WHERE workflow = %s AND occurred_at >= %s AND occurred_at < %s",
-            (moved_event, workflow, start, end))
-        return dict(cur.fetchone())
+            "SELECT e.workflow, count(*) FILTER (WHERE e.event_type = 'status_changed') AS advanced, "
+            "count(*) FILTER (WHERE e.event_type = m.moved) AS moved, "
+            "count(*) FILTER (WHERE e.level = 'error') AS failures, "
+            "count(DISTINCT e.opentext_id) FILTER (WHERE e.event_type = 'asset_rejection_seen') AS rejections, "
+            "count(*) FILTER (WHERE e.event_type = 'file_quarantined') AS quarantined "
+            "FROM asset_events e JOIN unnest(%s::text[], %s::text[]) AS m(workflow, moved) ON m.workflow = e.workflow "
+            "WHERE e.occurred_at >= %s AND e.occurred_at < %s GROUP BY e.workflow",
+            (workflows, [moved_events[w] for w in workflows], start, end))
+        found = dict((r["workflow"], dict((k, r[k]) for k in ("advanced", "moved", "failures", "rejections",
+                                                                  "quarantined"))) for r in cur.fetchall())
+    zero = {"advanced": 0, "moved": 0, "failures": 0, "rejections": 0, "quarantined": 0}
+    return dict((w, found.get(w, dict(zero))) for w in workflows)
 
 
 def campaign_moves(db, start, end):
