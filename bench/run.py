@@ -21,7 +21,7 @@ endpoints. Each measured run is a real workflow script as a fresh subprocess on 
       with the uploads budget at its minimum (10 a minute): a chunked upload is one upload (the session) plus
       calls, so the upload budget must not slow it (issue 15). Run alone with --only j.
 
-Prints a table and writes bench/results.json (and bench/query-plans.txt for (h)). About 14 minutes on 2 cores
+Prints a table and writes bench/results.json (and bench/query-plans.txt for (h)). About 11 minutes on 2 cores
 ((a) takes at most 2 runs: its spread is under 1 MiB, and each 2 GiB run costs 20 s).
 """
 import argparse
