@@ -20,7 +20,7 @@ from sandbox.remote import RemoteOTMM
 
 MiB = 1024 * 1024
 SIZE = 2 * MiB
-BANDWIDTH = 8 * MiB  # 2 MiB at 8 MiB/s: at least 0.25 s
+BANDWIDTH = 2 * MiB  # 2 MiB at 2 MiB/s: at least 1 s (with the switch off, a loaded CI machine must stay well under)
 FLOOR = SIZE / float(BANDWIDTH)
 
 
@@ -85,20 +85,20 @@ def test_an_otmm_download_takes_its_size_over_the_bandwidth_and_arrives_whole(ot
 
 def test_the_round_trip_is_added_once_to_every_request_and_not_to_control_calls(otmm):
     asset, headers = otmm_asset(otmm, size=1000)
-    otmm.set_network(rtt_ms=300)
+    otmm.set_network(rtt_ms=1000)
     started = time.monotonic()
     r = requests.get("{}/v6/assets/{}".format(otmm.oauth_base_url, asset["asset_id"]), headers=headers, timeout=10)
     slow = time.monotonic() - started
-    assert r.status_code == 200 and slow >= 0.3
+    assert r.status_code == 200 and slow >= 1.0
     started = time.monotonic()
     assert requests.get(otmm.http.url + "/_sandbox/network", timeout=10).json() == {
-        "bandwidth_bytes_per_s": 0, "rtt_ms": 300}
-    assert time.monotonic() - started < 0.3  # the switch's own control endpoint is not behind the link
+        "bandwidth_bytes_per_s": 0, "rtt_ms": 1000}
+    assert time.monotonic() - started < 1.0  # the switch's own control endpoint is not behind the link
 
     otmm.set_network(0, 0)
     started = time.monotonic()
     requests.get("{}/v6/assets/{}".format(otmm.oauth_base_url, asset["asset_id"]), headers=headers, timeout=10)
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started < 1.0
 
 
 def test_a_bad_setting_is_refused_with_its_reason(otmm):
@@ -155,7 +155,7 @@ def chunked_upload(box, headers, name, data):
 def test_box_session_parts_are_read_at_the_bandwidth_and_the_file_is_whole(box):
     headers = box_token(box)
     data = payload(20 * 1000 * 1000 + 12345, "chunked")  # Box's smallest session: 20 MB (3 parts of 8 MiB)
-    bandwidth = 64 * MiB
+    bandwidth = 12 * MiB  # at least 1.6 s for the 20 MB: far above the same upload with the switch off
     box.set_network(bandwidth_bytes_per_s=bandwidth)
     paced, r = chunked_upload(box, headers, "paced.mov", data)
     assert r.status_code == 201, r.text
