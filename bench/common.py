@@ -1,5 +1,6 @@
 """What every bench module shares: the project root and how a set of runs is summarised and shown."""
 import os
+import re
 import statistics
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -18,6 +19,16 @@ def spread(s, fmt="{:.2f}"):
 
 def ok(flag):
     return "met" if flag else "MISSED"
+
+
+PACING = re.compile(r"waited ([\d.]+)s for the calls budget, ([\d.]+)s for the uploads budget")
+
+
+def pacing_waits(text):
+    """(calls, uploads) seconds the "Box pacing for ...: waited" lines in ``text`` (a run's output, or a part of a
+    log with several runs) add up to; (0, 0) when none waited."""
+    found = PACING.findall(text)
+    return sum((float(c) for c, _ in found), 0.0), sum((float(u) for _, u in found), 0.0)
 
 
 def run_threads(threads):

@@ -15,7 +15,7 @@ import statistics
 import threading
 import time
 
-from bench.common import ROOT, ok, run_threads, spread, stats
+from bench.common import ROOT, ok, pacing_waits, run_threads, spread, stats
 
 A2_SCRIPT = os.path.join("scripts", "a2_to_a3_upload_polling.py")
 KiB = 1024
@@ -203,7 +203,6 @@ def _a2_a3_drain(b, ids, files, workers, latency_ms):
     after = b.server_cpu_s()
     busy = [sum(x[1] for x in log if x[0] == w) for w in range(workers)]
     snap = b.counters()
-    from bench.run import _pacing_waits
     from scripts.shared.box.box_pacer import Budget
     calls = Budget("calls", configured_limit("max_calls_per_minute"))
     return {"wall_s": wall, "box_requests": _total(snap["box"]), "dam_requests": _total(snap["otmm"]),
@@ -212,7 +211,7 @@ def _a2_a3_drain(b, ids, files, workers, latency_ms):
             # the earliest the shared Box calls budget lets the last of these requests go: its own floor
             "box_calls_floor_s": max(0.0, (_total(snap["box"]) - calls.capacity) / calls.refill_per_second), "ticks_per_worker": [sum(1 for x in log if x[0] == w) for w in range(workers)],
             "busy_s_per_worker": busy, "cpu_s": sum(x[2] for x in log),
-            "box_calls_wait_s": sum(_pacing_waits(x[3])[0] for x in log)}
+            "box_calls_wait_s": sum(pacing_waits(x[3])[0] for x in log)}
 
 
 def _a2_a3_level(b, prepared, runs, workers, args):

@@ -41,7 +41,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from bench import db_scale, growth, latency, scaleout, throughput  # noqa: E402
-from bench.common import ok as _ok, spread as _spread, stats  # noqa: E402
+from bench.common import ok as _ok, pacing_waits, spread as _spread, stats  # noqa: E402
 from sandbox.lab import Lab  # noqa: E402
 
 MiB = 1024 * 1024
@@ -247,13 +247,6 @@ PACING_CASES = [("production budgets (900 calls, 200 uploads a minute)", {}),
                 ("calls budget at its maximum (1000 a minute)", {"BOX_MAX_CALLS_PER_MINUTE": "1000"})]
 
 
-def _pacing_waits(output):
-    """(calls, uploads) seconds from the run's "Box pacing for ...: waited" line (none: it never waited)."""
-    import re
-    match = re.search(r"waited ([\d.]+)s for the calls budget, ([\d.]+)s for the uploads budget", output)
-    return (float(match.group(1)), float(match.group(2))) if match else (0.0, 0.0)
-
-
 def bench_chunked_pacing(b, runs, size):
     """Wall times vary with the shared machine; the pacer's own account of its waits does not, so the target is
     on that: the upload budget held the 2 GiB upload back for 0 s even at 10 uploads a minute."""
@@ -265,7 +258,7 @@ def bench_chunked_pacing(b, runs, size):
             b.reset_counters()
             result = b.run_product(campaign_id, extra_env=env)
             walls.append(result["wall_s"])
-            waits = _pacing_waits(result["output"])
+            waits = pacing_waits(result["output"])
             calls_wait.append(waits[0])
             uploads_wait.append(waits[1])
             box = b.counters()["box"]["by_endpoint"]

@@ -16,15 +16,11 @@ wall_1 / ((wall_1 - idle) / 4 + idle)), and the seconds the ticks waited for the
 pacing" log lines).
 """
 import os
-import re
 
 from bench import growth
-from bench.common import ok, spread, stats
+from bench.common import ok, pacing_waits, spread, stats
 
 MiB = 1024 * 1024
-
-
-PACING = re.compile(r"waited ([\d.]+)s for the calls budget, ([\d.]+)s for the uploads budget")
 
 
 def _log_sizes(b, workers):
@@ -46,9 +42,9 @@ def _budget_waits(b, since):
             continue
         with open(path, encoding="utf-8", errors="replace") as f:
             f.seek(offset)
-            for match in PACING.finditer(f.read()):
-                calls += float(match.group(1))
-                uploads += float(match.group(2))
+            waited = pacing_waits(f.read())
+        calls += waited[0]
+        uploads += waited[1]
     return calls, uploads
 
 
