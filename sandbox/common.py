@@ -310,15 +310,6 @@ def _drop_connection(environ):
         pass
 
 
-def free_port():
-    """A free TCP port on the loopback interface."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def serve_until_interrupted(sandbox, info):
     """CLI helper: print ``info`` as one JSON line, then keep ``sandbox`` running until Ctrl-C or SIGTERM."""
     import signal

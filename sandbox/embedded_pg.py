@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 
-from sandbox.common import free_port  # noqa: E402
+from sandbox.ports import free_port  # noqa: E402
 
 SUPERUSER = "postgres"
 APP_USER = "ferrero_user"

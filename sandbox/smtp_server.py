@@ -13,7 +13,8 @@ import threading
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from sandbox.common import free_port, serve_until_interrupted
+from sandbox.common import serve_until_interrupted
+from sandbox.ports import free_port
 
 
 class _Handler(object):

@@ -1,8 +1,8 @@
 """Assertion helpers for end-to-end tests: read the state a user would check."""
-import socket
-
 import psycopg2
 import psycopg2.extras
+
+from sandbox.ports import free_port
 
 
 def db_rows(lab, sql, params=()):
@@ -35,9 +35,5 @@ def html_of(message):
 
 
 def closed_port():
-    """A loopback port nothing listens on (a server that is down)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port nothing listens on (a server that is down): a free port no one was started on."""
+    return free_port()
