@@ -142,3 +142,20 @@ def test_the_trend_counts_each_day_and_keeps_the_days_that_have_ended(database):
     ev("a1_a2", "asset_delivered", bounds[0] + datetime.timedelta(hours=5), "LC-1", "K7Q2X5")  # never happens
     second = report_store.daily_trend(database, MOVES, bounds)
     assert second == first[:3] + [{"workflow": "a1_a2", "day": 2, "moved": 2, "failures": 0}]  # kept; today afresh
+
+
+def test_a_kept_day_counted_for_other_workflows_is_counted_again(database):
+    """A day kept when the report knew other workflows (one retired, one new since) is counted again for the ones
+    asked about, not read as if it held them."""
+    day = datetime.datetime(2026, 3, 10, tzinfo=datetime.timezone.utc)
+    bounds = [day, day + datetime.timedelta(days=1)]
+    event(database, "a1_a2", "asset_delivered", day + datetime.timedelta(hours=1), "LC-1", "K7Q2X1")
+    event(database, "a2_a3", "file_imported", day + datetime.timedelta(hours=3), "LC-1", "K7Q2X1")
+    with database.cursor() as cur:
+        for workflow, moved in (("a1_a2", 1), ("retired_wf", 5)):
+            cur.execute("INSERT INTO trend_day_counts (day_start, day_end, workflow, moved, failures) "
+                        "VALUES (%s, %s, %s, %s, 0)", (bounds[0], bounds[1], workflow, moved))
+    assert report_store.daily_trend(database, MOVES, bounds) == [
+        {"workflow": "a1_a2", "day": 0, "moved": 1, "failures": 0},
+        {"workflow": "a2_a3", "day": 0, "moved": 1, "failures": 0}]
+    assert (bounds[0], "a2_a3", 1, 0) in _kept(database)  # now kept for the workflow asked about too
