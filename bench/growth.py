@@ -74,6 +74,15 @@ def configured_limit(key="max_uploads_per_minute"):
     return int(interpolate(str(value), os.environ, "config/config.yaml", "box." + key, [], {}))
 
 
+def calls_budget_floor(calls):
+    """The least time Box's per-user calls budget (box.max_calls_per_minute, shared by every process through the
+    pacer: a burst, then a steady rate) lets ``calls`` Box requests take: parts are calls."""
+    from scripts.shared.box.box_pacer import Budget
+    budget = Budget("calls", configured_limit("max_calls_per_minute"))
+    return {"per_minute": budget.per_minute, "calls": calls,
+            "floor_s": max(0.0, (calls - budget.capacity) / budget.refill_per_second)}
+
+
 # -- figure 5: a tick's DAM requests against the campaigns waiting -----------------------------------------------
 SEARCH = "POST /otmmapi/v6/search/text"
 
@@ -203,13 +212,12 @@ def _a2_a3_drain(b, ids, files, workers, latency_ms):
     after = b.server_cpu_s()
     busy = [sum(x[1] for x in log if x[0] == w) for w in range(workers)]
     snap = b.counters()
-    from scripts.shared.box.box_pacer import Budget
-    calls = Budget("calls", configured_limit("max_calls_per_minute"))
     return {"wall_s": wall, "box_requests": _total(snap["box"]), "dam_requests": _total(snap["otmm"]),
             "standin_cpu_s": sum(after[k] - before[k] for k in after if after[k] is not None and before[k] is not None),
             "load_average": os.getloadavg()[0],
             # the earliest the shared Box calls budget lets the last of these requests go: its own floor
-            "box_calls_floor_s": max(0.0, (_total(snap["box"]) - calls.capacity) / calls.refill_per_second), "ticks_per_worker": [sum(1 for x in log if x[0] == w) for w in range(workers)],
+            "box_calls_floor_s": calls_budget_floor(_total(snap["box"]))["floor_s"],
+            "ticks_per_worker": [sum(1 for x in log if x[0] == w) for w in range(workers)],
             "busy_s_per_worker": busy, "cpu_s": sum(x[2] for x in log),
             "box_calls_wait_s": sum(pacing_waits(x[3])[0] for x in log)}
 

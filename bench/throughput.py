@@ -25,7 +25,7 @@ import time
 import uuid
 
 from bench.common import ROOT, ok, spread, stats
-from bench.growth import configured_limit
+from bench.growth import calls_budget_floor
 from bench.latency import lifted_budget, phase_seconds
 
 MiB = 1024 * 1024
@@ -123,24 +123,6 @@ def delivered_floor_seconds(floor, count, size, lanes, part_size, network, part_
     bw, rtt = float(network["bandwidth_bytes_per_s"]), network["rtt_ms"] / 1000.0
     per_lane, parts = -(-count // lanes), -(-size // part_size)
     return rtt + per_lane * (3 * rtt + min(part_size, size) / bw + parts * part_put_s)
-
-
-def _set_network(lab, network):
-    lab.otmm.set_network(**network)
-    lab.box.set_network(**network)
-
-
-def _switch_available(lab):
-    return hasattr(lab.otmm, "set_network") and hasattr(lab.box, "set_network")
-
-
-def calls_budget_floor(calls):
-    """The least time Box's per-user calls budget (box.max_calls_per_minute, shared by every process through the
-    pacer: a burst, then a steady rate) lets ``calls`` Box requests take: parts are calls."""
-    from scripts.shared.box.box_pacer import Budget
-    budget = Budget("calls", configured_limit("max_calls_per_minute"))
-    return {"per_minute": budget.per_minute, "calls": calls,
-            "floor_s": max(0.0, (calls - budget.capacity) / budget.refill_per_second)}
 
 
 def _product(b, campaign_id, lanes, profiled=False):
@@ -252,13 +234,13 @@ def _part_puts(b, lanes, part_size, parts):
 def _switch_run(b, i, count, size, lanes, network, part_size):
     campaign_id = b.campaign([("remote-{}.mxf".format(k), size) for k in range(count)], "throughput switch")
     ids = b.master_asset_ids(campaign_id)
-    _set_network(b.lab, network)
+    b.lab.set_network(**network)
     try:
         product = _product(b, campaign_id, lanes)
         download = _peer(b, "download", ids, size, lanes)
         part_put = _part_puts(b, lanes, part_size, 4)
     finally:
-        _set_network(b.lab, {"bandwidth_bytes_per_s": 0, "rtt_ms": 0})
+        b.lab.set_network(0, 0)
     run = {"product_wall_s": product["wall_s"], "download_peer_wall_s": download["process_wall_s"],
            "part_put_s": part_put, "product_cpu_s": product["cpu_s"],
            "product_transfer_phase_s": phase_seconds(product["output"])}
@@ -306,7 +288,7 @@ def bench_throughput(b, runs, switch_runs=2, count=8, size=128 * MiB, lanes=4, n
                   "met": statistics.median(peer_cpu) <= 1.1 and statistics.median(hash_cpu) <= 1.5}}
     out["b3"]["box_sandbox_within_script"] = (out["b3"]["product_box_sandbox_cpu_per_gib_s"]["median"] <=
                                               out["b3"]["product_net_cpu_per_gib_s"]["median"])
-    if switch_runs and _switch_available(b.lab):
+    if switch_runs:
         part_size = loop[0]["part_size"]
         sw = [_switch_run(b, i, count, size, lanes, network, part_size) for i in range(switch_runs)]
         floor = floor_seconds(count, size, lanes, part_size, network)
@@ -327,8 +309,7 @@ def bench_throughput(b, runs, switch_runs=2, count=8, size=128 * MiB, lanes=4, n
                      "target": "A1->A2 within 10 % of the floor and faster than the download-then-upload peer",
                      "met": statistics.median(over) <= 1.1 and statistics.median(ahead) > 1.0}
     else:
-        out["b2"] = {"skipped": "the stand-ins have no network switch (set_network) in this checkout"
-                     if switch_runs else "not asked for (switch_runs=0)"}
+        out["b2"] = {"skipped": "not asked for (switch_runs=0)"}
     out["wall_s"] = time.perf_counter() - started
     return out
 
